@@ -1,0 +1,262 @@
+//! The clocks of SPEC §4: every deadline a case owes, and whether it is met at `now`.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::calendar::WorkCalendar;
+use super::callback::next_callback;
+use super::case::Case;
+use super::event::EscalationTarget;
+use super::intake::{Channel, DefectSize, Kind, Urgency};
+
+/// How long "immediately" is for reporting a major complaint to the general manager
+/// (000 4.3.2): within the hour it became major.
+pub const REPORT_MAJOR_WITHIN: Duration = Duration::hours(1);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Clock {
+    /// Acknowledge a complaint or suggestion to the resident: 24 h (003 §4, 002 第十五条).
+    Acknowledge,
+    /// First reply: 1 working day (003 客户投诉处理程序 §2)...
+    FirstReply,
+    /// ...and at most 3 working days.
+    FirstReplyLimit,
+    /// Investigate and solve, or give an initial plan: 3 working days (003 §4).
+    InitialPlan,
+    /// Resolve: 15 working days, else tell the resident why and a new date (003 §4).
+    Resolve,
+    /// The new date promised to the resident.
+    PromisedDate,
+    /// Unresolved after 7 days: written escalation to the group head (000 4.3.3).
+    Escalation,
+    /// A major complaint is reported to the general manager immediately (000 4.3.2).
+    ReportMajor,
+    /// The responsible head's first callback after a hotline case: 24 h (000 4.6.1).
+    HotlineFirstCallback,
+    /// Emergency repair: staff on site within 30 minutes (003 commitments 16).
+    RepairOnSite,
+    /// Urgent repair done within 24 h, normal within 48 h (003 commitments 17–18);
+    /// hand-over defects the same day or within a week (002 第十条(7)).
+    RepairDone,
+    /// The next callback (SPEC §5).
+    Callback,
+}
+
+impl Clock {
+    pub fn code(self) -> &'static str {
+        match self {
+            Clock::Acknowledge => "acknowledge",
+            Clock::FirstReply => "first-reply",
+            Clock::FirstReplyLimit => "first-reply-limit",
+            Clock::InitialPlan => "initial-plan",
+            Clock::Resolve => "resolve",
+            Clock::PromisedDate => "promised-date",
+            Clock::Escalation => "escalation",
+            Clock::ReportMajor => "report-major",
+            Clock::HotlineFirstCallback => "hotline-first-callback",
+            Clock::RepairOnSite => "repair-on-site",
+            Clock::RepairDone => "repair-done",
+            Clock::Callback => "callback",
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Clock::Acknowledge => "24小时内确认受理",
+            Clock::FirstReply => "1个工作日内首次回复",
+            Clock::FirstReplyLimit => "首次回复最长3个工作日",
+            Clock::InitialPlan => "3个工作日内解决或给出初步方案",
+            Clock::Resolve => "15个工作日内解决",
+            Clock::PromisedDate => "承诺解决日期",
+            Clock::Escalation => "7天未解决书面上报集团",
+            Clock::ReportMajor => "重大投诉立即上报总经理",
+            Clock::HotlineFirstCallback => "热线24小时内首次回电",
+            Clock::RepairOnSite => "急修30分钟到场",
+            Clock::RepairDone => "维修完成时限",
+            Clock::Callback => "回访",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeadlineState {
+    /// Not due yet and not done.
+    Pending,
+    Met,
+    /// Done, but after the deadline.
+    MetLate,
+    /// Past due and not done.
+    Overdue,
+    /// The condition that would make it due never arose (e.g. resolved before day 7).
+    NotNeeded,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deadline {
+    pub clock: Clock,
+    pub due: DateTime<Utc>,
+    pub done_at: Option<DateTime<Utc>>,
+    pub state: DeadlineState,
+}
+
+impl Deadline {
+    fn judge(
+        clock: Clock,
+        due: DateTime<Utc>,
+        done_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Deadline {
+        let state = match done_at {
+            Some(done) if done <= due => DeadlineState::Met,
+            Some(_) => DeadlineState::MetLate,
+            None if now > due => DeadlineState::Overdue,
+            None => DeadlineState::Pending,
+        };
+        Deadline {
+            clock,
+            due,
+            done_at,
+            state,
+        }
+    }
+
+    pub fn is_overdue(&self) -> bool {
+        self.state == DeadlineState::Overdue
+    }
+}
+
+/// Every deadline `case` owes, judged at `now`.
+pub fn deadlines(case: &Case, cal: &WorkCalendar, now: DateTime<Utc>) -> Vec<Deadline> {
+    let filed = case.filed_at;
+    let resolved = case.first_resolved_at;
+    let mut out = Vec::new();
+    let mut push = |clock, due, done| out.push(Deadline::judge(clock, due, done, now));
+
+    // A linked duplicate is worked on its earlier case; its own clocks stop.
+    if case.duplicate_of.is_some() {
+        return out;
+    }
+
+    if matches!(case.kind(), Kind::Complaint | Kind::Suggestion) {
+        push(
+            Clock::Acknowledge,
+            filed + Duration::hours(24),
+            case.acknowledged_at,
+        );
+    }
+    if case.kind() == Kind::Complaint {
+        push(
+            Clock::FirstReply,
+            cal.working_days_after(filed, 1),
+            case.first_reply_at,
+        );
+        push(
+            Clock::FirstReplyLimit,
+            cal.working_days_after(filed, 3),
+            case.first_reply_at,
+        );
+        let plan_or_solved = earliest(case.plan_at, resolved);
+        push(
+            Clock::InitialPlan,
+            cal.working_days_after(filed, 3),
+            plan_or_solved,
+        );
+        let resolve_due = cal.working_days_after(filed, 15);
+        // Telling the resident why and a new date in time meets the 15-day rule; the new
+        // date then has a clock of its own.
+        let promise_in_time = case
+            .promise
+            .as_ref()
+            .map(|p| p.at)
+            .filter(|at| *at <= resolve_due);
+        push(
+            Clock::Resolve,
+            resolve_due,
+            earliest(resolved, promise_in_time),
+        );
+        if let Some(promise) = &case.promise {
+            push(Clock::PromisedDate, promise.value.due, resolved);
+        }
+
+        let escalate_at = filed + Duration::days(7);
+        match resolved {
+            Some(done) if done <= escalate_at => out.push(Deadline {
+                clock: Clock::Escalation,
+                due: escalate_at,
+                done_at: None,
+                state: DeadlineState::NotNeeded,
+            }),
+            _ => out.push(Deadline::judge(
+                Clock::Escalation,
+                escalate_at,
+                case.escalated_to(EscalationTarget::GroupHead),
+                now,
+            )),
+        }
+        if let Some(major_since) = case.major_since {
+            let reported = case
+                .escalations
+                .iter()
+                .find(|e| e.value.to == EscalationTarget::GeneralManager && e.at >= major_since)
+                .map(|e| e.at);
+            out.push(Deadline::judge(
+                Clock::ReportMajor,
+                major_since + REPORT_MAJOR_WITHIN,
+                reported,
+                now,
+            ));
+        }
+    }
+    if case.intake.channel == Channel::Hotline {
+        out.push(Deadline::judge(
+            Clock::HotlineFirstCallback,
+            filed + Duration::hours(24),
+            case.first_reply_at,
+            now,
+        ));
+    }
+    if case.kind() == Kind::Repair {
+        if let Some((clock, due)) = repair_clock(case, cal) {
+            let done = match clock {
+                Clock::RepairOnSite => earliest(case.on_site_at, resolved),
+                _ => resolved,
+            };
+            out.push(Deadline::judge(clock, due, done, now));
+        }
+    }
+    if let Some(callback) = next_callback(case) {
+        out.push(Deadline::judge(Clock::Callback, callback.due, None, now));
+    }
+    out
+}
+
+/// The one repair promise that applies: hand-over defects by size, else by urgency.
+pub fn repair_clock(case: &Case, cal: &WorkCalendar) -> Option<(Clock, DateTime<Utc>)> {
+    let filed = case.filed_at;
+    if let Some(size) = case.intake.defect {
+        let due = match size {
+            DefectSize::Small => cal.end_of_day(cal.local_date(filed)),
+            DefectSize::Large => filed + Duration::weeks(1),
+        };
+        return Some((Clock::RepairDone, due));
+    }
+    match case.intake.urgency? {
+        Urgency::Emergency => Some((Clock::RepairOnSite, filed + Duration::minutes(30))),
+        Urgency::Urgent => Some((Clock::RepairDone, filed + Duration::hours(24))),
+        Urgency::Normal => Some((Clock::RepairDone, filed + Duration::hours(48))),
+    }
+}
+
+fn earliest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// A case is overdue when any of its clocks is.
+pub fn is_overdue(case: &Case, cal: &WorkCalendar, now: DateTime<Utc>) -> bool {
+    case.status.is_open() && deadlines(case, cal, now).iter().any(Deadline::is_overdue)
+}

@@ -1,0 +1,1104 @@
+//! Rule-by-rule tests of the case core: workflow, clocks, callbacks, reports, and the
+//! property that any arrival order of the same events folds to the same case.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use proptest::prelude::*;
+use uuid::Uuid;
+
+use super::calendar::WorkCalendar;
+use super::callback::{CallbackOwner, next_callback, owner};
+use super::case::{Case, Status, WorkflowError};
+use super::category::Catalogue;
+use super::clocks::{Clock, DeadlineState, deadlines, is_overdue};
+use super::event::{
+    CallbackRecord, ContactMethod, EscalationTarget, Event, EventBody, Origin, Rating,
+};
+use super::filing::{FilingContext, NewCase};
+use super::hlc::Hlc;
+use super::intake::{Channel, ComplaintClass, Department, Severity, Urgency};
+use super::report;
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+/// Monday 2026-11-23 10:00 in Shanghai.
+fn monday() -> DateTime<Utc> {
+    at("2026-11-23T02:00:00Z")
+}
+
+/// A case under test, written the way the app writes: check, then append.
+struct Script {
+    events: Vec<Event>,
+    hlc: Hlc,
+    case_id: Uuid,
+}
+
+impl Script {
+    fn file(new: NewCase, when: DateTime<Utc>) -> Script {
+        let catalogue = Catalogue::default();
+        let case_id = Uuid::now_v7();
+        let mut intake = new
+            .validate(&FilingContext {
+                catalogue: &catalogue,
+                estate: "翠湖花园",
+                case_id,
+                repair_sample_percent: 30,
+            })
+            .unwrap();
+        intake.ticket = format!("K01-{:05}", case_id.as_u128() % 100_000);
+        let mut s = Script {
+            events: Vec::new(),
+            hlc: Hlc::default(),
+            case_id,
+        };
+        s.push(
+            Origin::kiosk("K01"),
+            when,
+            "kiosk",
+            EventBody::Filed {
+                intake: Box::new(intake),
+            },
+        );
+        s
+    }
+
+    fn push(&mut self, origin: Origin, when: DateTime<Utc>, actor: &str, body: EventBody) {
+        self.hlc = Hlc::tick(self.hlc, when.timestamp_millis());
+        self.events.push(Event {
+            id: Uuid::now_v7(),
+            case_id: self.case_id,
+            origin,
+            stamp: self.hlc,
+            at: when,
+            actor: actor.into(),
+            body,
+        });
+    }
+
+    fn case(&self) -> Case {
+        Case::fold(&self.events).unwrap()
+    }
+
+    fn act(&mut self, when: DateTime<Utc>, body: EventBody) -> Result<Case, WorkflowError> {
+        self.case().check(&body, when)?;
+        self.push(Origin::kiosk("K01"), when, "wang", body);
+        Ok(self.case())
+    }
+
+    fn ok(&mut self, when: DateTime<Utc>, body: EventBody) -> Case {
+        self.act(when, body).unwrap()
+    }
+}
+
+fn new_case(category: &str) -> NewCase {
+    NewCase {
+        category: category.into(),
+        place: "3-2-1201".into(),
+        phone: Some("13800138000".into()),
+        text: "厨房水管漏水".into(),
+        ..NewCase::default()
+    }
+}
+
+fn complaint() -> NewCase {
+    NewCase {
+        text: "楼下深夜装修噪音".into(),
+        ..new_case("noise")
+    }
+}
+
+fn resolved(note: &str) -> EventBody {
+    EventBody::Resolved { note: note.into() }
+}
+
+fn callback(satisfied: bool) -> EventBody {
+    EventBody::CallbackRecorded {
+        record: CallbackRecord {
+            method: ContactMethod::Phone,
+            quality: Some(Rating::new(if satisfied { 5 } else { 2 }).unwrap()),
+            effect: Some(Rating::new(4).unwrap()),
+            satisfaction: Some(Rating::new(if satisfied { 5 } else { 1 }).unwrap()),
+            satisfied,
+            shortcomings: (!satisfied).then(|| "还在漏".into()),
+            suggestions: None,
+            next_callback_at: None,
+        },
+    }
+}
+
+fn close() -> EventBody {
+    EventBody::Closed { note: None }
+}
+
+fn deadline(case: &Case, clock: Clock, now: DateTime<Utc>) -> super::clocks::Deadline {
+    deadlines(case, &WorkCalendar::default(), now)
+        .into_iter()
+        .find(|d| d.clock == clock)
+        .unwrap_or_else(|| panic!("{clock:?} missing"))
+}
+
+fn has_clock(case: &Case, clock: Clock) -> bool {
+    deadlines(case, &WorkCalendar::default(), monday())
+        .iter()
+        .any(|d| d.clock == clock)
+}
+
+// ---- Workflow ----
+
+#[test]
+fn a_complaint_walks_the_whole_workflow_to_closed() {
+    let mut s = Script::file(complaint(), monday());
+    let t = |h| monday() + Duration::hours(h);
+    assert_eq!(s.case().status, Status::Received);
+    assert_eq!(
+        s.ok(t(1), EventBody::Acknowledged { note: None }).status,
+        Status::Acknowledged
+    );
+    s.ok(
+        t(2),
+        EventBody::Assigned {
+            department: Department::Security,
+            assignee: Some("李".into()),
+        },
+    );
+    assert_eq!(s.case().status, Status::Assigned);
+    assert_eq!(
+        s.ok(t(3), EventBody::OnSite { note: None }).status,
+        Status::InProgress
+    );
+    assert_eq!(s.ok(t(4), resolved("已劝停")).status, Status::Resolved);
+    assert_eq!(s.ok(t(30), callback(true)).status, Status::CallbackDone);
+    let closed = s.ok(t(31), close());
+    assert_eq!(closed.status, Status::Closed);
+    assert_eq!(closed.closed_at, Some(t(31)));
+    assert_eq!(closed.event_count, 7);
+}
+
+#[test]
+fn closing_before_resolving_is_refused() {
+    let mut s = Script::file(new_case("water"), monday());
+    let err = s.act(monday(), close()).unwrap_err();
+    assert!(matches!(err, WorkflowError::NotResolved { .. }), "{err}");
+    assert!(err.to_string().contains("resolve it before closing"));
+}
+
+#[test]
+fn resolving_a_closed_case_is_refused() {
+    let mut s = Script::file(
+        NewCase {
+            anonymous: true,
+            phone: None,
+            ..new_case("water")
+        },
+        monday(),
+    );
+    s.ok(monday(), resolved("换了阀门"));
+    s.ok(monday(), close());
+    let err = s.act(monday(), resolved("again")).unwrap_err();
+    assert!(matches!(err, WorkflowError::Closed { .. }), "{err}");
+}
+
+#[test]
+fn a_callback_on_an_anonymous_case_is_refused() {
+    let mut s = Script::file(
+        NewCase {
+            anonymous: true,
+            phone: None,
+            ..complaint()
+        },
+        monday(),
+    );
+    s.ok(monday(), resolved("已处理"));
+    let err = s.act(monday(), callback(true)).unwrap_err();
+    assert_eq!(err.code(), "anonymous");
+    // ...and the anonymous complaint may close without one (001 11.1.13).
+    assert_eq!(s.ok(monday(), close()).status, Status::Closed);
+}
+
+#[test]
+fn a_complaint_cannot_close_without_its_callback() {
+    let mut s = Script::file(complaint(), monday());
+    s.ok(monday(), resolved("已处理"));
+    assert_eq!(
+        s.act(monday(), close()).unwrap_err().code(),
+        "callback-outstanding"
+    );
+}
+
+#[test]
+fn a_callback_before_resolution_is_refused() {
+    let mut s = Script::file(complaint(), monday());
+    assert_eq!(
+        s.act(monday(), callback(true)).unwrap_err().code(),
+        "not-resolved"
+    );
+}
+
+#[test]
+fn an_unsatisfied_callback_reopens_and_schedules_the_next_one() {
+    let mut s = Script::file(complaint(), monday());
+    s.ok(monday(), resolved("已处理"));
+    let next = monday() + Duration::days(5);
+    let case = s.ok(
+        monday() + Duration::hours(5),
+        EventBody::CallbackRecorded {
+            record: CallbackRecord {
+                next_callback_at: Some(next),
+                ..match callback(false) {
+                    EventBody::CallbackRecorded { record } => record,
+                    _ => unreachable!(),
+                }
+            },
+        },
+    );
+    assert_eq!(case.status, Status::Reopened);
+    assert_eq!(case.reopen_count, 1);
+    assert_eq!(
+        next_callback(&case),
+        None,
+        "no callback until resolved again"
+    );
+    let case = s.ok(monday() + Duration::days(1), resolved("返工完成"));
+    let due = next_callback(&case).unwrap();
+    assert_eq!(due.due, next);
+    assert_eq!(due.round, 2);
+    // The second callback is satisfied: now it may close.
+    s.ok(monday() + Duration::days(2), callback(true));
+    assert_eq!(
+        s.ok(monday() + Duration::days(2), close()).status,
+        Status::Closed
+    );
+}
+
+#[test]
+fn a_letter_needs_a_written_reply_before_closing() {
+    let mut s = Script::file(
+        NewCase {
+            channel: Some(Channel::Letter),
+            staff: Some("wang".into()),
+            ..complaint()
+        },
+        monday(),
+    );
+    s.ok(
+        monday(),
+        EventBody::Replied {
+            method: ContactMethod::Phone,
+            text: "已收到".into(),
+        },
+    );
+    s.ok(monday(), resolved("已处理"));
+    s.ok(monday(), callback(true));
+    assert_eq!(
+        s.act(monday(), close()).unwrap_err().code(),
+        "written-reply-outstanding"
+    );
+    s.ok(
+        monday(),
+        EventBody::Replied {
+            method: ContactMethod::Written,
+            text: "书面答复".into(),
+        },
+    );
+    assert_eq!(s.ok(monday(), close()).status, Status::Closed);
+}
+
+#[test]
+fn a_suggestion_is_adopted_or_declined_and_the_resident_told_why() {
+    let mut s = Script::file(
+        NewCase {
+            text: "增加快递柜".into(),
+            ..new_case("suggestion")
+        },
+        monday(),
+    );
+    assert_eq!(
+        s.act(monday(), resolved("x")).unwrap_err().code(),
+        "wrong-kind"
+    );
+    assert_eq!(s.act(monday(), close()).unwrap_err().code(), "undecided");
+    let err = s
+        .act(
+            monday(),
+            EventBody::SuggestionDecided {
+                adopted: false,
+                reason: " ".into(),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "missing");
+    let case = s.ok(
+        monday(),
+        EventBody::SuggestionDecided {
+            adopted: false,
+            reason: "场地不足".into(),
+        },
+    );
+    assert_eq!(case.status, Status::Declined);
+    assert_eq!(
+        s.act(monday(), close()).unwrap_err().code(),
+        "decision-not-told"
+    );
+    s.ok(
+        monday(),
+        EventBody::Replied {
+            method: ContactMethod::Phone,
+            text: "因场地不足暂不采纳".into(),
+        },
+    );
+    assert_eq!(s.ok(monday(), close()).status, Status::Closed);
+}
+
+#[test]
+fn class_and_severity_apply_to_complaints_only() {
+    let mut s = Script::file(new_case("water"), monday());
+    let err = s
+        .act(
+            monday(),
+            EventBody::Classified {
+                complaint_class: None,
+                severity: Some(Severity::Major),
+                department: None,
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "wrong-kind");
+}
+
+#[test]
+fn class_two_goes_to_engineering() {
+    let mut s = Script::file(complaint(), monday());
+    let case = s.ok(
+        monday(),
+        EventBody::Classified {
+            complaint_class: Some(ComplaintClass::Developer),
+            severity: None,
+            department: None,
+        },
+    );
+    assert_eq!(case.department, Some(Department::Engineering));
+}
+
+#[test]
+fn reopening_needs_a_resolved_or_closed_case() {
+    let mut s = Script::file(new_case("water"), monday());
+    let reopen = || EventBody::Reopened {
+        reason: "又漏了".into(),
+    };
+    assert_eq!(
+        s.act(monday(), reopen()).unwrap_err().code(),
+        "cannot-reopen"
+    );
+    s.ok(monday(), resolved("修好"));
+    let case = s.ok(monday(), reopen());
+    assert_eq!(case.status, Status::Reopened);
+    assert_eq!(case.first_resolved_at, Some(monday()));
+}
+
+#[test]
+fn a_case_cannot_be_its_own_duplicate_or_linked_twice() {
+    let mut s = Script::file(complaint(), monday());
+    let me = s.case_id;
+    let link = |id: Uuid| EventBody::LinkedDuplicate {
+        primary: id,
+        primary_ticket: "K01-00001".into(),
+    };
+    assert_eq!(s.act(monday(), link(me)).unwrap_err().code(), "self-link");
+    let case = s.ok(monday(), link(Uuid::now_v7()));
+    assert!(case.duplicate_of.is_some());
+    assert_eq!(
+        s.act(monday(), link(Uuid::now_v7())).unwrap_err().code(),
+        "already-linked"
+    );
+    // The matter is worked on the earlier case: this one closes with it, and its clocks stop.
+    assert!(
+        deadlines(
+            &case,
+            &WorkCalendar::default(),
+            monday() + Duration::days(30)
+        )
+        .is_empty()
+    );
+    assert_eq!(s.ok(monday(), close()).status, Status::Closed);
+}
+
+#[test]
+fn a_promised_date_must_be_in_the_future_and_explained() {
+    let mut s = Script::file(complaint(), monday());
+    let past = EventBody::PromiseSet {
+        due: monday() - Duration::hours(1),
+        reason: "等配件".into(),
+    };
+    assert_eq!(s.act(monday(), past).unwrap_err().code(), "promise-in-past");
+    let unexplained = EventBody::PromiseSet {
+        due: monday() + Duration::days(30),
+        reason: "".into(),
+    };
+    assert_eq!(s.act(monday(), unexplained).unwrap_err().code(), "missing");
+}
+
+// ---- Clocks ----
+
+#[test]
+fn a_complaint_must_be_acknowledged_within_24_hours() {
+    let mut s = Script::file(complaint(), monday());
+    let d = deadline(&s.case(), Clock::Acknowledge, monday());
+    assert_eq!(d.due, monday() + Duration::hours(24));
+    assert_eq!(d.state, DeadlineState::Pending);
+    assert_eq!(
+        deadline(
+            &s.case(),
+            Clock::Acknowledge,
+            monday() + Duration::hours(25)
+        )
+        .state,
+        DeadlineState::Overdue
+    );
+    s.ok(
+        monday() + Duration::hours(23),
+        EventBody::Acknowledged { note: None },
+    );
+    assert_eq!(
+        deadline(&s.case(), Clock::Acknowledge, monday() + Duration::days(9)).state,
+        DeadlineState::Met
+    );
+}
+
+#[test]
+fn first_reply_is_due_in_one_working_day_and_at_most_three() {
+    // Friday 2026-11-27 16:00 Shanghai.
+    let friday = at("2026-11-27T08:00:00Z");
+    let mut s = Script::file(complaint(), friday);
+    let cal = WorkCalendar::default();
+    assert_eq!(
+        deadline(&s.case(), Clock::FirstReply, friday).due,
+        cal.end_of_day("2026-11-30".parse().unwrap())
+    );
+    assert_eq!(
+        deadline(&s.case(), Clock::FirstReplyLimit, friday).due,
+        cal.end_of_day("2026-12-02".parse().unwrap())
+    );
+    // Replying on Tuesday is late for the target but within the limit.
+    s.ok(
+        at("2026-12-01T02:00:00Z"),
+        EventBody::Replied {
+            method: ContactMethod::Phone,
+            text: "正在处理".into(),
+        },
+    );
+    let now = at("2026-12-10T00:00:00Z");
+    assert_eq!(
+        deadline(&s.case(), Clock::FirstReply, now).state,
+        DeadlineState::MetLate
+    );
+    assert_eq!(
+        deadline(&s.case(), Clock::FirstReplyLimit, now).state,
+        DeadlineState::Met
+    );
+}
+
+#[test]
+fn an_initial_plan_is_due_in_three_working_days() {
+    let mut s = Script::file(complaint(), monday());
+    let d = deadline(&s.case(), Clock::InitialPlan, monday());
+    assert_eq!(
+        d.due,
+        WorkCalendar::default().end_of_day("2026-11-26".parse().unwrap())
+    );
+    s.ok(
+        monday() + Duration::days(2),
+        EventBody::PlanSet {
+            plan: "约谈施工方".into(),
+        },
+    );
+    assert_eq!(
+        deadline(&s.case(), Clock::InitialPlan, monday() + Duration::days(9)).state,
+        DeadlineState::Met
+    );
+}
+
+#[test]
+fn resolution_is_due_in_fifteen_working_days_unless_a_new_date_is_promised_in_time() {
+    let mut s = Script::file(complaint(), monday());
+    let due = deadline(&s.case(), Clock::Resolve, monday()).due;
+    assert_eq!(
+        due,
+        WorkCalendar::default().end_of_day("2026-12-14".parse().unwrap())
+    );
+    assert_eq!(
+        deadline(&s.case(), Clock::Resolve, due + Duration::hours(1)).state,
+        DeadlineState::Overdue
+    );
+    let promised = at("2026-12-31T09:00:00Z");
+    s.ok(
+        monday() + Duration::days(10),
+        EventBody::PromiseSet {
+            due: promised,
+            reason: "需开发商维修".into(),
+        },
+    );
+    let after = due + Duration::days(3);
+    assert_eq!(
+        deadline(&s.case(), Clock::Resolve, after).state,
+        DeadlineState::Met
+    );
+    assert_eq!(
+        deadline(&s.case(), Clock::PromisedDate, after).state,
+        DeadlineState::Pending
+    );
+    assert_eq!(
+        deadline(
+            &s.case(),
+            Clock::PromisedDate,
+            promised + Duration::hours(1)
+        )
+        .state,
+        DeadlineState::Overdue
+    );
+}
+
+#[test]
+fn an_unresolved_complaint_after_seven_days_needs_a_written_escalation() {
+    let mut s = Script::file(complaint(), monday());
+    let day8 = monday() + Duration::days(8);
+    let d = deadline(&s.case(), Clock::Escalation, day8);
+    assert_eq!(d.due, monday() + Duration::days(7));
+    assert_eq!(d.state, DeadlineState::Overdue);
+    assert!(is_overdue(&s.case(), &WorkCalendar::default(), day8));
+    s.ok(
+        day8,
+        EventBody::Escalated {
+            to: EscalationTarget::GroupHead,
+            reason: "开发商未回应".into(),
+        },
+    );
+    assert_eq!(
+        deadline(&s.case(), Clock::Escalation, day8).state,
+        DeadlineState::MetLate
+    );
+}
+
+#[test]
+fn a_complaint_resolved_within_seven_days_needs_no_escalation() {
+    let mut s = Script::file(complaint(), monday());
+    s.ok(monday() + Duration::days(6), resolved("已处理"));
+    let d = deadline(&s.case(), Clock::Escalation, monday() + Duration::days(30));
+    assert_eq!(d.state, DeadlineState::NotNeeded);
+}
+
+#[test]
+fn a_major_complaint_is_reported_to_the_general_manager_at_once() {
+    let mut s = Script::file(complaint(), monday());
+    assert!(!has_clock(&s.case(), Clock::ReportMajor));
+    let t = monday() + Duration::hours(3);
+    s.ok(
+        t,
+        EventBody::Classified {
+            complaint_class: None,
+            severity: Some(Severity::Major),
+            department: None,
+        },
+    );
+    let d = deadline(&s.case(), Clock::ReportMajor, t + Duration::hours(2));
+    assert_eq!(d.due, t + Duration::hours(1));
+    assert_eq!(d.state, DeadlineState::Overdue);
+    s.ok(
+        t + Duration::minutes(20),
+        EventBody::Escalated {
+            to: EscalationTarget::GeneralManager,
+            reason: "越级投诉".into(),
+        },
+    );
+    assert_eq!(
+        deadline(&s.case(), Clock::ReportMajor, t + Duration::hours(2)).state,
+        DeadlineState::Met
+    );
+}
+
+#[test]
+fn a_hotline_case_gets_a_first_callback_within_24_hours() {
+    let s = Script::file(
+        NewCase {
+            channel: Some(Channel::Hotline),
+            staff: Some("wang".into()),
+            ..new_case("water")
+        },
+        monday(),
+    );
+    let d = deadline(
+        &s.case(),
+        Clock::HotlineFirstCallback,
+        monday() + Duration::hours(25),
+    );
+    assert_eq!(d.due, monday() + Duration::hours(24));
+    assert_eq!(d.state, DeadlineState::Overdue);
+}
+
+#[test]
+fn an_emergency_repair_needs_staff_on_site_within_30_minutes() {
+    let mut s = Script::file(new_case("flood"), monday());
+    let d = deadline(&s.case(), Clock::RepairOnSite, monday());
+    assert_eq!(d.due, monday() + Duration::minutes(30));
+    s.ok(
+        monday() + Duration::minutes(25),
+        EventBody::OnSite { note: None },
+    );
+    assert_eq!(
+        deadline(
+            &s.case(),
+            Clock::RepairOnSite,
+            monday() + Duration::hours(5)
+        )
+        .state,
+        DeadlineState::Met
+    );
+}
+
+#[test]
+fn urgent_repairs_are_done_in_24_hours_and_normal_ones_in_48() {
+    let urgent = Script::file(
+        NewCase {
+            urgency: Some(Urgency::Urgent),
+            ..new_case("water")
+        },
+        monday(),
+    );
+    assert_eq!(
+        deadline(&urgent.case(), Clock::RepairDone, monday()).due,
+        monday() + Duration::hours(24)
+    );
+    let mut normal = Script::file(new_case("water"), monday());
+    assert_eq!(
+        deadline(&normal.case(), Clock::RepairDone, monday()).due,
+        monday() + Duration::hours(48)
+    );
+    normal.ok(monday() + Duration::hours(50), resolved("修好"));
+    assert_eq!(
+        deadline(
+            &normal.case(),
+            Clock::RepairDone,
+            monday() + Duration::days(5)
+        )
+        .state,
+        DeadlineState::MetLate
+    );
+}
+
+#[test]
+fn hand_over_defects_are_fixed_the_same_day_or_within_a_week() {
+    let staff = |cat: &str| NewCase {
+        staff: Some("wang".into()),
+        ..new_case(cat)
+    };
+    let small = Script::file(staff("handover-small"), monday());
+    let cal = WorkCalendar::default();
+    assert_eq!(
+        deadline(&small.case(), Clock::RepairDone, monday()).due,
+        cal.end_of_day("2026-11-23".parse().unwrap())
+    );
+    let large = Script::file(staff("handover-large"), monday());
+    assert_eq!(
+        deadline(&large.case(), Clock::RepairDone, monday()).due,
+        monday() + Duration::weeks(1)
+    );
+}
+
+// ---- Callbacks ----
+
+#[test]
+fn complaint_callbacks_are_due_within_three_days_after_resolution() {
+    let mut s = Script::file(complaint(), monday());
+    let done = monday() + Duration::days(1);
+    let case = s.ok(done, resolved("已处理"));
+    let due = next_callback(&case).unwrap();
+    assert_eq!((due.opens, due.due), (done, done + Duration::days(3)));
+    assert_eq!(
+        deadline(&case, Clock::Callback, done + Duration::days(4)).state,
+        DeadlineState::Overdue
+    );
+}
+
+#[test]
+fn maintenance_works_are_called_back_between_one_and_two_months_after() {
+    // Find a works case in the 30% sample: the sample is per case id.
+    let case = (0..200)
+        .map(|_| {
+            Script::file(
+                NewCase {
+                    staff: Some("wang".into()),
+                    ..new_case("works")
+                },
+                monday(),
+            )
+        })
+        .find(|s| s.case().callback_required())
+        .map(|mut s| {
+            s.ok(
+                at("2026-01-31T02:00:00Z").max(monday()),
+                resolved("外墙翻新完成"),
+            )
+        })
+        .expect("30% of 200 cases are sampled");
+    let due = next_callback(&case).unwrap();
+    let done = case.resolved_at.unwrap();
+    assert_eq!(
+        due.opens,
+        done.checked_add_months(chrono::Months::new(1)).unwrap()
+    );
+    assert_eq!(
+        due.due,
+        done.checked_add_months(chrono::Months::new(2)).unwrap()
+    );
+}
+
+#[test]
+fn emergency_aid_is_always_called_back_within_a_week() {
+    let mut s = Script::file(
+        NewCase {
+            staff: Some("wang".into()),
+            ..new_case("first-aid")
+        },
+        monday(),
+    );
+    assert!(s.case().callback_required());
+    let case = s.ok(monday(), resolved("已送医"));
+    assert_eq!(
+        next_callback(&case).unwrap().due,
+        monday() + Duration::days(7)
+    );
+}
+
+#[test]
+fn about_thirty_percent_of_repairs_are_called_back() {
+    let sampled = (0..1_000)
+        .filter(|_| {
+            Script::file(new_case("water"), monday())
+                .case()
+                .callback_required()
+        })
+        .count();
+    assert!((240..=360).contains(&sampled), "{sampled} of 1000");
+}
+
+#[test]
+fn the_callback_owner_follows_severity() {
+    let mut s = Script::file(complaint(), monday());
+    assert_eq!(
+        owner(&s.case()),
+        CallbackOwner::DepartmentSupervisor {
+            department: Some(Department::Security)
+        }
+    );
+    let sev = |s: Severity| EventBody::Classified {
+        complaint_class: None,
+        severity: Some(s),
+        department: None,
+    };
+    assert_eq!(
+        owner(&s.ok(monday(), sev(Severity::Important))),
+        CallbackOwner::CustomerServiceDirector
+    );
+    assert_eq!(
+        owner(&s.ok(monday(), sev(Severity::Major))),
+        CallbackOwner::EstateManager
+    );
+    let repair = Script::file(new_case("water"), monday());
+    assert_eq!(owner(&repair.case()), CallbackOwner::CustomerServiceStaff);
+}
+
+// ---- Reports ----
+
+#[test]
+fn the_daily_report_counts_new_open_overdue_resolved_and_callbacks_due() {
+    let cal = WorkCalendar::default();
+    let today: NaiveDate = "2026-11-23".parse().unwrap();
+    let mut old = Script::file(complaint(), monday() - Duration::days(3));
+    old.ok(monday() - Duration::days(2), resolved("已处理"));
+    let mut fixed_today = Script::file(new_case("water"), monday() - Duration::days(1));
+    fixed_today.ok(monday() + Duration::hours(1), resolved("换管"));
+    let fresh = Script::file(complaint(), monday());
+    let unacked = Script::file(complaint(), monday() - Duration::days(2));
+    let cases = [old.case(), fixed_today.case(), fresh.case(), unacked.case()];
+    let r = report::daily(&cases, &cal, today, monday() + Duration::hours(2));
+    assert_eq!(r.counts.new, 1);
+    assert_eq!(r.counts.open, 4);
+    assert_eq!(r.counts.resolved, 1);
+    // `old` was resolved 2 days ago with a 3-day callback window: due tomorrow, not listed;
+    // unless staff set it earlier. `unacked` missed its 24 h acknowledgement.
+    assert!(r.overdue.iter().any(
+        |o| o.case.ticket == unacked.case().ticket() && o.clocks.contains(&Clock::Acknowledge)
+    ));
+    assert!(
+        r.callbacks_due
+            .iter()
+            .all(|c| c.case.ticket != old.case().ticket())
+    );
+    let tomorrow = report::daily(
+        &cases,
+        &cal,
+        today.succ_opt().unwrap(),
+        monday() + Duration::days(1),
+    );
+    assert!(
+        tomorrow
+            .callbacks_due
+            .iter()
+            .any(|c| c.case.ticket == old.case().ticket())
+    );
+}
+
+#[test]
+fn the_monthly_report_counts_a_matter_once_and_every_reporter() {
+    let cal = WorkCalendar::default();
+    let first = Script::file(complaint(), monday());
+    let mut second = Script::file(
+        NewCase {
+            phone: Some("13900139000".into()),
+            ..complaint()
+        },
+        monday() + Duration::hours(1),
+    );
+    second.ok(
+        monday() + Duration::hours(2),
+        EventBody::LinkedDuplicate {
+            primary: first.case_id,
+            primary_ticket: first.case().ticket().into(),
+        },
+    );
+    let cases = [first.case(), second.case()];
+    let r = report::monthly(&cases, &cal, 2026, 11, monday() + Duration::days(1)).unwrap();
+    assert_eq!((r.matters, r.reporters), (1, 2));
+    let row = r.by_category.iter().find(|r| r.key == "noise").unwrap();
+    assert_eq!((row.matters, row.reporters), (1, 2));
+    assert_eq!(r.flags.repeated_complaints.len(), 1);
+    assert!(r.flags.repeated_complaints[0].linked);
+    assert_eq!(r.flags.repeated_complaints[0].complaints, 2);
+}
+
+#[test]
+fn the_monthly_report_flags_repeat_repairs_and_unsatisfied_callbacks() {
+    let cal = WorkCalendar::default();
+    let mut cases = Vec::new();
+    for i in 0..3 {
+        cases.push(Script::file(new_case("leak"), monday() + Duration::days(i)).case());
+    }
+    let mut unhappy = Script::file(complaint(), monday());
+    unhappy.ok(monday(), resolved("已处理"));
+    unhappy.ok(monday() + Duration::hours(2), callback(false));
+    cases.push(unhappy.case());
+    let r = report::monthly(&cases, &cal, 2026, 11, monday() + Duration::days(5)).unwrap();
+    assert_eq!(r.flags.repeated_repairs.len(), 1);
+    assert_eq!(r.flags.repeated_repairs[0].count, 3);
+    assert_eq!(r.flags.repeated_repairs[0].place, "3-2-1201");
+    assert_eq!(r.flags.unsatisfied_callbacks.len(), 1);
+    let kpi = |code: &str| r.kpis.iter().find(|k| k.code == code).unwrap().clone();
+    assert_eq!(kpi("callback-satisfaction").value, Some(0.0));
+    assert_eq!(kpi("callback-satisfaction").met, Some(false));
+    assert_eq!(kpi("callback-rate").value, Some(1.0));
+    // The three leak repairs are 48 h repairs: filed Mon/Tue/Wed, unresolved at Saturday.
+    assert_eq!(
+        (
+            kpi("repair-timeliness").numerator,
+            kpi("repair-timeliness").denominator
+        ),
+        (0, 3)
+    );
+}
+
+#[test]
+fn kpis_measure_against_the_company_targets() {
+    let cal = WorkCalendar::default();
+    let mut cases = Vec::new();
+    for i in 0..10 {
+        let mut s = Script::file(complaint(), monday() + Duration::hours(i));
+        s.ok(
+            monday() + Duration::hours(i + 1),
+            EventBody::Acknowledged { note: None },
+        );
+        s.ok(monday() + Duration::hours(i + 2), resolved("已处理"));
+        s.ok(monday() + Duration::hours(i + 3), callback(i != 0));
+        if i != 0 {
+            s.ok(monday() + Duration::hours(i + 4), close());
+        }
+        cases.push(s.case());
+    }
+    let r = report::monthly(&cases, &cal, 2026, 11, monday() + Duration::days(2)).unwrap();
+    let kpi = |code: &str| r.kpis.iter().find(|k| k.code == code).unwrap().clone();
+    assert_eq!(kpi("feedback-timeliness").value, Some(1.0));
+    assert_eq!(kpi("feedback-timeliness").met, Some(true));
+    assert_eq!(kpi("callback-satisfaction").value, Some(0.9));
+    assert_eq!(
+        kpi("callback-satisfaction").met,
+        Some(false),
+        "target is 98%"
+    );
+    assert_eq!(kpi("closure-rate").value, Some(0.9));
+    assert_eq!(kpi("closure-rate").met, Some(true), "target is 80%");
+    assert_eq!(
+        kpi("repair-timeliness").value,
+        None,
+        "no repairs: nothing measured"
+    );
+}
+
+// ---- Fold: the same events in any order give the same case ----
+
+/// The commands two origins may try on one case, in order, while offline from each other.
+fn any_body() -> impl Strategy<Value = EventBody> {
+    prop_oneof![
+        Just(EventBody::Acknowledged { note: None }),
+        Just(EventBody::Replied {
+            method: ContactMethod::Phone,
+            text: "已联系".into()
+        }),
+        Just(EventBody::Assigned {
+            department: Department::Engineering,
+            assignee: Some("张".into())
+        }),
+        Just(EventBody::Assigned {
+            department: Department::Security,
+            assignee: None
+        }),
+        Just(EventBody::OnSite { note: None }),
+        Just(EventBody::PlanSet {
+            plan: "更换".into()
+        }),
+        Just(EventBody::ProgressNote {
+            text: "进展".into()
+        }),
+        Just(resolved("完成")),
+        Just(callback(true)),
+        Just(callback(false)),
+        Just(EventBody::Reopened {
+            reason: "再次发生".into()
+        }),
+        Just(EventBody::Escalated {
+            to: EscalationTarget::GroupHead,
+            reason: "超期".into()
+        }),
+        Just(close()),
+        Just(EventBody::Classified {
+            complaint_class: None,
+            severity: Some(Severity::Major),
+            department: None
+        }),
+        Just(EventBody::Classified {
+            complaint_class: None,
+            severity: Some(Severity::General),
+            department: None
+        }),
+    ]
+}
+
+/// Two origins each act on the case as they see it (their own events plus what they
+/// synced), with wall clocks that may be hours apart.
+fn two_origin_history() -> impl Strategy<Value = Vec<Event>> {
+    (
+        prop::collection::vec((any::<bool>(), any_body(), 0i64..90, any::<bool>()), 1..40),
+        -7_200i64..7_200,
+    )
+        .prop_map(|(steps, hq_skew_min)| {
+            let mut s = Script::file(complaint(), monday());
+            let mut clocks = [Hlc::default(), Hlc::default()];
+            let mut wall = monday();
+            for (i, (by_hq, body, minutes, sync_first)) in steps.into_iter().enumerate() {
+                wall += Duration::minutes(minutes);
+                let side = usize::from(by_hq);
+                let (origin, when) = if by_hq {
+                    (Origin::hq(), wall + Duration::minutes(hq_skew_min))
+                } else {
+                    (Origin::kiosk("K01"), wall)
+                };
+                // What this origin has seen: everything if it synced, else its own events
+                // and the filing.
+                let seen: Vec<Event> = s
+                    .events
+                    .iter()
+                    .filter(|e| {
+                        sync_first
+                            || e.origin == origin
+                            || matches!(e.body, EventBody::Filed { .. })
+                    })
+                    .cloned()
+                    .collect();
+                let view = Case::fold(&seen).unwrap();
+                if view.check(&body, when).is_ok() {
+                    let newest_seen = seen.iter().map(|e| e.stamp).max().unwrap_or_default();
+                    clocks[side] = Hlc::observe(clocks[side], newest_seen, when.timestamp_millis());
+                    s.events.push(Event {
+                        id: Uuid::from_u128(0x1000 + i as u128),
+                        case_id: s.case_id,
+                        origin,
+                        stamp: clocks[side],
+                        at: when,
+                        actor: "staff".into(),
+                        body,
+                    });
+                }
+            }
+            s.events
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn any_arrival_order_folds_to_the_same_case(
+        events in two_origin_history(),
+        seed in any::<u64>(),
+    ) {
+        let reference = Case::fold(&events).unwrap();
+        let mut shuffled = events.clone();
+        // A deterministic shuffle from the seed (Fisher–Yates with an LCG).
+        let mut x = seed | 1;
+        for i in (1..shuffled.len()).rev() {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            shuffled.swap(i, (x >> 33) as usize % (i + 1));
+        }
+        prop_assert_eq!(&Case::fold(&shuffled).unwrap(), &reference);
+        // Receiving the same events twice changes nothing.
+        let mut doubled = shuffled.clone();
+        doubled.extend(events.iter().rev().cloned());
+        prop_assert_eq!(&Case::fold(&doubled).unwrap(), &reference);
+        // Every event is accounted for: applied or recorded as a conflict.
+        prop_assert_eq!(reference.event_count, events.len());
+    }
+}
+
+#[test]
+fn a_kiosk_event_made_offline_after_hq_closed_the_case_becomes_a_conflict_on_both_sides() {
+    let mut s = Script::file(
+        NewCase {
+            anonymous: true,
+            phone: None,
+            ..new_case("water")
+        },
+        monday(),
+    );
+    s.ok(monday(), resolved("修好"));
+    // HQ closes; the kiosk, not having synced, records a reopen on the resolved case.
+    s.push(
+        Origin::hq(),
+        monday() + Duration::hours(1),
+        "hq-quality",
+        close(),
+    );
+    s.push(
+        Origin::kiosk("K01"),
+        monday() + Duration::hours(2),
+        "wang",
+        EventBody::Escalated {
+            to: EscalationTarget::GroupHead,
+            reason: "x".into(),
+        },
+    );
+    let case = s.case();
+    assert_eq!(case.status, Status::Closed);
+    assert_eq!(case.conflicts.len(), 1);
+    assert!(case.conflicts[0].reason.contains("closed"));
+    let mut reversed = s.events.clone();
+    reversed.reverse();
+    assert_eq!(Case::fold(&reversed).unwrap(), case);
+}
