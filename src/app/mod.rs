@@ -1,0 +1,219 @@
+//! The application layer: validated settings + the store + the domain rules, as the
+//! operations the CLI (and later the screens and sync) call. No UI, no argument parsing.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use std::path::Path;
+use uuid::Uuid;
+
+use crate::config::Settings;
+use crate::domain::case::Case;
+use crate::domain::clocks::{Deadline, deadlines, is_overdue};
+use crate::domain::event::{CallbackRecord, ContactMethod, EscalationTarget, EventBody, Origin, Rating};
+use crate::domain::filing::{FilingContext, NewCase};
+use crate::domain::intake::{ComplaintClass, Department, Severity};
+use crate::domain::report::{self, DailyReport, MonthlyReport};
+use crate::domain::ticket::TicketNumber;
+use crate::domain::validate::{
+    MAX_SHORT_CHARS, MAX_TEXT_CHARS, ValidationError, clean_text, optional_line, required_text,
+};
+use crate::store::{CaseRecord, Result, Store};
+
+/// What staff can do to a case; each becomes one event once checked.
+#[derive(Clone, Debug)]
+pub enum Action {
+    Acknowledge { note: Option<String> },
+    Reply { method: ContactMethod, text: String },
+    Classify { complaint_class: Option<ComplaintClass>, severity: Option<Severity>, department: Option<Department> },
+    Assign { department: Department, assignee: Option<String> },
+    OnSite { note: Option<String> },
+    Plan { plan: String },
+    Note { text: String },
+    Promise { due: DateTime<Utc>, reason: String },
+    Resolve { note: String },
+    Callback(CallbackInput),
+    Reopen { reason: String },
+    Escalate { to: EscalationTarget, reason: String },
+    Close { note: Option<String> },
+    Link { primary_ticket: String },
+    Decide { adopted: bool, reason: String },
+}
+
+#[derive(Clone, Debug)]
+pub struct CallbackInput {
+    pub method: ContactMethod,
+    pub satisfied: bool,
+    pub quality: Option<u8>,
+    pub effect: Option<u8>,
+    pub satisfaction: Option<u8>,
+    pub shortcomings: Option<String>,
+    pub suggestions: Option<String>,
+    pub next_callback_at: Option<DateTime<Utc>>,
+}
+
+/// A case as the list views show it.
+#[derive(Clone, Debug, Serialize)]
+pub struct CaseSummary {
+    pub ticket: String,
+    pub id: Uuid,
+    pub kind: String,
+    pub category: String,
+    pub status: String,
+    pub place: String,
+    pub filed_at: DateTime<Utc>,
+    pub emergency: bool,
+    pub overdue: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct CaseFilter {
+    pub open_only: bool,
+    pub overdue_only: bool,
+    pub search: Option<String>,
+}
+
+pub struct Desk {
+    pub settings: Settings,
+    store: Store,
+}
+
+impl Desk {
+    pub fn open(settings: Settings, data_dir: &Path) -> Result<Desk> {
+        let store = Store::open(data_dir, Origin::kiosk(settings.kiosk.as_str()))?;
+        Ok(Desk { settings, store })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn file(&mut self, new: &NewCase, now: DateTime<Utc>) -> Result<Case> {
+        let case_id = Uuid::now_v7();
+        let intake = new.validate(&FilingContext {
+            catalogue: &self.settings.catalogue,
+            estate: &self.settings.estate,
+            case_id,
+            repair_sample_percent: self.settings.repair_sample_percent,
+        })?;
+        let actor = new.staff.as_deref().map(|s| clean_text(s, false)).unwrap_or_else(|| "resident".into());
+        self.store.file_case(&self.settings.kiosk, case_id, intake, &actor, now)
+    }
+
+    pub fn act(&mut self, ticket: &str, action: Action, by: &str, now: DateTime<Utc>) -> Result<Case> {
+        let by = clean_text(by, false);
+        if by.is_empty() {
+            return Err(ValidationError::Empty { what: "who is acting (--by)" }.into());
+        }
+        let ticket = normalize_ticket(ticket)?;
+        let case_id = self.store.case_id_by_ticket(&ticket)?;
+        let body = self.event_for(case_id, action)?;
+        self.store.append(case_id, body, &by, now)
+    }
+
+    fn event_for(&self, case_id: Uuid, action: Action) -> Result<EventBody> {
+        let text = |t: &str, what| required_text(t, what, MAX_TEXT_CHARS);
+        let note = |t: Option<String>, what| optional_line(t.as_deref(), what, MAX_TEXT_CHARS);
+        let rating = |v: Option<u8>| v.map(Rating::new).transpose().map_err(ValidationError::Invalid);
+        Ok(match action {
+            Action::Acknowledge { note: n } => EventBody::Acknowledged { note: note(n, "the note")? },
+            Action::Reply { method, text: t } => EventBody::Replied { method, text: text(&t, "the reply")? },
+            Action::Classify { complaint_class, severity, department } => {
+                if complaint_class.is_none() && severity.is_none() && department.is_none() {
+                    return Err(ValidationError::Invalid("give at least one of --class, --severity, --department".into()).into());
+                }
+                EventBody::Classified { complaint_class, severity, department }
+            }
+            Action::Assign { department, assignee } => EventBody::Assigned {
+                department,
+                assignee: optional_line(assignee.as_deref(), "the assignee", MAX_SHORT_CHARS)?,
+            },
+            Action::OnSite { note: n } => EventBody::OnSite { note: note(n, "the note")? },
+            Action::Plan { plan } => EventBody::PlanSet { plan: text(&plan, "the plan")? },
+            Action::Note { text: t } => EventBody::ProgressNote { text: text(&t, "the note")? },
+            Action::Promise { due, reason } => EventBody::PromiseSet { due, reason: text(&reason, "the reason")? },
+            Action::Resolve { note: n } => EventBody::Resolved { note: text(&n, "what was done")? },
+            Action::Callback(c) => EventBody::CallbackRecorded {
+                record: CallbackRecord {
+                    method: c.method,
+                    quality: rating(c.quality)?,
+                    effect: rating(c.effect)?,
+                    satisfaction: rating(c.satisfaction)?,
+                    satisfied: c.satisfied,
+                    shortcomings: note(c.shortcomings, "the shortcomings")?,
+                    suggestions: note(c.suggestions, "the suggestions")?,
+                    next_callback_at: c.next_callback_at,
+                },
+            },
+            Action::Reopen { reason } => EventBody::Reopened { reason: text(&reason, "the reason")? },
+            Action::Escalate { to, reason } => EventBody::Escalated { to, reason: text(&reason, "the reason")? },
+            Action::Close { note: n } => EventBody::Closed { note: note(n, "the note")? },
+            Action::Link { primary_ticket } => {
+                let primary_ticket = normalize_ticket(&primary_ticket)?;
+                let primary = self.store.case_by_ticket(&primary_ticket)?.case;
+                let this = self.store.case_by_id(case_id)?.case;
+                // Links point from a later case to an earlier one, so they can never loop.
+                if primary.id != this.id && (primary.filed_at, primary.id) > (this.filed_at, this.id) {
+                    return Err(ValidationError::Invalid(format!(
+                        "{} was filed after {}: link the later case to the earlier one",
+                        primary.ticket(),
+                        this.ticket()
+                    ))
+                    .into());
+                }
+                EventBody::LinkedDuplicate { primary: primary.id, primary_ticket }
+            }
+            Action::Decide { adopted, reason } => EventBody::SuggestionDecided {
+                adopted,
+                reason: clean_text(&reason, true),
+            },
+        })
+    }
+
+    pub fn show(&self, ticket: &str) -> Result<CaseRecord> {
+        self.store.case_by_ticket(&normalize_ticket(ticket)?)
+    }
+
+    pub fn deadlines(&self, case: &Case, now: DateTime<Utc>) -> Vec<Deadline> {
+        deadlines(case, &self.settings.calendar, now)
+    }
+
+    pub fn cases(&self, filter: &CaseFilter, now: DateTime<Utc>) -> Result<Vec<CaseSummary>> {
+        let cases = match filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(text) => self.store.search(text)?,
+            None => self.store.cases()?,
+        };
+        let cal = &self.settings.calendar;
+        Ok(cases
+            .iter()
+            .map(|c| CaseSummary {
+                ticket: c.ticket().to_string(),
+                id: c.id,
+                kind: c.kind().code().to_string(),
+                category: c.intake.category.clone(),
+                status: c.status.code().to_string(),
+                place: c.intake.place.to_string(),
+                filed_at: c.filed_at,
+                emergency: c.intake.emergency,
+                overdue: is_overdue(c, cal, now),
+            })
+            .filter(|s| !filter.open_only || s.status != "closed")
+            .filter(|s| !filter.overdue_only || s.overdue)
+            .collect())
+    }
+
+    pub fn daily_report(&self, date: Option<NaiveDate>, now: DateTime<Utc>) -> Result<DailyReport> {
+        let cal = &self.settings.calendar;
+        let date = date.unwrap_or_else(|| cal.local_date(now));
+        Ok(report::daily(&self.store.cases()?, cal, date, now))
+    }
+
+    pub fn monthly_report(&self, year: i32, month: u32, now: DateTime<Utc>) -> Result<MonthlyReport> {
+        report::monthly(&self.store.cases()?, &self.settings.calendar, year, month, now)
+            .ok_or_else(|| ValidationError::Invalid(format!("{year}-{month:02} is not a month")).into())
+    }
+}
+
+/// Tickets as typed (lower case, spaces, full-width) to the printed form.
+pub fn normalize_ticket(raw: &str) -> Result<String> {
+    Ok(TicketNumber::parse(raw)?.to_string())
+}

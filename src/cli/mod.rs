@@ -1,0 +1,523 @@
+//! The command line: the front desk's and the scripts' door to the case core.
+//! Parses arguments, loads and validates configuration, calls `app`, prints.
+
+mod demo;
+mod output;
+
+use anyhow::{Context, Result, bail};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::app::{Action, CallbackInput, CaseFilter, Desk};
+use crate::config::Settings;
+use crate::domain::event::{ContactMethod, EscalationTarget};
+use crate::domain::filing::NewCase;
+use crate::domain::intake::{Channel, ComplaintClass, Department, Kind, Severity, Urgency};
+
+#[derive(Parser, Debug)]
+#[command(name = "lobbydesk", version, about = "Lobby kiosk for residential estates: complaints, repairs and suggestions")]
+pub struct Cli {
+    /// Where the kiosk keeps its data (database, ticket watermark, config).
+    #[arg(long, global = true, env = "LOBBYDESK_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Configuration file (TOML) [default: DIR/lobbydesk.toml].
+    #[arg(long, global = true, env = "LOBBYDESK_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Run as if it were this moment (RFC 3339, e.g. 2026-11-23T10:00:00+08:00).
+    #[arg(long, global = true, value_name = "RFC3339", value_parser = parse_now)]
+    now: Option<DateTime<Utc>>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// File a complaint, repair, suggestion, inquiry or praise; prints the ticket number.
+    File(FileArgs),
+    /// List cases, newest first.
+    Cases {
+        /// Only cases not yet closed.
+        #[arg(long)]
+        open: bool,
+        /// Only cases with a clock past due.
+        #[arg(long)]
+        overdue: bool,
+        /// Text in the ticket, place, description, name or phone.
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One case: state, every event, every deadline.
+    Show {
+        ticket: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move a case through the workflow.
+    Act(ActArgs),
+    /// The daily hotline report or the monthly summary.
+    Report {
+        #[arg(value_enum)]
+        period: Period,
+        /// The day (daily) or any day of the month (monthly): YYYY-MM-DD, or YYYY-MM [default: today].
+        #[arg(long, value_name = "DATE")]
+        date: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The configured categories: code, kind, names, emergency flag.
+    Categories {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a consistent copy of the database (safe while the kiosk runs).
+    Backup {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Fill the data directory with sample cases and show what the desk sees.
+    Demo,
+    #[command(hide = true, subcommand)]
+    Debug(DebugCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum DebugCommand {
+    /// Files cases one after another, printing each ticket once committed (durability tests).
+    FileLoop {
+        #[arg(long, default_value_t = u64::MAX)]
+        count: u64,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum Period {
+    Daily,
+    Monthly,
+}
+
+#[derive(Args, Debug)]
+struct FileArgs {
+    /// complaint, repair, suggestion, inquiry or praise [default: the category's kind].
+    #[arg(long)]
+    kind: Option<Kind>,
+    /// A category code from `lobbydesk categories`.
+    #[arg(long)]
+    category: String,
+    /// building-unit-room (3-2-1201), building-room (3-1201) or public:NAME.
+    #[arg(long)]
+    place: String,
+    #[arg(long)]
+    phone: Option<String>,
+    #[arg(long)]
+    name: Option<String>,
+    /// When the resident prefers to be contacted.
+    #[arg(long, value_name = "TEXT")]
+    contact_time: Option<String>,
+    /// File without contact details: no callback will be made.
+    #[arg(long)]
+    anonymous: bool,
+    /// kiosk, phone, walk-in, letter, hotline or online [default: kiosk, or walk-in with --by].
+    #[arg(long)]
+    channel: Option<Channel>,
+    /// Repairs: emergency, urgent or normal [default: normal; emergency categories are always emergency].
+    #[arg(long)]
+    urgency: Option<Urgency>,
+    /// Complaints: class 1, 2 or 3.
+    #[arg(long = "class")]
+    complaint_class: Option<ComplaintClass>,
+    /// Complaints: general, important or major.
+    #[arg(long)]
+    severity: Option<Severity>,
+    #[arg(long)]
+    department: Option<Department>,
+    /// Repairs: the resident's preferred visit window.
+    #[arg(long, value_name = "TEXT")]
+    visit_window: Option<String>,
+    #[arg(long)]
+    text: Option<String>,
+    /// The staff member filing (first-inquiry owner). Without it the case is filed as a
+    /// resident at the kiosk.
+    #[arg(long, value_name = "STAFF")]
+    by: Option<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct ActArgs {
+    ticket: String,
+    /// Who is acting (staff id).
+    #[arg(long, global = true, value_name = "STAFF")]
+    by: Option<String>,
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    action: ActCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum ActCommand {
+    /// Confirm receipt to the resident.
+    Acknowledge {
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Tell the resident how the case stands (a letter needs --method written).
+    Reply {
+        #[arg(long)]
+        text: String,
+        #[arg(long, value_enum, default_value = "phone")]
+        method: Method,
+    },
+    /// Set the complaint class, severity or department.
+    Classify {
+        #[arg(long = "class")]
+        complaint_class: Option<ComplaintClass>,
+        #[arg(long)]
+        severity: Option<Severity>,
+        #[arg(long)]
+        department: Option<Department>,
+    },
+    /// Dispatch to a department (and a person).
+    Assign {
+        #[arg(long)]
+        department: Department,
+        #[arg(long, value_name = "NAME")]
+        to: Option<String>,
+    },
+    /// Staff arrived on site.
+    OnSite {
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// The measure decided / initial plan.
+    Plan {
+        #[arg(long)]
+        text: String,
+    },
+    /// A progress note.
+    Note {
+        #[arg(long)]
+        text: String,
+    },
+    /// A new resolution date, and why, told to the resident.
+    Promise {
+        /// YYYY-MM-DD (end of that day) or RFC 3339.
+        #[arg(long, value_name = "DATE")]
+        due: String,
+        #[arg(long)]
+        reason: String,
+    },
+    Resolve {
+        /// What was done.
+        #[arg(long)]
+        note: String,
+    },
+    /// Record a callback (回访).
+    Callback {
+        #[arg(long, value_enum, default_value = "phone")]
+        method: Method,
+        /// yes or no.
+        #[arg(long, value_parser = parse_yes_no, value_name = "yes|no")]
+        satisfied: bool,
+        /// 1–5.
+        #[arg(long)]
+        quality: Option<u8>,
+        /// 1–5.
+        #[arg(long)]
+        effect: Option<u8>,
+        /// 1–5.
+        #[arg(long)]
+        satisfaction: Option<u8>,
+        #[arg(long)]
+        shortcomings: Option<String>,
+        #[arg(long)]
+        suggestions: Option<String>,
+        /// When not satisfied: when to call again (YYYY-MM-DD or RFC 3339).
+        #[arg(long, value_name = "DATE")]
+        next: Option<String>,
+    },
+    Reopen {
+        #[arg(long)]
+        reason: String,
+    },
+    Escalate {
+        #[arg(long, value_enum)]
+        to: Target,
+        #[arg(long)]
+        reason: String,
+    },
+    Close {
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Link to an earlier case about the same matter.
+    Link {
+        #[arg(long, value_name = "TICKET")]
+        to: String,
+    },
+    /// Suggestions: adopted.
+    Adopt {
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Suggestions: not adopted, and why.
+    Decline {
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum Method {
+    Phone,
+    InPerson,
+    Written,
+    Kiosk,
+}
+
+impl From<Method> for ContactMethod {
+    fn from(m: Method) -> ContactMethod {
+        match m {
+            Method::Phone => ContactMethod::Phone,
+            Method::InPerson => ContactMethod::InPerson,
+            Method::Written => ContactMethod::Written,
+            Method::Kiosk => ContactMethod::Kiosk,
+        }
+    }
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum Target {
+    GroupHead,
+    GeneralManager,
+    EstateManager,
+    Developer,
+}
+
+impl From<Target> for EscalationTarget {
+    fn from(t: Target) -> EscalationTarget {
+        match t {
+            Target::GroupHead => EscalationTarget::GroupHead,
+            Target::GeneralManager => EscalationTarget::GeneralManager,
+            Target::EstateManager => EscalationTarget::EstateManager,
+            Target::Developer => EscalationTarget::Developer,
+        }
+    }
+}
+
+fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("{e}; use RFC 3339 such as 2026-11-23T10:00:00+08:00"))
+}
+
+fn parse_yes_no(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "yes" | "y" | "true" | "是" | "满意" => Ok(true),
+        "no" | "n" | "false" | "否" | "不满意" => Ok(false),
+        _ => Err(format!("{s:?}: answer yes or no")),
+    }
+}
+
+/// The default data directory: the per-user data dir on a desktop; on the Pi the systemd
+/// unit passes `--data-dir /var/lib/lobbydesk`.
+pub fn default_data_dir() -> PathBuf {
+    directories::ProjectDirs::from("", "", "lobbydesk")
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from("lobbydesk-data"))
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
+    let (config_path, required) = match &cli.config {
+        Some(path) => (path.clone(), true),
+        None => (data_dir.join("lobbydesk.toml"), false),
+    };
+    let settings = Settings::load(&config_path, required)?;
+    let now = cli.now.unwrap_or_else(Utc::now);
+    let mut desk = Desk::open(settings, &data_dir)?;
+    let out = &mut std::io::stdout().lock();
+    match cli.command.unwrap_or(Command::Demo) {
+        Command::File(args) => {
+            let new = new_case(args.kind, &args);
+            let case = desk.file(&new, now)?;
+            if args.json {
+                output::json(out, &output::filed(&desk, &case, now))?;
+            } else {
+                writeln!(out, "{}", case.ticket())?;
+            }
+        }
+        Command::Cases { open, overdue, search, json } => {
+            let filter = CaseFilter { open_only: open, overdue_only: overdue, search };
+            let cases = desk.cases(&filter, now)?;
+            if json {
+                output::json(out, &cases)?;
+            } else {
+                output::case_list(out, &desk, &cases)?;
+            }
+        }
+        Command::Show { ticket, json } => {
+            let record = desk.show(&ticket)?;
+            if json {
+                output::json(out, &output::shown(&desk, &record, now))?;
+            } else {
+                output::case_detail(out, &desk, &record, now)?;
+            }
+        }
+        Command::Act(args) => {
+            let by = args.by.as_deref().context("--by STAFF is required: say who is doing this")?;
+            let action = action(args.action, &desk, now)?;
+            let case = desk.act(&args.ticket, action, by, now)?;
+            if args.json {
+                output::json(out, &output::filed(&desk, &case, now))?;
+            } else {
+                writeln!(out, "{} {} ({})", case.ticket(), case.status.zh(), case.status.code())?;
+            }
+        }
+        Command::Report { period, date, json } => match period {
+            Period::Daily => {
+                let date = date.as_deref().map(parse_date).transpose()?;
+                let report = desk.daily_report(date, now)?;
+                if json {
+                    output::json(out, &report)?;
+                } else {
+                    output::daily(out, &desk, &report)?;
+                }
+            }
+            Period::Monthly => {
+                let day = match date.as_deref() {
+                    Some(d) => parse_month(d)?,
+                    None => desk.settings.calendar.local_date(now),
+                };
+                let report = desk.monthly_report(day.year(), day.month(), now)?;
+                if json {
+                    output::json(out, &report)?;
+                } else {
+                    output::monthly(out, &desk, &report)?;
+                }
+            }
+        },
+        Command::Categories { json } => {
+            if json {
+                output::json(out, &desk.settings.catalogue.all())?;
+            } else {
+                output::categories(out, &desk)?;
+            }
+        }
+        Command::Backup { out: target } => {
+            desk.store().backup_to(&target)?;
+            writeln!(out, "backup written to {}", target.display())?;
+        }
+        Command::Demo => demo::run(&mut desk, &data_dir, now, out)?,
+        Command::Debug(DebugCommand::FileLoop { count }) => file_loop(&mut desk, count, out)?,
+    }
+    Ok(())
+}
+
+fn new_case(kind: Option<Kind>, a: &FileArgs) -> NewCase {
+    NewCase {
+        kind,
+        category: a.category.clone(),
+        place: a.place.clone(),
+        phone: a.phone.clone(),
+        name: a.name.clone(),
+        preferred_time: a.contact_time.clone(),
+        anonymous: a.anonymous,
+        text: a.text.clone().unwrap_or_default(),
+        channel: a.channel,
+        urgency: a.urgency,
+        complaint_class: a.complaint_class,
+        severity: a.severity,
+        department: a.department,
+        visit_window: a.visit_window.clone(),
+        staff: a.by.clone(),
+    }
+}
+
+fn action(cmd: ActCommand, desk: &Desk, now: DateTime<Utc>) -> Result<Action> {
+    let when = |s: &str| parse_when(s, desk);
+    Ok(match cmd {
+        ActCommand::Acknowledge { note } => Action::Acknowledge { note },
+        ActCommand::Reply { text, method } => Action::Reply { method: method.into(), text },
+        ActCommand::Classify { complaint_class, severity, department } => {
+            Action::Classify { complaint_class, severity, department }
+        }
+        ActCommand::Assign { department, to } => Action::Assign { department, assignee: to },
+        ActCommand::OnSite { note } => Action::OnSite { note },
+        ActCommand::Plan { text } => Action::Plan { plan: text },
+        ActCommand::Note { text } => Action::Note { text },
+        ActCommand::Promise { due, reason } => Action::Promise { due: when(&due)?, reason },
+        ActCommand::Resolve { note } => Action::Resolve { note },
+        ActCommand::Callback { method, satisfied, quality, effect, satisfaction, shortcomings, suggestions, next } => {
+            let next_callback_at = next.as_deref().map(when).transpose()?;
+            if let Some(next) = next_callback_at.filter(|n| *n <= now) {
+                bail!("--next {next} is in the past: give a later date for the next callback");
+            }
+            Action::Callback(CallbackInput {
+                method: method.into(),
+                satisfied,
+                quality,
+                effect,
+                satisfaction,
+                shortcomings,
+                suggestions,
+                next_callback_at,
+            })
+        }
+        ActCommand::Reopen { reason } => Action::Reopen { reason },
+        ActCommand::Escalate { to, reason } => Action::Escalate { to: to.into(), reason },
+        ActCommand::Close { note } => Action::Close { note },
+        ActCommand::Link { to } => Action::Link { primary_ticket: to },
+        ActCommand::Adopt { reason } => Action::Decide { adopted: true, reason },
+        ActCommand::Decline { reason } => Action::Decide { adopted: false, reason },
+    })
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").with_context(|| format!("{s:?} is not a date: use YYYY-MM-DD"))
+}
+
+fn parse_month(s: &str) -> Result<NaiveDate> {
+    parse_date(s).or_else(|_| parse_date(&format!("{}-01", s.trim())))
+        .with_context(|| format!("{s:?} is not a month: use YYYY-MM"))
+}
+
+/// A date means the end of that local day (a promise "by the 30th" lasts all day);
+/// a full RFC 3339 time is taken as is.
+fn parse_when(s: &str, desk: &Desk) -> Result<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s.trim()) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let day = parse_date(s).with_context(|| format!("{s:?} is neither YYYY-MM-DD nor RFC 3339"))?;
+    let cal = &desk.settings.calendar;
+    let last_second = day.and_time(NaiveTime::from_hms_opt(23, 59, 59).expect("valid time"));
+    Ok(cal
+        .tz
+        .from_local_datetime(&last_second)
+        .latest()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| cal.end_of_day(day)))
+}
+
+/// Files cases as fast as the store allows, printing each ticket after its commit. The
+/// durability test SIGKILLs this at random moments and checks every printed ticket survived.
+fn file_loop(desk: &mut Desk, count: u64, out: &mut impl Write) -> Result<()> {
+    for i in 0..count {
+        let new = NewCase {
+            category: "water".into(),
+            place: format!("{}-{}-{}", 1 + i % 9, 1 + i % 3, 101 + i % 30),
+            phone: Some("13800138000".into()),
+            text: format!("耐久测试 {i}"),
+            ..NewCase::default()
+        };
+        let case = desk.file(&new, Utc::now())?;
+        writeln!(out, "{}", case.ticket())?;
+        out.flush()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,231 @@
+//! Configuration: a TOML file where every key is optional. It is parsed, then validated
+//! into `Settings` before anything starts, so a typo stops the kiosk at boot with a
+//! message rather than misbehaving later.
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use serde::Deserialize;
+use std::path::Path;
+
+use crate::domain::calendar::WorkCalendar;
+use crate::domain::callback::REPAIR_SAMPLE_PERCENT;
+use crate::domain::category::{Catalogue, Category, default_categories};
+use crate::domain::ticket::KioskCode;
+use crate::domain::validate::Phone;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    #[serde(default)]
+    pub kiosk: RawKiosk,
+    #[serde(default)]
+    pub calendar: RawCalendar,
+    #[serde(default)]
+    pub callbacks: RawCallbacks,
+    /// When present, replaces the default catalogue entirely.
+    pub categories: Option<Vec<Category>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawKiosk {
+    pub code: Option<String>,
+    pub estate: Option<String>,
+    pub front_desk_phone: Option<String>,
+    pub emergency_phone: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCalendar {
+    pub timezone: Option<String>,
+    #[serde(default)]
+    pub holidays: Vec<NaiveDate>,
+    #[serde(default)]
+    pub workdays: Vec<NaiveDate>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCallbacks {
+    pub repair_sample_percent: Option<u8>,
+}
+
+/// Validated configuration: what the rest of the program uses.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub kiosk: KioskCode,
+    pub estate: String,
+    pub front_desk_phone: Option<Phone>,
+    pub emergency_phone: Option<Phone>,
+    pub calendar: WorkCalendar,
+    pub catalogue: Catalogue,
+    pub repair_sample_percent: u8,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {path}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("the config file {path} is not valid: {message}")]
+    Parse { path: String, message: String },
+    #[error("in the config file {path}: {message}")]
+    Invalid { path: String, message: String },
+}
+
+pub const DEFAULT_KIOSK_CODE: &str = "K01";
+pub const DEFAULT_ESTATE: &str = "示范花园";
+
+impl Settings {
+    /// Reads `path` if it exists (a missing file means all defaults, unless `required`).
+    pub fn load(path: &Path, required: bool) -> Result<Settings, ConfigError> {
+        let shown = path.display().to_string();
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => String::new(),
+            Err(source) => return Err(ConfigError::Read { path: shown, source }),
+        };
+        Settings::from_toml(&text, &shown)
+    }
+
+    pub fn from_toml(text: &str, shown: &str) -> Result<Settings, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: shown.to_string(),
+            message: e.to_string(),
+        })?;
+        raw.validate().map_err(|message| ConfigError::Invalid {
+            path: shown.to_string(),
+            message,
+        })
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        RawConfig::default().validate().expect("defaults are valid")
+    }
+}
+
+impl RawConfig {
+    pub fn validate(self) -> Result<Settings, String> {
+        let kiosk = KioskCode::parse(self.kiosk.code.as_deref().unwrap_or(DEFAULT_KIOSK_CODE))
+            .map_err(|e| format!("[kiosk] code: {e}"))?;
+        let estate = self.kiosk.estate.unwrap_or_else(|| DEFAULT_ESTATE.into());
+        if estate.trim().is_empty() {
+            return Err("[kiosk] estate must not be empty".into());
+        }
+        let phone = |key: &str, value: Option<String>| {
+            value
+                .map(|v| Phone::parse(&v).map_err(|e| format!("[kiosk] {key}: {e}")))
+                .transpose()
+        };
+        let tz_name = self.calendar.timezone.as_deref().unwrap_or("Asia/Shanghai");
+        let tz: Tz = tz_name.parse().map_err(|_| {
+            format!("[calendar] timezone {tz_name:?} is not an IANA time zone such as Asia/Shanghai")
+        })?;
+        if let Some(both) = self.calendar.holidays.iter().find(|d| self.calendar.workdays.contains(d)) {
+            return Err(format!("[calendar] {both} is listed both as a holiday and as a make-up working day"));
+        }
+        let percent = self.callbacks.repair_sample_percent.unwrap_or(REPAIR_SAMPLE_PERCENT);
+        if percent > 100 {
+            return Err(format!("[callbacks] repair_sample_percent is {percent}; use 0 to 100"));
+        }
+        let catalogue = Catalogue::new(self.categories.unwrap_or_else(default_categories))
+            .map_err(|e| format!("[[categories]]: {e}"))?;
+        Ok(Settings {
+            kiosk,
+            estate: estate.trim().to_string(),
+            front_desk_phone: phone("front_desk_phone", self.kiosk.front_desk_phone)?,
+            emergency_phone: phone("emergency_phone", self.kiosk.emergency_phone)?,
+            calendar: WorkCalendar::new(tz, self.calendar.holidays, self.calendar.workdays),
+            catalogue,
+            repair_sample_percent: percent,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_file_gives_working_defaults() {
+        let s = Settings::from_toml("", "x").unwrap();
+        assert_eq!(s.kiosk.as_str(), "K01");
+        assert_eq!(s.calendar.tz, chrono_tz::Asia::Shanghai);
+        assert_eq!(s.repair_sample_percent, 30);
+        assert!(s.catalogue.get("water").is_some());
+    }
+
+    #[test]
+    fn every_documented_key_is_read() {
+        let s = Settings::from_toml(
+            r#"
+            [kiosk]
+            code = "B7"
+            estate = "翠湖花园"
+            front_desk_phone = "0755-12345678"
+            emergency_phone = "13800138000"
+            [calendar]
+            timezone = "Asia/Hong_Kong"
+            holidays = [2026-10-01, 2026-10-02]
+            workdays = [2026-10-10]
+            [callbacks]
+            repair_sample_percent = 40
+            "#,
+            "x",
+        )
+        .unwrap();
+        assert_eq!(s.kiosk.as_str(), "B7");
+        assert_eq!(s.estate, "翠湖花园");
+        assert_eq!(s.front_desk_phone.unwrap().as_str(), "0755-12345678");
+        assert_eq!(s.calendar.tz, chrono_tz::Asia::Hong_Kong);
+        assert!(!s.calendar.is_working_day("2026-10-01".parse().unwrap()));
+        assert!(s.calendar.is_working_day("2026-10-10".parse().unwrap()));
+        assert_eq!(s.repair_sample_percent, 40);
+    }
+
+    #[test]
+    fn mistakes_are_named_with_their_section() {
+        let cases = [
+            ("[kiosk]\ncode = \"KIOSK1\"", "[kiosk] code"),
+            ("[kiosk]\ncod = \"K01\"", "unknown field"),
+            ("[calendar]\ntimezone = \"Mars/Base\"", "IANA"),
+            ("[calendar]\nholidays = [2026-10-10]\nworkdays = [2026-10-10]", "both"),
+            ("[callbacks]\nrepair_sample_percent = 130", "0 to 100"),
+            ("[kiosk]\nfront_desk_phone = \"123\"", "front_desk_phone"),
+        ];
+        for (text, expected) in cases {
+            let err = Settings::from_toml(text, "lobbydesk.toml").unwrap_err().to_string();
+            assert!(err.contains(expected), "{text:?} gave {err}");
+        }
+    }
+
+    #[test]
+    fn a_category_list_replaces_the_defaults_and_is_checked() {
+        let text = r#"
+            [[categories]]
+            code = "water"
+            kind = "repair"
+            zh = "水"
+            en = "Water"
+            [[categories]]
+            code = "noise"
+            kind = "complaint"
+            zh = "噪音"
+            en = "Noise"
+            [[categories]]
+            code = "idea"
+            kind = "suggestion"
+            zh = "建议"
+            en = "Idea"
+        "#;
+        let s = Settings::from_toml(text, "x").unwrap();
+        assert_eq!(s.catalogue.all().len(), 3);
+        let dup = format!("{text}\n[[categories]]\ncode = \"idea\"\nkind = \"suggestion\"\nzh = \"x\"\nen = \"x\"");
+        assert!(Settings::from_toml(&dup, "x").unwrap_err().to_string().contains("twice"));
+    }
+}

@@ -1,0 +1,37 @@
+//! Schema migrations: numbered SQL files, applied in order, each in its own transaction
+//! together with the `user_version` it brings the file to. Only ever add a file.
+
+use rusqlite::Connection;
+use std::path::Path;
+
+use super::{Result, StoreError};
+
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_cases_events_outbox.sql"),
+    include_str!("migrations/0002_case_search.sql"),
+];
+
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+pub fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    migrate_to(conn, path, SCHEMA_VERSION)
+}
+
+/// Brings the file to `target` (tests use it to build every earlier schema version).
+pub fn migrate_to(conn: &mut Connection, path: &Path, target: u32) -> Result<()> {
+    let found: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema {
+            path: path.to_path_buf(),
+            found,
+            known: SCHEMA_VERSION,
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().take(target as usize).skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index as u32 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

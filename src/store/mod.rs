@@ -1,0 +1,193 @@
+//! The kiosk's SQLite store: connection setup checked at start, migrations, and the
+//! case/event/outbox tables. One `Store` is the one writer; every change to a case is
+//! one transaction that appends its event, queues it for HQ and refreshes the projection.
+
+mod cases;
+mod migrations;
+mod watermark;
+
+pub use cases::{CaseRecord, StoredEvent};
+pub use migrations::{MIGRATIONS, SCHEMA_VERSION};
+
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+
+use crate::domain::case::{FoldError, WorkflowError};
+use crate::domain::event::Origin;
+use crate::domain::validate::ValidationError;
+use watermark::Watermark;
+
+pub const DB_FILE: &str = "lobbydesk.sqlite";
+pub const WATERMARK_FILE: &str = "ticket-watermark";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the database {path} is damaged ({detail}). Stop the kiosk, move the file aside and restore the latest backup; cases already synced are safe at HQ"
+    )]
+    Damaged { path: PathBuf, detail: String },
+    #[error(
+        "the database {path} has schema version {found}, newer than this lobbydesk knows ({known}); install the newer lobbydesk again"
+    )]
+    NewerSchema {
+        path: PathBuf,
+        found: u32,
+        known: u32,
+    },
+    #[error("the database refused a required setting: {0}")]
+    Settings(String),
+    #[error("cannot open the data directory {path}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot keep the ticket watermark {path}")]
+    Watermark {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("no case with ticket {0}")]
+    NotFound(String),
+    #[error("kiosk {0} has used up its ticket numbers; give it a new kiosk code")]
+    TicketsExhausted(String),
+    #[error(transparent)]
+    Workflow(#[from] WorkflowError),
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    #[error("stored case data is inconsistent: {0}")]
+    Fold(#[from] FoldError),
+    #[error("stored data could not be read: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    origin: Origin,
+    watermark: Watermark,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `data_dir` for events written by `origin`.
+    pub fn open(data_dir: &Path, origin: Origin) -> Result<Store> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
+            path: data_dir.to_path_buf(),
+            source,
+        })?;
+        Store::open_at(
+            &data_dir.join(DB_FILE),
+            &data_dir.join(WATERMARK_FILE),
+            origin,
+        )
+    }
+
+    pub fn open_at(db_path: &Path, watermark_path: &Path, origin: Origin) -> Result<Store> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let damaged = |detail: String| StoreError::Damaged {
+            path: db_path.to_path_buf(),
+            detail,
+        };
+        let conn = Connection::open_with_flags(db_path, flags)?;
+        configure(&conn).map_err(|e| match e {
+            StoreError::Sqlite(e) if is_corruption(&e) => damaged(e.to_string()),
+            other => other,
+        })?;
+        let problems: Vec<String> = {
+            let mut stmt = conn
+                .prepare("PRAGMA quick_check")
+                .map_err(|e| damaged(e.to_string()))?;
+            stmt.query_map([], |row| row.get::<_, String>(0))
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| damaged(e.to_string()))?
+        };
+        if problems != ["ok"] {
+            return Err(damaged(problems.join("; ")));
+        }
+        let mut store = Store {
+            conn,
+            path: db_path.to_path_buf(),
+            origin,
+            watermark: Watermark::new(watermark_path.to_path_buf()),
+        };
+        migrations::migrate(&mut store.conn, db_path)?;
+        store.refresh_stale_projections()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn origin(&self) -> &Origin {
+        &self.origin
+    }
+
+    pub fn schema_version(&self) -> Result<u32> {
+        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// Events not yet confirmed by HQ.
+    pub fn outbox_len(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?;
+        Ok(n.unsigned_abs())
+    }
+
+    /// A consistent copy of the database (safe while the kiosk runs).
+    pub fn backup_to(&self, target: &Path) -> Result<()> {
+        self.conn
+            .execute("VACUUM INTO ?1", [target.to_string_lossy()])?;
+        Ok(())
+    }
+
+    /// The full `PRAGMA integrity_check` (slow on large files: tests and `doctor` only).
+    pub fn integrity_check(&self) -> Result<String> {
+        let rows: Vec<String> = self
+            .conn
+            .prepare("PRAGMA integrity_check")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(rows.join("; "))
+    }
+}
+
+fn is_corruption(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+    )
+}
+
+/// WAL so readers never block the writer; FULL sync so a committed case survives a power
+/// cut; foreign keys on. Each setting is read back: a file system that cannot do WAL (or a
+/// build without it) must fail loudly at start, not lose cases later.
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Settings(format!(
+            "journal_mode is {mode}, not wal (is the data directory on a file system without shared memory?)"
+        )));
+    }
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    let synchronous: i64 = conn.pragma_query_value(None, "synchronous", |r| r.get(0))?;
+    let foreign_keys: i64 = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0))?;
+    if synchronous != 2 {
+        return Err(StoreError::Settings(format!("synchronous is {synchronous}, not FULL (2)")));
+    }
+    if foreign_keys != 1 {
+        return Err(StoreError::Settings("foreign keys could not be enabled".into()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

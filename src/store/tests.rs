@@ -1,0 +1,207 @@
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::Connection;
+use tempfile::TempDir;
+use uuid::Uuid;
+
+use super::*;
+use crate::domain::case::Status;
+use crate::domain::category::Catalogue;
+use crate::domain::event::EventBody;
+use crate::domain::filing::{FilingContext, NewCase};
+use crate::domain::ticket::KioskCode;
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-23T02:00:00Z").unwrap().with_timezone(&Utc)
+}
+
+fn kiosk() -> KioskCode {
+    KioskCode::parse("K01").unwrap()
+}
+
+fn open(dir: &TempDir) -> Store {
+    Store::open(dir.path(), Origin::kiosk("K01")).unwrap()
+}
+
+fn file(store: &mut Store, text: &str) -> crate::domain::case::Case {
+    let id = Uuid::now_v7();
+    let intake = NewCase {
+        category: "water".into(),
+        place: "3-2-1201".into(),
+        phone: Some("13800138000".into()),
+        name: Some("张三".into()),
+        text: text.into(),
+        ..NewCase::default()
+    }
+    .validate(&FilingContext {
+        catalogue: &Catalogue::default(),
+        estate: "翠湖花园",
+        case_id: id,
+        repair_sample_percent: 30,
+    })
+    .unwrap();
+    store.file_case(&kiosk(), id, intake, "kiosk", now()).unwrap()
+}
+
+fn count(store: &Store, table: &str) -> i64 {
+    store.conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn the_store_runs_in_wal_with_full_sync_and_foreign_keys() {
+    let dir = TempDir::new().unwrap();
+    let store = open(&dir);
+    let mode: String = store.conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+    let sync: i64 = store.conn.pragma_query_value(None, "synchronous", |r| r.get(0)).unwrap();
+    let fk: i64 = store.conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
+    assert_eq!((mode.as_str(), sync, fk), ("wal", 2, 1));
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+}
+
+#[test]
+fn filing_writes_the_case_its_event_and_its_outbox_entry_together() {
+    let dir = TempDir::new().unwrap();
+    let mut store = open(&dir);
+    let case = file(&mut store, "厨房水管漏水");
+    assert_eq!(case.ticket(), "K01-00001");
+    assert_eq!((count(&store, "cases"), count(&store, "events"), store.outbox_len().unwrap()), (1, 1, 1));
+    let second = file(&mut store, "卫生间漏水");
+    assert_eq!(second.ticket(), "K01-00002");
+}
+
+#[test]
+fn a_refused_action_writes_nothing() {
+    let dir = TempDir::new().unwrap();
+    let mut store = open(&dir);
+    let case = file(&mut store, "厨房水管漏水");
+    let err = store.append(case.id, EventBody::Closed { note: None }, "wang", now()).unwrap_err();
+    assert!(matches!(err, StoreError::Workflow(_)), "{err}");
+    assert_eq!((count(&store, "events"), store.outbox_len().unwrap()), (1, 1));
+    let resolved = store
+        .append(case.id, EventBody::Resolved { note: "换阀门".into() }, "wang", now() + Duration::hours(1))
+        .unwrap();
+    assert_eq!(resolved.status, Status::Resolved);
+    assert_eq!((count(&store, "events"), store.outbox_len().unwrap()), (2, 2));
+    let record = store.case_by_ticket("K01-00001").unwrap();
+    assert_eq!(record.case, resolved);
+    assert_eq!(record.events.iter().map(|e| e.origin_seq).collect::<Vec<_>>(), [1, 2]);
+}
+
+#[test]
+fn restoring_an_old_copy_of_the_database_never_reuses_a_ticket_number() {
+    let dir = TempDir::new().unwrap();
+    let mut store = open(&dir);
+    file(&mut store, "一");
+    let backup = dir.path().join("backup.sqlite");
+    store.backup_to(&backup).unwrap();
+    file(&mut store, "二");
+    file(&mut store, "三");
+    drop(store);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(dir.path().join(format!("{DB_FILE}{suffix}")));
+    }
+    std::fs::copy(&backup, dir.path().join(DB_FILE)).unwrap();
+    let mut store = open(&dir);
+    assert_eq!(count(&store, "cases"), 1, "the old copy is back");
+    assert_eq!(file(&mut store, "四").ticket(), "K01-00004");
+}
+
+#[test]
+fn a_lost_watermark_file_continues_from_the_database() {
+    let dir = TempDir::new().unwrap();
+    let mut store = open(&dir);
+    file(&mut store, "一");
+    std::fs::remove_file(dir.path().join(WATERMARK_FILE)).unwrap();
+    assert_eq!(file(&mut store, "二").ticket(), "K01-00002");
+}
+
+#[test]
+fn a_garbled_watermark_stops_filing_rather_than_guess() {
+    let dir = TempDir::new().unwrap();
+    let mut store = open(&dir);
+    std::fs::write(dir.path().join(WATERMARK_FILE), "garbage").unwrap();
+    let id = Uuid::now_v7();
+    let intake = file(&mut open(&TempDir::new().unwrap()), "x").intake;
+    let err = store.file_case(&kiosk(), id, intake, "kiosk", now()).unwrap_err();
+    assert!(err.to_string().contains("ticket watermark"), "{err}");
+    assert_eq!(count(&store, "cases"), 0);
+}
+
+#[test]
+fn a_damaged_file_is_reported_with_what_to_do() {
+    let dir = TempDir::new().unwrap();
+    std::fs::write(dir.path().join(DB_FILE), vec![0x5a; 8192]).unwrap();
+    let err = Store::open(dir.path(), Origin::kiosk("K01")).err().expect("must refuse");
+    assert!(matches!(err, StoreError::Damaged { .. }), "{err}");
+    assert!(err.to_string().contains("restore the latest backup"), "{err}");
+}
+
+#[test]
+fn a_file_from_a_newer_lobbydesk_is_refused() {
+    let dir = TempDir::new().unwrap();
+    drop(open(&dir));
+    let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+    conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+    drop(conn);
+    let err = Store::open(dir.path(), Origin::kiosk("K01")).err().expect("must refuse");
+    assert!(matches!(err, StoreError::NewerSchema { .. }), "{err}");
+}
+
+/// Builds a store at an earlier schema version, files a case with that schema, then opens
+/// it with the current code: the data must survive and the new features must see it.
+#[test]
+fn every_earlier_schema_version_upgrades_with_its_data() {
+    for version in 0..SCHEMA_VERSION {
+        let dir = TempDir::new().unwrap();
+        let db = dir.path().join(DB_FILE);
+        let mut conn = Connection::open(&db).unwrap();
+        configure(&conn).unwrap();
+        migrations::migrate_to(&mut conn, &db, version).unwrap();
+        let mut store = Store {
+            conn,
+            path: db.clone(),
+            origin: Origin::kiosk("K01"),
+            watermark: watermark::Watermark::new(dir.path().join(WATERMARK_FILE)),
+        };
+        if version >= 1 {
+            file(&mut store, "电梯按钮失灵");
+        }
+        drop(store);
+        let store = open(&dir);
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION, "from {version}");
+        if version >= 1 {
+            assert_eq!(store.search("按钮失灵").unwrap().len(), 1, "from {version}");
+        }
+        assert_eq!(store.integrity_check().unwrap(), "ok");
+    }
+}
+
+#[test]
+fn staff_search_finds_chinese_text_place_ticket_and_phone() {
+    let dir = TempDir::new().unwrap();
+    let mut store = open(&dir);
+    file(&mut store, "厨房水管漏水");
+    file(&mut store, "阳台地漏堵塞");
+    assert_eq!(store.search("水管漏水").unwrap().len(), 1);
+    assert_eq!(store.search("漏水").unwrap().len(), 1, "two characters use LIKE");
+    assert_eq!(store.search("漏").unwrap().len(), 2);
+    assert_eq!(store.search("K01-00002").unwrap()[0].intake.text, "阳台地漏堵塞");
+    assert_eq!(store.search("13800138000").unwrap().len(), 2);
+    assert_eq!(store.search("3-2-1201").unwrap().len(), 2);
+    assert!(store.search("电梯").unwrap().is_empty());
+    // FTS syntax in a query is text, not an operator, and never an error.
+    for odd in ["\"", "a OR b", "NEAR(x y)", "漏*", "%", "_"] {
+        store.search(odd).unwrap();
+    }
+}
+
+#[test]
+fn stale_projections_are_rebuilt_from_events_at_start() {
+    let dir = TempDir::new().unwrap();
+    let mut store = open(&dir);
+    let case = file(&mut store, "厨房水管漏水");
+    store.conn.execute("UPDATE cases SET state = '{}', status = 'bogus'", []).unwrap();
+    store.conn.execute("UPDATE meta SET value = '0' WHERE key = 'projection_version'", []).unwrap();
+    drop(store);
+    let store = open(&dir);
+    assert_eq!(store.cases().unwrap(), vec![case]);
+}
