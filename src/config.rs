@@ -40,9 +40,32 @@ pub struct RawKiosk {
 pub struct RawCalendar {
     pub timezone: Option<String>,
     #[serde(default)]
-    pub holidays: Vec<NaiveDate>,
+    pub holidays: Vec<DateItem>,
     #[serde(default)]
-    pub workdays: Vec<NaiveDate>,
+    pub workdays: Vec<DateItem>,
+}
+
+/// A date written as a TOML date (`2026-10-01`) or a string (`"2026-10-01"`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum DateItem {
+    Toml(toml::value::Datetime),
+    Text(String),
+}
+
+impl DateItem {
+    fn date(&self, key: &str) -> Result<NaiveDate, String> {
+        let text = match self {
+            DateItem::Toml(d) => d.to_string(),
+            DateItem::Text(s) => s.clone(),
+        };
+        NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+            .map_err(|_| format!("[calendar] {key}: {text:?} is not a date such as 2026-10-01"))
+    }
+}
+
+fn dates(items: &[DateItem], key: &str) -> Result<Vec<NaiveDate>, String> {
+    items.iter().map(|d| d.date(key)).collect()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -86,7 +109,12 @@ impl Settings {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => String::new(),
-            Err(source) => return Err(ConfigError::Read { path: shown, source }),
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: shown,
+                    source,
+                });
+            }
         };
         Settings::from_toml(&text, &shown)
     }
@@ -124,14 +152,25 @@ impl RawConfig {
         };
         let tz_name = self.calendar.timezone.as_deref().unwrap_or("Asia/Shanghai");
         let tz: Tz = tz_name.parse().map_err(|_| {
-            format!("[calendar] timezone {tz_name:?} is not an IANA time zone such as Asia/Shanghai")
+            format!(
+                "[calendar] timezone {tz_name:?} is not an IANA time zone such as Asia/Shanghai"
+            )
         })?;
-        if let Some(both) = self.calendar.holidays.iter().find(|d| self.calendar.workdays.contains(d)) {
-            return Err(format!("[calendar] {both} is listed both as a holiday and as a make-up working day"));
+        let holidays = dates(&self.calendar.holidays, "holidays")?;
+        let workdays = dates(&self.calendar.workdays, "workdays")?;
+        if let Some(both) = holidays.iter().find(|d| workdays.contains(d)) {
+            return Err(format!(
+                "[calendar] {both} is listed both as a holiday and as a make-up working day"
+            ));
         }
-        let percent = self.callbacks.repair_sample_percent.unwrap_or(REPAIR_SAMPLE_PERCENT);
+        let percent = self
+            .callbacks
+            .repair_sample_percent
+            .unwrap_or(REPAIR_SAMPLE_PERCENT);
         if percent > 100 {
-            return Err(format!("[callbacks] repair_sample_percent is {percent}; use 0 to 100"));
+            return Err(format!(
+                "[callbacks] repair_sample_percent is {percent}; use 0 to 100"
+            ));
         }
         let catalogue = Catalogue::new(self.categories.unwrap_or_else(default_categories))
             .map_err(|e| format!("[[categories]]: {e}"))?;
@@ -140,7 +179,7 @@ impl RawConfig {
             estate: estate.trim().to_string(),
             front_desk_phone: phone("front_desk_phone", self.kiosk.front_desk_phone)?,
             emergency_phone: phone("emergency_phone", self.kiosk.emergency_phone)?,
-            calendar: WorkCalendar::new(tz, self.calendar.holidays, self.calendar.workdays),
+            calendar: WorkCalendar::new(tz, holidays, workdays),
             catalogue,
             repair_sample_percent: percent,
         })
@@ -171,7 +210,7 @@ mod tests {
             emergency_phone = "13800138000"
             [calendar]
             timezone = "Asia/Hong_Kong"
-            holidays = [2026-10-01, 2026-10-02]
+            holidays = [2026-10-01, "2026-10-02"]
             workdays = [2026-10-10]
             [callbacks]
             repair_sample_percent = 40
@@ -194,12 +233,18 @@ mod tests {
             ("[kiosk]\ncode = \"KIOSK1\"", "[kiosk] code"),
             ("[kiosk]\ncod = \"K01\"", "unknown field"),
             ("[calendar]\ntimezone = \"Mars/Base\"", "IANA"),
-            ("[calendar]\nholidays = [2026-10-10]\nworkdays = [2026-10-10]", "both"),
+            ("[calendar]\nholidays = [\"2026-02-30\"]", "not a date"),
+            (
+                "[calendar]\nholidays = [2026-10-10]\nworkdays = [2026-10-10]",
+                "both",
+            ),
             ("[callbacks]\nrepair_sample_percent = 130", "0 to 100"),
             ("[kiosk]\nfront_desk_phone = \"123\"", "front_desk_phone"),
         ];
         for (text, expected) in cases {
-            let err = Settings::from_toml(text, "lobbydesk.toml").unwrap_err().to_string();
+            let err = Settings::from_toml(text, "lobbydesk.toml")
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(expected), "{text:?} gave {err}");
         }
     }
@@ -225,7 +270,14 @@ mod tests {
         "#;
         let s = Settings::from_toml(text, "x").unwrap();
         assert_eq!(s.catalogue.all().len(), 3);
-        let dup = format!("{text}\n[[categories]]\ncode = \"idea\"\nkind = \"suggestion\"\nzh = \"x\"\nen = \"x\"");
-        assert!(Settings::from_toml(&dup, "x").unwrap_err().to_string().contains("twice"));
+        let dup = format!(
+            "{text}\n[[categories]]\ncode = \"idea\"\nkind = \"suggestion\"\nzh = \"x\"\nen = \"x\""
+        );
+        assert!(
+            Settings::from_toml(&dup, "x")
+                .unwrap_err()
+                .to_string()
+                .contains("twice")
+        );
     }
 }

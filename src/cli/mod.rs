@@ -17,7 +17,11 @@ use crate::domain::filing::NewCase;
 use crate::domain::intake::{Channel, ComplaintClass, Department, Kind, Severity, Urgency};
 
 #[derive(Parser, Debug)]
-#[command(name = "lobbydesk", version, about = "Lobby kiosk for residential estates: complaints, repairs and suggestions")]
+#[command(
+    name = "lobbydesk",
+    version,
+    about = "Lobby kiosk for residential estates: complaints, repairs and suggestions"
+)]
 pub struct Cli {
     /// Where the kiosk keeps its data (database, ticket watermark, config).
     #[arg(long, global = true, env = "LOBBYDESK_DATA_DIR", value_name = "DIR")]
@@ -222,7 +226,7 @@ enum ActCommand {
         #[arg(long, value_enum, default_value = "phone")]
         method: Method,
         /// yes or no.
-        #[arg(long, value_parser = parse_yes_no, value_name = "yes|no")]
+        #[arg(long, action = clap::ArgAction::Set, value_parser = parse_yes_no, value_name = "yes|no")]
         satisfied: bool,
         /// 1–5.
         #[arg(long)]
@@ -352,8 +356,17 @@ pub fn run(cli: Cli) -> Result<()> {
                 writeln!(out, "{}", case.ticket())?;
             }
         }
-        Command::Cases { open, overdue, search, json } => {
-            let filter = CaseFilter { open_only: open, overdue_only: overdue, search };
+        Command::Cases {
+            open,
+            overdue,
+            search,
+            json,
+        } => {
+            let filter = CaseFilter {
+                open_only: open,
+                overdue_only: overdue,
+                search,
+            };
             let cases = desk.cases(&filter, now)?;
             if json {
                 output::json(out, &cases)?;
@@ -370,13 +383,22 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Act(args) => {
-            let by = args.by.as_deref().context("--by STAFF is required: say who is doing this")?;
+            let by = args
+                .by
+                .as_deref()
+                .context("--by STAFF is required: say who is doing this")?;
             let action = action(args.action, &desk, now)?;
             let case = desk.act(&args.ticket, action, by, now)?;
             if args.json {
                 output::json(out, &output::filed(&desk, &case, now))?;
             } else {
-                writeln!(out, "{} {} ({})", case.ticket(), case.status.zh(), case.status.code())?;
+                writeln!(
+                    out,
+                    "{} {} ({})",
+                    case.ticket(),
+                    case.status.zh(),
+                    case.status.code()
+                )?;
             }
         }
         Command::Report { period, date, json } => match period {
@@ -443,17 +465,41 @@ fn action(cmd: ActCommand, desk: &Desk, now: DateTime<Utc>) -> Result<Action> {
     let when = |s: &str| parse_when(s, desk);
     Ok(match cmd {
         ActCommand::Acknowledge { note } => Action::Acknowledge { note },
-        ActCommand::Reply { text, method } => Action::Reply { method: method.into(), text },
-        ActCommand::Classify { complaint_class, severity, department } => {
-            Action::Classify { complaint_class, severity, department }
-        }
-        ActCommand::Assign { department, to } => Action::Assign { department, assignee: to },
+        ActCommand::Reply { text, method } => Action::Reply {
+            method: method.into(),
+            text,
+        },
+        ActCommand::Classify {
+            complaint_class,
+            severity,
+            department,
+        } => Action::Classify {
+            complaint_class,
+            severity,
+            department,
+        },
+        ActCommand::Assign { department, to } => Action::Assign {
+            department,
+            assignee: to,
+        },
         ActCommand::OnSite { note } => Action::OnSite { note },
         ActCommand::Plan { text } => Action::Plan { plan: text },
         ActCommand::Note { text } => Action::Note { text },
-        ActCommand::Promise { due, reason } => Action::Promise { due: when(&due)?, reason },
+        ActCommand::Promise { due, reason } => Action::Promise {
+            due: when(&due)?,
+            reason,
+        },
         ActCommand::Resolve { note } => Action::Resolve { note },
-        ActCommand::Callback { method, satisfied, quality, effect, satisfaction, shortcomings, suggestions, next } => {
+        ActCommand::Callback {
+            method,
+            satisfied,
+            quality,
+            effect,
+            satisfaction,
+            shortcomings,
+            suggestions,
+            next,
+        } => {
             let next_callback_at = next.as_deref().map(when).transpose()?;
             if let Some(next) = next_callback_at.filter(|n| *n <= now) {
                 bail!("--next {next} is in the past: give a later date for the next callback");
@@ -470,20 +516,31 @@ fn action(cmd: ActCommand, desk: &Desk, now: DateTime<Utc>) -> Result<Action> {
             })
         }
         ActCommand::Reopen { reason } => Action::Reopen { reason },
-        ActCommand::Escalate { to, reason } => Action::Escalate { to: to.into(), reason },
+        ActCommand::Escalate { to, reason } => Action::Escalate {
+            to: to.into(),
+            reason,
+        },
         ActCommand::Close { note } => Action::Close { note },
         ActCommand::Link { to } => Action::Link { primary_ticket: to },
-        ActCommand::Adopt { reason } => Action::Decide { adopted: true, reason },
-        ActCommand::Decline { reason } => Action::Decide { adopted: false, reason },
+        ActCommand::Adopt { reason } => Action::Decide {
+            adopted: true,
+            reason,
+        },
+        ActCommand::Decline { reason } => Action::Decide {
+            adopted: false,
+            reason,
+        },
     })
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").with_context(|| format!("{s:?} is not a date: use YYYY-MM-DD"))
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .with_context(|| format!("{s:?} is not a date: use YYYY-MM-DD"))
 }
 
 fn parse_month(s: &str) -> Result<NaiveDate> {
-    parse_date(s).or_else(|_| parse_date(&format!("{}-01", s.trim())))
+    parse_date(s)
+        .or_else(|_| parse_date(&format!("{}-01", s.trim())))
         .with_context(|| format!("{s:?} is not a month: use YYYY-MM"))
 }
 

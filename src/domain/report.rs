@@ -87,7 +87,7 @@ fn overdue_clocks_at(case: &Case, cal: &WorkCalendar, as_of: DateTime<Utc>) -> V
 }
 
 fn open_at(case: &Case, as_of: DateTime<Utc>) -> bool {
-    case.filed_at < as_of && case.closed_at.is_none_or(|closed| closed >= as_of)
+    case.filed_at <= as_of && case.closed_at.is_none_or(|closed| closed >= as_of)
 }
 
 /// The day's report. For today it is as of `now`; for an earlier day, as of that day's
@@ -101,7 +101,8 @@ pub fn daily(
     let start = cal.start_of_day(date);
     let end = cal.end_of_day(date);
     let as_of = now.min(end);
-    let on_day = |t: DateTime<Utc>| t >= start && t < end;
+    // Things that happened up to and including `as_of` count.
+    let on_day = |t: DateTime<Utc>| t >= start && t < end && t <= as_of;
     let mut report = DailyReport {
         date,
         as_of,
@@ -122,7 +123,7 @@ pub fn daily(
     sorted
         .sort_by(|a, b| (!a.intake.emergency, a.filed_at).cmp(&(!b.intake.emergency, b.filed_at)));
     for case in sorted {
-        if on_day(case.filed_at) && case.filed_at < as_of {
+        if on_day(case.filed_at) {
             report.new.push(CaseLine::of(case));
         }
         if open_at(case, as_of) {
@@ -135,7 +136,7 @@ pub fn daily(
                 });
             }
         }
-        if case.resolved_at.is_some_and(|t| on_day(t) && t < as_of) {
+        if case.resolved_at.is_some_and(on_day) {
             report.resolved.push(CaseLine::of(case));
         }
         if let Some(due) = next_callback(case).filter(|c| c.due < end) {
@@ -314,7 +315,7 @@ pub fn monthly(
     let from = cal.start_of_day(first);
     let to = cal.start_of_day(next);
     let as_of = now.min(to);
-    let in_month = |t: DateTime<Utc>| t >= from && t < to && t < as_of;
+    let in_month = |t: DateTime<Utc>| t >= from && t < to && t <= as_of;
     let roots = matter_roots(cases);
     let filed: Vec<&Case> = cases.iter().filter(|c| in_month(c.filed_at)).collect();
 

@@ -44,20 +44,29 @@ impl Store {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<Case> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let in_db: u64 = meta_get(&tx, "ticket_seq")?.and_then(|v| v.parse().ok()).unwrap_or(0);
-        let marked = self.watermark.read().map_err(|source| StoreError::Watermark {
-            path: self.watermark.path().to_path_buf(),
-            source,
-        })?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let in_db: u64 = meta_get(&tx, "ticket_seq")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let marked = self
+            .watermark
+            .read()
+            .map_err(|source| StoreError::Watermark {
+                path: self.watermark.path().to_path_buf(),
+                source,
+            })?;
         let sequence = in_db.max(marked) + 1;
         let ticket = TicketNumber::new(kiosk.clone(), sequence)
             .map_err(|_| StoreError::TicketsExhausted(kiosk.to_string()))?;
         // Durable before the case commits: if we crash after this, the number is skipped.
-        self.watermark.write(sequence).map_err(|source| StoreError::Watermark {
-            path: self.watermark.path().to_path_buf(),
-            source,
-        })?;
+        self.watermark
+            .write(sequence)
+            .map_err(|source| StoreError::Watermark {
+                path: self.watermark.path().to_path_buf(),
+                source,
+            })?;
         meta_set(&tx, "ticket_seq", &sequence.to_string())?;
         intake.ticket = ticket.to_string();
         let body = EventBody::Filed {
@@ -77,7 +86,9 @@ impl Store {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<Case> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let current = Case::fold(events_of(&tx, case_id)?.iter().map(|e| &e.event))?;
         current.check(&body, now)?;
         append_local(&tx, &self.origin, case_id, body, actor, now)?;
@@ -89,10 +100,12 @@ impl Store {
     pub fn case_id_by_ticket(&self, ticket: &str) -> Result<Uuid> {
         let id: Option<String> = self
             .conn
-            .query_row("SELECT id FROM cases WHERE ticket = ?1", [ticket], |r| r.get(0))
+            .query_row("SELECT id FROM cases WHERE ticket = ?1", [ticket], |r| {
+                r.get(0)
+            })
             .optional()?;
         let id = id.ok_or_else(|| StoreError::NotFound(ticket.to_string()))?;
-        Ok(Uuid::parse_str(&id).map_err(|e| StoreError::Settings(format!("bad case id {id}: {e}")))?)
+        Uuid::parse_str(&id).map_err(|e| StoreError::BadRecord(format!("case id {id}: {e}")))
     }
 
     /// The case with this ticket and every one of its events, in fold order.
@@ -112,7 +125,10 @@ impl Store {
 
     /// Every case, newest first, from the stored projections.
     pub fn cases(&self) -> Result<Vec<Case>> {
-        self.query_cases("SELECT state FROM cases ORDER BY filed_at DESC, seq DESC", [])
+        self.query_cases(
+            "SELECT state FROM cases ORDER BY filed_at DESC, seq DESC",
+            [],
+        )
     }
 
     /// Cases whose ticket, place, description or contact contain `text`.
@@ -131,7 +147,9 @@ impl Store {
             // Trigrams need 3 characters; two-character Chinese words (漏水) use LIKE.
             let pattern = format!(
                 "%{}%",
-                text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+                text.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
             );
             self.query_cases(
                 "SELECT state FROM cases WHERE ticket LIKE ?1 ESCAPE '\\' OR place LIKE ?1 ESCAPE '\\'
@@ -153,7 +171,9 @@ impl Store {
         if meta_get(&self.conn, "projection_version")?.as_deref() == Some(PROJECTION_VERSION) {
             return Ok(());
         }
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let ids: Vec<String> = tx
             .prepare("SELECT DISTINCT case_id FROM events")?
             .query_map([], |r| r.get(0))?
@@ -254,7 +274,7 @@ fn events_of(conn: &rusqlite::Connection, case_id: Uuid) -> Result<Vec<StoredEve
     })?;
     rows.map(|row| {
         let (id, origin, origin_seq, millis, counter, at, actor, body) = row?;
-        let bad = |what: &str| StoreError::Settings(format!("stored event {id} has a bad {what}"));
+        let bad = |what: &str| StoreError::BadRecord(format!("event {id} has a bad {what}"));
         Ok(StoredEvent {
             origin_seq,
             event: Event {
@@ -262,7 +282,9 @@ fn events_of(conn: &rusqlite::Connection, case_id: Uuid) -> Result<Vec<StoredEve
                 case_id,
                 origin: Origin(origin),
                 stamp: Hlc { millis, counter },
-                at: DateTime::parse_from_rfc3339(&at).map_err(|_| bad("time"))?.with_timezone(&Utc),
+                at: DateTime::parse_from_rfc3339(&at)
+                    .map_err(|_| bad("time"))?
+                    .with_timezone(&Utc),
                 actor,
                 body: serde_json::from_str(&body)?,
             },

@@ -54,6 +54,8 @@ pub enum StoreError {
     Workflow(#[from] WorkflowError),
     #[error(transparent)]
     Validation(#[from] ValidationError),
+    #[error("a stored record cannot be read: {0}")]
+    BadRecord(String),
     #[error("stored case data is inconsistent: {0}")]
     Fold(#[from] FoldError),
     #[error("stored data could not be read: {0}")]
@@ -129,7 +131,9 @@ impl Store {
     }
 
     pub fn schema_version(&self) -> Result<u32> {
-        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
     /// Events not yet confirmed by HQ.
@@ -181,10 +185,14 @@ fn configure(conn: &Connection) -> Result<()> {
     let synchronous: i64 = conn.pragma_query_value(None, "synchronous", |r| r.get(0))?;
     let foreign_keys: i64 = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0))?;
     if synchronous != 2 {
-        return Err(StoreError::Settings(format!("synchronous is {synchronous}, not FULL (2)")));
+        return Err(StoreError::Settings(format!(
+            "synchronous is {synchronous}, not FULL (2)"
+        )));
     }
     if foreign_keys != 1 {
-        return Err(StoreError::Settings("foreign keys could not be enabled".into()));
+        return Err(StoreError::Settings(
+            "foreign keys could not be enabled".into(),
+        ));
     }
     Ok(())
 }
