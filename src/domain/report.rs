@@ -120,8 +120,8 @@ pub fn daily(
         callbacks_due: Vec::new(),
     };
     let mut sorted: Vec<&Case> = cases.iter().collect();
-    sorted
-        .sort_by(|a, b| (!a.intake.emergency, a.filed_at).cmp(&(!b.intake.emergency, b.filed_at)));
+    // Emergencies first, then oldest first.
+    sorted.sort_by_key(|c| (!c.intake.emergency, c.filed_at));
     for case in sorted {
         if on_day(case.filed_at) {
             report.new.push(CaseLine::of(case));
