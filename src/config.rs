@@ -281,3 +281,25 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod example_file {
+    use super::*;
+
+    /// The shipped example must stay loadable and must describe the defaults.
+    #[test]
+    fn the_example_config_in_deploy_is_valid_and_matches_the_defaults() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/lobbydesk.example.toml");
+        let example = Settings::load(&path, true).unwrap();
+        let defaults = Settings::default();
+        assert_eq!(example.kiosk, defaults.kiosk);
+        assert_eq!(example.estate, defaults.estate);
+        assert_eq!(example.calendar.tz, defaults.calendar.tz);
+        assert_eq!(
+            example.repair_sample_percent,
+            defaults.repair_sample_percent
+        );
+        assert_eq!(example.catalogue.all(), defaults.catalogue.all());
+    }
+}
