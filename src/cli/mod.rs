@@ -130,14 +130,8 @@ struct FileArgs {
     /// Repairs: emergency, urgent or normal [default: normal; emergency categories are always emergency].
     #[arg(long)]
     urgency: Option<Urgency>,
-    /// Complaints: class 1, 2 or 3.
-    #[arg(long = "class")]
-    complaint_class: Option<ComplaintClass>,
-    /// Complaints: general, important or major.
-    #[arg(long)]
-    severity: Option<Severity>,
-    #[arg(long)]
-    department: Option<Department>,
+    #[command(flatten)]
+    class: ClassArgs,
     /// Repairs: the resident's preferred visit window.
     #[arg(long, value_name = "TEXT")]
     visit_window: Option<String>,
@@ -149,6 +143,20 @@ struct FileArgs {
     by: Option<String>,
     #[arg(long)]
     json: bool,
+}
+
+/// Classification, given at filing or later with `act classify`.
+#[derive(Args, Debug)]
+struct ClassArgs {
+    /// Complaints: class 1, 2 or 3.
+    #[arg(long = "class")]
+    complaint_class: Option<ComplaintClass>,
+    /// Complaints: general, important or major.
+    #[arg(long)]
+    severity: Option<Severity>,
+    /// engineering, security, customer-service or cleaning-greening.
+    #[arg(long)]
+    department: Option<Department>,
 }
 
 #[derive(Args, Debug)]
@@ -178,14 +186,7 @@ enum ActCommand {
         method: Method,
     },
     /// Set the complaint class, severity or department.
-    Classify {
-        #[arg(long = "class")]
-        complaint_class: Option<ComplaintClass>,
-        #[arg(long)]
-        severity: Option<Severity>,
-        #[arg(long)]
-        department: Option<Department>,
-    },
+    Classify(ClassArgs),
     /// Dispatch to a department (and a person).
     Assign {
         #[arg(long)]
@@ -453,9 +454,9 @@ fn new_case(kind: Option<Kind>, a: &FileArgs) -> NewCase {
         text: a.text.clone().unwrap_or_default(),
         channel: a.channel,
         urgency: a.urgency,
-        complaint_class: a.complaint_class,
-        severity: a.severity,
-        department: a.department,
+        complaint_class: a.class.complaint_class,
+        severity: a.class.severity,
+        department: a.class.department,
         visit_window: a.visit_window.clone(),
         staff: a.by.clone(),
     }
@@ -469,14 +470,10 @@ fn action(cmd: ActCommand, desk: &Desk, now: DateTime<Utc>) -> Result<Action> {
             method: method.into(),
             text,
         },
-        ActCommand::Classify {
-            complaint_class,
-            severity,
-            department,
-        } => Action::Classify {
-            complaint_class,
-            severity,
-            department,
+        ActCommand::Classify(c) => Action::Classify {
+            complaint_class: c.complaint_class,
+            severity: c.severity,
+            department: c.department,
         },
         ActCommand::Assign { department, to } => Action::Assign {
             department,
