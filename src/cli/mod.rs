@@ -14,7 +14,7 @@ use crate::app::{Action, CallbackInput, CaseFilter, Desk};
 use crate::config::Settings;
 use crate::domain::event::{ContactMethod, EscalationTarget};
 use crate::domain::filing::NewCase;
-use crate::domain::intake::{Channel, ComplaintClass, Department, Kind, Severity, Urgency};
+use crate::domain::intake::{Channel, ComplaintClass, Department, Kind, Lang, Severity, Urgency};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -141,6 +141,9 @@ struct FileArgs {
     /// resident at the kiosk.
     #[arg(long, value_name = "STAFF")]
     by: Option<String>,
+    /// The language of the resident's ticket: zh-CN, zh-TW or en.
+    #[arg(long, default_value = "zh-CN")]
+    lang: Lang,
     #[arg(long)]
     json: bool,
 }
@@ -459,6 +462,7 @@ fn new_case(kind: Option<Kind>, a: &FileArgs) -> NewCase {
         department: a.class.department,
         visit_window: a.visit_window.clone(),
         staff: a.by.clone(),
+        lang: a.lang,
     }
 }
 

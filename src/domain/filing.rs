@@ -5,7 +5,7 @@ use uuid::Uuid;
 use super::callback::{default_rule, plan_for};
 use super::category::Catalogue;
 use super::intake::{
-    Channel, ComplaintClass, Contact, Department, Intake, Kind, Place, Severity, Urgency,
+    Channel, ComplaintClass, Contact, Department, Intake, Kind, Lang, Place, Severity, Urgency,
 };
 use super::validate::{
     MAX_NAME_CHARS, MAX_SHORT_CHARS, MAX_TEXT_CHARS, Phone, ValidationError, clean_text,
@@ -34,6 +34,8 @@ pub struct NewCase {
     pub visit_window: Option<String>,
     /// The staff id filing it, or `None` for a resident at the kiosk.
     pub staff: Option<String>,
+    /// The language of the resident's paper.
+    pub lang: Lang,
 }
 
 /// What filing needs besides the input: decided by the store (ticket, id) and config.
@@ -182,6 +184,7 @@ impl NewCase {
             visit_window,
             defect: category.defect,
             emergency: category.emergency,
+            lang: self.lang,
         })
     }
 }
