@@ -5,7 +5,10 @@
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use serde::Deserialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use crate::printer::profile::Profile;
+use crate::printer::transport::Target;
 
 use crate::domain::calendar::WorkCalendar;
 use crate::domain::callback::REPAIR_SAMPLE_PERCENT;
@@ -22,6 +25,8 @@ pub struct RawConfig {
     pub calendar: RawCalendar,
     #[serde(default)]
     pub callbacks: RawCallbacks,
+    #[serde(default)]
+    pub printer: RawPrinter,
     /// When present, replaces the default catalogue entirely.
     pub categories: Option<Vec<Category>>,
 }
@@ -74,6 +79,35 @@ pub struct RawCallbacks {
     pub repair_sample_percent: Option<u8>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPrinter {
+    /// A shipped profile's name, or a whole profile as a table.
+    pub profile: Option<ProfileChoice>,
+    pub transport: Option<String>,
+    pub virtual_dir: Option<PathBuf>,
+    pub resident_reprint_minutes: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum ProfileChoice {
+    Named(String),
+    Custom(Profile),
+}
+
+#[derive(Clone, Debug)]
+pub struct PrinterSettings {
+    pub profile: Profile,
+    pub target: Target,
+    /// Where the virtual printer keeps its paper; `None`: DATA_DIR/printer.
+    pub virtual_dir: Option<PathBuf>,
+    /// How long after filing a resident may ask the kiosk for another copy.
+    pub resident_reprint_minutes: u32,
+}
+
+pub const DEFAULT_PROFILE: &str = "generic-80";
+
 /// Validated configuration: what the rest of the program uses.
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -84,6 +118,7 @@ pub struct Settings {
     pub calendar: WorkCalendar,
     pub catalogue: Catalogue,
     pub repair_sample_percent: u8,
+    pub printer: PrinterSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -174,6 +209,7 @@ impl RawConfig {
         }
         let catalogue = Catalogue::new(self.categories.unwrap_or_else(default_categories))
             .map_err(|e| format!("[[categories]]: {e}"))?;
+        let printer = self.printer.validate()?;
         Ok(Settings {
             kiosk,
             estate: estate.trim().to_string(),
@@ -182,6 +218,29 @@ impl RawConfig {
             calendar: WorkCalendar::new(tz, holidays, workdays),
             catalogue,
             repair_sample_percent: percent,
+            printer,
+        })
+    }
+}
+
+impl RawPrinter {
+    fn validate(self) -> Result<PrinterSettings, String> {
+        let profile = match self.profile {
+            None => Profile::by_name(DEFAULT_PROFILE).expect("the default profile ships"),
+            Some(ProfileChoice::Named(name)) => Profile::by_name(&name).ok_or_else(|| {
+                let names: Vec<String> = Profile::shipped().into_iter().map(|p| p.name).collect();
+                format!("[printer] profile {name:?} is not a shipped profile ({}); or give a whole profile table", names.join(", "))
+            })?,
+            Some(ProfileChoice::Custom(profile)) => profile,
+        };
+        profile.validate().map_err(|e| format!("[printer] {e}"))?;
+        let target = Target::parse(self.transport.as_deref().unwrap_or("virtual"))
+            .map_err(|e| format!("[printer] {e}"))?;
+        Ok(PrinterSettings {
+            profile,
+            target,
+            virtual_dir: self.virtual_dir,
+            resident_reprint_minutes: self.resident_reprint_minutes.unwrap_or(10),
         })
     }
 }
@@ -240,6 +299,11 @@ mod tests {
             ),
             ("[callbacks]\nrepair_sample_percent = 130", "0 to 100"),
             ("[kiosk]\nfront_desk_phone = \"123\"", "front_desk_phone"),
+            ("[printer]\nprofile = \"xp-9999\"", "not a shipped profile"),
+            (
+                "[printer]\ntransport = \"lpt:1\"",
+                "[printer] printer transport",
+            ),
         ];
         for (text, expected) in cases {
             let err = Settings::from_toml(text, "lobbydesk.toml")
@@ -301,5 +365,11 @@ mod example_file {
             defaults.repair_sample_percent
         );
         assert_eq!(example.catalogue.all(), defaults.catalogue.all());
+        assert_eq!(example.printer.profile, defaults.printer.profile);
+        assert_eq!(example.printer.target, defaults.printer.target);
+        assert_eq!(
+            example.printer.resident_reprint_minutes,
+            defaults.printer.resident_reprint_minutes
+        );
     }
 }

@@ -106,6 +106,11 @@ fn kill_and_restart(kills: usize) {
             stored.len(),
             "every filed case is queued for HQ"
         );
+        assert_eq!(
+            store.count_print_jobs(lobbydesk::store::JobState::Queued).unwrap() as usize,
+            stored.len(),
+            "every filed case has its ticket queued"
+        );
     }
     eprintln!(
         "durability: {kills} kills, {} tickets reported, all present, in {:.1?}",

@@ -1,6 +1,8 @@
 //! The application layer: validated settings + the store + the domain rules, as the
 //! operations the CLI (and later the screens and sync) call. No UI, no argument parsing.
 
+pub mod printing;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use std::path::Path;
@@ -13,7 +15,7 @@ use crate::domain::event::{
     CallbackRecord, ContactMethod, EscalationTarget, EventBody, Origin, Rating,
 };
 use crate::domain::filing::{FilingContext, NewCase};
-use crate::domain::intake::{ComplaintClass, Department, Severity};
+use crate::domain::intake::{Channel, ComplaintClass, Department, Severity};
 use crate::domain::report::{self, DailyReport, MonthlyReport};
 use crate::domain::ticket::TicketNumber;
 use crate::domain::validate::{
@@ -137,8 +139,17 @@ impl Desk {
             .as_deref()
             .map(|s| clean_text(s, false))
             .unwrap_or_else(|| "resident".into());
-        self.store
-            .file_case(&self.settings.kiosk, case_id, intake, &actor, now)
+        // Paper for whoever is standing here: residents at the kiosk and walk-ins, not
+        // callers on the phone or letters.
+        let print_ticket = matches!(intake.channel, Channel::Kiosk | Channel::WalkIn);
+        self.store.file_case(
+            &self.settings.kiosk,
+            case_id,
+            intake,
+            &actor,
+            print_ticket,
+            now,
+        )
     }
 
     pub fn act(

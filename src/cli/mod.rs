@@ -3,6 +3,7 @@
 
 mod demo;
 mod output;
+mod print;
 
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc};
@@ -77,6 +78,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print a ticket, work order, daily report or test page.
+    #[command(subcommand)]
+    Print(print::PrintCommand),
+    /// The printer's state and queue.
+    #[command(subcommand)]
+    Printer(print::PrinterCommand),
     /// Write a consistent copy of the database (safe while the kiosk runs).
     Backup {
         #[arg(long, value_name = "FILE")]
@@ -359,6 +366,8 @@ pub fn run(cli: Cli) -> Result<()> {
             } else {
                 writeln!(out, "{}", case.ticket())?;
             }
+            out.flush()?;
+            print::after_filing(&mut desk, &data_dir, now)?;
         }
         Command::Cases {
             open,
@@ -435,6 +444,8 @@ pub fn run(cli: Cli) -> Result<()> {
                 output::categories(out, &desk)?;
             }
         }
+        Command::Print(cmd) => print::run_print(cmd, &mut desk, &data_dir, now, out)?,
+        Command::Printer(cmd) => print::run_printer(cmd, &mut desk, &data_dir, now, out)?,
         Command::Backup { out: target } => {
             desk.store().backup_to(&target)?;
             writeln!(out, "backup written to {}", target.display())?;

@@ -427,6 +427,8 @@ struct State {
     /// Jobs left before the roll runs out (`None`: an endless roll).
     jobs_until_empty: Option<u32>,
     printed: u32,
+    /// The number of the last file written (files survive restarts; numbers continue).
+    last_file: u32,
 }
 
 /// A printer that lives in a directory: `NNNNN-label.bin` and `.png` per printed job.
@@ -446,11 +448,24 @@ impl VirtualPrinter {
         } else {
             mode
         };
+        // Files survive restarts: numbering continues after the highest one there.
+        let last_file = std::fs::read_dir(dir)?
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()
+                    .and_then(|n| n.get(..5)?.parse::<u32>().ok())
+            })
+            .max()
+            .unwrap_or(0);
         Ok(VirtualPrinter {
             dir: dir.to_path_buf(),
             mode,
             dots: usize::from(dots),
-            state: Mutex::default(),
+            state: Mutex::new(State {
+                last_file,
+                ..State::default()
+            }),
         })
     }
 
@@ -536,13 +551,14 @@ impl VirtualPrinter {
         let number = {
             let mut s = self.state();
             s.printed += 1;
+            s.last_file += 1;
             if let Some(left) = s.jobs_until_empty.as_mut() {
                 *left = left.saturating_sub(1);
                 if *left == 0 {
                     s.paper = PaperLevel::Out;
                 }
             }
-            s.printed
+            s.last_file
         };
         let safe_label: String = label
             .chars()

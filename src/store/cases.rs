@@ -5,7 +5,7 @@ use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Result, Store, StoreError};
+use super::{DocumentKind, NewJob, Result, Store, StoreError};
 use crate::domain::case::Case;
 use crate::domain::event::{Event, EventBody, Origin};
 use crate::domain::hlc::Hlc;
@@ -35,13 +35,15 @@ fn ts(t: DateTime<Utc>) -> String {
 
 impl Store {
     /// Files a validated intake: reserves the next ticket number, writes the `Filed` event,
-    /// the case and its outbox entry in one transaction. Returns the case as filed.
+    /// the case, its outbox entry and (if `print_ticket`) its ticket's print job in one
+    /// transaction. Returns the case as filed.
     pub fn file_case(
         &mut self,
         kiosk: &KioskCode,
         case_id: Uuid,
         mut intake: Intake,
         actor: &str,
+        print_ticket: bool,
         now: DateTime<Utc>,
     ) -> Result<Case> {
         let tx = self
@@ -74,6 +76,16 @@ impl Store {
         };
         append_local(&tx, &self.origin, case_id, body, actor, now)?;
         let case = refresh_projection(&tx, case_id)?;
+        if print_ticket {
+            let job = NewJob {
+                document: DocumentKind::Ticket,
+                case_id: Some(case_id),
+                params: serde_json::Value::Null,
+                reprint: false,
+                requested_by: actor.to_string(),
+            };
+            super::print_jobs::insert(&tx, &job, now)?;
+        }
         tx.commit()?;
         Ok(case)
     }

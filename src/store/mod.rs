@@ -4,10 +4,12 @@
 
 mod cases;
 mod migrations;
+mod print_jobs;
 mod watermark;
 
 pub use cases::{CaseRecord, StoredEvent};
 pub use migrations::{MIGRATIONS, SCHEMA_VERSION};
+pub use print_jobs::{DocumentKind, JobState, NewJob, PrintJob};
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
@@ -119,6 +121,7 @@ impl Store {
         };
         migrations::migrate(&mut store.conn, db_path)?;
         store.refresh_stale_projections()?;
+        store.recover_interrupted_prints()?;
         Ok(store)
     }
 

@@ -9,6 +9,7 @@ use crate::domain::category::Catalogue;
 use crate::domain::event::EventBody;
 use crate::domain::filing::{FilingContext, NewCase};
 use crate::domain::ticket::KioskCode;
+use crate::store::{DocumentKind, JobState};
 
 fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-23T02:00:00Z")
@@ -25,6 +26,11 @@ fn open(dir: &TempDir) -> Store {
 }
 
 fn file(store: &mut Store, text: &str) -> crate::domain::case::Case {
+    file_as_version(store, text, SCHEMA_VERSION)
+}
+
+/// Files a case as the code of schema `version` did (print jobs arrived with schema 3).
+fn file_as_version(store: &mut Store, text: &str, version: u32) -> crate::domain::case::Case {
     let id = Uuid::now_v7();
     let intake = NewCase {
         category: "water".into(),
@@ -42,7 +48,7 @@ fn file(store: &mut Store, text: &str) -> crate::domain::case::Case {
     })
     .unwrap();
     store
-        .file_case(&kiosk(), id, intake, "kiosk", now())
+        .file_case(&kiosk(), id, intake, "kiosk", version >= 3, now())
         .unwrap()
 }
 
@@ -167,7 +173,7 @@ fn a_garbled_watermark_stops_filing_rather_than_guess() {
     let id = Uuid::now_v7();
     let intake = file(&mut open(&TempDir::new().unwrap()), "x").intake;
     let err = store
-        .file_case(&kiosk(), id, intake, "kiosk", now())
+        .file_case(&kiosk(), id, intake, "kiosk", true, now())
         .unwrap_err();
     assert!(err.to_string().contains("ticket watermark"), "{err}");
     assert_eq!(count(&store, "cases"), 0);
@@ -218,7 +224,7 @@ fn every_earlier_schema_version_upgrades_with_its_data() {
             watermark: watermark::Watermark::new(dir.path().join(WATERMARK_FILE)),
         };
         if version >= 1 {
-            file(&mut store, "电梯按钮失灵");
+            file_as_version(&mut store, "电梯按钮失灵", version);
         }
         drop(store);
         let store = open(&dir);
@@ -279,4 +285,48 @@ fn stale_projections_are_rebuilt_from_events_at_start() {
     drop(store);
     let store = open(&dir);
     assert_eq!(store.cases().unwrap(), vec![case]);
+}
+
+#[test]
+fn filing_queues_the_ticket_in_the_same_transaction() {
+    let dir = TempDir::new().unwrap();
+    let mut store = open(&dir);
+    let case = file(&mut store, "厨房水管漏水");
+    let jobs = store.print_jobs_of(case.id).unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(
+        (jobs[0].document, jobs[0].state, jobs[0].reprint),
+        (DocumentKind::Ticket, JobState::Queued, false)
+    );
+    assert_eq!(store.oldest_queued_job().unwrap().unwrap().id, jobs[0].id);
+}
+
+#[test]
+fn a_job_cut_off_mid_print_is_uncertain_after_restart_and_not_sent_again() {
+    let dir = TempDir::new().unwrap();
+    let mut store = open(&dir);
+    let case = file(&mut store, "厨房水管漏水");
+    let job = store.oldest_queued_job().unwrap().unwrap();
+    store.mark_printing(job.id).unwrap();
+    drop(store); // power cut
+    let store = open(&dir);
+    let after = store.print_jobs_of(case.id).unwrap();
+    assert_eq!(after[0].state, JobState::Uncertain);
+    assert!(after[0].last_error.as_deref().unwrap().contains("reprint"));
+    assert!(store.oldest_queued_job().unwrap().is_none());
+}
+
+#[test]
+fn jobs_come_out_oldest_first_and_a_waiting_one_keeps_its_place() {
+    let dir = TempDir::new().unwrap();
+    let mut store = open(&dir);
+    file(&mut store, "一");
+    file(&mut store, "二");
+    let first = store.oldest_queued_job().unwrap().unwrap();
+    store
+        .mark_waiting(first.id, "paper-out", now() + Duration::seconds(30))
+        .unwrap();
+    let still = store.oldest_queued_job().unwrap().unwrap();
+    assert_eq!((still.id, still.attempts), (first.id, 1));
+    assert_eq!(still.next_try_at, now() + Duration::seconds(30));
 }
