@@ -13,6 +13,7 @@ use crate::printer::transport::Target;
 use crate::domain::calendar::WorkCalendar;
 use crate::domain::callback::REPAIR_SAMPLE_PERCENT;
 use crate::domain::category::{Catalogue, Category, default_categories};
+use crate::domain::intake::Lang;
 use crate::domain::ticket::KioskCode;
 use crate::domain::validate::Phone;
 
@@ -87,6 +88,7 @@ pub struct RawPrinter {
     pub transport: Option<String>,
     pub virtual_dir: Option<PathBuf>,
     pub resident_reprint_minutes: Option<u32>,
+    pub staff_lang: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -104,6 +106,8 @@ pub struct PrinterSettings {
     pub virtual_dir: Option<PathBuf>,
     /// How long after filing a resident may ask the kiosk for another copy.
     pub resident_reprint_minutes: u32,
+    /// The language of work orders, reports and test pages.
+    pub staff_lang: Lang,
 }
 
 pub const DEFAULT_PROFILE: &str = "generic-80";
@@ -241,6 +245,13 @@ impl RawPrinter {
             target,
             virtual_dir: self.virtual_dir,
             resident_reprint_minutes: self.resident_reprint_minutes.unwrap_or(10),
+            staff_lang: self
+                .staff_lang
+                .as_deref()
+                .map(str::parse)
+                .transpose()
+                .map_err(|e| format!("[printer] staff_lang: {e}"))?
+                .unwrap_or_default(),
         })
     }
 }

@@ -107,7 +107,9 @@ fn kill_and_restart(kills: usize) {
             "every filed case is queued for HQ"
         );
         assert_eq!(
-            store.count_print_jobs(lobbydesk::store::JobState::Queued).unwrap() as usize,
+            store
+                .count_print_jobs(lobbydesk::store::JobState::Queued)
+                .unwrap() as usize,
             stored.len(),
             "every filed case has its ticket queued"
         );

@@ -116,6 +116,7 @@ impl Desk {
     fn paper_context(&self) -> PaperContext<'_> {
         PaperContext {
             estate: &self.settings.estate,
+            staff_lang: self.settings.printer.staff_lang,
             front_desk_phone: self.settings.front_desk_phone.as_ref().map(|p| p.as_str()),
             catalogue: &self.settings.catalogue,
             calendar: &self.settings.calendar,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::case::{Case, Status};
-use super::intake::{CallbackPlan, CallbackRule, Department, Kind, Severity};
+use super::intake::{CallbackPlan, CallbackRule, Department, Kind, Lang, Severity};
 
 /// 30% of resident repairs are called back (001 篇2, 002 第十八条).
 pub const REPAIR_SAMPLE_PERCENT: u8 = 30;
@@ -68,14 +68,39 @@ pub enum CallbackOwner {
 
 impl CallbackOwner {
     pub fn zh(self) -> String {
-        match self {
-            CallbackOwner::EstateManager => "管理处经理".into(),
-            CallbackOwner::CustomerServiceDirector => "客服总监".into(),
-            CallbackOwner::DepartmentSupervisor { department } => format!(
-                "{}主管会同客服中心",
-                department.map(|d| d.zh()).unwrap_or("被投诉部门")
+        self.name(Lang::ZhCn)
+    }
+
+    pub fn name(self, lang: Lang) -> String {
+        let (manager, director, staff) = match lang {
+            Lang::ZhCn => ("管理处经理", "客服总监", "客服中心值班员"),
+            Lang::ZhTw => ("管理處經理", "客服總監", "客服中心值班員"),
+            Lang::En => (
+                "estate manager",
+                "customer-service director",
+                "customer-service duty staff",
             ),
-            CallbackOwner::CustomerServiceStaff => "客服中心值班员".into(),
+        };
+        match self {
+            CallbackOwner::EstateManager => manager.into(),
+            CallbackOwner::CustomerServiceDirector => director.into(),
+            CallbackOwner::DepartmentSupervisor { department } => match lang {
+                Lang::ZhCn => format!(
+                    "{}主管会同客服中心",
+                    department.map(|d| d.zh()).unwrap_or("被投诉部门")
+                ),
+                Lang::ZhTw => format!(
+                    "{}主管會同客服中心",
+                    department.map(|d| d.zh_tw()).unwrap_or("被投訴部門")
+                ),
+                Lang::En => format!(
+                    "{} supervisor with customer service",
+                    department
+                        .map(|d| d.en())
+                        .unwrap_or("the complained-about department's")
+                ),
+            },
+            CallbackOwner::CustomerServiceStaff => staff.into(),
         }
     }
 }

@@ -7,7 +7,7 @@ use super::calendar::WorkCalendar;
 use super::callback::next_callback;
 use super::case::Case;
 use super::event::EscalationTarget;
-use super::intake::{Channel, DefectSize, Kind, Urgency};
+use super::intake::{Channel, DefectSize, Kind, Lang, Urgency};
 
 /// How long "immediately" is for reporting a major complaint to the general manager
 /// (000 4.3.2): within the hour it became major.
@@ -57,6 +57,48 @@ impl Clock {
             Clock::HotlineFirstCallback => "hotline-first-callback",
             Clock::RepairOnSite => "repair-on-site",
             Clock::RepairDone => "repair-done",
+            Clock::Callback => "callback",
+        }
+    }
+
+    pub fn name(self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::ZhCn => self.zh(),
+            Lang::ZhTw => self.zh_tw(),
+            Lang::En => self.en(),
+        }
+    }
+
+    pub fn zh_tw(self) -> &'static str {
+        match self {
+            Clock::Acknowledge => "24小時內確認受理",
+            Clock::FirstReply => "1個工作日內首次回覆",
+            Clock::FirstReplyLimit => "首次回覆最長3個工作日",
+            Clock::InitialPlan => "3個工作日內解決或給出初步方案",
+            Clock::Resolve => "15個工作日內解決",
+            Clock::PromisedDate => "承諾解決日期",
+            Clock::Escalation => "7天未解決書面上報集團",
+            Clock::ReportMajor => "重大投訴立即上報總經理",
+            Clock::HotlineFirstCallback => "熱線24小時內首次回電",
+            Clock::RepairOnSite => "急修30分鐘到場",
+            Clock::RepairDone => "維修完成時限",
+            Clock::Callback => "回訪",
+        }
+    }
+
+    pub fn en(self) -> &'static str {
+        match self {
+            Clock::Acknowledge => "acknowledge within 24 h",
+            Clock::FirstReply => "first reply within 1 working day",
+            Clock::FirstReplyLimit => "first reply within 3 working days at most",
+            Clock::InitialPlan => "solve or give a plan within 3 working days",
+            Clock::Resolve => "resolve within 15 working days",
+            Clock::PromisedDate => "promised date",
+            Clock::Escalation => "unresolved after 7 days: escalate in writing",
+            Clock::ReportMajor => "report a major complaint to the GM at once",
+            Clock::HotlineFirstCallback => "hotline: first callback within 24 h",
+            Clock::RepairOnSite => "emergency: on site within 30 min",
+            Clock::RepairDone => "repair deadline",
             Clock::Callback => "callback",
         }
     }

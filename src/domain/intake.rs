@@ -9,7 +9,7 @@ use super::validate::{Phone, ValidationError};
 /// Declares a closed vocabulary with a stable code (CLI, JSON, SQL), a Chinese and an
 /// English name, so that every enum parses and prints the same way.
 macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident, $what:literal { $($variant:ident => $code:literal, $zh:literal, $en:literal;)+ }) => {
+    ($(#[$meta:meta])* $name:ident, $what:literal { $($variant:ident => $code:literal, $zh:literal, $tw:literal, $en:literal;)+ }) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(rename_all = "kebab-case")]
@@ -19,7 +19,15 @@ macro_rules! vocabulary {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
             pub fn code(self) -> &'static str { match self { $($name::$variant => $code),+ } }
             pub fn zh(self) -> &'static str { match self { $($name::$variant => $zh),+ } }
+            pub fn zh_tw(self) -> &'static str { match self { $($name::$variant => $tw),+ } }
             pub fn en(self) -> &'static str { match self { $($name::$variant => $en),+ } }
+            pub fn name(self, lang: Lang) -> &'static str {
+                match lang {
+                    Lang::ZhCn => self.zh(),
+                    Lang::ZhTw => self.zh_tw(),
+                    Lang::En => self.en(),
+                }
+            }
         }
 
         impl fmt::Display for $name {
@@ -48,60 +56,60 @@ vocabulary!(
     /// SPEC §2: residents file complaints, repairs and suggestions; staff may also record
     /// inquiries and praise.
     Kind, "kind" {
-        Complaint => "complaint", "投诉", "Complaint";
-        Repair => "repair", "报修", "Repair";
-        Suggestion => "suggestion", "建议", "Suggestion";
-        Inquiry => "inquiry", "咨询", "Inquiry";
-        Praise => "praise", "表扬", "Praise";
+        Complaint => "complaint", "投诉", "投訴", "Complaint";
+        Repair => "repair", "报修", "報修", "Repair";
+        Suggestion => "suggestion", "建议", "建議", "Suggestion";
+        Inquiry => "inquiry", "咨询", "諮詢", "Inquiry";
+        Praise => "praise", "表扬", "表揚", "Praise";
     }
 );
 
 vocabulary!(
     /// How the case reached us (003 flowchart: 来电/来访/网络/书面, plus the kiosk itself).
     Channel, "channel" {
-        Kiosk => "kiosk", "自助终端", "Kiosk";
-        Phone => "phone", "来电", "Phone";
-        WalkIn => "walk-in", "来访", "Walk-in";
-        Letter => "letter", "书面", "Letter";
-        Hotline => "hotline", "热线", "Hotline";
-        Online => "online", "网络", "Online";
+        Kiosk => "kiosk", "自助终端", "自助終端", "Kiosk";
+        Phone => "phone", "来电", "來電", "Phone";
+        WalkIn => "walk-in", "来访", "來訪", "Walk-in";
+        Letter => "letter", "书面", "書面", "Letter";
+        Hotline => "hotline", "热线", "熱線", "Hotline";
+        Online => "online", "网络", "網絡", "Online";
     }
 );
 
 vocabulary!(
     /// Repair urgency and its promise (003 service commitments 16–18).
     Urgency, "urgency" {
-        Emergency => "emergency", "紧急", "Emergency";
-        Urgent => "urgent", "急修", "Urgent";
-        Normal => "normal", "一般", "Normal";
+        Emergency => "emergency", "紧急", "緊急", "Emergency";
+        Urgent => "urgent", "急修", "急修", "Urgent";
+        Normal => "normal", "一般", "一般", "Normal";
     }
 );
 
 vocabulary!(
     /// Complaint class (002 第十五条).
     ComplaintClass, "complaint class" {
-        Service => "1", "物业服务不到位", "Property service not delivered";
-        Developer => "2", "开发商及房屋质量", "Developer / construction quality";
-        External => "3", "外部环境/非管辖区", "External / outside our jurisdiction";
+        Service => "1", "物业服务不到位", "物業服務不到位", "Property service not delivered";
+        Developer => "2", "开发商及房屋质量", "開發商及房屋質量", "Developer / construction quality";
+        External => "3", "外部环境/非管辖区", "外部環境/非管轄區", "External / outside our jurisdiction";
     }
 );
 
 vocabulary!(
     /// Complaint severity (003 §3.1.1).
     Severity, "severity" {
-        General => "general", "一般", "General";
-        Important => "important", "重要", "Important";
-        Major => "major", "重大", "Major";
+        General => "general", "一般", "一般", "General";
+        Important => "important", "重要", "重要", "Important";
+        Major => "major", "重大", "重大", "Major";
     }
 );
 
 vocabulary!(
     /// Responsible departments (003 flowchart).
     Department, "department" {
-        Engineering => "engineering", "工程部", "Engineering";
-        Security => "security", "保安部", "Security";
-        CustomerService => "customer-service", "客服部", "Customer service";
-        CleaningGreening => "cleaning-greening", "清洁绿化部", "Cleaning & greening";
+        Engineering => "engineering", "工程部", "工程部", "Engineering";
+        Security => "security", "保安部", "保安部", "Security";
+        CustomerService => "customer-service", "客服部", "客服部", "Customer service";
+        CleaningGreening => "cleaning-greening", "清洁绿化部", "清潔綠化部", "Cleaning & greening";
     }
 );
 
@@ -161,6 +169,18 @@ pub enum Place {
     PublicArea {
         name: String,
     },
+}
+
+impl Place {
+    /// The place as a reader of `lang` sees it on paper or screen.
+    pub fn label(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Place::PublicArea { name }, Lang::ZhTw) => format!("公共區域：{name}"),
+            (Place::PublicArea { name }, Lang::En) => format!("Public area: {name}"),
+            (Place::PublicArea { name }, Lang::ZhCn) => format!("公共区域：{name}"),
+            (home, _) => home.to_string(),
+        }
+    }
 }
 
 impl fmt::Display for Place {

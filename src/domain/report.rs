@@ -6,18 +6,18 @@ use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 use super::calendar::WorkCalendar;
-use super::callback::next_callback;
+use super::callback::{CallbackOwner, next_callback};
 use super::case::Case;
 use super::clocks::{Clock, DeadlineState, deadlines, repair_clock};
 use super::event::Rating;
-use super::intake::Kind;
+use super::intake::{Kind, Place};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CaseLine {
     pub ticket: String,
     pub kind: Kind,
     pub category: String,
-    pub place: String,
+    pub place: Place,
     pub status: String,
     pub emergency: bool,
 }
@@ -28,7 +28,7 @@ impl CaseLine {
             ticket: case.ticket().to_string(),
             kind: case.kind(),
             category: case.intake.category.clone(),
-            place: case.intake.place.to_string(),
+            place: case.intake.place.clone(),
             status: case.status.code().to_string(),
             emergency: case.intake.emergency,
         }
@@ -47,7 +47,9 @@ pub struct CallbackLine {
     #[serde(flatten)]
     pub case: CaseLine,
     pub due: DateTime<Utc>,
+    /// Who calls back, in Chinese; `owner_role` is the same as data.
     pub owner: String,
+    pub owner_role: CallbackOwner,
     pub round: usize,
 }
 
@@ -144,6 +146,7 @@ pub fn daily(
                 case: CaseLine::of(case),
                 due: due.due,
                 owner: due.owner.zh(),
+                owner_role: due.owner,
                 round: due.round,
             });
         }

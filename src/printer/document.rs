@@ -64,6 +64,10 @@ pub enum Block {
     Qr {
         data: String,
     },
+    /// Code 39 (digits, capitals, `-. $/+%`); anything else is left off the paper.
+    Barcode {
+        data: String,
+    },
     Feed(u8),
 }
 
@@ -102,6 +106,10 @@ impl Document {
         self.blocks.push(Block::Qr { data: data.into() });
         self
     }
+    pub fn barcode(&mut self, data: impl Into<String>) -> &mut Self {
+        self.blocks.push(Block::Barcode { data: data.into() });
+        self
+    }
     pub fn feed(&mut self, lines: u8) -> &mut Self {
         self.blocks.push(Block::Feed(lines));
         self
@@ -113,6 +121,7 @@ impl Document {
 pub enum Line {
     Text { text: String, style: Style },
     Qr { data: String },
+    Barcode { data: String },
     Feed(u8),
 }
 
@@ -338,6 +347,10 @@ pub fn layout(doc: &Document, columns: usize) -> Vec<Line> {
             Block::Qr { data } => out.push(Line::Qr {
                 data: printable(data).replace('\n', ""),
             }),
+            Block::Barcode { data } if super::barcode::encodable(data) => {
+                out.push(Line::Barcode { data: data.clone() })
+            }
+            Block::Barcode { .. } => {}
             Block::Feed(n) => out.push(Line::Feed(*n)),
         }
     }

@@ -15,6 +15,8 @@ use crate::domain::report::DailyReport;
 /// What the paper needs to know about the estate and kiosk.
 pub struct PaperContext<'a> {
     pub estate: &'a str,
+    /// The language of staff forms (work orders, reports); tickets follow the resident.
+    pub staff_lang: Lang,
     pub front_desk_phone: Option<&'a str>,
     pub catalogue: &'a Catalogue,
     pub calendar: &'a WorkCalendar,
@@ -186,7 +188,7 @@ pub fn ticket(case: &Case, ctx: &PaperContext, reprint: bool) -> Document {
             },
         )
         .rule()
-        .field(w.place, case.intake.place.to_string());
+        .field(w.place, case.intake.place.label(lang));
     match &case.intake.contact {
         Some(contact) => doc.field(w.phone, contact.phone.masked()),
         None => doc.field(w.phone, w.anonymous),
@@ -205,172 +207,282 @@ pub fn ticket(case: &Case, ctx: &PaperContext, reprint: bool) -> Document {
     doc
 }
 
+/// The words on staff forms (work order, daily report, test page), per language.
+struct StaffWords {
+    work_order: &'static str,
+    ticket: &'static str,
+    kind: &'static str,
+    urgency: &'static str,
+    place: &'static str,
+    contact: &'static str,
+    resident: &'static str,
+    anonymous: &'static str,
+    visit: &'static str,
+    fault: &'static str,
+    department: &'static str,
+    undecided: &'static str,
+    on_site_by: &'static str,
+    done_by: &'static str,
+    filed: &'static str,
+    printed: &'static str,
+    emergency: &'static str,
+    blanks: [&'static str; 6],
+    daily_report: &'static str,
+    as_of: &'static str,
+    counts: [&'static str; 5],
+    due_by: &'static str,
+    test: &'static str,
+    test_fill: &'static str,
+}
+
+const STAFF_ZH_CN: StaffWords = StaffWords {
+    work_order: "服务派工单",
+    ticket: "单号：",
+    kind: "类别：",
+    urgency: "紧急程度：",
+    place: "地点：",
+    contact: "联系人：",
+    resident: "住户",
+    anonymous: "匿名",
+    visit: "预约时间：",
+    fault: "故障描述：",
+    department: "责任部门：",
+    undecided: "待定",
+    on_site_by: "到场时限：",
+    done_by: "完成时限：",
+    filed: "受理时间：",
+    printed: "打印时间：",
+    emergency: "（急）",
+    blanks: [
+        "收费报价：____________________",
+        "业主意见：[ ]同意报价 [ ]不同意",
+        "维修结果：____________________",
+        "完成时间：____________________",
+        "业主签名：____________________",
+        "维修人员：____________________",
+    ],
+    daily_report: "热线日报",
+    as_of: "截至",
+    counts: ["新增", "未结", "超时", "办结", "待回访"],
+    due_by: "前",
+    test: "打印测试",
+    test_fill: "上面的一行数字应恰好占满一行。",
+};
+
+const STAFF_ZH_TW: StaffWords = StaffWords {
+    work_order: "服務派工單",
+    ticket: "單號：",
+    kind: "類別：",
+    urgency: "緊急程度：",
+    place: "地點：",
+    contact: "聯絡人：",
+    resident: "住戶",
+    anonymous: "匿名",
+    visit: "預約時間：",
+    fault: "故障描述：",
+    department: "責任部門：",
+    undecided: "待定",
+    on_site_by: "到場時限：",
+    done_by: "完成時限：",
+    filed: "受理時間：",
+    printed: "列印時間：",
+    emergency: "（急）",
+    blanks: [
+        "收費報價：____________________",
+        "業主意見：[ ]同意報價 [ ]不同意",
+        "維修結果：____________________",
+        "完成時間：____________________",
+        "業主簽名：____________________",
+        "維修人員：____________________",
+    ],
+    daily_report: "熱線日報",
+    as_of: "截至",
+    counts: ["新增", "未結", "超時", "辦結", "待回訪"],
+    due_by: "前",
+    test: "列印測試",
+    test_fill: "上面的一行數字應恰好佔滿一行。",
+};
+
+const STAFF_EN: StaffWords = StaffWords {
+    work_order: "WORK ORDER",
+    ticket: "Ticket:",
+    kind: "Kind:",
+    urgency: "Urgency:",
+    place: "Place:",
+    contact: "Contact:",
+    resident: "resident",
+    anonymous: "anonymous",
+    visit: "Visit:",
+    fault: "Fault:",
+    department: "Dept:",
+    undecided: "to be decided",
+    on_site_by: "On site by:",
+    done_by: "Done by:",
+    filed: "Filed:",
+    printed: "Printed:",
+    emergency: " (emergency)",
+    blanks: [
+        "Fee quote: ____________________",
+        "Resident: [ ]agrees [ ]declines",
+        "Result:    ____________________",
+        "Finished:  ____________________",
+        "Signature: ____________________",
+        "Engineer:  ____________________",
+    ],
+    daily_report: "DAILY REPORT",
+    as_of: "as of",
+    counts: ["New", "Open", "Overdue", "Resolved", "Callbacks due"],
+    due_by: "by",
+    test: "Print test",
+    test_fill: "The digits above should fill exactly one line.",
+};
+
+fn staff_words(lang: Lang) -> &'static StaffWords {
+    match lang {
+        Lang::ZhCn => &STAFF_ZH_CN,
+        Lang::ZhTw => &STAFF_ZH_TW,
+        Lang::En => &STAFF_EN,
+    }
+}
+
+const BOLD: Style = Style {
+    bold: true,
+    double: false,
+    align: super::document::Align::Left,
+};
+const BIG_TITLE: Style = Style {
+    bold: true,
+    double: true,
+    align: super::document::Align::Center,
+};
+
 /// 服务派工单 / 维修单 (002 第五节): for the engineer, with lines for the fee quote, the
-/// resident's consent and signature. Printed in Chinese: it is an internal form.
+/// resident's consent and signature, in the staff's language.
 pub fn work_order(case: &Case, ctx: &PaperContext, now: DateTime<Utc>) -> Document {
+    let (lang, w) = (ctx.staff_lang, staff_words(ctx.staff_lang));
     let tz = ctx.calendar.tz;
     let i = &case.intake;
     let mut doc = Document::default();
     doc.text(ctx.estate, Style::TITLE)
-        .text(
-            "服务派工单",
-            Style {
-                double: true,
-                ..Style::TITLE
-            },
-        )
+        .text(w.work_order, BIG_TITLE)
         .rule()
-        .field("单号：", case.ticket())
+        .field(w.ticket, case.ticket())
         .field(
-            "类别：",
+            w.kind,
             format!(
                 "{} / {}",
-                i.kind.zh(),
-                category_name(ctx, &i.category, Lang::ZhCn)
+                i.kind.name(lang),
+                category_name(ctx, &i.category, lang)
             ),
         );
     if let Some(u) = i.urgency {
-        doc.field(
-            "紧急程度：",
-            if i.emergency {
-                format!("{}（急）", u.zh())
-            } else {
-                u.zh().to_string()
-            },
-        );
+        let flag = if i.emergency { w.emergency } else { "" };
+        doc.field(w.urgency, format!("{}{flag}", u.name(lang)));
     }
-    doc.field("地点：", i.place.to_string());
+    doc.field(w.place, i.place.label(lang));
     match &i.contact {
         // The engineer must be able to call: the full number is printed here only.
         Some(c) => doc.field(
-            "联系人：",
+            w.contact,
             format!(
                 "{} {}",
-                c.name.as_deref().unwrap_or("住户"),
+                c.name.as_deref().unwrap_or(w.resident),
                 c.phone.as_str()
             ),
         ),
-        None => doc.field("联系人：", "匿名"),
+        None => doc.field(w.contact, w.anonymous),
     };
     if let Some(window) = &i.visit_window {
-        doc.field("预约时间：", window.as_str());
+        doc.field(w.visit, window.as_str());
     }
-    doc.field("故障描述：", i.text.as_str());
-    doc.field(
-        "责任部门：",
-        format!(
-            "{}{}",
-            case.department.map(|d| d.zh()).unwrap_or("待定"),
-            case.assignee
-                .as_deref()
-                .map(|a| format!(" / {a}"))
-                .unwrap_or_default()
-        ),
-    );
+    doc.field(w.fault, i.text.as_str());
+    let department = case.department.map(|d| d.name(lang)).unwrap_or(w.undecided);
+    let assignee = case
+        .assignee
+        .as_deref()
+        .map(|a| format!(" / {a}"))
+        .unwrap_or_default();
+    doc.field(w.department, format!("{department}{assignee}"));
     if let Some((clock, due)) = repair_clock(case, ctx.calendar) {
         let what = if clock == Clock::RepairOnSite {
-            "到场时限："
+            w.on_site_by
         } else {
-            "完成时限："
+            w.done_by
         };
         doc.field(what, local(tz, due));
     }
-    doc.field("受理时间：", local(tz, case.filed_at))
-        .field("打印时间：", local(tz, now))
-        .rule()
-        .text("收费报价：____________________", Style::PLAIN)
-        .feed(1)
-        .text("业主意见：[ ] 同意报价   [ ] 不同意", Style::PLAIN)
-        .feed(1)
-        .text("维修结果：____________________", Style::PLAIN)
-        .feed(1)
-        .text("完成时间：____________________", Style::PLAIN)
-        .feed(1)
-        .text("业主签名：____________________", Style::PLAIN)
-        .feed(1)
-        .text("维修人员：____________________", Style::PLAIN);
+    doc.field(w.filed, local(tz, case.filed_at))
+        .field(w.printed, local(tz, now));
+    // The front desk scans it back when the engineer returns the form.
+    doc.barcode(case.ticket()).rule();
+    for (n, blank) in w.blanks.iter().enumerate() {
+        if n > 0 {
+            doc.feed(1);
+        }
+        doc.text(*blank, Style::PLAIN);
+    }
     doc
 }
 
-/// 热线日报 for the front desk.
+/// 热线日报 for the front desk, in the staff's language.
 pub fn daily_report(report: &DailyReport, ctx: &PaperContext) -> Document {
+    let (lang, w) = (ctx.staff_lang, staff_words(ctx.staff_lang));
     let tz = ctx.calendar.tz;
     let mut doc = Document::default();
     doc.text(ctx.estate, Style::TITLE)
+        .text(w.daily_report, BIG_TITLE)
         .text(
-            "热线日报",
-            Style {
-                double: true,
-                ..Style::TITLE
-            },
-        )
-        .text(
-            format!("{}  截至 {}", report.date, local(tz, report.as_of)),
+            format!("{}  {} {}", report.date, w.as_of, local(tz, report.as_of)),
             Style::CENTER,
         )
         .rule();
     let c = &report.counts;
-    doc.pair("新增", c.new.to_string())
-        .pair("未结", c.open.to_string())
-        .pair("超时", c.overdue.to_string())
-        .pair("办结", c.resolved.to_string())
-        .pair("待回访", c.callbacks_due.to_string());
+    for (label, n) in w
+        .counts
+        .iter()
+        .zip([c.new, c.open, c.overdue, c.resolved, c.callbacks_due])
+    {
+        doc.pair(*label, n.to_string());
+    }
     let line = |l: &crate::domain::report::CaseLine| {
+        let mark = if l.emergency { "!" } else { "" };
         format!(
-            "{}{} {} {}",
-            if l.emergency { "!" } else { "" },
+            "{mark}{} {} {}",
             l.ticket,
-            category_name(ctx, &l.category, Lang::ZhCn),
-            l.place
+            category_name(ctx, &l.category, lang),
+            l.place.label(lang)
         )
     };
     if !report.overdue.is_empty() {
-        doc.rule().text(
-            "超时",
-            Style {
-                bold: true,
-                ..Style::PLAIN
-            },
-        );
+        doc.rule().text(w.counts[2], BOLD);
         for o in &report.overdue {
-            doc.text(line(&o.case), Style::PLAIN);
-            doc.text(
+            let clocks: Vec<&str> = o.clocks.iter().map(|c| c.name(lang)).collect();
+            doc.text(line(&o.case), Style::PLAIN).text(
                 format!(
                     "  {}",
-                    o.clocks
-                        .iter()
-                        .map(|c| c.zh())
-                        .collect::<Vec<_>>()
-                        .join("、")
+                    clocks.join(if lang == Lang::En { ", " } else { "、" })
                 ),
                 Style::PLAIN,
             );
         }
     }
     if !report.callbacks_due.is_empty() {
-        doc.rule().text(
-            "待回访",
-            Style {
-                bold: true,
-                ..Style::PLAIN
-            },
-        );
+        doc.rule().text(w.counts[4], BOLD);
         for cb in &report.callbacks_due {
-            doc.text(line(&cb.case), Style::PLAIN);
-            doc.text(
-                format!("  {} 前 · {}", local(tz, cb.due), cb.owner),
+            let due = local(tz, cb.due);
+            let when = if lang == Lang::En {
+                format!("{} {due}", w.due_by)
+            } else {
+                format!("{due} {}", w.due_by)
+            };
+            doc.text(line(&cb.case), Style::PLAIN).text(
+                format!("  {when} · {}", cb.owner_role.name(lang)),
                 Style::PLAIN,
             );
         }
     }
     if !report.new.is_empty() {
-        doc.rule().text(
-            "新增",
-            Style {
-                bold: true,
-                ..Style::PLAIN
-            },
-        );
+        doc.rule().text(w.counts[0], BOLD);
         for l in &report.new {
             doc.text(line(l), Style::PLAIN);
         }
@@ -380,24 +492,23 @@ pub fn daily_report(report: &DailyReport, ctx: &PaperContext) -> Document {
 
 /// A page that shows whether the profile fits the printer: widths, Chinese, QR, cut.
 pub fn test_page(profile_name: &str, columns: usize, ctx: &PaperContext) -> Document {
+    let w = staff_words(ctx.staff_lang);
+    let digits: String = "1234567890"
+        .repeat(columns / 10 + 1)
+        .chars()
+        .take(columns)
+        .collect();
     let mut doc = Document::default();
     doc.text(ctx.estate, Style::TITLE)
-        .text("打印测试 Print test", Style::TITLE)
+        .text(w.test, Style::TITLE)
         .rule()
         .field("profile:", profile_name)
-        .text("简体:报修 投诉 建议 水浸 电梯困人", Style::PLAIN)
-        .text("繁體:報修 投訴 建議 水浸 電梯困人", Style::PLAIN)
+        .text("简体：报修 投诉 建议 水浸 电梯困人", Style::PLAIN)
+        .text("繁體：報修 投訴 建議 水浸 電梯困人", Style::PLAIN)
         .text("English: repair, complaint, suggestion", Style::PLAIN)
-        .text(
-            "1234567890"
-                .repeat(columns / 10 + 1)
-                .chars()
-                .take(columns)
-                .collect::<String>(),
-            Style::PLAIN,
-        )
+        .text(digits, Style::PLAIN)
+        .text(w.test_fill, Style::CENTER)
         .text("K01-00042", Style::HUGE)
-        .qr("K01-00042")
-        .text("上面的一行数字应恰好占满一行。", Style::CENTER);
+        .qr("K01-00042");
     doc
 }

@@ -2,6 +2,7 @@
 //! its layouts, printer profiles with a pure renderer from document to ESC/POS bytes, and
 //! transports that carry the bytes — the virtual printer among them.
 
+pub mod barcode;
 pub mod document;
 pub mod layouts;
 pub mod profile;

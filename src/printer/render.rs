@@ -9,7 +9,8 @@ use encoding_rs::{BIG5, Encoding, GB18030, GBK};
 use escpos::driver::Driver;
 use escpos::printer::Printer;
 use escpos::utils::{
-    Encoder, JustifyMode, Protocol, QRCodeCorrectionLevel, QRCodeModel, QRCodeOption,
+    BarcodeFont, BarcodeHeight, BarcodeOption, BarcodePosition, BarcodeWidth, Encoder, JustifyMode,
+    Protocol, QRCodeCorrectionLevel, QRCodeModel, QRCodeOption,
 };
 
 use super::document::{Align, Document, Line, Style, layout};
@@ -143,6 +144,18 @@ fn build(
                     }
                 }
             },
+            Line::Barcode { data } => {
+                // Layout passed only Code 39 data, which escpos accepts.
+                p.justify(JustifyMode::CENTER)?;
+                let option = BarcodeOption::new(
+                    BarcodeWidth::S,
+                    BarcodeHeight::S,
+                    BarcodeFont::A,
+                    BarcodePosition::Below,
+                );
+                p.code39_option(&data, option)?;
+                p.justify(justify(current.align))?;
+            }
             Line::Feed(n) => {
                 p.feeds(n)?;
             }

@@ -90,6 +90,7 @@ fn emergency() -> Case {
 fn ctx<'a>(catalogue: &'a Catalogue, calendar: &'a WorkCalendar) -> PaperContext<'a> {
     PaperContext {
         estate: "翠湖花园",
+        staff_lang: Lang::ZhCn,
         front_desk_phone: Some("0755-12345678"),
         catalogue,
         calendar,
@@ -269,6 +270,74 @@ fn the_work_order_has_the_full_contact_and_the_signature_lines() {
 }
 
 #[test]
+fn staff_forms_follow_the_staff_language() {
+    let (catalogue, calendar) = (Catalogue::default(), WorkCalendar::default());
+    let profile = Profile::by_name("generic-80-big5").unwrap();
+    for (lang, expected) in [
+        (
+            Lang::ZhTw,
+            [
+                "服務派工單",
+                "聯絡人：張三 13800138000",
+                "給排水",
+                "工程部",
+                "業主簽名",
+            ],
+        ),
+        (
+            Lang::En,
+            [
+                "WORK ORDER",
+                "Contact: 张三 13800138000",
+                "Water & plumbing",
+                "Engineering",
+                "Signature",
+            ],
+        ),
+    ] {
+        let c = PaperContext {
+            staff_lang: lang,
+            ..ctx(&catalogue, &calendar)
+        };
+        let mut case = repair(Lang::ZhCn);
+        if lang == Lang::ZhTw {
+            case.intake.contact.as_mut().unwrap().name = Some("張三".into());
+        }
+        let text = read_back(
+            &render(&layouts::work_order(&case, &c, filed_at()), &profile),
+            &profile,
+        )
+        .text();
+        for e in expected {
+            if lang == Lang::En && e.contains('张') {
+                // A Big5 printer has no simplified 张: it prints as '?', never as garbage.
+                assert!(text.contains("Contact: ?三 13800138000"), "{text}");
+                continue;
+            }
+            assert!(text.contains(e), "{lang}: missing {e:?} in\n{text}");
+        }
+    }
+    let c = PaperContext {
+        staff_lang: Lang::En,
+        ..ctx(&catalogue, &calendar)
+    };
+    let r = report::daily(
+        &[repair(Lang::ZhCn), emergency()],
+        &calendar,
+        "2026-11-23".parse().unwrap(),
+        filed_at() + chrono::Duration::hours(1),
+    );
+    let profile = Profile::by_name("generic-58").unwrap();
+    let paper = read_back(&render(&layouts::daily_report(&r, &c), &profile), &profile);
+    let text = paper.text().replace('\n', " ");
+    assert!(
+        text.contains("DAILY REPORT") && text.contains("emergency: on site within 30 min"),
+        "{text}"
+    );
+    keep_png("daily-report-en-generic-58", &paper, 384);
+}
+
+#[test]
 fn the_daily_report_prints_its_counts() {
     let (catalogue, calendar) = (Catalogue::default(), WorkCalendar::default());
     let profile = Profile::by_name("generic-58").unwrap();
@@ -405,4 +474,32 @@ proptest! {
         prop_assert!(paper.unknown.is_empty(), "{:?}", paper.unknown);
         prop_assert_eq!(paper.items.iter().filter(|i| matches!(i, PaperItem::Cut)).count(), usize::from(profile.cutter));
     }
+}
+
+#[test]
+fn the_work_order_barcode_scans_back_to_the_ticket_on_every_profile() {
+    let (catalogue, calendar) = (Catalogue::default(), WorkCalendar::default());
+    for profile in Profile::shipped() {
+        let doc = layouts::work_order(&repair(Lang::ZhCn), &ctx(&catalogue, &calendar), filed_at());
+        let paper = read_back(&render(&doc, &profile), &profile);
+        let page = draw(&paper, usize::from(profile.dots));
+        let scanned: Vec<String> = (0..page.height)
+            .step_by(4)
+            .filter_map(|y| {
+                let row: Vec<bool> = (0..page.width).map(|x| page.get(x, y)).collect();
+                super::barcode::decode(&row)
+            })
+            .collect();
+        assert!(
+            scanned.iter().any(|s| s == "K01-00042"),
+            "{}: scanned {scanned:?}",
+            profile.name
+        );
+        assert!(paper.text().contains("K01-00042"));
+    }
+    // Data Code 39 cannot carry is left off rather than sent as garbage.
+    let mut doc = Document::default();
+    doc.barcode("k01-漏水");
+    let profile = Profile::by_name("generic-80").unwrap();
+    assert!(!render(&doc, &profile).windows(2).any(|w| w == [0x1D, b'k']));
 }

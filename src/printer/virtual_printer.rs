@@ -84,6 +84,9 @@ struct Interpreter {
     segments: Vec<Segment>,
     qr_size: u8,
     qr_data: Vec<u8>,
+    bar_width: u8,
+    bar_height: u8,
+    bar_hri_below: bool,
     paper: Paper,
 }
 
@@ -102,6 +105,9 @@ impl Interpreter {
             segments: Vec::new(),
             qr_size: 3,
             qr_data: Vec::new(),
+            bar_width: 3,
+            bar_height: 162,
+            bar_hri_below: false,
             paper: Paper::default(),
         }
     }
@@ -309,7 +315,63 @@ impl Interpreter {
                 }
                 5 + len
             }
-            Some(b'h' | b'w' | b'H' | b'f' | b'B') => 3,
+            Some(b'h') => {
+                self.bar_height = at(2);
+                3
+            }
+            Some(b'w') => {
+                self.bar_width = at(2);
+                3
+            }
+            Some(b'H') => {
+                self.bar_hri_below = matches!(at(2), 2 | 3 | b'2' | b'3');
+                3
+            }
+            Some(b'k') if at(2) == 4 => {
+                // CODE39, format A: data up to NUL.
+                let data: Vec<u8> = b[3..].iter().take_while(|c| **c != 0).copied().collect();
+                let text = String::from_utf8_lossy(&data).trim_matches('*').to_string();
+                self.finish_partial();
+                if let Some(modules) = super::barcode::modules(&text) {
+                    let width = usize::from(self.bar_width.clamp(1, 6));
+                    let height = usize::from(self.bar_height.max(1));
+                    let total = modules.len() * width;
+                    let left = if self.align == Align::Center {
+                        self.dots.saturating_sub(total) / 2
+                    } else {
+                        0
+                    };
+                    let mut bitmap = Bitmap::new(self.dots.max(total), height);
+                    for (m, bar) in modules.iter().enumerate() {
+                        if *bar {
+                            for x in 0..width {
+                                for y in 0..height {
+                                    bitmap.set(left + m * width + x, y);
+                                }
+                            }
+                        }
+                    }
+                    self.paper.items.push(PaperItem::Image(bitmap));
+                    if self.bar_hri_below {
+                        let segments = vec![Segment {
+                            text,
+                            bold: false,
+                            width: 1,
+                            height: 1,
+                        }];
+                        self.paper.items.push(PaperItem::Text {
+                            segments,
+                            align: self.align,
+                        });
+                    }
+                } else {
+                    self.paper
+                        .unknown
+                        .push(format!("CODE39 with bad data {data:?}"));
+                }
+                3 + data.len() + 1
+            }
+            Some(b'f' | b'B') => 3,
             other => {
                 self.paper.unknown.push(format!("GS {:?}", other));
                 2
