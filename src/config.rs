@@ -39,6 +39,7 @@ pub struct RawKiosk {
     pub estate: Option<String>,
     pub front_desk_phone: Option<String>,
     pub emergency_phone: Option<String>,
+    pub idle_seconds: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -123,6 +124,8 @@ pub struct Settings {
     pub catalogue: Catalogue,
     pub repair_sample_percent: u8,
     pub printer: PrinterSettings,
+    /// Seconds without a touch before the kiosk clears itself (the last 10 count down).
+    pub idle_seconds: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -214,6 +217,12 @@ impl RawConfig {
         let catalogue = Catalogue::new(self.categories.unwrap_or_else(default_categories))
             .map_err(|e| format!("[[categories]]: {e}"))?;
         let printer = self.printer.validate()?;
+        let idle_seconds = self.kiosk.idle_seconds.unwrap_or(60);
+        if !(20..=600).contains(&idle_seconds) {
+            return Err(format!(
+                "[kiosk] idle_seconds is {idle_seconds}; use 20 to 600"
+            ));
+        }
         Ok(Settings {
             kiosk,
             estate: estate.trim().to_string(),
@@ -223,6 +232,7 @@ impl RawConfig {
             catalogue,
             repair_sample_percent: percent,
             printer,
+            idle_seconds,
         })
     }
 }

@@ -7,5 +7,8 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod input;
+pub mod kiosk;
 pub mod printer;
 pub mod store;
+pub mod ui;

@@ -309,11 +309,29 @@ fn categories_list_codes_kinds_names_and_emergencies() {
 }
 
 #[test]
-fn running_with_no_command_runs_the_demo_on_a_fresh_data_dir() {
+fn the_demo_fills_a_fresh_data_dir() {
     let k = Kiosk::new();
-    let out = k.ok(&[]);
+    let out = k.ok(&["demo"]);
     assert!(out.contains("热线日报"), "{out}");
     assert_eq!(k.json(&["cases"]).as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn the_kiosk_without_a_display_says_what_to_do() {
+    let k = Kiosk::new();
+    let out = std::process::Command::new(common::BIN)
+        .arg("--data-dir")
+        .arg(k.path())
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot open the kiosk window") && err.contains("lobbydesk demo"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -325,4 +343,37 @@ fn a_backup_is_a_working_copy() {
     let copy = Kiosk::new();
     std::fs::copy(&target, copy.path().join("lobbydesk.sqlite")).unwrap();
     assert_eq!(copy.json(&["cases"])[0]["ticket"], "K01-00001");
+}
+
+#[test]
+fn screens_render_to_png_without_a_display() {
+    let k = Kiosk::new();
+    let out = k.path().join("ticket.png");
+    k.ok(&[
+        "screenshot",
+        "--screen",
+        "ticket",
+        "--lang",
+        "en",
+        "--size",
+        "800x480",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let png = std::fs::read(&out).unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
+    // IHDR: width and height, big-endian, at bytes 16..24.
+    assert_eq!(&png[16..24], &[0, 0, 3, 32, 0, 0, 1, 224]);
+    let err = k.fails(&[
+        "screenshot",
+        "--screen",
+        "nowhere",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(err.contains("unknown screen"), "{err}");
+    assert!(
+        !k.path().join("lobbydesk.sqlite").exists(),
+        "screenshots never touch the kiosk's data"
+    );
 }

@@ -89,6 +89,26 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// Open the kiosk's touch screens in a window (the default command).
+    Kiosk,
+    /// Render screens to PNG without a display.
+    Screenshot {
+        /// One of: home, category, category-complaint, emergency, place, place-public,
+        /// details, contact, contact-anonymous, review, ticket, ticket-printer-problem,
+        /// lookup, lookup-result.
+        #[arg(long, default_value = "home")]
+        screen: String,
+        #[arg(long, default_value = "zh-CN")]
+        lang: Lang,
+        /// WIDTHxHEIGHT
+        #[arg(long, default_value = "800x480", value_parser = parse_size)]
+        size: (u32, u32),
+        #[arg(long, value_name = "FILE.png", required_unless_present = "all")]
+        out: Option<PathBuf>,
+        /// Every screen × language × the kiosk sizes (landscape and portrait) into DIR.
+        #[arg(long, value_name = "DIR")]
+        all: Option<PathBuf>,
+    },
     /// Fill the data directory with sample cases and show what the desk sees.
     Demo,
     #[command(hide = true, subcommand)]
@@ -331,6 +351,22 @@ fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|e| format!("{e}; use RFC 3339 such as 2026-11-23T10:00:00+08:00"))
 }
 
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s
+        .split_once('x')
+        .ok_or_else(|| format!("{s:?}: use WIDTHxHEIGHT such as 800x480"))?;
+    let dim = |v: &str| {
+        v.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|v| (200..=4000).contains(v))
+    };
+    match (dim(w), dim(h)) {
+        (Some(w), Some(h)) => Ok((w, h)),
+        _ => Err(format!("{s:?}: use WIDTHxHEIGHT such as 800x480")),
+    }
+}
+
 fn parse_yes_no(s: &str) -> Result<bool, String> {
     match s.trim().to_ascii_lowercase().as_str() {
         "yes" | "y" | "true" | "是" | "满意" => Ok(true),
@@ -355,9 +391,39 @@ pub fn run(cli: Cli) -> Result<()> {
     };
     let settings = Settings::load(&config_path, required)?;
     let now = cli.now.unwrap_or_else(Utc::now);
+    let command = cli.command.unwrap_or(Command::Kiosk);
+    // Screenshots use their own sample data, never the kiosk's.
+    if let Command::Screenshot {
+        screen,
+        lang,
+        size,
+        out: file,
+        all,
+    } = command
+    {
+        let renderer = crate::ui::screenshot::Renderer::new()?;
+        let stdout = &mut std::io::stdout().lock();
+        if let Some(dir) = all {
+            let files = renderer.render_all(&dir, &crate::ui::screenshot::SIZES)?;
+            writeln!(stdout, "{} screenshots in {}", files.len(), dir.display())?;
+        } else if let Some(file) = file {
+            std::fs::write(&file, renderer.render(&screen, lang, size)?)?;
+            writeln!(
+                stdout,
+                "{screen} ({lang}, {}x{}) drawn to {}",
+                size.0,
+                size.1,
+                file.display()
+            )?;
+        }
+        return Ok(());
+    }
+    if let Command::Kiosk = command {
+        return run_kiosk(settings, &data_dir);
+    }
     let mut desk = Desk::open(settings, &data_dir)?;
     let out = &mut std::io::stdout().lock();
-    match cli.command.unwrap_or(Command::Demo) {
+    match command {
         Command::File(args) => {
             let new = new_case(args.kind, &args);
             let case = desk.file(&new, now)?;
@@ -451,9 +517,37 @@ pub fn run(cli: Cli) -> Result<()> {
             writeln!(out, "backup written to {}", target.display())?;
         }
         Command::Demo => demo::run(&mut desk, &data_dir, now, out)?,
+        Command::Kiosk | Command::Screenshot { .. } => unreachable!("handled above"),
         Command::Debug(DebugCommand::FileLoop { count }) => file_loop(&mut desk, count, out)?,
     }
     Ok(())
+}
+
+/// The touch screens, with the store and printer on a worker thread.
+fn run_kiosk(settings: Settings, data_dir: &std::path::Path) -> Result<()> {
+    let desk = Desk::open(settings.clone(), data_dir)?;
+    let printer = crate::app::printing::Printer::open(&settings.printer, data_dir)
+        .map_err(anyhow::Error::msg)?;
+    let service = crate::kiosk::service::Service::new(desk, printer);
+    let backend = std::rc::Rc::new(crate::kiosk::service::Threaded::start(service));
+    let phone = |p: &Option<crate::domain::validate::Phone>| {
+        p.as_ref()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default()
+    };
+    let config = crate::ui::KioskConfig {
+        estate: settings.estate.clone(),
+        front_desk_phone: phone(&settings.front_desk_phone),
+        emergency_phone: phone(&settings.emergency_phone),
+        catalogue: settings.catalogue.clone(),
+        idle_timeout: std::time::Duration::from_secs(u64::from(settings.idle_seconds)),
+        default_lang: Lang::ZhCn,
+    };
+    crate::ui::run(backend, config).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot open the kiosk window ({e}). On a desktop, run it inside a graphical session (DISPLAY or WAYLAND_DISPLAY set); without a display try `lobbydesk demo` or `lobbydesk screenshot`"
+        )
+    })
 }
 
 fn new_case(kind: Option<Kind>, a: &FileArgs) -> NewCase {

@@ -1,0 +1,229 @@
+//! Words the kiosk's Rust side puts on screen (titles, messages, timelines), in the three
+//! languages. Fixed labels live in the .slint files behind `@tr` and the .po catalogues.
+
+use crate::domain::intake::Lang;
+
+/// One message in zh-CN, zh-TW and English.
+#[derive(Clone, Copy, Debug)]
+pub struct Msg(pub &'static str, pub &'static str, pub &'static str);
+
+impl Msg {
+    pub fn get(self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::ZhCn => self.0,
+            Lang::ZhTw => self.1,
+            Lang::En => self.2,
+        }
+    }
+}
+
+pub const TITLE_REPAIR: Msg = Msg("报修", "報修", "Repair");
+pub const TITLE_COMPLAINT: Msg = Msg("投诉", "投訴", "Complaint");
+pub const TITLE_SUGGESTION: Msg = Msg("建议", "建議", "Suggestion");
+pub const TITLE_PLACE: Msg = Msg("在哪里？", "在哪裡？", "Where?");
+pub const TITLE_DETAILS: Msg = Msg("什么问题？", "什麼問題？", "What is the problem?");
+pub const TITLE_CONTACT: Msg = Msg("怎么联系您？", "怎麼聯繫您？", "How can we reach you?");
+pub const TITLE_REVIEW: Msg = Msg("确认提交", "確認提交", "Check and submit");
+pub const TITLE_TICKET: Msg = Msg("受理单", "受理單", "Your ticket");
+pub const TITLE_EMERGENCY: Msg = Msg("紧急情况", "緊急情況", "Emergency");
+pub const TITLE_LOOKUP: Msg = Msg("查询进度", "查詢進度", "Check progress");
+
+pub const LABEL_KIND: Msg = Msg("类别", "類別", "Kind");
+pub const LABEL_PLACE: Msg = Msg("地点", "地點", "Place");
+pub const LABEL_TEXT: Msg = Msg("问题", "問題", "Problem");
+pub const LABEL_PHONE: Msg = Msg("电话", "電話", "Phone");
+pub const LABEL_NAME: Msg = Msg("姓名", "姓名", "Name");
+pub const LABEL_VISIT: Msg = Msg("上门时间", "上門時間", "Visit");
+pub const ANONYMOUS: Msg = Msg(
+    "匿名（不回访）",
+    "匿名（不回訪）",
+    "Anonymous (no callback)",
+);
+
+pub const ERR_ROOM: Msg = Msg(
+    "请填写楼栋和房号",
+    "請填寫樓棟和房號",
+    "Please enter the building and room",
+);
+pub const ERR_AREA: Msg = Msg(
+    "请选择一个公共区域",
+    "請選擇一個公共區域",
+    "Please choose a public area",
+);
+pub const ERR_TEXT: Msg = Msg(
+    "请简单描述一下问题",
+    "請簡單描述一下問題",
+    "Please describe the problem briefly",
+);
+pub const ERR_PHONE: Msg = Msg(
+    "手机号不正确：请输入11位手机号，或带区号的座机号",
+    "手機號不正確：請輸入11位手機號，或帶區號的座機號",
+    "That phone number is not valid: enter an 11-digit mobile or a landline with its area code",
+);
+pub const ERR_SAVE: Msg = Msg(
+    "暂时无法提交，请稍后再试或联系前台",
+    "暫時無法提交，請稍後再試或聯繫前台",
+    "Could not submit just now; please try again or ask the front desk",
+);
+
+pub const PRINTING: Msg = Msg(
+    "正在打印受理单……",
+    "正在列印受理單……",
+    "Printing your ticket…",
+);
+pub const PRINTED: Msg = Msg(
+    "受理单已打印，请取走。",
+    "受理單已列印，請取走。",
+    "Your ticket is printed; please take it.",
+);
+pub const PRINT_SENT: Msg = Msg(
+    "受理单已送往打印机，请取走。",
+    "受理單已送往印表機，請取走。",
+    "Your ticket was sent to the printer; please take it.",
+);
+pub const PRINT_PROBLEM: Msg = Msg(
+    "打印机暂时无法打印（{}）。您的事项已登记，单号如上；可拍照记下，或到前台补打受理单。",
+    "印表機暫時無法列印（{}）。您的事項已登記，單號如上；可拍照記下，或到前台補打受理單。",
+    "The printer cannot print right now ({}). Your case is saved with the number above; note it down or ask the front desk for the ticket.",
+);
+pub const REPRINT_LATE: Msg = Msg(
+    "如需再打印，请到前台补打。",
+    "如需再列印，請到前台補打。",
+    "For another copy, please ask the front desk.",
+);
+
+pub const LOOKUP_WRONG: Msg = Msg(
+    "单号或手机后4位不正确，请核对后再试",
+    "單號或手機後4位不正確，請核對後再試",
+    "The ticket number or the last 4 digits are not right; please check and try again",
+);
+pub const LOOKUP_LOCKED: Msg = Msg(
+    "尝试次数过多，请{}分钟后再试，或到前台查询",
+    "嘗試次數過多，請{}分鐘後再試，或到前台查詢",
+    "Too many tries; please try again in {} minutes or ask the front desk",
+);
+pub const RATED_THANKS: Msg = Msg(
+    "感谢您的评价！",
+    "感謝您的評價！",
+    "Thank you for your rating!",
+);
+pub const RATED_REOPENED: Msg = Msg(
+    "感谢反馈，我们会重新处理并再次与您联系。",
+    "感謝回饋，我們會重新處理並再次與您聯繫。",
+    "Thank you; we will work on it again and contact you.",
+);
+
+pub const EMERGENCY_STEPS: [Msg; 3] = [
+    Msg(
+        "保持冷静，远离危险区域",
+        "保持冷靜，遠離危險區域",
+        "Stay calm and keep away from danger",
+    ),
+    Msg(
+        "如有人受伤或被困，先拨打紧急电话",
+        "如有人受傷或被困，先撥打緊急電話",
+        "If anyone is hurt or trapped, call the emergency number first",
+    ),
+    Msg(
+        "在大堂等候工作人员",
+        "在大堂等候工作人員",
+        "Wait in the lobby for staff",
+    ),
+];
+
+/// Public areas a resident can pick.
+pub const AREAS: [Msg; 8] = [
+    Msg("大堂", "大堂", "Lobby"),
+    Msg("电梯", "電梯", "Elevator"),
+    Msg("楼道", "樓道", "Stairwell"),
+    Msg("地下车库", "地下車庫", "Car park"),
+    Msg("中心花园", "中心花園", "Garden"),
+    Msg("小区大门", "小區大門", "Main gate"),
+    Msg("会所", "會所", "Clubhouse"),
+    Msg("垃圾站", "垃圾站", "Bin store"),
+];
+
+/// When a repair visit suits the resident.
+pub const VISIT_WINDOWS: [Msg; 5] = [
+    Msg("尽快", "盡快", "As soon as possible"),
+    Msg("今天", "今天", "Today"),
+    Msg("明天上午", "明天上午", "Tomorrow morning"),
+    Msg("明天下午", "明天下午", "Tomorrow afternoon"),
+    Msg("周末", "週末", "Weekend"),
+];
+
+/// Quick phrases per category: tap to add instead of typing.
+pub fn phrases(category: &str) -> &'static [Msg] {
+    match category {
+        "water" => &[
+            Msg("漏水", "漏水", "leaking"),
+            Msg("不出水", "不出水", "no water"),
+            Msg("水压小", "水壓小", "low pressure"),
+            Msg("下水道堵塞", "下水道堵塞", "drain blocked"),
+        ],
+        "electric" => &[
+            Msg("没电", "沒電", "no power"),
+            Msg("跳闸", "跳閘", "breaker tripped"),
+            Msg("插座没电", "插座沒電", "socket dead"),
+            Msg("灯不亮", "燈不亮", "light out"),
+        ],
+        "door-lock" => &[
+            Msg("门锁坏了", "門鎖壞了", "lock broken"),
+            Msg("门关不上", "門關不上", "door won't close"),
+            Msg("门禁失灵", "門禁失靈", "entry system down"),
+        ],
+        "elevator" => &[
+            Msg("电梯异响", "電梯異響", "strange noise"),
+            Msg("电梯停运", "電梯停運", "not running"),
+            Msg("按钮失灵", "按鈕失靈", "buttons dead"),
+        ],
+        "public-facility" => &[
+            Msg("路灯不亮", "路燈不亮", "street light out"),
+            Msg("设施损坏", "設施損壞", "damaged"),
+            Msg("门禁损坏", "門禁損壞", "gate broken"),
+        ],
+        "leak" => &[
+            Msg("天花板渗水", "天花板滲水", "ceiling leak"),
+            Msg("墙面渗水", "牆面滲水", "wall damp"),
+            Msg("窗户漏雨", "窗戶漏雨", "window leaks"),
+        ],
+        "noise" => &[
+            Msg("装修噪音", "裝修噪音", "renovation noise"),
+            Msg("夜间噪音", "夜間噪音", "noise at night"),
+            Msg("宠物吠叫", "寵物吠叫", "barking"),
+        ],
+        "parking" => &[
+            Msg("车位被占", "車位被佔", "my space taken"),
+            Msg("乱停车", "亂停車", "bad parking"),
+            Msg("道闸故障", "道閘故障", "barrier broken"),
+        ],
+        "cleaning" => &[
+            Msg("垃圾未清运", "垃圾未清運", "rubbish not collected"),
+            Msg("楼道不干净", "樓道不乾淨", "stairwell dirty"),
+            Msg("有异味", "有異味", "bad smell"),
+        ],
+        "security" => &[
+            Msg("陌生人进入", "陌生人進入", "strangers getting in"),
+            Msg("门岗无人", "門崗無人", "gate unmanned"),
+            Msg("监控损坏", "監控損壞", "camera broken"),
+        ],
+        "greening" => &[
+            Msg("树木需修剪", "樹木需修剪", "trees need trimming"),
+            Msg("草坪缺损", "草坪缺損", "lawn damaged"),
+        ],
+        "fees" => &[
+            Msg("收费不清楚", "收費不清楚", "charges unclear"),
+            Msg("多收费", "多收費", "overcharged"),
+        ],
+        "attitude" => &[
+            Msg("态度不好", "態度不好", "rude"),
+            Msg("不理睬", "不理睬", "ignored me"),
+        ],
+        "suggestion" => &[
+            Msg("增加快递柜", "增加快遞櫃", "more parcel lockers"),
+            Msg("增设充电桩", "增設充電樁", "EV chargers"),
+            Msg("增加儿童设施", "增加兒童設施", "children's play area"),
+        ],
+        _ => &[],
+    }
+}

@@ -1,0 +1,893 @@
+//! The resident screens' adapters: the only code that touches Slint types. Each callback
+//! of a page's adapter global updates the kiosk's flow (`crate::kiosk`), then `render`
+//! pushes the whole state back into the globals. Disk and printer work goes to the
+//! service backend; its answers come back on the UI thread.
+
+pub mod screenshot;
+
+use chrono::Utc;
+use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use crate::domain::category::Catalogue;
+use crate::domain::intake::{Kind, Lang};
+use crate::domain::validate::MAX_TEXT_CHARS;
+use crate::kiosk::flow::{Flow, Screen};
+use crate::kiosk::guard::{Idle, IdleTimer, LookupGuard};
+use crate::kiosk::service::{Backend, Filed, PrintOutcome, Progress};
+use crate::kiosk::words::{self, Msg};
+
+slint::include_modules!();
+
+/// What the kiosk shows besides the form itself.
+#[derive(Clone, Debug, Default)]
+struct TicketView {
+    filed: Option<Filed>,
+    print: Option<PrintOutcome>,
+    reprinted: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+struct LookupView {
+    keyboard: i32,
+    ticket: String,
+    last4: String,
+    field: i32,
+    error: Option<String>,
+    result: Option<Progress>,
+    choosing_reason: bool,
+    rated: Option<Msg>,
+}
+
+/// Settings the screens need, copied once at start.
+#[derive(Clone, Debug)]
+pub struct KioskConfig {
+    pub estate: String,
+    pub front_desk_phone: String,
+    pub emergency_phone: String,
+    pub catalogue: Catalogue,
+    pub idle_timeout: Duration,
+    pub default_lang: Lang,
+}
+
+pub struct Kiosk {
+    app: slint::Weak<AppWindow>,
+    backend: Rc<dyn Backend>,
+    config: KioskConfig,
+    pub flow: Flow,
+    idle: IdleTimer,
+    guard: LookupGuard,
+    ticket: TicketView,
+    lookup: LookupView,
+    busy: bool,
+    save_error: Option<Msg>,
+}
+
+thread_local! {
+    static KIOSK: RefCell<Option<Kiosk>> = const { RefCell::new(None) };
+    static UI_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Backend answers that arrived on the UI thread while an event was being handled.
+    static PENDING: RefCell<std::collections::VecDeque<Box<dyn FnOnce()>>> = RefCell::new(Default::default());
+}
+
+/// Runs `f` on this thread's kiosk (the UI thread's).
+pub fn with_kiosk<R>(f: impl FnOnce(&mut Kiosk) -> R) -> Option<R> {
+    KIOSK.with(|k| k.borrow_mut().as_mut().map(f))
+}
+
+/// Runs `f` on the UI thread: queued behind the event being handled when we are on it
+/// (the inline backend answers at once), else through the event loop (worker thread).
+fn on_ui_thread(f: impl FnOnce() + Send + 'static) {
+    if UI_THREAD.with(|u| u.get()) {
+        PENDING.with(|p| p.borrow_mut().push_back(Box::new(f)));
+        // Inside an event or `with_kiosk` the kiosk is busy: whoever holds it drains.
+        if KIOSK.with(|k| k.try_borrow().map(|k| k.is_some()).unwrap_or(false)) {
+            drain_pending();
+        }
+    } else {
+        let _ = slint::invoke_from_event_loop(f);
+    }
+}
+
+fn drain_pending() {
+    while let Some(next) = PENDING.with(|p| p.borrow_mut().pop_front()) {
+        next();
+    }
+}
+
+/// Handles a callback: the kiosk updates, then the screens show it. The kiosk is taken
+/// out of its cell meanwhile; answers the backend gives at once are applied after.
+fn event(f: impl FnOnce(&mut Kiosk)) {
+    let Some(mut kiosk) = KIOSK.with(|k| k.borrow_mut().take()) else {
+        return;
+    };
+    kiosk.idle.touch(Instant::now());
+    f(&mut kiosk);
+    kiosk.render();
+    KIOSK.with(|k| *k.borrow_mut() = Some(kiosk));
+    drain_pending();
+}
+
+fn strings(items: impl IntoIterator<Item = String>) -> ModelRc<SharedString> {
+    ModelRc::new(VecModel::from(
+        items
+            .into_iter()
+            .map(SharedString::from)
+            .collect::<Vec<_>>(),
+    ))
+}
+
+fn qr_image(data: &str) -> slint::Image {
+    let bitmap = crate::printer::raster::qr(data, 6, 0);
+    let mut buffer = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::new(
+        bitmap.width as u32,
+        bitmap.height.max(1) as u32,
+    );
+    for (pixel, black) in buffer.make_mut_slice().iter_mut().zip(&bitmap.pixels) {
+        let v = if *black { 0 } else { 255 };
+        *pixel = slint::Rgba8Pixel {
+            r: v,
+            g: v,
+            b: v,
+            a: 255,
+        };
+    }
+    slint::Image::from_rgba8(buffer)
+}
+
+/// Sets everything up on `app` and registers the kiosk on this (the UI) thread.
+pub fn attach(app: &AppWindow, backend: Rc<dyn Backend>, config: KioskConfig) {
+    let kiosk = Kiosk {
+        app: app.as_weak(),
+        backend,
+        flow: Flow::new(config.default_lang),
+        idle: IdleTimer::new(config.idle_timeout, Instant::now()),
+        guard: LookupGuard::default(),
+        ticket: TicketView::default(),
+        lookup: LookupView::default(),
+        busy: false,
+        save_error: None,
+        config,
+    };
+    let _ = slint::select_bundled_translation(kiosk.flow.lang.code());
+    UI_THREAD.with(|u| u.set(true));
+    KIOSK.with(|k| *k.borrow_mut() = Some(kiosk));
+    wire(app);
+    with_kiosk(|k| k.render());
+}
+
+fn wire(app: &AppWindow) {
+    let k = app.global::<KioskAdapter>();
+    k.on_back(|| event(|k| k.back()));
+    k.on_set_lang(|l| event(|k| k.set_lang(&l)));
+    k.on_toggle_large_text(|| event(|k| k.flow.large_text = !k.flow.large_text));
+    k.on_still_here(|| event(|_| {}));
+    k.on_physical_key(|text| {
+        let mut used = false;
+        event(|k| used = k.physical_key(&text));
+        used
+    });
+
+    let h = app.global::<HomeAdapter>();
+    h.on_start(|kind| {
+        event(|k| {
+            let kind = kind.parse::<Kind>().unwrap_or(Kind::Repair);
+            k.flow.start(kind);
+        })
+    });
+    h.on_lookup(|| event(|k| k.open_lookup()));
+
+    app.global::<CategoryAdapter>()
+        .on_pick(|code| event(|k| k.pick_category(&code)));
+    app.global::<EmergencyAdapter>()
+        .on_done(|| event(|k| k.reset()));
+
+    let p = app.global::<PlaceAdapter>();
+    p.on_set_mode(|m| event(|k| k.flow.public_area = m == 1));
+    p.on_focus(|f| event(|k| k.flow.place_field = f));
+    p.on_key(|key| event(|k| k.flow.place_key(&key)));
+    p.on_backspace(|| event(|k| k.flow.place_backspace()));
+    p.on_pick_area(|a| {
+        event(|k| {
+            let lang = k.flow.lang;
+            k.flow.area = words::AREAS.iter().position(|m| m.get(lang) == a.as_str());
+        })
+    });
+    p.on_next(|| {
+        event(|k| {
+            k.flow.place_next();
+        })
+    });
+
+    let d = app.global::<DetailsAdapter>();
+    d.on_add_phrase(|p| event(|k| k.flow.add_phrase(&p)));
+    d.on_key(|key| {
+        event(|k| {
+            let f = &mut k.flow;
+            Flow::type_key(
+                &mut f.text,
+                &mut f.composer,
+                f.keyboard,
+                &key,
+                MAX_TEXT_CHARS,
+            );
+        })
+    });
+    d.on_backspace(|| event(|k| Flow::backspace(&mut k.flow.text, &mut k.flow.composer)));
+    d.on_space(|| event(|k| Flow::space(&mut k.flow.text, &mut k.flow.composer, MAX_TEXT_CHARS)));
+    d.on_choose(|i| {
+        event(|k| {
+            Flow::choose(
+                &mut k.flow.text,
+                &mut k.flow.composer,
+                i.max(0) as usize,
+                MAX_TEXT_CHARS,
+            )
+        })
+    });
+    d.on_set_mode(|m| {
+        event(|k| {
+            let f = &mut k.flow;
+            if !f.composer.preedit.is_empty() {
+                Flow::space(&mut f.text, &mut f.composer, MAX_TEXT_CHARS);
+            }
+            f.keyboard = m;
+        })
+    });
+    d.on_clear(|| {
+        event(|k| {
+            k.flow.text.clear();
+            k.flow.composer.preedit.clear();
+        })
+    });
+    d.on_next(|| {
+        event(|k| {
+            k.flow.details_next();
+        })
+    });
+
+    let c = app.global::<ContactAdapter>();
+    c.on_focus(|f| event(|k| k.flow.contact_field = f));
+    c.on_key(|key| {
+        event(|k| {
+            let f = &mut k.flow;
+            if f.contact_field == 0 {
+                f.phone_key(&key);
+            } else {
+                Flow::type_key(&mut f.name, &mut f.name_composer, f.name_keyboard, &key, 30);
+            }
+        })
+    });
+    c.on_backspace(|| {
+        event(|k| {
+            let f = &mut k.flow;
+            if f.contact_field == 0 {
+                f.phone.pop();
+            } else {
+                Flow::backspace(&mut f.name, &mut f.name_composer);
+            }
+        })
+    });
+    c.on_space(|| event(|k| Flow::space(&mut k.flow.name, &mut k.flow.name_composer, 30)));
+    c.on_choose(|i| {
+        event(|k| {
+            Flow::choose(
+                &mut k.flow.name,
+                &mut k.flow.name_composer,
+                i.max(0) as usize,
+                30,
+            )
+        })
+    });
+    c.on_set_mode(|m| event(|k| k.flow.name_keyboard = m));
+    c.on_toggle_anonymous(|| {
+        event(|k| {
+            k.flow.anonymous = !k.flow.anonymous;
+            k.flow.error = None;
+        })
+    });
+    c.on_pick_window(|i| event(|k| k.flow.visit = i.max(0) as usize));
+    c.on_next(|| {
+        event(|k| {
+            k.flow.contact_next();
+        })
+    });
+
+    app.global::<ReviewAdapter>()
+        .on_submit(|| event(|k| k.submit()));
+
+    let t = app.global::<TicketAdapter>();
+    t.on_reprint(|| event(|k| k.reprint()));
+    t.on_done(|| event(|k| k.reset()));
+
+    let l = app.global::<LookupAdapter>();
+    l.on_focus(|f| event(|k| k.lookup.field = f));
+    // Letters and digits only: a ticket number has no Chinese in it.
+    l.on_set_mode(|m| event(|k| k.lookup.keyboard = if m == 2 { 2 } else { 1 }));
+    l.on_key(|key| event(|k| k.lookup_key(&key)));
+    l.on_backspace(|| {
+        event(|k| {
+            if k.lookup.field == 0 {
+                k.lookup.ticket.pop();
+            } else {
+                k.lookup.last4.pop();
+            }
+        })
+    });
+    l.on_submit(|| event(|k| k.lookup_submit()));
+    l.on_rate_satisfied(|| event(|k| k.rate(true, None)));
+    l.on_rate_unsatisfied(|| event(|k| k.lookup.choosing_reason = true));
+    l.on_reason(|r| event(|k| k.rate(false, Some(r.to_string()))));
+    l.on_done(|| event(|k| k.reset()));
+}
+
+impl Kiosk {
+    /// Clears everything typed and returns home, back in the default language.
+    pub fn reset(&mut self) {
+        self.flow = Flow::new(self.config.default_lang);
+        self.ticket = TicketView::default();
+        self.lookup = LookupView::default();
+        self.busy = false;
+        self.save_error = None;
+        let _ = slint::select_bundled_translation(self.flow.lang.code());
+    }
+
+    fn back(&mut self) {
+        if matches!(
+            self.flow.screen,
+            Screen::Ticket | Screen::Emergency | Screen::Lookup
+        ) {
+            self.reset();
+        } else {
+            self.flow.back();
+        }
+    }
+
+    fn set_lang(&mut self, code: &str) {
+        if let Ok(lang) = code.parse::<Lang>() {
+            self.flow.lang = lang;
+            let _ = slint::select_bundled_translation(lang.code());
+            if let Some(result) = &self.lookup.result {
+                // Show the progress again in the new language.
+                let (ticket, last4) = (result.ticket.clone(), self.lookup.last4.clone());
+                self.fetch_progress(ticket, last4);
+            }
+        }
+    }
+
+    fn open_lookup(&mut self) {
+        let (lang, large) = (self.flow.lang, self.flow.large_text);
+        self.reset();
+        self.set_lang(lang.code());
+        self.flow.large_text = large;
+        self.flow.screen = Screen::Lookup;
+    }
+
+    fn pick_category(&mut self, code: &str) {
+        let Some(category) = self.config.catalogue.get(code).cloned() else {
+            return;
+        };
+        self.flow.category = Some(category.code.clone());
+        if category.emergency {
+            self.flow.screen = Screen::Emergency;
+            // Filed at once from the lobby: no form to fill in an emergency.
+            let new = crate::domain::filing::NewCase {
+                category: category.code,
+                place: format!("public:{}", words::AREAS[0].0),
+                anonymous: true,
+                lang: self.flow.lang,
+                ..Default::default()
+            };
+            self.file(new);
+        } else {
+            self.flow.screen = Screen::Place;
+        }
+    }
+
+    fn submit(&mut self) {
+        if self.busy {
+            return;
+        }
+        let new = self.flow.new_case(&self.config.catalogue);
+        self.busy = true;
+        self.save_error = None;
+        self.file(new);
+    }
+
+    fn file(&mut self, new: crate::domain::filing::NewCase) {
+        self.backend.run(Box::new(move |svc| {
+            let now = Utc::now();
+            let filed = svc.file(&new, now);
+            let print = filed
+                .as_ref()
+                .ok()
+                .map(|f| svc.print_ticket(&f.ticket, now));
+            on_ui_thread(move || event(|k| k.filed(filed, print)));
+        }));
+    }
+
+    fn filed(&mut self, filed: Result<Filed, String>, print: Option<PrintOutcome>) {
+        self.busy = false;
+        match filed {
+            Ok(filed) => {
+                if self.flow.screen != Screen::Emergency {
+                    self.flow.screen = Screen::Ticket;
+                }
+                self.ticket = TicketView {
+                    filed: Some(filed),
+                    print,
+                    reprinted: false,
+                };
+            }
+            Err(_) => self.save_error = Some(words::ERR_SAVE),
+        }
+    }
+
+    fn reprint(&mut self) {
+        let Some(ticket) = self.ticket.filed.as_ref().map(|f| f.ticket.clone()) else {
+            return;
+        };
+        self.ticket.reprinted = true;
+        self.ticket.print = None;
+        self.backend.run(Box::new(move |svc| {
+            let outcome = svc.reprint(&ticket, Utc::now()).ok();
+            on_ui_thread(move || {
+                event(|k| {
+                    k.ticket.print = outcome.or(Some(PrintOutcome::Problem(
+                        crate::printer::status::PrinterStatus::Unknown,
+                    )))
+                })
+            });
+        }));
+    }
+
+    fn lookup_key(&mut self, key: &str) {
+        if self.lookup.field == 0 {
+            if self.lookup.ticket.len() < 12 {
+                self.lookup.ticket.push_str(&key.to_uppercase());
+            }
+        } else if key.chars().all(|c| c.is_ascii_digit()) && self.lookup.last4.len() < 4 {
+            self.lookup.last4.push_str(key);
+        }
+    }
+
+    fn lookup_submit(&mut self) {
+        if let Err(minutes) = self.guard.allow(Instant::now()) {
+            self.lookup.error = Some(
+                words::LOOKUP_LOCKED
+                    .get(self.flow.lang)
+                    .replace("{}", &minutes.to_string()),
+            );
+            return;
+        }
+        let ticket = crate::app::normalize_ticket(&self.lookup.ticket)
+            .unwrap_or_else(|_| self.lookup.ticket.clone());
+        self.fetch_progress(ticket, self.lookup.last4.clone());
+    }
+
+    fn fetch_progress(&mut self, ticket: String, last4: String) {
+        let lang = self.flow.lang;
+        self.backend.run(Box::new(move |svc| {
+            let progress = svc.lookup(&ticket, &last4, lang);
+            on_ui_thread(move || event(|k| k.progress(progress)));
+        }));
+    }
+
+    fn progress(&mut self, progress: Option<Progress>) {
+        match progress {
+            Some(p) => {
+                self.guard.succeeded();
+                self.lookup.error = None;
+                self.lookup.ticket = p.ticket.clone();
+                self.lookup.result = Some(p);
+            }
+            None => {
+                let now = Instant::now();
+                self.guard.failed(now);
+                self.lookup.result = None;
+                self.lookup.error = Some(match self.guard.allow(now) {
+                    Err(minutes) => words::LOOKUP_LOCKED
+                        .get(self.flow.lang)
+                        .replace("{}", &minutes.to_string()),
+                    Ok(()) => words::LOOKUP_WRONG.get(self.flow.lang).to_string(),
+                });
+            }
+        }
+    }
+
+    fn rate(&mut self, satisfied: bool, reason: Option<String>) {
+        let Some(result) = &self.lookup.result else {
+            return;
+        };
+        let (ticket, last4, lang) = (
+            result.ticket.clone(),
+            self.lookup.last4.clone(),
+            self.flow.lang,
+        );
+        self.lookup.choosing_reason = false;
+        self.backend.run(Box::new(move |svc| {
+            let ok = svc
+                .rate(&ticket, &last4, satisfied, reason, Utc::now())
+                .is_ok();
+            let progress = svc.lookup(&ticket, &last4, lang);
+            on_ui_thread(move || {
+                event(|k| {
+                    if ok {
+                        k.lookup.rated = Some(if satisfied {
+                            words::RATED_THANKS
+                        } else {
+                            words::RATED_REOPENED
+                        });
+                    }
+                    k.lookup.result = progress;
+                })
+            });
+        }));
+    }
+
+    /// Keys from a physical keyboard or the USB barcode scanner (which types the QR code
+    /// of a ticket followed by Enter).
+    fn physical_key(&mut self, text: &str) -> bool {
+        let printable = text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if self.flow.screen == Screen::Home && printable && !text.is_empty() {
+            self.open_lookup();
+        }
+        if self.flow.screen != Screen::Lookup {
+            return false;
+        }
+        match text {
+            "\n" | "\r" => {
+                if self.lookup.field == 0
+                    && crate::app::normalize_ticket(&self.lookup.ticket).is_ok()
+                {
+                    self.lookup.field = 1;
+                } else {
+                    self.lookup_submit();
+                }
+                true
+            }
+            "\u{8}" | "\u{7f}" => {
+                if self.lookup.field == 0 {
+                    self.lookup.ticket.pop();
+                } else {
+                    self.lookup.last4.pop();
+                }
+                true
+            }
+            t if printable && !t.is_empty() => {
+                self.lookup_key(t);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Called every second: shows the countdown, then clears the kiosk.
+    pub fn tick(&mut self, now: Instant) {
+        let pristine = self.flow.screen == Screen::Home
+            && self.flow.lang == self.config.default_lang
+            && !self.flow.large_text;
+        match self.idle.check(now) {
+            Idle::Expired if !pristine => self.reset(),
+            _ => {}
+        }
+        self.render_at(now);
+    }
+
+    pub fn last_activity_for_tests(&self) -> Instant {
+        self.idle.last()
+    }
+
+    fn title(&self) -> Msg {
+        match self.flow.screen {
+            Screen::Home => Msg("", "", ""),
+            Screen::Category => match self.flow.kind {
+                Some(Kind::Complaint) => words::TITLE_COMPLAINT,
+                Some(Kind::Suggestion) => words::TITLE_SUGGESTION,
+                _ => words::TITLE_REPAIR,
+            },
+            Screen::Emergency => words::TITLE_EMERGENCY,
+            Screen::Place => words::TITLE_PLACE,
+            Screen::Details => words::TITLE_DETAILS,
+            Screen::Contact => words::TITLE_CONTACT,
+            Screen::Review => words::TITLE_REVIEW,
+            Screen::Ticket => words::TITLE_TICKET,
+            Screen::Lookup => words::TITLE_LOOKUP,
+        }
+    }
+
+    pub fn render(&self) {
+        self.render_at(Instant::now());
+    }
+
+    fn render_at(&self, now: Instant) {
+        let Some(app) = self.app.upgrade() else {
+            return;
+        };
+        let lang = self.flow.lang;
+        let f = &self.flow;
+        app.global::<Theme>().set_large_text(f.large_text);
+        let k = app.global::<KioskAdapter>();
+        k.set_page(match f.screen {
+            Screen::Home => Page::Home,
+            Screen::Category => Page::Category,
+            Screen::Emergency => Page::Emergency,
+            Screen::Place => Page::Place,
+            Screen::Details => Page::Details,
+            Screen::Contact => Page::Contact,
+            Screen::Review => Page::Review,
+            Screen::Ticket => Page::Ticket,
+            Screen::Lookup => Page::Lookup,
+        });
+        k.set_lang(lang.code().into());
+        k.set_title(self.title().get(lang).into());
+        let pristine =
+            f.screen == Screen::Home && lang == self.config.default_lang && !f.large_text;
+        k.set_idle_countdown(match self.idle.check(now) {
+            Idle::Warning(s) if !pristine => s as i32,
+            _ => 0,
+        });
+
+        let h = app.global::<HomeAdapter>();
+        h.set_estate(self.config.estate.clone().into());
+        h.set_front_desk_phone(self.config.front_desk_phone.clone().into());
+        h.set_emergency_phone(self.config.emergency_phone.clone().into());
+
+        let kind = f.kind.unwrap_or(Kind::Repair);
+        let c = app.global::<CategoryAdapter>();
+        c.set_kind(kind.code().into());
+        let items: Vec<CategoryItem> = self
+            .config
+            .catalogue
+            .of_kind(kind)
+            .filter(|cat| !cat.staff_only)
+            .map(|cat| {
+                let name = match lang {
+                    Lang::ZhCn => cat.zh.clone(),
+                    Lang::ZhTw => cat.name_zh_tw().to_string(),
+                    Lang::En => cat.en.clone(),
+                };
+                CategoryItem {
+                    code: cat.code.clone().into(),
+                    badge: cat
+                        .zh
+                        .chars()
+                        .next()
+                        .map(String::from)
+                        .unwrap_or_default()
+                        .into(),
+                    name: name.into(),
+                    emergency: cat.emergency,
+                }
+            })
+            .collect();
+        // Emergencies first: they must be found at a glance.
+        let mut items = items;
+        items.sort_by_key(|i| !i.emergency);
+        c.set_items(ModelRc::new(VecModel::from(items)));
+
+        let category_name = f
+            .category
+            .as_deref()
+            .and_then(|code| self.config.catalogue.get(code))
+            .map(|cat| match lang {
+                Lang::ZhCn => cat.zh.clone(),
+                Lang::ZhTw => cat.name_zh_tw().to_string(),
+                Lang::En => cat.en.clone(),
+            })
+            .unwrap_or_default();
+
+        let e = app.global::<EmergencyAdapter>();
+        e.set_category(category_name.clone().into());
+        e.set_phone(self.config.emergency_phone.clone().into());
+        e.set_alerted(self.ticket.filed.is_some());
+        e.set_ticket(
+            self.ticket
+                .filed
+                .as_ref()
+                .map(|t| t.ticket.clone())
+                .unwrap_or_default()
+                .into(),
+        );
+        e.set_steps(strings(
+            words::EMERGENCY_STEPS
+                .iter()
+                .map(|m| m.get(lang).to_string()),
+        ));
+
+        let p = app.global::<PlaceAdapter>();
+        p.set_mode(if f.public_area { 1 } else { 0 });
+        p.set_building(f.building.clone().into());
+        p.set_unit(f.unit.clone().into());
+        p.set_room(f.room.clone().into());
+        p.set_active(f.place_field);
+        p.set_areas(strings(
+            words::AREAS.iter().map(|m| m.get(lang).to_string()),
+        ));
+        p.set_area(
+            f.area
+                .and_then(|i| words::AREAS.get(i))
+                .map(|m| m.get(lang))
+                .unwrap_or("")
+                .into(),
+        );
+        let error = f.error.map(|m| m.get(lang)).unwrap_or("");
+        p.set_error(if f.screen == Screen::Place { error } else { "" }.into());
+
+        let d = app.global::<DetailsAdapter>();
+        d.set_text(f.text.clone().into());
+        d.set_phrases(strings(
+            words::phrases(f.category.as_deref().unwrap_or(""))
+                .iter()
+                .map(|m| m.get(lang).to_string()),
+        ));
+        d.set_preedit(f.composer.preedit.clone().into());
+        d.set_candidates(strings(
+            f.composer.candidates(8).into_iter().map(|c| c.word),
+        ));
+        d.set_keyboard_mode(f.keyboard);
+        d.set_error(
+            if f.screen == Screen::Details {
+                error
+            } else {
+                ""
+            }
+            .into(),
+        );
+
+        let ct = app.global::<ContactAdapter>();
+        ct.set_phone(f.phone.clone().into());
+        ct.set_name(f.name.clone().into());
+        ct.set_anonymous(f.anonymous);
+        ct.set_is_repair(kind == Kind::Repair);
+        ct.set_windows(strings(
+            words::VISIT_WINDOWS.iter().map(|m| m.get(lang).to_string()),
+        ));
+        ct.set_window_index(f.visit as i32);
+        ct.set_active(f.contact_field);
+        ct.set_preedit(f.name_composer.preedit.clone().into());
+        ct.set_candidates(strings(
+            f.name_composer.candidates(8).into_iter().map(|c| c.word),
+        ));
+        ct.set_keyboard_mode(f.name_keyboard);
+        ct.set_error(
+            if f.screen == Screen::Contact {
+                error
+            } else {
+                ""
+            }
+            .into(),
+        );
+
+        let r = app.global::<ReviewAdapter>();
+        let new = f.new_case(&self.config.catalogue);
+        let mut rows = vec![
+            (
+                words::LABEL_KIND.get(lang),
+                format!("{} · {}", kind.name(lang), category_name),
+            ),
+            (
+                words::LABEL_PLACE.get(lang),
+                f.place().map(|p| p.label(lang)).unwrap_or_default(),
+            ),
+            (words::LABEL_TEXT.get(lang), f.text.clone()),
+        ];
+        match (&new.phone, f.anonymous) {
+            (_, true) => rows.push((
+                words::LABEL_PHONE.get(lang),
+                words::ANONYMOUS.get(lang).to_string(),
+            )),
+            (Some(phone), false) => {
+                let shown = crate::domain::validate::Phone::parse(phone)
+                    .map(|p| p.masked())
+                    .unwrap_or_else(|_| phone.clone());
+                rows.push((words::LABEL_PHONE.get(lang), shown));
+                if !f.name.is_empty() {
+                    rows.push((words::LABEL_NAME.get(lang), f.name.clone()));
+                }
+            }
+            _ => {}
+        }
+        if kind == Kind::Repair && !f.anonymous {
+            rows.push((
+                words::LABEL_VISIT.get(lang),
+                words::VISIT_WINDOWS[f.visit.min(4)].get(lang).to_string(),
+            ));
+        }
+        r.set_rows(ModelRc::new(VecModel::from(
+            rows.into_iter()
+                .map(|(l, v)| ReviewRow {
+                    label: l.into(),
+                    value: v.into(),
+                })
+                .collect::<Vec<_>>(),
+        )));
+        r.set_busy(self.busy);
+        r.set_error(self.save_error.map(|m| m.get(lang)).unwrap_or("").into());
+
+        let t = app.global::<TicketAdapter>();
+        if let Some(filed) = &self.ticket.filed {
+            if t.get_ticket() != filed.ticket.as_str() {
+                t.set_qr(qr_image(&filed.ticket));
+            }
+            t.set_ticket(filed.ticket.clone().into());
+            t.set_promise(filed.promise.clone().into());
+        }
+        let (state, message) = match self.ticket.print {
+            None => (0, words::PRINTING.get(lang).to_string()),
+            Some(PrintOutcome::Printed) => (1, words::PRINTED.get(lang).to_string()),
+            Some(PrintOutcome::Sent) => (1, words::PRINT_SENT.get(lang).to_string()),
+            Some(PrintOutcome::Problem(status)) => {
+                let name = match lang {
+                    Lang::En => status.code().replace('-', " "),
+                    _ => status.zh().to_string(),
+                };
+                (2, words::PRINT_PROBLEM.get(lang).replace("{}", &name))
+            }
+        };
+        t.set_print_state(state);
+        t.set_print_message(
+            if self.ticket.reprinted && state == 2 {
+                format!("{message} {}", words::REPRINT_LATE.get(lang))
+            } else {
+                message
+            }
+            .into(),
+        );
+        t.set_can_reprint(!self.ticket.reprinted && self.ticket.print.is_some());
+
+        let l = app.global::<LookupAdapter>();
+        l.set_ticket(self.lookup.ticket.clone().into());
+        l.set_last4(self.lookup.last4.clone().into());
+        l.set_active(self.lookup.field);
+        l.set_keyboard_mode(if self.lookup.keyboard == 0 {
+            1
+        } else {
+            self.lookup.keyboard
+        });
+        l.set_error(self.lookup.error.clone().unwrap_or_default().into());
+        l.set_found(self.lookup.result.is_some());
+        l.set_choosing_reason(self.lookup.choosing_reason);
+        l.set_rated(self.lookup.rated.map(|m| m.get(lang)).unwrap_or("").into());
+        if let Some(result) = &self.lookup.result {
+            l.set_status(result.status.clone().into());
+            l.set_summary(result.summary.clone().into());
+            l.set_can_rate(result.can_rate && self.lookup.rated.is_none());
+            l.set_timeline(ModelRc::new(VecModel::from(
+                result
+                    .steps
+                    .iter()
+                    .map(|s| TimelineRow {
+                        when: s.when.clone().into(),
+                        what: s.what.clone().into(),
+                    })
+                    .collect::<Vec<_>>(),
+            )));
+        } else {
+            l.set_timeline(ModelRc::new(VecModel::<TimelineRow>::default()));
+            l.set_can_rate(false);
+        }
+    }
+}
+
+/// Texts of the category tiles on screen (for tests and screenshots).
+pub fn category_names(app: &AppWindow) -> Vec<String> {
+    let items = app.global::<CategoryAdapter>().get_items();
+    (0..items.row_count())
+        .filter_map(|i| items.row_data(i))
+        .map(|c| c.name.to_string())
+        .collect()
+}
+
+/// Runs the kiosk in a window until it is closed.
+pub fn run(backend: Rc<dyn Backend>, config: KioskConfig) -> Result<(), slint::PlatformError> {
+    let app = AppWindow::new()?;
+    attach(&app, backend, config);
+    let timer = slint::Timer::default();
+    timer.start(slint::TimerMode::Repeated, Duration::from_secs(1), || {
+        with_kiosk(|k| k.tick(Instant::now()));
+    });
+    app.run()
+}

@@ -1,0 +1,299 @@
+//! `lobbydesk screenshot`: any screen, in any language, at any size, rendered by the
+//! software renderer with no display, filled with realistic sample data.
+
+use chrono::Utc;
+use slint::ComponentHandle;
+use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
+use slint::platform::{Platform, WindowAdapter};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use super::{AppWindow, KioskConfig, attach, with_kiosk};
+use crate::app::Desk;
+use crate::app::printing::Printer;
+use crate::config::Settings;
+use crate::domain::filing::NewCase;
+use crate::domain::intake::{Kind, Lang};
+use crate::kiosk::flow::Screen;
+use crate::kiosk::service::{Inline, PrintOutcome, Service};
+use crate::printer::status::PrinterStatus;
+
+pub const SCREENS: [&str; 15] = [
+    "home",
+    "category",
+    "category-complaint",
+    "emergency",
+    "place",
+    "place-public",
+    "details",
+    "contact",
+    "contact-anonymous",
+    "review",
+    "ticket",
+    "ticket-printer-problem",
+    "lookup",
+    "lookup-result",
+    "idle",
+];
+
+pub const SIZES: [(u32, u32); 8] = [
+    (800, 480),
+    (1024, 600),
+    (1280, 800),
+    (1920, 1080),
+    (480, 800),
+    (600, 1024),
+    (800, 1280),
+    (1080, 1920),
+];
+
+struct Headless {
+    window: Rc<MinimalSoftwareWindow>,
+}
+
+impl Platform for Headless {
+    fn create_window_adapter(&self) -> Result<Rc<dyn WindowAdapter>, slint::PlatformError> {
+        Ok(self.window.clone())
+    }
+    fn duration_since_start(&self) -> Duration {
+        static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+        START.get_or_init(Instant::now).elapsed()
+    }
+}
+
+/// Renders screens to PNG files; holds the one headless window of this process.
+pub struct Renderer {
+    window: Rc<MinimalSoftwareWindow>,
+    app: AppWindow,
+    data_dir: PathBuf,
+    sample_ticket: String,
+}
+
+impl Renderer {
+    pub fn new() -> anyhow::Result<Renderer> {
+        let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
+        slint::platform::set_platform(Box::new(Headless {
+            window: window.clone(),
+        }))
+        .map_err(|e| anyhow::anyhow!("cannot set up headless rendering: {e:?}"))?;
+        let app = AppWindow::new()?;
+        let data_dir =
+            std::env::temp_dir().join(format!("lobbydesk-screens-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&data_dir);
+        let settings = Settings::from_toml(
+            "[kiosk]\nestate = \"翠湖花园\"\nfront_desk_phone = \"0755-12345678\"\nemergency_phone = \"0755-87654321\"\n",
+            "sample",
+        )?;
+        let mut desk = Desk::open(settings.clone(), &data_dir)?;
+        let filed_at = Utc::now() - chrono::Duration::hours(30);
+        let sample = desk.file(
+            &NewCase {
+                category: "water".into(),
+                place: "3-2-1201".into(),
+                phone: Some("13800138000".into()),
+                text: "厨房水管漏水".into(),
+                ..NewCase::default()
+            },
+            filed_at,
+        )?;
+        let ticket = sample.ticket().to_string();
+        use crate::app::Action;
+        use crate::domain::intake::Department;
+        desk.act(
+            &ticket,
+            Action::Assign {
+                department: Department::Engineering,
+                assignee: Some("李师傅".into()),
+            },
+            "wang",
+            filed_at + chrono::Duration::minutes(20),
+        )?;
+        desk.act(
+            &ticket,
+            Action::OnSite { note: None },
+            "li",
+            filed_at + chrono::Duration::hours(2),
+        )?;
+        desk.act(
+            &ticket,
+            Action::Resolve {
+                note: "更换角阀".into(),
+            },
+            "li",
+            filed_at + chrono::Duration::hours(3),
+        )?;
+        let printer = Printer::open(&settings.printer, &data_dir).map_err(anyhow::Error::msg)?;
+        let backend = Rc::new(Inline(std::cell::RefCell::new(Service::new(desk, printer))));
+        let config = KioskConfig {
+            estate: settings.estate.clone(),
+            front_desk_phone: "0755-12345678".into(),
+            emergency_phone: "0755-87654321".into(),
+            catalogue: settings.catalogue.clone(),
+            idle_timeout: Duration::from_secs(60),
+            default_lang: Lang::ZhCn,
+        };
+        attach(&app, backend, config);
+        app.show()?;
+        Ok(Renderer {
+            window,
+            app,
+            data_dir,
+            sample_ticket: ticket,
+        })
+    }
+
+    /// Puts the kiosk on `screen` with sample data, in `lang`.
+    fn stage(&self, screen: &str, lang: Lang) -> anyhow::Result<()> {
+        let ticket = self.sample_ticket.clone();
+        with_kiosk(|k| {
+            k.reset();
+            k.idle.touch(Instant::now());
+            k.set_lang(lang.code());
+            let f = &mut k.flow;
+            let fill = |f: &mut crate::kiosk::flow::Flow| {
+                f.kind = Some(Kind::Repair);
+                f.category = Some("water".into());
+                f.building = "3".into();
+                f.unit = "2".into();
+                f.room = "1201".into();
+                f.place_field = 2;
+                f.text = match lang {
+                    Lang::En => "Kitchen pipe leaking, water on the floor".into(),
+                    _ => "厨房水管漏水，地面有积水".into(),
+                };
+                f.phone = "13800138000".into();
+                f.name = if lang == Lang::En {
+                    "Zhang".into()
+                } else {
+                    "张".into()
+                };
+            };
+            match screen {
+                "home" => {}
+                "category" => f.start(Kind::Repair),
+                "category-complaint" => f.start(Kind::Complaint),
+                "place" => {
+                    fill(f);
+                    f.screen = Screen::Place;
+                }
+                "place-public" => {
+                    fill(f);
+                    f.public_area = true;
+                    f.area = Some(3);
+                    f.screen = Screen::Place;
+                }
+                "details" => {
+                    fill(f);
+                    f.text = "厨房水管".into();
+                    for c in "loushui".chars() {
+                        f.composer.push(c);
+                    }
+                    f.screen = Screen::Details;
+                }
+                "contact" => {
+                    fill(f);
+                    f.phone = "1380013".into();
+                    f.screen = Screen::Contact;
+                }
+                "contact-anonymous" => {
+                    fill(f);
+                    f.anonymous = true;
+                    f.screen = Screen::Contact;
+                }
+                "review" | "idle" => {
+                    fill(f);
+                    f.screen = Screen::Review;
+                }
+                _ => {}
+            }
+            Ok::<(), anyhow::Error>(())
+        })
+        .unwrap_or(Ok(()))?;
+        match screen {
+            "emergency" => with_kiosk(|k| {
+                k.flow.start(Kind::Repair);
+                k.pick_category("flood");
+            }),
+            "ticket" | "ticket-printer-problem" => with_kiosk(|k| {
+                k.flow.start(Kind::Repair);
+                k.flow.category = Some("water".into());
+                k.flow.building = "3".into();
+                k.flow.room = "1201".into();
+                k.flow.text = "厨房水管漏水".into();
+                k.flow.phone = "13800138000".into();
+                k.flow.screen = Screen::Review;
+                k.submit();
+            }),
+            "lookup" => with_kiosk(|k| {
+                k.open_lookup();
+                k.lookup.ticket = ticket.clone();
+                k.lookup.last4 = "80".into();
+                k.lookup.field = 1;
+            }),
+            "lookup-result" => with_kiosk(|k| {
+                k.open_lookup();
+                k.lookup.ticket = ticket.clone();
+                k.lookup.last4 = "8000".into();
+                k.lookup_submit();
+            }),
+            _ => Some(()),
+        };
+        super::drain_pending();
+        if screen == "idle" {
+            // 53 s without a touch: the countdown shows 7 seconds left.
+            with_kiosk(|k| {
+                let quiet = k.idle.last() + Duration::from_secs(53);
+                k.render_at(quiet);
+            });
+            return Ok(());
+        }
+        if screen == "ticket-printer-problem" {
+            with_kiosk(|k| k.ticket.print = Some(PrintOutcome::Problem(PrinterStatus::PaperOut)));
+        }
+        with_kiosk(|k| k.render());
+        Ok(())
+    }
+
+    /// One screen as PNG bytes.
+    pub fn render(&self, screen: &str, lang: Lang, (w, h): (u32, u32)) -> anyhow::Result<Vec<u8>> {
+        if !SCREENS.contains(&screen) {
+            anyhow::bail!("unknown screen {screen:?}; screens: {}", SCREENS.join(", "));
+        }
+        self.window.set_size(slint::PhysicalSize::new(w, h));
+        self.stage(screen, lang)?;
+        slint::platform::update_timers_and_animations();
+        let shot = self.app.window().take_snapshot()?;
+        let mut out = Vec::new();
+        {
+            let mut encoder = png::Encoder::new(&mut out, shot.width(), shot.height());
+            encoder.set_color(png::ColorType::Rgba);
+            encoder.set_depth(png::BitDepth::Eight);
+            let mut writer = encoder.write_header()?;
+            writer.write_image_data(shot.as_bytes())?;
+        }
+        Ok(out)
+    }
+
+    /// Every screen × language × size into `dir`; returns the files written.
+    pub fn render_all(&self, dir: &Path, sizes: &[(u32, u32)]) -> anyhow::Result<Vec<PathBuf>> {
+        std::fs::create_dir_all(dir)?;
+        let mut written = Vec::new();
+        for screen in SCREENS {
+            for lang in Lang::ALL {
+                for &(w, h) in sizes {
+                    let path = dir.join(format!("{screen}-{}-{w}x{h}.png", lang.code()));
+                    std::fs::write(&path, self.render(screen, lang, (w, h))?)?;
+                    written.push(path);
+                }
+            }
+        }
+        Ok(written)
+    }
+}
+
+impl Drop for Renderer {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}

@@ -1,0 +1,516 @@
+//! The resident screens driven headlessly through Slint's testing backend: every control
+//! is found by its accessible label and pressed as a resident would.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use chrono::Utc;
+use i_slint_backend_testing::{AccessibleRole, ElementHandle};
+use slint::ComponentHandle;
+use tempfile::TempDir;
+
+use lobbydesk::app::Desk;
+use lobbydesk::app::printing::Printer;
+use lobbydesk::config::Settings;
+use lobbydesk::domain::case::Status;
+use lobbydesk::domain::filing::NewCase;
+use lobbydesk::domain::intake::Lang;
+use lobbydesk::kiosk::service::{Inline, Service};
+use lobbydesk::store::JobState;
+use lobbydesk::ui::{
+    self, AppWindow, ContactAdapter, DetailsAdapter, KioskAdapter, LookupAdapter, Page,
+    TicketAdapter,
+};
+
+struct Kiosk {
+    _data: TempDir,
+    app: AppWindow,
+    service: Rc<Inline>,
+}
+
+impl Kiosk {
+    fn new() -> Kiosk {
+        i_slint_backend_testing::init_no_event_loop();
+        let data = TempDir::new().unwrap();
+        let settings = Settings::from_toml(
+            "[kiosk]\nestate = \"翠湖花园\"\nfront_desk_phone = \"0755-12345678\"\nemergency_phone = \"0755-87654321\"\n",
+            "test",
+        )
+        .unwrap();
+        let desk = Desk::open(settings.clone(), data.path()).unwrap();
+        let printer = Printer::open(&settings.printer, data.path()).unwrap();
+        let service = Rc::new(Inline(RefCell::new(Service::new(desk, printer))));
+        let app = AppWindow::new().unwrap();
+        ui::attach(
+            &app,
+            service.clone(),
+            ui::KioskConfig {
+                estate: "翠湖花园".into(),
+                front_desk_phone: "0755-12345678".into(),
+                emergency_phone: "0755-87654321".into(),
+                catalogue: settings.catalogue.clone(),
+                idle_timeout: Duration::from_secs(60),
+                default_lang: Lang::ZhCn,
+            },
+        );
+        Kiosk {
+            _data: data,
+            app,
+            service,
+        }
+    }
+
+    /// Controls a resident can press with this label (text on screen also carries its
+    /// words as a label; only buttons and input fields count).
+    fn controls(&self, label: &str) -> Vec<ElementHandle> {
+        ElementHandle::find_by_accessible_label(&self.app, label)
+            .filter(|e| {
+                matches!(
+                    e.accessible_role(),
+                    Some(AccessibleRole::Button | AccessibleRole::TextInput)
+                )
+            })
+            .collect()
+    }
+
+    fn tap(&self, label: &str) {
+        let found = self.controls(label);
+        let element = found
+            .first()
+            .unwrap_or_else(|| panic!("no control labelled {label:?} on {:?}", self.page()));
+        element.invoke_accessible_default_action();
+    }
+
+    /// A word in the pinyin candidate bar (a quick phrase may carry the same word).
+    fn tap_candidate(&self, word: &str) {
+        let candidate = self
+            .controls(word)
+            .into_iter()
+            .find(|e| e.accessible_description().as_deref() == Some("候选词"))
+            .unwrap_or_else(|| panic!("no candidate {word:?}"));
+        candidate.invoke_accessible_default_action();
+    }
+
+    fn has(&self, label: &str) -> bool {
+        !self.controls(label).is_empty()
+    }
+
+    fn taps(&self, labels: &str) {
+        for c in labels.chars() {
+            self.tap(&c.to_string());
+        }
+    }
+
+    fn page(&self) -> Page {
+        self.app.global::<KioskAdapter>().get_page()
+    }
+
+    fn with_service<R>(&self, f: impl FnOnce(&mut Service) -> R) -> R {
+        f(&mut self.service.0.borrow_mut())
+    }
+
+    /// A resolved repair with phone 13800138000, filed through the store.
+    fn resolved_case(&self) -> String {
+        self.with_service(|s| {
+            let case = s
+                .desk
+                .file(
+                    &NewCase {
+                        category: "water".into(),
+                        place: "3-2-1201".into(),
+                        phone: Some("13800138000".into()),
+                        name: Some("张三".into()),
+                        text: "厨房水管漏水".into(),
+                        ..NewCase::default()
+                    },
+                    Utc::now() - chrono::Duration::hours(5),
+                )
+                .unwrap();
+            s.desk
+                .act(
+                    case.ticket(),
+                    lobbydesk::app::Action::Resolve {
+                        note: "换阀门".into(),
+                    },
+                    "li",
+                    Utc::now() - chrono::Duration::hours(1),
+                )
+                .unwrap();
+            case.ticket().to_string()
+        })
+    }
+}
+
+#[test]
+fn a_repair_is_filed_end_to_end_by_taps_and_its_ticket_printed() {
+    let k = Kiosk::new();
+    k.tap("报修");
+    assert_eq!(k.page(), Page::Category);
+    k.tap("给排水");
+    assert_eq!(k.page(), Page::Place);
+    k.tap("楼栋");
+    k.taps("3");
+    k.tap("单元");
+    k.taps("2");
+    k.tap("房号");
+    k.taps("1201");
+    k.tap("下一步");
+    assert_eq!(k.page(), Page::Details);
+    k.taps("loushui");
+    k.tap_candidate("漏水");
+    k.tap("下一步");
+    assert_eq!(k.page(), Page::Contact);
+    k.taps("13800138000");
+    k.tap("下一步");
+    assert_eq!(k.page(), Page::Review);
+    k.tap("提交");
+    assert_eq!(k.page(), Page::Ticket);
+    let ticket = k.app.global::<TicketAdapter>().get_ticket().to_string();
+    assert_eq!(ticket, "K01-00001");
+    assert_eq!(
+        k.app.global::<TicketAdapter>().get_print_state(),
+        1,
+        "printed"
+    );
+    k.with_service(|s| {
+        let record = s.desk.show(&ticket).unwrap();
+        let case = &record.case;
+        assert_eq!(case.intake.category, "water");
+        assert_eq!(case.intake.place.to_string(), "3-2-1201");
+        assert_eq!(case.intake.text, "漏水");
+        assert_eq!(
+            case.intake.contact.as_ref().unwrap().phone.as_str(),
+            "13800138000"
+        );
+        let jobs = s.desk.store().print_jobs_of(case.id).unwrap();
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(jobs[0].state, JobState::Printed);
+        assert_eq!(s.printer.virtual_printer.as_ref().unwrap().printed(), 1);
+    });
+    k.tap("完成");
+    assert_eq!(k.page(), Page::Home);
+}
+
+#[test]
+fn a_printer_out_of_paper_is_said_plainly_and_the_case_is_saved() {
+    let k = Kiosk::new();
+    k.with_service(|s| {
+        s.printer
+            .virtual_printer
+            .as_ref()
+            .unwrap()
+            .set_paper(lobbydesk::printer::virtual_printer::PaperLevel::Out)
+    });
+    k.tap("建议");
+    k.tap("意见建议");
+    k.tap("公共区域");
+    k.tap("中心花园");
+    k.tap("下一步");
+    k.tap("增加快递柜");
+    k.tap("下一步");
+    k.tap("匿名提交（不留电话，无法回访）");
+    k.tap("下一步");
+    k.tap("提交");
+    let t = k.app.global::<TicketAdapter>();
+    assert_eq!(t.get_print_state(), 2);
+    let message = t.get_print_message().to_string();
+    assert!(
+        message.contains("打印机缺纸") && message.contains("已登记"),
+        "{message}"
+    );
+    k.with_service(|s| assert!(s.desk.show(&t.get_ticket()).is_ok()));
+}
+
+#[test]
+fn an_emergency_shows_the_number_files_the_case_and_alerts_the_front_desk() {
+    let k = Kiosk::new();
+    k.tap("报修");
+    k.tap("水浸/爆管");
+    assert_eq!(k.page(), Page::Emergency);
+    let e = k.app.global::<lobbydesk::ui::EmergencyAdapter>();
+    assert_eq!(e.get_phone(), "0755-87654321");
+    assert!(e.get_alerted());
+    let ticket = e.get_ticket().to_string();
+    k.with_service(|s| {
+        let case = s.desk.show(&ticket).unwrap().case;
+        assert!(case.intake.emergency);
+        assert_eq!(
+            case.intake.urgency,
+            Some(lobbydesk::domain::intake::Urgency::Emergency)
+        );
+        assert_eq!(s.alerts.len(), 1);
+        assert_eq!(s.alerts[0].ticket, ticket);
+    });
+    k.tap("我知道了");
+    assert_eq!(k.page(), Page::Home);
+}
+
+#[test]
+fn walking_away_clears_everything_after_a_countdown() {
+    let k = Kiosk::new();
+    k.tap("EN");
+    k.tap("Repair");
+    k.tap("Water & plumbing");
+    k.tap("Building");
+    k.taps("3");
+    k.tap("Room");
+    k.taps("1201");
+    k.tap("Next");
+    k.taps("leak");
+    let last = ui::with_kiosk(|kiosk| kiosk.last_activity_for_tests()).unwrap();
+    ui::with_kiosk(|kiosk| kiosk.tick(last + Duration::from_secs(52)));
+    assert_eq!(k.app.global::<KioskAdapter>().get_idle_countdown(), 8);
+    assert_eq!(k.page(), Page::Details, "still there during the countdown");
+    ui::with_kiosk(|kiosk| kiosk.tick(last + Duration::from_secs(61)));
+    assert_eq!(k.page(), Page::Home);
+    assert_eq!(k.app.global::<KioskAdapter>().get_idle_countdown(), 0);
+    assert_eq!(
+        k.app.global::<KioskAdapter>().get_lang(),
+        "zh-CN",
+        "back to the default language"
+    );
+    assert_eq!(k.app.global::<DetailsAdapter>().get_text(), "");
+    assert_eq!(k.app.global::<ContactAdapter>().get_phone(), "");
+    assert!(k.has("报修"));
+}
+
+#[test]
+fn still_there_keeps_the_form() {
+    let k = Kiosk::new();
+    k.tap("投诉");
+    k.tap("噪音扰民");
+    let last = ui::with_kiosk(|kiosk| kiosk.last_activity_for_tests()).unwrap();
+    ui::with_kiosk(|kiosk| kiosk.tick(last + Duration::from_secs(55)));
+    k.tap("我还在，继续");
+    assert_eq!(k.app.global::<KioskAdapter>().get_idle_countdown(), 0);
+    assert_eq!(k.page(), Page::Place);
+}
+
+#[test]
+fn status_lookup_refuses_a_wrong_secret_and_shows_progress_for_the_right_one() {
+    let k = Kiosk::new();
+    let ticket = k.resolved_case();
+    k.tap("查询进度");
+    assert_eq!(k.page(), Page::Lookup);
+    // The ticket's letters, then its digits, then the last four of the phone.
+    let (code, number) = ticket.split_once('-').unwrap();
+    k.taps(&code[..1].to_lowercase());
+    k.tap("切换输入法");
+    k.taps(&code[1..]);
+    k.tap("-");
+    k.taps(number);
+    assert_eq!(
+        k.app.global::<LookupAdapter>().get_ticket(),
+        ticket.as_str()
+    );
+    k.tap("手机后4位");
+    k.taps("1234");
+    k.tap("查询");
+    let l = k.app.global::<LookupAdapter>();
+    assert!(!l.get_found());
+    assert!(l.get_error().contains("不正确"), "{}", l.get_error());
+    for _ in 0..4 {
+        k.tap("删除");
+    }
+    k.taps("8000");
+    k.tap("查询");
+    assert!(l.get_found(), "{}", l.get_error());
+    assert_eq!(l.get_status(), "已处理完毕");
+    let shown: String = (0..slint::Model::row_count(&l.get_timeline()))
+        .filter_map(|i| slint::Model::row_data(&l.get_timeline(), i))
+        .map(|r| r.what.to_string())
+        .collect::<Vec<_>>()
+        .join("|");
+    assert!(
+        shown.contains("已受理") && shown.contains("已处理完毕"),
+        "{shown}"
+    );
+    let everything = format!("{shown} {} {}", l.get_summary(), l.get_status());
+    assert!(
+        !everything.contains("张三") && !everything.contains("138"),
+        "no personal data: {everything}"
+    );
+}
+
+#[test]
+fn repeated_wrong_secrets_lock_the_lookup() {
+    let k = Kiosk::new();
+    let ticket = k.resolved_case();
+    k.tap("查询进度");
+    for c in ticket.chars() {
+        k.app
+            .global::<KioskAdapter>()
+            .invoke_physical_key(c.to_string().into());
+    }
+    k.app
+        .global::<KioskAdapter>()
+        .invoke_physical_key("\n".into());
+    k.taps("0000");
+    for _ in 0..5 {
+        k.tap("查询");
+    }
+    let l = k.app.global::<LookupAdapter>();
+    assert!(l.get_error().contains("尝试次数过多"), "{}", l.get_error());
+    for _ in 0..4 {
+        k.tap("删除");
+    }
+    k.taps("8000");
+    k.tap("查询");
+    assert!(!l.get_found(), "locked even with the right secret");
+}
+
+#[test]
+fn a_scanned_ticket_qr_opens_the_lookup_from_the_home_screen() {
+    let k = Kiosk::new();
+    let ticket = k.resolved_case();
+    for c in format!("{ticket}\n").chars() {
+        assert!(
+            k.app
+                .global::<KioskAdapter>()
+                .invoke_physical_key(c.to_string().into())
+        );
+    }
+    assert_eq!(k.page(), Page::Lookup);
+    let l = k.app.global::<LookupAdapter>();
+    assert_eq!(l.get_ticket(), ticket.as_str());
+    assert_eq!(l.get_active(), 1, "on to the last four digits");
+}
+
+#[test]
+fn not_satisfied_at_the_kiosk_reopens_the_case() {
+    let k = Kiosk::new();
+    let ticket = k.resolved_case();
+    k.tap("查询进度");
+    for c in format!("{ticket}\n8000\n").chars() {
+        k.app
+            .global::<KioskAdapter>()
+            .invoke_physical_key(c.to_string().into());
+    }
+    let l = k.app.global::<LookupAdapter>();
+    assert!(l.get_found(), "{}", l.get_error());
+    assert!(l.get_can_rate());
+    k.tap("不满意");
+    k.tap("问题没有解决");
+    k.with_service(|s| {
+        let case = s.desk.show(&ticket).unwrap().case;
+        assert_eq!(case.status, Status::Reopened);
+        let callback = case.callbacks.last().unwrap();
+        assert_eq!(
+            callback.value.method,
+            lobbydesk::domain::event::ContactMethod::Kiosk
+        );
+        assert!(!callback.value.satisfied);
+        assert_eq!(callback.value.shortcomings.as_deref(), Some("问题没有解决"));
+    });
+    assert_eq!(l.get_status(), "重新处理中");
+    assert!(!l.get_can_rate());
+}
+
+#[test]
+fn the_language_switch_changes_every_screen() {
+    let k = Kiosk::new();
+    assert!(k.has("报修"));
+    k.tap("EN");
+    assert!(k.has("Repair") && k.has("Check progress"));
+    assert!(!k.has("报修"));
+    k.tap("繁體");
+    assert!(k.has("報修") && k.has("查詢進度"));
+    k.tap("報修");
+    assert!(k.has("給排水"), "category names follow the language");
+    assert_eq!(k.app.global::<KioskAdapter>().get_title(), "報修");
+    k.tap("简体");
+    assert!(k.has("给排水"));
+}
+
+#[test]
+fn the_pinyin_keyboard_turns_loushui_into_a_water_leak() {
+    let k = Kiosk::new();
+    k.tap("报修");
+    k.tap("给排水");
+    k.tap("楼栋");
+    k.taps("3");
+    k.tap("房号");
+    k.taps("101");
+    k.tap("下一步");
+    k.taps("loushui");
+    let d = k.app.global::<DetailsAdapter>();
+    assert_eq!(d.get_preedit(), "loushui");
+    assert_eq!(
+        slint::Model::row_data(&d.get_candidates(), 0).unwrap(),
+        "漏水"
+    );
+    k.tap_candidate("漏水");
+    assert_eq!(d.get_text(), "漏水");
+    assert_eq!(d.get_preedit(), "");
+    // Space commits the best candidate; the letters key switches to Latin.
+    k.taps("le");
+    k.tap("空格");
+    assert_eq!(d.get_text(), "漏水了");
+}
+
+#[test]
+fn a_bad_phone_number_is_explained_and_anonymous_needs_none() {
+    let k = Kiosk::new();
+    k.tap("投诉");
+    k.tap("噪音扰民");
+    k.tap("楼栋");
+    k.taps("5");
+    k.tap("房号");
+    k.taps("302");
+    k.tap("下一步");
+    k.tap("装修噪音");
+    k.tap("下一步");
+    k.taps("12345");
+    k.tap("下一步");
+    assert_eq!(k.page(), Page::Contact);
+    assert!(
+        k.app
+            .global::<ContactAdapter>()
+            .get_error()
+            .contains("手机号不正确")
+    );
+    k.tap("匿名提交（不留电话，无法回访）");
+    k.tap("下一步");
+    assert_eq!(k.page(), Page::Review);
+}
+
+/// Every `@tr` string in ui/ has a translation in each catalogue; a new string without
+/// one would show Chinese to an English reader.
+#[test]
+fn every_screen_string_is_translated_in_every_catalogue() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut strings = std::collections::BTreeSet::new();
+    let mut stack = vec![root.join("ui")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "slint") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for part in text.split("@tr(\"").skip(1) {
+                    strings.insert(part.split('"').next().unwrap().to_string());
+                }
+            }
+        }
+    }
+    assert!(strings.len() > 50, "found {} strings", strings.len());
+    for lang in ["zh-CN", "zh-TW", "en"] {
+        let po = std::fs::read_to_string(
+            root.join(format!("ui/translations/{lang}/LC_MESSAGES/lobbydesk.po")),
+        )
+        .unwrap();
+        for s in &strings {
+            let entry = format!("msgid \"{s}\"\nmsgstr \"");
+            let at = po
+                .find(&entry)
+                .unwrap_or_else(|| panic!("{lang}: no entry for {s:?}"));
+            let translated = po[at + entry.len()..].split('"').next().unwrap();
+            assert!(
+                !translated.is_empty(),
+                "{lang}: empty translation for {s:?}"
+            );
+        }
+    }
+}
