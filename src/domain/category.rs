@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::intake::{CallbackRule, ComplaintClass, DefectSize, Department, Kind};
+use super::intake::{CallbackRule, ComplaintClass, DefectSize, Department, Kind, Lang};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Category {
@@ -34,6 +34,14 @@ pub struct Category {
 impl Category {
     pub fn name_zh_tw(&self) -> &str {
         self.zh_tw.as_deref().unwrap_or(&self.zh)
+    }
+
+    pub fn name(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::ZhCn => &self.zh,
+            Lang::ZhTw => self.name_zh_tw(),
+            Lang::En => &self.en,
+        }
     }
 }
 

@@ -138,11 +138,7 @@ impl Service {
         let events: Vec<_> = record.events.iter().map(|e| e.event.clone()).collect();
         let category = self.desk.settings.catalogue.get(&case.intake.category);
         let category = category
-            .map(|c| match lang {
-                Lang::ZhCn => c.zh.clone(),
-                Lang::ZhTw => c.name_zh_tw().to_string(),
-                Lang::En => c.en.clone(),
-            })
+            .map(|c| c.name(lang).to_string())
             .unwrap_or_default();
         Some(Progress {
             ticket: case.ticket().to_string(),

@@ -127,14 +127,11 @@ fn kind_name(kind: Kind, lang: Lang) -> &'static str {
 }
 
 fn category_name(ctx: &PaperContext, code: &str, lang: Lang) -> String {
-    match ctx.catalogue.get(code) {
-        Some(c) => match lang {
-            Lang::ZhCn => c.zh.clone(),
-            Lang::ZhTw => c.name_zh_tw().to_string(),
-            Lang::En => c.en.clone(),
-        },
-        None => code.to_string(),
-    }
+    ctx.catalogue
+        .get(code)
+        .map(|c| c.name(lang))
+        .unwrap_or(code)
+        .to_string()
 }
 
 fn local(tz: Tz, t: DateTime<Utc>) -> String {

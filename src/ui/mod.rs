@@ -644,18 +644,14 @@ impl Kiosk {
             .of_kind(kind)
             .filter(|cat| !cat.staff_only)
             .map(|cat| {
-                let name = match lang {
-                    Lang::ZhCn => cat.zh.clone(),
-                    Lang::ZhTw => cat.name_zh_tw().to_string(),
-                    Lang::En => cat.en.clone(),
-                };
+                let name = cat.name(lang);
                 CategoryItem {
                     code: cat.code.clone().into(),
-                    badge: cat
-                        .zh
+                    // The first character of the name the resident reads, as a big mark.
+                    badge: name
                         .chars()
                         .next()
-                        .map(String::from)
+                        .map(|c| c.to_uppercase().collect::<String>())
                         .unwrap_or_default()
                         .into(),
                     name: name.into(),
@@ -672,11 +668,7 @@ impl Kiosk {
             .category
             .as_deref()
             .and_then(|code| self.config.catalogue.get(code))
-            .map(|cat| match lang {
-                Lang::ZhCn => cat.zh.clone(),
-                Lang::ZhTw => cat.name_zh_tw().to_string(),
-                Lang::En => cat.en.clone(),
-            })
+            .map(|cat| cat.name(lang).to_string())
             .unwrap_or_default();
 
         let e = app.global::<EmergencyAdapter>();
