@@ -65,10 +65,7 @@ fn build_pinyin_index() {
             spellings = spellings
                 .iter()
                 .flat_map(|(s, primary)| {
-                    readings
-                        .iter()
-                        .enumerate()
-                        .map(move |(i, r)| (format!("{s}{r}"), *primary && i == 0))
+                    readings.iter().enumerate().map(move |(i, r)| (format!("{s}{r}"), *primary && i == 0))
                 })
                 .take(MAX_SPELLINGS)
                 .collect();
@@ -79,11 +76,7 @@ fn build_pinyin_index() {
         for (spelling, primary) in spellings {
             // A rare reading (多音字) must not put a common word ahead of the word meant:
             // 水果 read "shuiguan" stays behind 水管.
-            let base = if boosted.contains(word) {
-                freq.saturating_add(10_000_000)
-            } else {
-                freq
-            };
+            let base = if boosted.contains(word) { freq.saturating_add(10_000_000) } else { freq };
             let score = if primary { base } else { (base / 1000).max(1) };
             rows.insert((spelling, std::cmp::Reverse(score), word.to_string()));
         }
@@ -92,7 +85,6 @@ fn build_pinyin_index() {
     for (spelling, freq, word) in rows {
         let _ = writeln!(out, "{spelling}\t{word}\t{}", freq.0);
     }
-    let path = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
-        .join("pinyin_index.tsv");
+    let path = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("pinyin_index.tsv");
     std::fs::write(path, out).expect("OUT_DIR is writable");
 }

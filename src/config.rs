@@ -131,10 +131,7 @@ pub struct Settings {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read the config file {path}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    Read { path: String, source: std::io::Error },
     #[error("the config file {path} is not valid: {message}")]
     Parse { path: String, message: String },
     #[error("in the config file {path}: {message}")]
@@ -152,24 +149,16 @@ impl Settings {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => String::new(),
             Err(source) => {
-                return Err(ConfigError::Read {
-                    path: shown,
-                    source,
-                });
+                return Err(ConfigError::Read { path: shown, source });
             }
         };
         Settings::from_toml(&text, &shown)
     }
 
     pub fn from_toml(text: &str, shown: &str) -> Result<Settings, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
-            path: shown.to_string(),
-            message: e.to_string(),
-        })?;
-        raw.validate().map_err(|message| ConfigError::Invalid {
-            path: shown.to_string(),
-            message,
-        })
+        let raw: RawConfig = toml::from_str(text)
+            .map_err(|e| ConfigError::Parse { path: shown.to_string(), message: e.to_string() })?;
+        raw.validate().map_err(|message| ConfigError::Invalid { path: shown.to_string(), message })
     }
 }
 
@@ -188,15 +177,11 @@ impl RawConfig {
             return Err("[kiosk] estate must not be empty".into());
         }
         let phone = |key: &str, value: Option<String>| {
-            value
-                .map(|v| Phone::parse(&v).map_err(|e| format!("[kiosk] {key}: {e}")))
-                .transpose()
+            value.map(|v| Phone::parse(&v).map_err(|e| format!("[kiosk] {key}: {e}"))).transpose()
         };
         let tz_name = self.calendar.timezone.as_deref().unwrap_or("Asia/Shanghai");
         let tz: Tz = tz_name.parse().map_err(|_| {
-            format!(
-                "[calendar] timezone {tz_name:?} is not an IANA time zone such as Asia/Shanghai"
-            )
+            format!("[calendar] timezone {tz_name:?} is not an IANA time zone such as Asia/Shanghai")
         })?;
         let holidays = dates(&self.calendar.holidays, "holidays")?;
         let workdays = dates(&self.calendar.workdays, "workdays")?;
@@ -205,23 +190,16 @@ impl RawConfig {
                 "[calendar] {both} is listed both as a holiday and as a make-up working day"
             ));
         }
-        let percent = self
-            .callbacks
-            .repair_sample_percent
-            .unwrap_or(REPAIR_SAMPLE_PERCENT);
+        let percent = self.callbacks.repair_sample_percent.unwrap_or(REPAIR_SAMPLE_PERCENT);
         if percent > 100 {
-            return Err(format!(
-                "[callbacks] repair_sample_percent is {percent}; use 0 to 100"
-            ));
+            return Err(format!("[callbacks] repair_sample_percent is {percent}; use 0 to 100"));
         }
         let catalogue = Catalogue::new(self.categories.unwrap_or_else(default_categories))
             .map_err(|e| format!("[[categories]]: {e}"))?;
         let printer = self.printer.validate()?;
         let idle_seconds = self.kiosk.idle_seconds.unwrap_or(60);
         if !(20..=600).contains(&idle_seconds) {
-            return Err(format!(
-                "[kiosk] idle_seconds is {idle_seconds}; use 20 to 600"
-            ));
+            return Err(format!("[kiosk] idle_seconds is {idle_seconds}; use 20 to 600"));
         }
         Ok(Settings {
             kiosk,
@@ -243,7 +221,10 @@ impl RawPrinter {
             None => Profile::by_name(DEFAULT_PROFILE).expect("the default profile ships"),
             Some(ProfileChoice::Named(name)) => Profile::by_name(&name).ok_or_else(|| {
                 let names: Vec<String> = Profile::shipped().into_iter().map(|p| p.name).collect();
-                format!("[printer] profile {name:?} is not a shipped profile ({}); or give a whole profile table", names.join(", "))
+                format!(
+                    "[printer] profile {name:?} is not a shipped profile ({}); or give a whole profile table",
+                    names.join(", ")
+                )
             })?,
             Some(ProfileChoice::Custom(profile)) => profile,
         };
@@ -314,22 +295,14 @@ mod tests {
             ("[kiosk]\ncod = \"K01\"", "unknown field"),
             ("[calendar]\ntimezone = \"Mars/Base\"", "IANA"),
             ("[calendar]\nholidays = [\"2026-02-30\"]", "not a date"),
-            (
-                "[calendar]\nholidays = [2026-10-10]\nworkdays = [2026-10-10]",
-                "both",
-            ),
+            ("[calendar]\nholidays = [2026-10-10]\nworkdays = [2026-10-10]", "both"),
             ("[callbacks]\nrepair_sample_percent = 130", "0 to 100"),
             ("[kiosk]\nfront_desk_phone = \"123\"", "front_desk_phone"),
             ("[printer]\nprofile = \"xp-9999\"", "not a shipped profile"),
-            (
-                "[printer]\ntransport = \"lpt:1\"",
-                "[printer] printer transport",
-            ),
+            ("[printer]\ntransport = \"lpt:1\"", "[printer] printer transport"),
         ];
         for (text, expected) in cases {
-            let err = Settings::from_toml(text, "lobbydesk.toml")
-                .unwrap_err()
-                .to_string();
+            let err = Settings::from_toml(text, "lobbydesk.toml").unwrap_err().to_string();
             assert!(err.contains(expected), "{text:?} gave {err}");
         }
     }
@@ -355,15 +328,9 @@ mod tests {
         "#;
         let s = Settings::from_toml(text, "x").unwrap();
         assert_eq!(s.catalogue.all().len(), 3);
-        let dup = format!(
-            "{text}\n[[categories]]\ncode = \"idea\"\nkind = \"suggestion\"\nzh = \"x\"\nen = \"x\""
-        );
-        assert!(
-            Settings::from_toml(&dup, "x")
-                .unwrap_err()
-                .to_string()
-                .contains("twice")
-        );
+        let dup =
+            format!("{text}\n[[categories]]\ncode = \"idea\"\nkind = \"suggestion\"\nzh = \"x\"\nen = \"x\"");
+        assert!(Settings::from_toml(&dup, "x").unwrap_err().to_string().contains("twice"));
     }
 }
 
@@ -374,23 +341,16 @@ mod example_file {
     /// The shipped example must stay loadable and must describe the defaults.
     #[test]
     fn the_example_config_in_deploy_is_valid_and_matches_the_defaults() {
-        let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/lobbydesk.example.toml");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/lobbydesk.example.toml");
         let example = Settings::load(&path, true).unwrap();
         let defaults = Settings::default();
         assert_eq!(example.kiosk, defaults.kiosk);
         assert_eq!(example.estate, defaults.estate);
         assert_eq!(example.calendar.tz, defaults.calendar.tz);
-        assert_eq!(
-            example.repair_sample_percent,
-            defaults.repair_sample_percent
-        );
+        assert_eq!(example.repair_sample_percent, defaults.repair_sample_percent);
         assert_eq!(example.catalogue.all(), defaults.catalogue.all());
         assert_eq!(example.printer.profile, defaults.printer.profile);
         assert_eq!(example.printer.target, defaults.printer.target);
-        assert_eq!(
-            example.printer.resident_reprint_minutes,
-            defaults.printer.resident_reprint_minutes
-        );
+        assert_eq!(example.printer.resident_reprint_minutes, defaults.printer.resident_reprint_minutes);
     }
 }

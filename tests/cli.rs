@@ -59,17 +59,7 @@ fn a_complaint_goes_from_filing_to_closed_from_the_command_line() {
         vec!["assign", "--department", "security", "--to", "保安队长"],
         vec!["plan", "--text", "约谈装修户"],
         vec!["resolve", "--note", "已约定施工时间"],
-        vec![
-            "callback",
-            "--method",
-            "phone",
-            "--satisfied",
-            "yes",
-            "--quality",
-            "5",
-            "--satisfaction",
-            "5",
-        ],
+        vec!["callback", "--method", "phone", "--satisfied", "yes", "--quality", "5", "--satisfaction", "5"],
         vec!["close"],
     ] {
         let mut args = vec!["act", t];
@@ -85,10 +75,7 @@ fn a_complaint_goes_from_filing_to_closed_from_the_command_line() {
     assert_eq!(shown["events"][7]["actor"], "wang");
     assert_eq!(shown["events"][7]["origin"], "kiosk:K01");
     let text = k.ok(&["show", t]);
-    assert!(
-        text.contains("139****9000"),
-        "phones are masked in text output:\n{text}"
-    );
+    assert!(text.contains("139****9000"), "phones are masked in text output:\n{text}");
     assert!(!text.contains("13900139000"));
 }
 
@@ -98,25 +85,13 @@ fn refused_actions_exit_non_zero_with_one_clear_line() {
     let t = k.file_repair();
     let err = k.fails(&["act", &t, "close", "--by", "wang"]);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.starts_with("error: case K01-00001 is not resolved yet"),
-        "{err}"
-    );
+    assert!(err.starts_with("error: case K01-00001 is not resolved yet"), "{err}");
     let err = k.fails(&["act", &t, "resolve", "--note", "x"]);
     assert!(err.contains("--by STAFF is required"), "{err}");
     let err = k.fails(&["act", "K01-00099", "acknowledge", "--by", "wang"]);
     assert!(err.contains("no case with ticket K01-00099"), "{err}");
-    let err = k.fails(&[
-        "file",
-        "--category",
-        "water",
-        "--place",
-        "3-2-1201",
-        "--phone",
-        "12345",
-        "--text",
-        "x",
-    ]);
+    let err =
+        k.fails(&["file", "--category", "water", "--place", "3-2-1201", "--phone", "12345", "--text", "x"]);
     assert!(err.contains("phone number \"12345\" is not valid"), "{err}");
     let err = k.fails(&[
         "file",
@@ -137,39 +112,20 @@ fn global_options_work_before_and_after_the_subcommand() {
     let k = Kiosk::new();
     let dir = k.path().to_str().unwrap();
     let out = std::process::Command::new(common::BIN)
-        .args([
-            "file",
-            "--category",
-            "water",
-            "--place",
-            "1-101",
-            "--phone",
-            "13800138000",
-            "--text",
-            "x",
-        ])
+        .args(["file", "--category", "water", "--place", "1-101", "--phone", "13800138000", "--text", "x"])
         .args(["--data-dir", dir, "--now", "2026-11-23T10:00:00+08:00"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "K01-00001");
     let listed = k.json(&["cases"]);
-    assert_eq!(
-        listed[0]["filed_at"], "2026-11-23T02:00:00Z",
-        "--now after the subcommand was used"
-    );
+    assert_eq!(listed[0]["filed_at"], "2026-11-23T02:00:00Z", "--now after the subcommand was used");
 }
 
 #[test]
 fn the_config_file_sets_the_kiosk_code_estate_and_calendar() {
     let k = Kiosk::new();
-    k.write_config(
-        "[kiosk]\ncode = \"B7\"\nestate = \"翠湖花园\"\n[calendar]\nholidays = [2026-11-24]\n",
-    );
+    k.write_config("[kiosk]\ncode = \"B7\"\nestate = \"翠湖花园\"\n[calendar]\nholidays = [2026-11-24]\n");
     assert_eq!(k.file_repair(), "B7-00001");
     let t = k.ok(&[
         "file",
@@ -184,12 +140,8 @@ fn the_config_file_sets_the_kiosk_code_estate_and_calendar() {
     ]);
     let shown = k.json(&["show", t.trim()]);
     assert_eq!(shown["case"]["intake"]["estate"], "翠湖花园");
-    let first_reply = shown["deadlines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["clock"] == "first-reply")
-        .unwrap();
+    let first_reply =
+        shown["deadlines"].as_array().unwrap().iter().find(|d| d["clock"] == "first-reply").unwrap();
     // Filed Monday; Tuesday is a configured holiday, so the first working day is Wednesday.
     assert_eq!(first_reply["due"], "2026-11-25T16:00:00Z");
 }
@@ -199,10 +151,7 @@ fn a_bad_config_stops_with_the_key_named() {
     let k = Kiosk::new();
     k.write_config("[kiosk]\ncode = \"TOO-LONG\"\n");
     let err = k.fails(&["cases"]);
-    assert!(
-        err.contains("[kiosk] code") && err.contains("lobbydesk.toml"),
-        "{err}"
-    );
+    assert!(err.contains("[kiosk] code") && err.contains("lobbydesk.toml"), "{err}");
     let missing = k.path().join("absent.toml");
     let err = k.fails(&["--config", missing.to_str().unwrap(), "cases"]);
     assert!(err.contains("cannot read the config file"), "{err}");
@@ -225,14 +174,8 @@ fn cases_can_be_listed_filtered_and_searched() {
     ]);
     k.ok(&["act", &first, "resolve", "--note", "换阀门", "--by", "li"]);
     assert_eq!(k.json(&["cases"]).as_array().unwrap().len(), 2);
-    assert_eq!(
-        k.json(&["cases", "--search", "电梯异响"])[0]["ticket"],
-        "K01-00002"
-    );
-    assert_eq!(
-        k.json(&["cases", "--search", "漏水"])[0]["ticket"],
-        "K01-00001"
-    );
+    assert_eq!(k.json(&["cases", "--search", "电梯异响"])[0]["ticket"], "K01-00002");
+    assert_eq!(k.json(&["cases", "--search", "漏水"])[0]["ticket"], "K01-00001");
     // Three days later the unresolved 48 h repair is overdue, the resolved one is not.
     let later = ["--now", "2026-11-26T10:00:00+08:00"];
     let overdue = k.json(&[&["cases", "--overdue"][..], &later[..]].concat());
@@ -247,10 +190,7 @@ fn duplicates_are_linked_to_the_earlier_case_only() {
     let first = k.file_repair();
     let second = k.file_repair();
     let err = k.fails(&["act", &first, "link", "--to", &second, "--by", "wang"]);
-    assert!(
-        err.contains("link the later case to the earlier one"),
-        "{err}"
-    );
+    assert!(err.contains("link the later case to the earlier one"), "{err}");
     k.ok(&["act", &second, "link", "--to", &first, "--by", "wang"]);
     let monthly = k.json(&["report", "monthly"]);
     assert_eq!(monthly["matters"], 1);
@@ -265,18 +205,11 @@ fn reports_come_as_text_and_json() {
     assert_eq!(daily["date"], "2026-11-23");
     assert_eq!(daily["counts"]["new"], 1);
     let text = k.ok(&["report", "daily", "--date", "2026-11-23"]);
-    assert!(
-        text.contains("热线日报") && text.contains("new 新增 1"),
-        "{text}"
-    );
+    assert!(text.contains("热线日报") && text.contains("new 新增 1"), "{text}");
     let monthly = k.json(&["report", "monthly", "--date", "2026-11"]);
     assert_eq!(monthly["month"], "2026-11");
-    let codes: Vec<&str> = monthly["kpis"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["code"].as_str().unwrap())
-        .collect();
+    let codes: Vec<&str> =
+        monthly["kpis"].as_array().unwrap().iter().map(|k| k["code"].as_str().unwrap()).collect();
     assert_eq!(
         codes,
         [
@@ -296,12 +229,7 @@ fn reports_come_as_text_and_json() {
 fn categories_list_codes_kinds_names_and_emergencies() {
     let k = Kiosk::new();
     let cats = k.json(&["categories"]);
-    let flood = cats
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["code"] == "flood")
-        .unwrap();
+    let flood = cats.as_array().unwrap().iter().find(|c| c["code"] == "flood").unwrap();
     assert_eq!(flood["kind"], "repair");
     assert_eq!(flood["emergency"], true);
     assert_eq!(flood["zh"], "水浸/爆管");
@@ -328,10 +256,7 @@ fn the_kiosk_without_a_display_says_what_to_do() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("cannot open the kiosk window") && err.contains("lobbydesk demo"),
-        "{err}"
-    );
+    assert!(err.contains("cannot open the kiosk window") && err.contains("lobbydesk demo"), "{err}");
 }
 
 #[test]
@@ -364,16 +289,7 @@ fn screens_render_to_png_without_a_display() {
     assert!(png.starts_with(b"\x89PNG"));
     // IHDR: width and height, big-endian, at bytes 16..24.
     assert_eq!(&png[16..24], &[0, 0, 3, 32, 0, 0, 1, 224]);
-    let err = k.fails(&[
-        "screenshot",
-        "--screen",
-        "nowhere",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let err = k.fails(&["screenshot", "--screen", "nowhere", "--out", out.to_str().unwrap()]);
     assert!(err.contains("unknown screen"), "{err}");
-    assert!(
-        !k.path().join("lobbydesk.sqlite").exists(),
-        "screenshots never touch the kiosk's data"
-    );
+    assert!(!k.path().join("lobbydesk.sqlite").exists(), "screenshots never touch the kiosk's data");
 }

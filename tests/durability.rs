@@ -22,10 +22,7 @@ use lobbydesk::store::Store;
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self, bound: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (self.0 >> 33) % bound
     }
 }
@@ -34,12 +31,7 @@ fn kill_and_restart(kills: usize) {
     let seed = std::env::var("LOBBYDESK_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-        });
+        .unwrap_or_else(|| SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64);
     eprintln!("durability: {kills} kills, LOBBYDESK_SEED={seed}");
     let mut rng = Lcg(seed);
     let dir = tempfile::TempDir::new().unwrap();
@@ -81,35 +73,16 @@ fn kill_and_restart(kills: usize) {
             reported.push(ticket);
         }
 
-        let store = Store::open(dir.path(), Origin::kiosk("K01")).unwrap_or_else(|e| {
-            panic!("round {round}: store does not open after kill: {e} (seed {seed})")
-        });
-        assert_eq!(
-            store.integrity_check().unwrap(),
-            "ok",
-            "round {round} (seed {seed})"
-        );
-        let stored: HashSet<String> = store
-            .cases()
-            .unwrap()
-            .iter()
-            .map(|c| c.ticket().to_string())
-            .collect();
+        let store = Store::open(dir.path(), Origin::kiosk("K01"))
+            .unwrap_or_else(|e| panic!("round {round}: store does not open after kill: {e} (seed {seed})"));
+        assert_eq!(store.integrity_check().unwrap(), "ok", "round {round} (seed {seed})");
+        let stored: HashSet<String> = store.cases().unwrap().iter().map(|c| c.ticket().to_string()).collect();
         for ticket in &reported {
-            assert!(
-                stored.contains(ticket),
-                "round {round}: reported ticket {ticket} is lost (seed {seed})"
-            );
+            assert!(stored.contains(ticket), "round {round}: reported ticket {ticket} is lost (seed {seed})");
         }
+        assert_eq!(store.outbox_len().unwrap() as usize, stored.len(), "every filed case is queued for HQ");
         assert_eq!(
-            store.outbox_len().unwrap() as usize,
-            stored.len(),
-            "every filed case is queued for HQ"
-        );
-        assert_eq!(
-            store
-                .count_print_jobs(lobbydesk::store::JobState::Queued)
-                .unwrap() as usize,
+            store.count_print_jobs(lobbydesk::store::JobState::Queued).unwrap() as usize,
             stored.len(),
             "every filed case has its ticket queued"
         );
@@ -119,18 +92,12 @@ fn kill_and_restart(kills: usize) {
         reported.len(),
         started.elapsed()
     );
-    assert!(
-        reported.len() > kills / 4,
-        "the child should file cases between kills"
-    );
+    assert!(reported.len() > kills / 4, "the child should file cases between kills");
 }
 
 #[test]
 fn killed_at_random_moments_no_reported_ticket_is_lost_or_reused() {
-    let kills = std::env::var("LOBBYDESK_KILLS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(200);
+    let kills = std::env::var("LOBBYDESK_KILLS").ok().and_then(|s| s.parse().ok()).unwrap_or(200);
     kill_and_restart(kills);
 }
 

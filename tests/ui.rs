@@ -19,8 +19,7 @@ use lobbydesk::domain::intake::Lang;
 use lobbydesk::kiosk::service::{Inline, Service};
 use lobbydesk::store::JobState;
 use lobbydesk::ui::{
-    self, AppWindow, ContactAdapter, DetailsAdapter, KioskAdapter, LookupAdapter, Page,
-    TicketAdapter,
+    self, AppWindow, ContactAdapter, DetailsAdapter, KioskAdapter, LookupAdapter, Page, TicketAdapter,
 };
 
 struct Kiosk {
@@ -54,11 +53,7 @@ impl Kiosk {
                 default_lang: Lang::ZhCn,
             },
         );
-        Kiosk {
-            _data: data,
-            app,
-            service,
-        }
+        Kiosk { _data: data, app, service }
     }
 
     /// Controls a resident can press with this label (text on screen also carries its
@@ -66,19 +61,15 @@ impl Kiosk {
     fn controls(&self, label: &str) -> Vec<ElementHandle> {
         ElementHandle::find_by_accessible_label(&self.app, label)
             .filter(|e| {
-                matches!(
-                    e.accessible_role(),
-                    Some(AccessibleRole::Button | AccessibleRole::TextInput)
-                )
+                matches!(e.accessible_role(), Some(AccessibleRole::Button | AccessibleRole::TextInput))
             })
             .collect()
     }
 
     fn tap(&self, label: &str) {
         let found = self.controls(label);
-        let element = found
-            .first()
-            .unwrap_or_else(|| panic!("no control labelled {label:?} on {:?}", self.page()));
+        let element =
+            found.first().unwrap_or_else(|| panic!("no control labelled {label:?} on {:?}", self.page()));
         element.invoke_accessible_default_action();
     }
 
@@ -130,9 +121,7 @@ impl Kiosk {
             s.desk
                 .act(
                     case.ticket(),
-                    lobbydesk::app::Action::Resolve {
-                        note: "换阀门".into(),
-                    },
+                    lobbydesk::app::Action::Resolve { note: "换阀门".into() },
                     "li",
                     Utc::now() - chrono::Duration::hours(1),
                 )
@@ -168,21 +157,14 @@ fn a_repair_is_filed_end_to_end_by_taps_and_its_ticket_printed() {
     assert_eq!(k.page(), Page::Ticket);
     let ticket = k.app.global::<TicketAdapter>().get_ticket().to_string();
     assert_eq!(ticket, "K01-00001");
-    assert_eq!(
-        k.app.global::<TicketAdapter>().get_print_state(),
-        1,
-        "printed"
-    );
+    assert_eq!(k.app.global::<TicketAdapter>().get_print_state(), 1, "printed");
     k.with_service(|s| {
         let record = s.desk.show(&ticket).unwrap();
         let case = &record.case;
         assert_eq!(case.intake.category, "water");
         assert_eq!(case.intake.place.to_string(), "3-2-1201");
         assert_eq!(case.intake.text, "漏水");
-        assert_eq!(
-            case.intake.contact.as_ref().unwrap().phone.as_str(),
-            "13800138000"
-        );
+        assert_eq!(case.intake.contact.as_ref().unwrap().phone.as_str(), "13800138000");
         let jobs = s.desk.store().print_jobs_of(case.id).unwrap();
         assert_eq!(jobs.len(), 1);
         assert_eq!(jobs[0].state, JobState::Printed);
@@ -215,10 +197,7 @@ fn a_printer_out_of_paper_is_said_plainly_and_the_case_is_saved() {
     let t = k.app.global::<TicketAdapter>();
     assert_eq!(t.get_print_state(), 2);
     let message = t.get_print_message().to_string();
-    assert!(
-        message.contains("打印机缺纸") && message.contains("已登记"),
-        "{message}"
-    );
+    assert!(message.contains("打印机缺纸") && message.contains("已登记"), "{message}");
     k.with_service(|s| assert!(s.desk.show(&t.get_ticket()).is_ok()));
 }
 
@@ -235,10 +214,7 @@ fn an_emergency_shows_the_number_files_the_case_and_alerts_the_front_desk() {
     k.with_service(|s| {
         let case = s.desk.show(&ticket).unwrap().case;
         assert!(case.intake.emergency);
-        assert_eq!(
-            case.intake.urgency,
-            Some(lobbydesk::domain::intake::Urgency::Emergency)
-        );
+        assert_eq!(case.intake.urgency, Some(lobbydesk::domain::intake::Urgency::Emergency));
         assert_eq!(s.alerts.len(), 1);
         assert_eq!(s.alerts[0].ticket, ticket);
     });
@@ -265,11 +241,7 @@ fn walking_away_clears_everything_after_a_countdown() {
     ui::with_kiosk(|kiosk| kiosk.tick(last + Duration::from_secs(61)));
     assert_eq!(k.page(), Page::Home);
     assert_eq!(k.app.global::<KioskAdapter>().get_idle_countdown(), 0);
-    assert_eq!(
-        k.app.global::<KioskAdapter>().get_lang(),
-        "zh-CN",
-        "back to the default language"
-    );
+    assert_eq!(k.app.global::<KioskAdapter>().get_lang(), "zh-CN", "back to the default language");
     assert_eq!(k.app.global::<DetailsAdapter>().get_text(), "");
     assert_eq!(k.app.global::<ContactAdapter>().get_phone(), "");
     assert!(k.has("报修"));
@@ -300,10 +272,7 @@ fn status_lookup_refuses_a_wrong_secret_and_shows_progress_for_the_right_one() {
     k.taps(&code[1..]);
     k.tap("-");
     k.taps(number);
-    assert_eq!(
-        k.app.global::<LookupAdapter>().get_ticket(),
-        ticket.as_str()
-    );
+    assert_eq!(k.app.global::<LookupAdapter>().get_ticket(), ticket.as_str());
     k.tap("手机后4位");
     k.taps("1234");
     k.tap("查询");
@@ -322,15 +291,9 @@ fn status_lookup_refuses_a_wrong_secret_and_shows_progress_for_the_right_one() {
         .map(|r| r.what.to_string())
         .collect::<Vec<_>>()
         .join("|");
-    assert!(
-        shown.contains("已受理") && shown.contains("已处理完毕"),
-        "{shown}"
-    );
+    assert!(shown.contains("已受理") && shown.contains("已处理完毕"), "{shown}");
     let everything = format!("{shown} {} {}", l.get_summary(), l.get_status());
-    assert!(
-        !everything.contains("张三") && !everything.contains("138"),
-        "no personal data: {everything}"
-    );
+    assert!(!everything.contains("张三") && !everything.contains("138"), "no personal data: {everything}");
 }
 
 #[test]
@@ -339,13 +302,9 @@ fn repeated_wrong_secrets_lock_the_lookup() {
     let ticket = k.resolved_case();
     k.tap("查询进度");
     for c in ticket.chars() {
-        k.app
-            .global::<KioskAdapter>()
-            .invoke_physical_key(c.to_string().into());
+        k.app.global::<KioskAdapter>().invoke_physical_key(c.to_string().into());
     }
-    k.app
-        .global::<KioskAdapter>()
-        .invoke_physical_key("\n".into());
+    k.app.global::<KioskAdapter>().invoke_physical_key("\n".into());
     k.taps("0000");
     for _ in 0..5 {
         k.tap("查询");
@@ -365,11 +324,7 @@ fn a_scanned_ticket_qr_opens_the_lookup_from_the_home_screen() {
     let k = Kiosk::new();
     let ticket = k.resolved_case();
     for c in format!("{ticket}\n").chars() {
-        assert!(
-            k.app
-                .global::<KioskAdapter>()
-                .invoke_physical_key(c.to_string().into())
-        );
+        assert!(k.app.global::<KioskAdapter>().invoke_physical_key(c.to_string().into()));
     }
     assert_eq!(k.page(), Page::Lookup);
     let l = k.app.global::<LookupAdapter>();
@@ -383,9 +338,7 @@ fn not_satisfied_at_the_kiosk_reopens_the_case() {
     let ticket = k.resolved_case();
     k.tap("查询进度");
     for c in format!("{ticket}\n8000\n").chars() {
-        k.app
-            .global::<KioskAdapter>()
-            .invoke_physical_key(c.to_string().into());
+        k.app.global::<KioskAdapter>().invoke_physical_key(c.to_string().into());
     }
     let l = k.app.global::<LookupAdapter>();
     assert!(l.get_found(), "{}", l.get_error());
@@ -396,10 +349,7 @@ fn not_satisfied_at_the_kiosk_reopens_the_case() {
         let case = s.desk.show(&ticket).unwrap().case;
         assert_eq!(case.status, Status::Reopened);
         let callback = case.callbacks.last().unwrap();
-        assert_eq!(
-            callback.value.method,
-            lobbydesk::domain::event::ContactMethod::Kiosk
-        );
+        assert_eq!(callback.value.method, lobbydesk::domain::event::ContactMethod::Kiosk);
         assert!(!callback.value.satisfied);
         assert_eq!(callback.value.shortcomings.as_deref(), Some("问题没有解决"));
     });
@@ -436,10 +386,7 @@ fn the_pinyin_keyboard_turns_loushui_into_a_water_leak() {
     k.taps("loushui");
     let d = k.app.global::<DetailsAdapter>();
     assert_eq!(d.get_preedit(), "loushui");
-    assert_eq!(
-        slint::Model::row_data(&d.get_candidates(), 0).unwrap(),
-        "漏水"
-    );
+    assert_eq!(slint::Model::row_data(&d.get_candidates(), 0).unwrap(), "漏水");
     k.tap_candidate("漏水");
     assert_eq!(d.get_text(), "漏水");
     assert_eq!(d.get_preedit(), "");
@@ -464,12 +411,7 @@ fn a_bad_phone_number_is_explained_and_anonymous_needs_none() {
     k.taps("12345");
     k.tap("下一步");
     assert_eq!(k.page(), Page::Contact);
-    assert!(
-        k.app
-            .global::<ContactAdapter>()
-            .get_error()
-            .contains("手机号不正确")
-    );
+    assert!(k.app.global::<ContactAdapter>().get_error().contains("手机号不正确"));
     k.tap("匿名提交（不留电话，无法回访）");
     k.tap("下一步");
     assert_eq!(k.page(), Page::Review);
@@ -497,20 +439,14 @@ fn every_screen_string_is_translated_in_every_catalogue() {
     }
     assert!(strings.len() > 50, "found {} strings", strings.len());
     for lang in ["zh-CN", "zh-TW", "en"] {
-        let po = std::fs::read_to_string(
-            root.join(format!("ui/translations/{lang}/LC_MESSAGES/lobbydesk.po")),
-        )
-        .unwrap();
+        let po =
+            std::fs::read_to_string(root.join(format!("ui/translations/{lang}/LC_MESSAGES/lobbydesk.po")))
+                .unwrap();
         for s in &strings {
             let entry = format!("msgid \"{s}\"\nmsgstr \"");
-            let at = po
-                .find(&entry)
-                .unwrap_or_else(|| panic!("{lang}: no entry for {s:?}"));
+            let at = po.find(&entry).unwrap_or_else(|| panic!("{lang}: no entry for {s:?}"));
             let translated = po[at + entry.len()..].split('"').next().unwrap();
-            assert!(
-                !translated.is_empty(),
-                "{lang}: empty translation for {s:?}"
-            );
+            assert!(!translated.is_empty(), "{lang}: empty translation for {s:?}");
         }
     }
 }

@@ -11,9 +11,7 @@ use uuid::Uuid;
 use crate::config::Settings;
 use crate::domain::case::Case;
 use crate::domain::clocks::{Deadline, deadlines, is_overdue};
-use crate::domain::event::{
-    CallbackRecord, ContactMethod, EscalationTarget, EventBody, Origin, Rating,
-};
+use crate::domain::event::{CallbackRecord, ContactMethod, EscalationTarget, EventBody, Origin, Rating};
 use crate::domain::filing::{FilingContext, NewCase};
 use crate::domain::intake::{Channel, ComplaintClass, Department, Severity};
 use crate::domain::report::{self, DailyReport, MonthlyReport};
@@ -134,37 +132,17 @@ impl Desk {
             case_id,
             repair_sample_percent: self.settings.repair_sample_percent,
         })?;
-        let actor = new
-            .staff
-            .as_deref()
-            .map(|s| clean_text(s, false))
-            .unwrap_or_else(|| "resident".into());
+        let actor = new.staff.as_deref().map(|s| clean_text(s, false)).unwrap_or_else(|| "resident".into());
         // Paper for whoever is standing here: residents at the kiosk and walk-ins, not
         // callers on the phone or letters.
         let print_ticket = matches!(intake.channel, Channel::Kiosk | Channel::WalkIn);
-        self.store.file_case(
-            &self.settings.kiosk,
-            case_id,
-            intake,
-            &actor,
-            print_ticket,
-            now,
-        )
+        self.store.file_case(&self.settings.kiosk, case_id, intake, &actor, print_ticket, now)
     }
 
-    pub fn act(
-        &mut self,
-        ticket: &str,
-        action: Action,
-        by: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Case> {
+    pub fn act(&mut self, ticket: &str, action: Action, by: &str, now: DateTime<Utc>) -> Result<Case> {
         let by = clean_text(by, false);
         if by.is_empty() {
-            return Err(ValidationError::Empty {
-                what: "who is acting (--by)",
-            }
-            .into());
+            return Err(ValidationError::Empty { what: "who is acting (--by)" }.into());
         }
         let ticket = normalize_ticket(ticket)?;
         let case_id = self.store.case_id_by_ticket(&ticket)?;
@@ -175,59 +153,30 @@ impl Desk {
     fn event_for(&self, case_id: Uuid, action: Action) -> Result<EventBody> {
         let text = |t: &str, what| required_text(t, what, MAX_TEXT_CHARS);
         let note = |t: Option<String>, what| optional_line(t.as_deref(), what, MAX_TEXT_CHARS);
-        let rating = |v: Option<u8>| {
-            v.map(Rating::new)
-                .transpose()
-                .map_err(ValidationError::Invalid)
-        };
+        let rating = |v: Option<u8>| v.map(Rating::new).transpose().map_err(ValidationError::Invalid);
         Ok(match action {
-            Action::Acknowledge { note: n } => EventBody::Acknowledged {
-                note: note(n, "the note")?,
-            },
-            Action::Reply { method, text: t } => EventBody::Replied {
-                method,
-                text: text(&t, "the reply")?,
-            },
-            Action::Classify {
-                complaint_class,
-                severity,
-                department,
-            } => {
+            Action::Acknowledge { note: n } => EventBody::Acknowledged { note: note(n, "the note")? },
+            Action::Reply { method, text: t } => EventBody::Replied { method, text: text(&t, "the reply")? },
+            Action::Classify { complaint_class, severity, department } => {
                 if complaint_class.is_none() && severity.is_none() && department.is_none() {
                     return Err(ValidationError::Invalid(
                         "give at least one of --class, --severity, --department".into(),
                     )
                     .into());
                 }
-                EventBody::Classified {
-                    complaint_class,
-                    severity,
-                    department,
-                }
+                EventBody::Classified { complaint_class, severity, department }
             }
-            Action::Assign {
-                department,
-                assignee,
-            } => EventBody::Assigned {
+            Action::Assign { department, assignee } => EventBody::Assigned {
                 department,
                 assignee: optional_line(assignee.as_deref(), "the assignee", MAX_SHORT_CHARS)?,
             },
-            Action::OnSite { note: n } => EventBody::OnSite {
-                note: note(n, "the note")?,
-            },
-            Action::Plan { plan } => EventBody::PlanSet {
-                plan: text(&plan, "the plan")?,
-            },
-            Action::Note { text: t } => EventBody::ProgressNote {
-                text: text(&t, "the note")?,
-            },
-            Action::Promise { due, reason } => EventBody::PromiseSet {
-                due,
-                reason: text(&reason, "the reason")?,
-            },
-            Action::Resolve { note: n } => EventBody::Resolved {
-                note: text(&n, "what was done")?,
-            },
+            Action::OnSite { note: n } => EventBody::OnSite { note: note(n, "the note")? },
+            Action::Plan { plan } => EventBody::PlanSet { plan: text(&plan, "the plan")? },
+            Action::Note { text: t } => EventBody::ProgressNote { text: text(&t, "the note")? },
+            Action::Promise { due, reason } => {
+                EventBody::PromiseSet { due, reason: text(&reason, "the reason")? }
+            }
+            Action::Resolve { note: n } => EventBody::Resolved { note: text(&n, "what was done")? },
             Action::Callback(c) => EventBody::CallbackRecorded {
                 record: CallbackRecord {
                     method: c.method,
@@ -240,24 +189,17 @@ impl Desk {
                     next_callback_at: c.next_callback_at,
                 },
             },
-            Action::Reopen { reason } => EventBody::Reopened {
-                reason: text(&reason, "the reason")?,
-            },
-            Action::Escalate { to, reason } => EventBody::Escalated {
-                to,
-                reason: text(&reason, "the reason")?,
-            },
-            Action::Close { note: n } => EventBody::Closed {
-                note: note(n, "the note")?,
-            },
+            Action::Reopen { reason } => EventBody::Reopened { reason: text(&reason, "the reason")? },
+            Action::Escalate { to, reason } => {
+                EventBody::Escalated { to, reason: text(&reason, "the reason")? }
+            }
+            Action::Close { note: n } => EventBody::Closed { note: note(n, "the note")? },
             Action::Link { primary_ticket } => {
                 let primary_ticket = normalize_ticket(&primary_ticket)?;
                 let primary = self.store.case_by_ticket(&primary_ticket)?.case;
                 let this = self.store.case_by_id(case_id)?.case;
                 // Links point from a later case to an earlier one, so they can never loop.
-                if primary.id != this.id
-                    && (primary.filed_at, primary.id) > (this.filed_at, this.id)
-                {
+                if primary.id != this.id && (primary.filed_at, primary.id) > (this.filed_at, this.id) {
                     return Err(ValidationError::Invalid(format!(
                         "{} was filed after {}: link the later case to the earlier one",
                         primary.ticket(),
@@ -265,15 +207,11 @@ impl Desk {
                     ))
                     .into());
                 }
-                EventBody::LinkedDuplicate {
-                    primary: primary.id,
-                    primary_ticket,
-                }
+                EventBody::LinkedDuplicate { primary: primary.id, primary_ticket }
             }
-            Action::Decide { adopted, reason } => EventBody::SuggestionDecided {
-                adopted,
-                reason: clean_text(&reason, true),
-            },
+            Action::Decide { adopted, reason } => {
+                EventBody::SuggestionDecided { adopted, reason: clean_text(&reason, true) }
+            }
         })
     }
 
@@ -286,12 +224,7 @@ impl Desk {
     }
 
     pub fn cases(&self, filter: &CaseFilter, now: DateTime<Utc>) -> Result<Vec<CaseSummary>> {
-        let cases = match filter
-            .search
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
+        let cases = match filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(text) => self.store.search(text)?,
             None => self.store.cases()?,
         };
@@ -320,20 +253,9 @@ impl Desk {
         Ok(report::daily(&self.store.cases()?, cal, date, now))
     }
 
-    pub fn monthly_report(
-        &self,
-        year: i32,
-        month: u32,
-        now: DateTime<Utc>,
-    ) -> Result<MonthlyReport> {
-        report::monthly(
-            &self.store.cases()?,
-            &self.settings.calendar,
-            year,
-            month,
-            now,
-        )
-        .ok_or_else(|| ValidationError::Invalid(format!("{year}-{month:02} is not a month")).into())
+    pub fn monthly_report(&self, year: i32, month: u32, now: DateTime<Utc>) -> Result<MonthlyReport> {
+        report::monthly(&self.store.cases()?, &self.settings.calendar, year, month, now)
+            .ok_or_else(|| ValidationError::Invalid(format!("{year}-{month:02} is not a month")).into())
     }
 }
 

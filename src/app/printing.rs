@@ -30,23 +30,12 @@ pub struct Printer {
 }
 
 impl Printer {
-    pub fn open(
-        settings: &PrinterSettings,
-        data_dir: &Path,
-    ) -> std::result::Result<Printer, String> {
+    pub fn open(settings: &PrinterSettings, data_dir: &Path) -> std::result::Result<Printer, String> {
         let virtual_printer = match settings.target {
             Target::Virtual => {
-                let dir = settings
-                    .virtual_dir
-                    .clone()
-                    .unwrap_or_else(|| data_dir.join("printer"));
+                let dir = settings.virtual_dir.clone().unwrap_or_else(|| data_dir.join("printer"));
                 let vp = VirtualPrinter::new(&dir, settings.profile.text, settings.profile.dots)
-                    .map_err(|e| {
-                        format!(
-                            "cannot set up the virtual printer in {}: {e}",
-                            dir.display()
-                        )
-                    })?;
+                    .map_err(|e| format!("cannot set up the virtual printer in {}: {e}", dir.display()))?;
                 Some(Arc::new(vp))
             }
             _ => None,
@@ -71,12 +60,7 @@ impl Printer {
 
     /// Any other link (tests use links that cannot read status).
     pub fn with_transport(profile: Profile, transport: Box<dyn Transport>) -> Printer {
-        Printer {
-            profile,
-            transport,
-            virtual_printer: None,
-            last_status: PrinterStatus::Unknown,
-        }
+        Printer { profile, transport, virtual_printer: None, last_status: PrinterStatus::Unknown }
     }
 
     pub fn describe(&self) -> String {
@@ -124,9 +108,8 @@ impl Desk {
     }
 
     fn case_of(&self, job: &PrintJob) -> Result<Case> {
-        let id = job
-            .case_id
-            .ok_or_else(|| StoreError::BadRecord(format!("print job {} has no case", job.id)))?;
+        let id =
+            job.case_id.ok_or_else(|| StoreError::BadRecord(format!("print job {} has no case", job.id)))?;
         Ok(self.store.case_by_id(id)?.case)
     }
 
@@ -140,16 +123,13 @@ impl Desk {
         now: DateTime<Utc>,
     ) -> Result<Document> {
         let ctx = self.paper_context();
-        let need_case =
-            || case.ok_or_else(|| StoreError::BadRecord("this document needs a case".into()));
+        let need_case = || case.ok_or_else(|| StoreError::BadRecord("this document needs a case".into()));
         Ok(match kind {
             DocumentKind::Ticket => layouts::ticket(need_case()?, &ctx, reprint),
             DocumentKind::WorkOrder => layouts::work_order(need_case()?, &ctx, now),
             DocumentKind::DailyReport => {
-                let date = params
-                    .get("date")
-                    .and_then(|d| d.as_str())
-                    .and_then(|d| d.parse::<NaiveDate>().ok());
+                let date =
+                    params.get("date").and_then(|d| d.as_str()).and_then(|d| d.parse::<NaiveDate>().ok());
                 layouts::daily_report(&self.daily_report(date, now)?, &ctx)
             }
             DocumentKind::Test => layouts::test_page(
@@ -174,13 +154,7 @@ impl Desk {
             Some(t) => Some(self.store.case_id_by_ticket(&super::normalize_ticket(t)?)?),
             None => None,
         };
-        let job = NewJob {
-            document: kind,
-            case_id,
-            params,
-            reprint,
-            requested_by: by.to_string(),
-        };
+        let job = NewJob { document: kind, case_id, params, reprint, requested_by: by.to_string() };
         self.store.queue_print(&job, now)
     }
 
@@ -198,10 +172,7 @@ impl Desk {
             .into());
         }
         let jobs = self.store.print_jobs_of(case.id)?;
-        if jobs
-            .iter()
-            .any(|j| j.reprint && j.requested_by == "resident")
-        {
+        if jobs.iter().any(|j| j.reprint && j.requested_by == "resident") {
             return Err(ValidationError::Invalid(format!(
                 "a copy of {} was already printed here; please ask the front desk",
                 case.ticket()
@@ -228,36 +199,20 @@ impl Desk {
         let before = printer.status();
         let due = job.next_try_at <= now;
         if !before.can_print() && before != PrinterStatus::Unknown {
-            let until = if due {
-                now + backoff(job.attempts)
-            } else {
-                job.next_try_at
-            };
+            let until = if due { now + backoff(job.attempts) } else { job.next_try_at };
             if due {
                 self.store.mark_waiting(job.id, before.code(), until)?;
             }
-            return Ok(Step::Waiting {
-                job: job.id,
-                status: before,
-                until,
-            });
+            return Ok(Step::Waiting { job: job.id, status: before, until });
         }
         if before == PrinterStatus::Unknown && !due {
-            return Ok(Step::Waiting {
-                job: job.id,
-                status: before,
-                until: job.next_try_at,
-            });
+            return Ok(Step::Waiting { job: job.id, status: before, until: job.next_try_at });
         }
         let case = match job.case_id.map(|_| self.case_of(&job)).transpose() {
             Ok(case) => case,
             Err(e) => {
-                self.store
-                    .mark_done(job.id, JobState::Failed, Some(&e.to_string()), now)?;
-                return Ok(Step::Done {
-                    job: job.id,
-                    state: JobState::Failed,
-                });
+                self.store.mark_done(job.id, JobState::Failed, Some(&e.to_string()), now)?;
+                return Ok(Step::Done { job: job.id, state: JobState::Failed });
             }
         };
         let doc = self.document(job.document, case.as_ref(), &job.params, job.reprint, now)?;
@@ -270,13 +225,8 @@ impl Desk {
         if let Err(e) = printer.transport.send(&label, &bytes) {
             printer.last_status = PrinterStatus::Offline;
             let until = now + backoff(job.attempts + 1);
-            self.store
-                .mark_retry(job.id, &format!("offline: {e}"), until)?;
-            return Ok(Step::Waiting {
-                job: job.id,
-                status: PrinterStatus::Offline,
-                until,
-            });
+            self.store.mark_retry(job.id, &format!("offline: {e}"), until)?;
+            return Ok(Step::Waiting { job: job.id, status: PrinterStatus::Offline, until });
         }
         let after = printer.status();
         let state = match after {
@@ -292,12 +242,7 @@ impl Desk {
             | PrinterStatus::Offline
             | PrinterStatus::Error => JobState::Uncertain,
         };
-        self.store.mark_done(
-            job.id,
-            state,
-            (state != JobState::Printed).then(|| after.code()),
-            now,
-        )?;
+        self.store.mark_done(job.id, state, (state != JobState::Printed).then(|| after.code()), now)?;
         Ok(Step::Done { job: job.id, state })
     }
 

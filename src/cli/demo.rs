@@ -12,17 +12,9 @@ use crate::domain::event::ContactMethod;
 use crate::domain::filing::NewCase;
 use crate::domain::intake::{Channel, Department, Urgency};
 
-pub fn run(
-    desk: &mut Desk,
-    data_dir: &Path,
-    now: DateTime<Utc>,
-    out: &mut impl Write,
-) -> Result<()> {
+pub fn run(desk: &mut Desk, data_dir: &Path, now: DateTime<Utc>, out: &mut impl Write) -> Result<()> {
     writeln!(out, "lobbydesk demo — data in {}", data_dir.display())?;
-    writeln!(
-        out,
-        "(the touch screens come later; this files sample cases through the same core)\n"
-    )?;
+    writeln!(out, "(the touch screens come later; this files sample cases through the same core)\n")?;
     let ago = |hours: i64| now - Duration::hours(hours);
     let resident = |category: &str, place: &str, phone: &str, text: &str| NewCase {
         category: category.into(),
@@ -32,58 +24,24 @@ pub fn run(
         ..NewCase::default()
     };
 
-    let leak = desk.file(
-        &resident(
-            "water",
-            "3-2-1201",
-            "13800138000",
-            "厨房水管漏水,地面有积水",
-        ),
-        ago(30),
-    )?;
+    let leak =
+        desk.file(&resident("water", "3-2-1201", "13800138000", "厨房水管漏水,地面有积水"), ago(30))?;
     desk.act(
         leak.ticket(),
-        Action::Assign {
-            department: Department::Engineering,
-            assignee: Some("李师傅".into()),
-        },
+        Action::Assign { department: Department::Engineering, assignee: Some("李师傅".into()) },
         "wang",
         ago(29),
     )?;
-    desk.act(
-        leak.ticket(),
-        Action::Resolve {
-            note: "更换角阀,已试水无渗漏".into(),
-        },
-        "li",
-        ago(26),
-    )?;
+    desk.act(leak.ticket(), Action::Resolve { note: "更换角阀,已试水无渗漏".into() }, "li", ago(26))?;
 
-    let noise = desk.file(
-        &resident(
-            "noise",
-            "5-1-302",
-            "13900139000",
-            "楼上每晚十一点后装修噪音",
-        ),
-        ago(28),
-    )?;
-    desk.act(
-        noise.ticket(),
-        Action::Acknowledge { note: None },
-        "wang",
-        ago(27),
-    )?;
+    let noise =
+        desk.file(&resident("noise", "5-1-302", "13900139000", "楼上每晚十一点后装修噪音"), ago(28))?;
+    desk.act(noise.ticket(), Action::Acknowledge { note: None }, "wang", ago(27))?;
 
-    let flood = desk.file(
-        &resident("flood", "public:B2地下车库", "13700137000", ""),
-        ago(1),
-    )?;
+    let flood = desk.file(&resident("flood", "public:B2地下车库", "13700137000", ""), ago(1))?;
     desk.act(
         flood.ticket(),
-        Action::OnSite {
-            note: Some("关闭总阀".into()),
-        },
+        Action::OnSite { note: Some("关闭总阀".into()) },
         "zhao",
         now - Duration::minutes(40),
     )?;
@@ -132,10 +90,6 @@ pub fn run(
     super::output::case_list(out, desk, &cases)?;
     writeln!(out)?;
     super::output::daily(out, desk, &desk.daily_report(None, now)?)?;
-    writeln!(
-        out,
-        "\ntry: lobbydesk show {}   lobbydesk report monthly   lobbydesk --help",
-        noise.ticket()
-    )?;
+    writeln!(out, "\ntry: lobbydesk show {}   lobbydesk report monthly   lobbydesk --help", noise.ticket())?;
     Ok(())
 }

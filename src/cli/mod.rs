@@ -108,6 +108,9 @@ enum Command {
         /// Every screen × language × the kiosk sizes (landscape and portrait) into DIR.
         #[arg(long, value_name = "DIR")]
         all: Option<PathBuf>,
+        /// With the large-text switch on.
+        #[arg(long)]
+        large_text: bool,
     },
     /// Fill the data directory with sample cases and show what the desk sees.
     Demo,
@@ -352,15 +355,8 @@ fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
 }
 
 fn parse_size(s: &str) -> Result<(u32, u32), String> {
-    let (w, h) = s
-        .split_once('x')
-        .ok_or_else(|| format!("{s:?}: use WIDTHxHEIGHT such as 800x480"))?;
-    let dim = |v: &str| {
-        v.trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|v| (200..=4000).contains(v))
-    };
+    let (w, h) = s.split_once('x').ok_or_else(|| format!("{s:?}: use WIDTHxHEIGHT such as 800x480"))?;
+    let dim = |v: &str| v.trim().parse::<u32>().ok().filter(|v| (200..=4000).contains(v));
     match (dim(w), dim(h)) {
         (Some(w), Some(h)) => Ok((w, h)),
         _ => Err(format!("{s:?}: use WIDTHxHEIGHT such as 800x480")),
@@ -393,28 +389,16 @@ pub fn run(cli: Cli) -> Result<()> {
     let now = cli.now.unwrap_or_else(Utc::now);
     let command = cli.command.unwrap_or(Command::Kiosk);
     // Screenshots use their own sample data, never the kiosk's.
-    if let Command::Screenshot {
-        screen,
-        lang,
-        size,
-        out: file,
-        all,
-    } = command
-    {
-        let renderer = crate::ui::screenshot::Renderer::new()?;
+    if let Command::Screenshot { screen, lang, size, out: file, all, large_text } = command {
+        let mut renderer = crate::ui::screenshot::Renderer::new()?;
+        renderer.large_text = large_text;
         let stdout = &mut std::io::stdout().lock();
         if let Some(dir) = all {
             let files = renderer.render_all(&dir, &crate::ui::screenshot::SIZES)?;
             writeln!(stdout, "{} screenshots in {}", files.len(), dir.display())?;
         } else if let Some(file) = file {
             std::fs::write(&file, renderer.render(&screen, lang, size)?)?;
-            writeln!(
-                stdout,
-                "{screen} ({lang}, {}x{}) drawn to {}",
-                size.0,
-                size.1,
-                file.display()
-            )?;
+            writeln!(stdout, "{screen} ({lang}, {}x{}) drawn to {}", size.0, size.1, file.display())?;
         }
         return Ok(());
     }
@@ -435,17 +419,8 @@ pub fn run(cli: Cli) -> Result<()> {
             out.flush()?;
             print::after_filing(&mut desk, &data_dir, now)?;
         }
-        Command::Cases {
-            open,
-            overdue,
-            search,
-            json,
-        } => {
-            let filter = CaseFilter {
-                open_only: open,
-                overdue_only: overdue,
-                search,
-            };
+        Command::Cases { open, overdue, search, json } => {
+            let filter = CaseFilter { open_only: open, overdue_only: overdue, search };
             let cases = desk.cases(&filter, now)?;
             if json {
                 output::json(out, &cases)?;
@@ -462,22 +437,13 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Act(args) => {
-            let by = args
-                .by
-                .as_deref()
-                .context("--by STAFF is required: say who is doing this")?;
+            let by = args.by.as_deref().context("--by STAFF is required: say who is doing this")?;
             let action = action(args.action, &desk, now)?;
             let case = desk.act(&args.ticket, action, by, now)?;
             if args.json {
                 output::json(out, &output::filed(&desk, &case, now))?;
             } else {
-                writeln!(
-                    out,
-                    "{} {} ({})",
-                    case.ticket(),
-                    case.status.zh(),
-                    case.status.code()
-                )?;
+                writeln!(out, "{} {} ({})", case.ticket(), case.status.zh(), case.status.code())?;
             }
         }
         Command::Report { period, date, json } => match period {
@@ -526,14 +492,12 @@ pub fn run(cli: Cli) -> Result<()> {
 /// The touch screens, with the store and printer on a worker thread.
 fn run_kiosk(settings: Settings, data_dir: &std::path::Path) -> Result<()> {
     let desk = Desk::open(settings.clone(), data_dir)?;
-    let printer = crate::app::printing::Printer::open(&settings.printer, data_dir)
-        .map_err(anyhow::Error::msg)?;
+    let printer =
+        crate::app::printing::Printer::open(&settings.printer, data_dir).map_err(anyhow::Error::msg)?;
     let service = crate::kiosk::service::Service::new(desk, printer);
     let backend = std::rc::Rc::new(crate::kiosk::service::Threaded::start(service));
     let phone = |p: &Option<crate::domain::validate::Phone>| {
-        p.as_ref()
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_default()
+        p.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default()
     };
     let config = crate::ui::KioskConfig {
         estate: settings.estate.clone(),
@@ -575,26 +539,17 @@ fn action(cmd: ActCommand, desk: &Desk, now: DateTime<Utc>) -> Result<Action> {
     let when = |s: &str| parse_when(s, desk);
     Ok(match cmd {
         ActCommand::Acknowledge { note } => Action::Acknowledge { note },
-        ActCommand::Reply { text, method } => Action::Reply {
-            method: method.into(),
-            text,
-        },
+        ActCommand::Reply { text, method } => Action::Reply { method: method.into(), text },
         ActCommand::Classify(c) => Action::Classify {
             complaint_class: c.complaint_class,
             severity: c.severity,
             department: c.department,
         },
-        ActCommand::Assign { department, to } => Action::Assign {
-            department,
-            assignee: to,
-        },
+        ActCommand::Assign { department, to } => Action::Assign { department, assignee: to },
         ActCommand::OnSite { note } => Action::OnSite { note },
         ActCommand::Plan { text } => Action::Plan { plan: text },
         ActCommand::Note { text } => Action::Note { text },
-        ActCommand::Promise { due, reason } => Action::Promise {
-            due: when(&due)?,
-            reason,
-        },
+        ActCommand::Promise { due, reason } => Action::Promise { due: when(&due)?, reason },
         ActCommand::Resolve { note } => Action::Resolve { note },
         ActCommand::Callback {
             method,
@@ -622,20 +577,11 @@ fn action(cmd: ActCommand, desk: &Desk, now: DateTime<Utc>) -> Result<Action> {
             })
         }
         ActCommand::Reopen { reason } => Action::Reopen { reason },
-        ActCommand::Escalate { to, reason } => Action::Escalate {
-            to: to.into(),
-            reason,
-        },
+        ActCommand::Escalate { to, reason } => Action::Escalate { to: to.into(), reason },
         ActCommand::Close { note } => Action::Close { note },
         ActCommand::Link { to } => Action::Link { primary_ticket: to },
-        ActCommand::Adopt { reason } => Action::Decide {
-            adopted: true,
-            reason,
-        },
-        ActCommand::Decline { reason } => Action::Decide {
-            adopted: false,
-            reason,
-        },
+        ActCommand::Adopt { reason } => Action::Decide { adopted: true, reason },
+        ActCommand::Decline { reason } => Action::Decide { adopted: false, reason },
     })
 }
 

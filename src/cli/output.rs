@@ -22,9 +22,7 @@ pub fn json(out: &mut impl Write, value: &impl Serialize) -> Result<()> {
 }
 
 fn local(desk: &Desk, t: DateTime<Utc>) -> String {
-    t.with_timezone(&desk.settings.calendar.tz)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    t.with_timezone(&desk.settings.calendar.tz).format("%Y-%m-%d %H:%M").to_string()
 }
 
 /// Day-end deadlines are the next midnight; people read "Monday 24:00" right and
@@ -41,11 +39,7 @@ fn local_due(desk: &Desk, t: DateTime<Utc>) -> String {
 
 /// The Chinese name of a category code (the code itself if the catalogue no longer has it).
 fn category_name<'a>(desk: &'a Desk, code: &'a str) -> &'a str {
-    desk.settings
-        .catalogue
-        .get(code)
-        .map(|k| k.zh.as_str())
-        .unwrap_or(code)
+    desk.settings.catalogue.get(code).map(|k| k.zh.as_str()).unwrap_or(code)
 }
 
 fn deadline_json(d: &Deadline) -> Value {
@@ -106,31 +100,16 @@ pub fn case_list(out: &mut impl Write, desk: &Desk, cases: &[CaseSummary]) -> Re
     Ok(())
 }
 
-pub fn case_detail(
-    out: &mut impl Write,
-    desk: &Desk,
-    record: &CaseRecord,
-    now: DateTime<Utc>,
-) -> Result<()> {
+pub fn case_detail(out: &mut impl Write, desk: &Desk, record: &CaseRecord, now: DateTime<Utc>) -> Result<()> {
     let c = &record.case;
     let i = &c.intake;
-    writeln!(
-        out,
-        "{}  {} ({})",
-        c.ticket(),
-        c.status.zh(),
-        c.status.code()
-    )?;
+    writeln!(out, "{}  {} ({})", c.ticket(), c.status.zh(), c.status.code())?;
     writeln!(
         out,
         "  {} / {}{}",
         i.kind.zh(),
         category_name(desk, &i.category),
-        if i.emergency {
-            "  [紧急 EMERGENCY]"
-        } else {
-            ""
-        }
+        if i.emergency { "  [紧急 EMERGENCY]" } else { "" }
     )?;
     writeln!(out, "  estate:   {}", i.estate)?;
     writeln!(out, "  place:    {}", i.place)?;
@@ -140,11 +119,7 @@ pub fn case_detail(
             "  contact:  {} {}{}",
             contact.name.as_deref().unwrap_or("(no name)"),
             contact.phone.masked(),
-            contact
-                .preferred_time
-                .as_deref()
-                .map(|t| format!("  ({t})"))
-                .unwrap_or_default()
+            contact.preferred_time.as_deref().map(|t| format!("  ({t})")).unwrap_or_default()
         )?,
         None => writeln!(out, "  contact:  anonymous 匿名 (no callback)")?,
     }
@@ -153,24 +128,14 @@ pub fn case_detail(
         writeln!(out, "  urgency:  {} {}", u.zh(), u.code())?;
     }
     if let (Some(class), Some(sev)) = (c.complaint_class, c.severity) {
-        writeln!(
-            out,
-            "  class:    {} {}  severity: {} {}",
-            class.code(),
-            class.zh(),
-            sev.zh(),
-            sev.code()
-        )?;
+        writeln!(out, "  class:    {} {}  severity: {} {}", class.code(), class.zh(), sev.zh(), sev.code())?;
     }
     if let Some(d) = c.department {
         writeln!(
             out,
             "  dept:     {}{}",
             d.zh(),
-            c.assignee
-                .as_deref()
-                .map(|a| format!(" / {a}"))
-                .unwrap_or_default()
+            c.assignee.as_deref().map(|a| format!(" / {a}")).unwrap_or_default()
         )?;
     }
     writeln!(out, "  owner:    {} (首问责任人)", i.first_owner)?;
@@ -201,13 +166,7 @@ pub fn case_detail(
         )?;
     }
     if let Some(cb) = next_callback(c) {
-        writeln!(
-            out,
-            "callback {} due {} by {}",
-            cb.round,
-            local_due(desk, cb.due),
-            cb.owner.zh()
-        )?;
+        writeln!(out, "callback {} due {} by {}", cb.round, local_due(desk, cb.due), cb.owner.zh())?;
     } else if !c.callback_required() && c.kind() != crate::domain::intake::Kind::Suggestion {
         writeln!(out, "callback: not required for this case")?;
     }
@@ -237,15 +196,11 @@ pub fn case_detail(
 fn event_text(body: &EventBody) -> String {
     match body {
         EventBody::Filed { .. } => String::new(),
-        EventBody::Acknowledged { note }
-        | EventBody::OnSite { note }
-        | EventBody::Closed { note } => note.clone().unwrap_or_default(),
+        EventBody::Acknowledged { note } | EventBody::OnSite { note } | EventBody::Closed { note } => {
+            note.clone().unwrap_or_default()
+        }
         EventBody::Replied { method, text } => format!("[{}] {text}", method.zh()),
-        EventBody::Classified {
-            complaint_class,
-            severity,
-            department,
-        } => [
+        EventBody::Classified { complaint_class, severity, department } => [
             complaint_class.map(|c| format!("class {}", c.code())),
             severity.map(|s| s.zh().to_string()),
             department.map(|d| d.zh().to_string()),
@@ -254,17 +209,11 @@ fn event_text(body: &EventBody) -> String {
         .flatten()
         .collect::<Vec<_>>()
         .join(", "),
-        EventBody::Assigned {
-            department,
-            assignee,
-        } => {
+        EventBody::Assigned { department, assignee } => {
             format!(
                 "{}{}",
                 department.zh(),
-                assignee
-                    .as_deref()
-                    .map(|a| format!(" / {a}"))
-                    .unwrap_or_default()
+                assignee.as_deref().map(|a| format!(" / {a}")).unwrap_or_default()
             )
         }
         EventBody::PlanSet { plan } => plan.clone(),
@@ -276,16 +225,8 @@ fn event_text(body: &EventBody) -> String {
         EventBody::CallbackRecorded { record } => format!(
             "[{}] {}{}",
             record.method.zh(),
-            if record.satisfied {
-                "满意 satisfied"
-            } else {
-                "不满意 NOT satisfied"
-            },
-            record
-                .shortcomings
-                .as_deref()
-                .map(|s| format!(" — {s}"))
-                .unwrap_or_default()
+            if record.satisfied { "满意 satisfied" } else { "不满意 NOT satisfied" },
+            record.shortcomings.as_deref().map(|s| format!(" — {s}")).unwrap_or_default()
         ),
         EventBody::Reopened { reason } => reason.clone(),
         EventBody::Escalated { to, reason } => format!("→ {} — {reason}", to.zh()),
@@ -293,14 +234,7 @@ fn event_text(body: &EventBody) -> String {
             format!("same matter as {primary_ticket}")
         }
         EventBody::SuggestionDecided { adopted, reason } => {
-            format!(
-                "{} {reason}",
-                if *adopted {
-                    "采纳 adopted"
-                } else {
-                    "不采纳 declined"
-                }
-            )
+            format!("{} {reason}", if *adopted { "采纳 adopted" } else { "不采纳 declined" })
         }
     }
 }
@@ -348,11 +282,7 @@ pub fn daily(out: &mut impl Write, desk: &Desk, r: &DailyReport) -> Result<()> {
                 format!(
                     "{} — {}",
                     line(&o.case),
-                    o.clocks
-                        .iter()
-                        .map(|c| c.zh())
-                        .collect::<Vec<_>>()
-                        .join("、")
+                    o.clocks.iter().map(|c| c.zh()).collect::<Vec<_>>().join("、")
                 )
             })
             .collect(),
@@ -385,11 +315,7 @@ pub fn monthly(out: &mut impl Write, desk: &Desk, r: &MonthlyReport) -> Result<(
         r.month,
         local(desk, r.as_of)
     )?;
-    writeln!(
-        out,
-        "matters 事项 {}   reporters 人次 {}",
-        r.matters, r.reporters
-    )?;
+    writeln!(out, "matters 事项 {}   reporters 人次 {}", r.matters, r.reporters)?;
     for (title, rows) in [
         ("by kind", &r.by_kind),
         ("by category", &r.by_category),
@@ -401,11 +327,7 @@ pub fn monthly(out: &mut impl Write, desk: &Desk, r: &MonthlyReport) -> Result<(
         }
         writeln!(out, "{title}:")?;
         for row in rows {
-            writeln!(
-                out,
-                "  {:<20} matters {:>4}  reporters {:>4}",
-                row.key, row.matters, row.reporters
-            )?;
+            writeln!(out, "  {:<20} matters {:>4}  reporters {:>4}", row.key, row.matters, row.reporters)?;
         }
     }
     let s = &r.suggestions;
@@ -422,10 +344,7 @@ pub fn monthly(out: &mut impl Write, desk: &Desk, r: &MonthlyReport) -> Result<(
     )?;
     writeln!(out, "KPIs:")?;
     for k in &r.kpis {
-        let value = k
-            .value
-            .map(|v| format!("{:.1}%", v * 100.0))
-            .unwrap_or_else(|| "—".into());
+        let value = k.value.map(|v| format!("{:.1}%", v * 100.0)).unwrap_or_else(|| "—".into());
         let verdict = match k.met {
             Some(true) => "ok",
             Some(false) => "BELOW TARGET",
@@ -451,12 +370,7 @@ pub fn monthly(out: &mut impl Write, desk: &Desk, r: &MonthlyReport) -> Result<(
         writeln!(out, "flags:")?;
     }
     for u in &f.unsatisfied_callbacks {
-        writeln!(
-            out,
-            "  unsatisfied callback {} {}",
-            u.ticket,
-            u.shortcomings.as_deref().unwrap_or("")
-        )?;
+        writeln!(out, "  unsatisfied callback {} {}", u.ticket, u.shortcomings.as_deref().unwrap_or(""))?;
     }
     for m in &f.repeated_complaints {
         writeln!(
@@ -464,22 +378,11 @@ pub fn monthly(out: &mut impl Write, desk: &Desk, r: &MonthlyReport) -> Result<(
             "  same matter complained {} times: {}{}",
             m.complaints,
             m.tickets.join(", "),
-            if m.linked {
-                ""
-            } else {
-                " (same resident and category, not linked)"
-            }
+            if m.linked { "" } else { " (same resident and category, not linked)" }
         )?;
     }
     for rr in &f.repeated_repairs {
-        writeln!(
-            out,
-            "  {} × {} at {}: {}",
-            rr.count,
-            rr.category,
-            rr.place,
-            rr.tickets.join(", ")
-        )?;
+        writeln!(out, "  {} × {} at {}: {}", rr.count, rr.category, rr.place, rr.tickets.join(", "))?;
     }
     Ok(())
 }

@@ -92,9 +92,7 @@ pub fn print_now(
                 let how = match state {
                     JobState::Printed => "printed",
                     JobState::Sent => "sent (this printer connection cannot confirm printing)",
-                    JobState::Uncertain => {
-                        "sent, but the printer then failed: check whether it came out"
-                    }
+                    JobState::Uncertain => "sent, but the printer then failed: check whether it came out",
                     _ => "could not be printed",
                 };
                 writeln!(out, "print job {job}: {how}")?;
@@ -120,44 +118,20 @@ pub fn run_print(
     out: &mut impl Write,
 ) -> Result<()> {
     let (kind, ticket, params, reprint, output) = match cmd {
-        PrintCommand::Ticket {
-            ticket,
-            reprint,
-            out,
-        } => (
-            DocumentKind::Ticket,
-            Some(ticket),
-            serde_json::Value::Null,
-            reprint,
-            out,
-        ),
-        PrintCommand::WorkOrder { ticket, out } => (
-            DocumentKind::WorkOrder,
-            Some(ticket),
-            serde_json::Value::Null,
-            false,
-            out,
-        ),
+        PrintCommand::Ticket { ticket, reprint, out } => {
+            (DocumentKind::Ticket, Some(ticket), serde_json::Value::Null, reprint, out)
+        }
+        PrintCommand::WorkOrder { ticket, out } => {
+            (DocumentKind::WorkOrder, Some(ticket), serde_json::Value::Null, false, out)
+        }
         PrintCommand::DailyReport { date, out } => {
             if let Some(d) = &date {
                 d.parse::<chrono::NaiveDate>()
                     .with_context(|| format!("{d:?} is not a date: use YYYY-MM-DD"))?;
             }
-            (
-                DocumentKind::DailyReport,
-                None,
-                serde_json::json!({ "date": date }),
-                false,
-                out,
-            )
+            (DocumentKind::DailyReport, None, serde_json::json!({ "date": date }), false, out)
         }
-        PrintCommand::Test { out } => (
-            DocumentKind::Test,
-            None,
-            serde_json::Value::Null,
-            false,
-            out,
-        ),
+        PrintCommand::Test { out } => (DocumentKind::Test, None, serde_json::Value::Null, false, out),
     };
     if output.out.is_some() || output.png.is_some() {
         let case = match &ticket {
@@ -168,27 +142,14 @@ pub fn run_print(
         let profile = &desk.settings.printer.profile;
         let bytes = render(&doc, profile);
         if let Some(path) = &output.out {
-            std::fs::write(path, &bytes)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            writeln!(
-                out,
-                "{} bytes for {} written to {}",
-                bytes.len(),
-                profile.name,
-                path.display()
-            )?;
+            std::fs::write(path, &bytes).with_context(|| format!("cannot write {}", path.display()))?;
+            writeln!(out, "{} bytes for {} written to {}", bytes.len(), profile.name, path.display())?;
         }
         if let Some(path) = &output.png {
             let paper = interpret(&bytes, profile.text, usize::from(profile.dots));
             let image = png(&draw(&paper, usize::from(profile.dots)))?;
-            std::fs::write(path, image)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            writeln!(
-                out,
-                "paper for {} drawn to {}",
-                profile.name,
-                path.display()
-            )?;
+            std::fs::write(path, image).with_context(|| format!("cannot write {}", path.display()))?;
+            writeln!(out, "paper for {} drawn to {}", profile.name, path.display())?;
         }
         return Ok(());
     }
@@ -221,13 +182,7 @@ pub fn run_printer(
                 });
                 super::output::json(out, &value)?;
             } else {
-                writeln!(
-                    out,
-                    "{}: {} ({})",
-                    printer.describe(),
-                    status.zh(),
-                    status.code()
-                )?;
+                writeln!(out, "{}: {} ({})", printer.describe(), status.zh(), status.code())?;
                 writeln!(out, "queued {queued}, uncertain {uncertain}")?;
                 for job in store.print_jobs(10)? {
                     writeln!(
@@ -247,11 +202,7 @@ pub fn run_printer(
                 return print_now(desk, data_dir, now, None, out);
             }
             let mut printer = open_printer(desk, data_dir)?;
-            writeln!(
-                out,
-                "printing queued jobs on {}; stop with Ctrl-C",
-                printer.describe()
-            )?;
+            writeln!(out, "printing queued jobs on {}; stop with Ctrl-C", printer.describe())?;
             loop {
                 let steps = desk.print_due(&mut printer, Utc::now())?;
                 for step in &steps {

@@ -138,10 +138,7 @@ mod tests {
     fn fifteen_working_days_is_three_weeks_without_holidays() {
         let cal = WorkCalendar::default();
         let due = cal.working_days_after(at("2026-11-23T02:00:00Z"), 15); // Monday
-        assert_eq!(
-            cal.local_date(due - chrono::Duration::seconds(1)),
-            d("2026-12-14")
-        );
+        assert_eq!(cal.local_date(due - chrono::Duration::seconds(1)), d("2026-12-14"));
     }
 
     #[test]

@@ -35,9 +35,7 @@ pub fn plan_for(
     let rule = rule?;
     let required = match rule {
         CallbackRule::Complaint | CallbackRule::EmergencyAid => true,
-        CallbackRule::ResidentRepair | CallbackRule::MaintenanceWorks => {
-            in_sample(case_id, repair_percent)
-        }
+        CallbackRule::ResidentRepair | CallbackRule::MaintenanceWorks => in_sample(case_id, repair_percent),
     };
     Some(CallbackPlan { rule, required })
 }
@@ -75,29 +73,21 @@ impl CallbackOwner {
         let (manager, director, staff) = match lang {
             Lang::ZhCn => ("管理处经理", "客服总监", "客服中心值班员"),
             Lang::ZhTw => ("管理處經理", "客服總監", "客服中心值班員"),
-            Lang::En => (
-                "estate manager",
-                "customer-service director",
-                "customer-service duty staff",
-            ),
+            Lang::En => ("estate manager", "customer-service director", "customer-service duty staff"),
         };
         match self {
             CallbackOwner::EstateManager => manager.into(),
             CallbackOwner::CustomerServiceDirector => director.into(),
             CallbackOwner::DepartmentSupervisor { department } => match lang {
-                Lang::ZhCn => format!(
-                    "{}主管会同客服中心",
-                    department.map(|d| d.zh()).unwrap_or("被投诉部门")
-                ),
-                Lang::ZhTw => format!(
-                    "{}主管會同客服中心",
-                    department.map(|d| d.zh_tw()).unwrap_or("被投訴部門")
-                ),
+                Lang::ZhCn => {
+                    format!("{}主管会同客服中心", department.map(|d| d.zh()).unwrap_or("被投诉部门"))
+                }
+                Lang::ZhTw => {
+                    format!("{}主管會同客服中心", department.map(|d| d.zh_tw()).unwrap_or("被投訴部門"))
+                }
                 Lang::En => format!(
                     "{} supervisor with customer service",
-                    department
-                        .map(|d| d.en())
-                        .unwrap_or("the complained-about department's")
+                    department.map(|d| d.en()).unwrap_or("the complained-about department's")
                 ),
             },
             CallbackOwner::CustomerServiceStaff => staff.into(),
@@ -126,25 +116,17 @@ pub fn next_callback(case: &Case) -> Option<CallbackDue> {
     let plan = case.intake.callback?;
     let resolved = case.resolved_at?;
     let (opens, rule_due) = match plan.rule {
-        CallbackRule::Complaint | CallbackRule::ResidentRepair => {
-            (resolved, resolved + Duration::days(3))
-        }
+        CallbackRule::Complaint | CallbackRule::ResidentRepair => (resolved, resolved + Duration::days(3)),
         CallbackRule::EmergencyAid => (resolved, resolved + Duration::days(7)),
-        CallbackRule::MaintenanceWorks => (
-            resolved.checked_add_months(Months::new(1))?,
-            resolved.checked_add_months(Months::new(2))?,
-        ),
+        CallbackRule::MaintenanceWorks => {
+            (resolved.checked_add_months(Months::new(1))?, resolved.checked_add_months(Months::new(2))?)
+        }
     };
     let due = match case.next_callback_at {
         Some(next) if next > resolved => next,
         _ => rule_due,
     };
-    Some(CallbackDue {
-        opens: opens.min(due),
-        due,
-        owner: owner(case),
-        round: case.callbacks.len() + 1,
-    })
+    Some(CallbackDue { opens: opens.min(due), due, owner: owner(case), round: case.callbacks.len() + 1 })
 }
 
 pub fn owner(case: &Case) -> CallbackOwner {
@@ -154,9 +136,7 @@ pub fn owner(case: &Case) -> CallbackOwner {
     match case.severity.unwrap_or(Severity::General) {
         Severity::Major => CallbackOwner::EstateManager,
         Severity::Important => CallbackOwner::CustomerServiceDirector,
-        Severity::General => CallbackOwner::DepartmentSupervisor {
-            department: case.department,
-        },
+        Severity::General => CallbackOwner::DepartmentSupervisor { department: case.department },
     }
 }
 
@@ -180,9 +160,7 @@ mod tests {
     fn the_repair_sample_is_close_to_thirty_percent_for_time_ordered_ids() {
         // v7 ids made in one burst share their leading bits; the sample must still be fair.
         let ts = uuid::Timestamp::from_unix(uuid::NoContext, 1_790_000_000, 0);
-        let picked = (0..20_000)
-            .filter(|_| in_sample(Uuid::new_v7(ts), REPAIR_SAMPLE_PERCENT))
-            .count();
+        let picked = (0..20_000).filter(|_| in_sample(Uuid::new_v7(ts), REPAIR_SAMPLE_PERCENT)).count();
         let share = picked as f64 / 20_000.0;
         assert!((0.28..=0.32).contains(&share), "share was {share}");
     }
@@ -203,10 +181,7 @@ mod tests {
         assert_eq!(plan_for(id, Some(CallbackRule::Complaint), true, 30), None);
         assert_eq!(
             plan_for(id, Some(CallbackRule::Complaint), false, 30),
-            Some(CallbackPlan {
-                rule: CallbackRule::Complaint,
-                required: true
-            })
+            Some(CallbackPlan { rule: CallbackRule::Complaint, required: true })
         );
         assert_eq!(plan_for(id, None, false, 30), None);
     }
@@ -215,16 +190,8 @@ mod tests {
     fn every_complaint_and_every_emergency_aid_case_is_called_back() {
         for _ in 0..200 {
             let id = Uuid::now_v7();
-            assert!(
-                plan_for(id, Some(CallbackRule::Complaint), false, 30)
-                    .unwrap()
-                    .required
-            );
-            assert!(
-                plan_for(id, Some(CallbackRule::EmergencyAid), false, 30)
-                    .unwrap()
-                    .required
-            );
+            assert!(plan_for(id, Some(CallbackRule::Complaint), false, 30).unwrap().required);
+            assert!(plan_for(id, Some(CallbackRule::EmergencyAid), false, 30).unwrap().required);
         }
     }
 }

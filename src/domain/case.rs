@@ -84,11 +84,7 @@ pub struct Stamped<T> {
 
 impl<T> Stamped<T> {
     fn of(event: &Event, value: T) -> Stamped<T> {
-        Stamped {
-            at: event.at,
-            by: event.actor.clone(),
-            value,
-        }
+        Stamped { at: event.at, by: event.actor.clone(), value }
     }
 }
 
@@ -160,10 +156,7 @@ pub enum WorkflowError {
     #[error("case {ticket} is closed; reopen it first if the matter needs more work")]
     Closed { ticket: String },
     #[error("case {ticket} is not resolved yet; resolve it before {action}")]
-    NotResolved {
-        ticket: String,
-        action: &'static str,
-    },
+    NotResolved { ticket: String, action: &'static str },
     #[error("case {ticket} is already resolved; reopen it if the matter needs more work")]
     AlreadyResolved { ticket: String },
     #[error("case {ticket} was already {what}")]
@@ -181,12 +174,7 @@ pub enum WorkflowError {
     )]
     WrittenReplyOutstanding { ticket: String },
     #[error("{action} applies to {applies_to} only; case {ticket} is a {kind}")]
-    WrongKind {
-        ticket: String,
-        action: &'static str,
-        applies_to: &'static str,
-        kind: &'static str,
-    },
+    WrongKind { ticket: String, action: &'static str, applies_to: &'static str, kind: &'static str },
     #[error("suggestion {ticket} has no decision yet: adopt or decline it first")]
     Undecided { ticket: String },
     #[error(
@@ -194,10 +182,7 @@ pub enum WorkflowError {
     )]
     DecisionNotTold { ticket: String },
     #[error("case {ticket} can only be reopened once resolved or closed; it is {status}")]
-    CannotReopen {
-        ticket: String,
-        status: &'static str,
-    },
+    CannotReopen { ticket: String, status: &'static str },
     #[error("a case cannot be linked to itself")]
     SelfLink,
     #[error("case {ticket} is already linked to {primary} as the same matter")]
@@ -241,11 +226,7 @@ pub enum FoldError {
     #[error("case {0} has no filed event")]
     NotFiled(Uuid),
     #[error("event {event} belongs to case {found}, not {expected}")]
-    MixedCases {
-        event: Uuid,
-        expected: Uuid,
-        found: Uuid,
-    },
+    MixedCases { event: Uuid, expected: Uuid, found: Uuid },
 }
 
 impl Case {
@@ -259,11 +240,7 @@ impl Case {
         let first = ordered.first().ok_or(FoldError::NoEvents)?;
         let case_id = first.case_id;
         if let Some(stray) = ordered.iter().find(|e| e.case_id != case_id) {
-            return Err(FoldError::MixedCases {
-                event: stray.id,
-                expected: case_id,
-                found: stray.case_id,
-            });
+            return Err(FoldError::MixedCases { event: stray.id, expected: case_id, found: stray.case_id });
         }
         // The filing always comes first: an event sorted before it (a remote origin whose
         // clock ran behind before it had seen the case) still applies after it.
@@ -272,9 +249,7 @@ impl Case {
             .position(|e| matches!(e.body, EventBody::Filed { .. }))
             .ok_or(FoldError::NotFiled(case_id))?;
         let filed = ordered.remove(filed_pos);
-        let EventBody::Filed { intake } = &filed.body else {
-            unreachable!("position found a Filed event")
-        };
+        let EventBody::Filed { intake } = &filed.body else { unreachable!("position found a Filed event") };
         let mut case = Case::new(filed, intake);
         for event in ordered {
             case.apply(event);
@@ -366,21 +341,14 @@ impl Case {
             }
         };
         let nonempty = |text: &str, what: &'static str| {
-            if text.trim().is_empty() {
-                Err(WorkflowError::Missing { what })
-            } else {
-                Ok(())
-            }
+            if text.trim().is_empty() { Err(WorkflowError::Missing { what }) } else { Ok(()) }
         };
         match body {
             EventBody::Filed { .. } => Err(WorkflowError::FiledTwice),
             EventBody::Acknowledged { .. } => {
                 open()?;
                 if self.acknowledged_at.is_some() {
-                    return Err(WorkflowError::AlreadyDone {
-                        ticket: ticket(),
-                        what: "acknowledged",
-                    });
+                    return Err(WorkflowError::AlreadyDone { ticket: ticket(), what: "acknowledged" });
                 }
                 Ok(())
             }
@@ -388,11 +356,7 @@ impl Case {
                 open()?;
                 nonempty(text, "the reply text")
             }
-            EventBody::Classified {
-                complaint_class,
-                severity,
-                ..
-            } => {
+            EventBody::Classified { complaint_class, severity, .. } => {
                 open()?;
                 if (complaint_class.is_some() || severity.is_some()) && kind != Kind::Complaint {
                     return Err(WorkflowError::WrongKind {
@@ -441,10 +405,7 @@ impl Case {
                             what: "called back with a satisfied resident",
                         }
                     } else {
-                        WorkflowError::NotResolved {
-                            ticket: ticket(),
-                            action: "a callback",
-                        }
+                        WorkflowError::NotResolved { ticket: ticket(), action: "a callback" }
                     });
                 }
                 Ok(())
@@ -452,16 +413,10 @@ impl Case {
             EventBody::Reopened { reason } => {
                 not_suggestion("reopening")?;
                 nonempty(reason, "the reason for reopening")?;
-                if matches!(
-                    self.status,
-                    Status::Resolved | Status::CallbackDone | Status::Closed
-                ) {
+                if matches!(self.status, Status::Resolved | Status::CallbackDone | Status::Closed) {
                     Ok(())
                 } else {
-                    Err(WorkflowError::CannotReopen {
-                        ticket: ticket(),
-                        status: self.status.code(),
-                    })
+                    Err(WorkflowError::CannotReopen { ticket: ticket(), status: self.status.code() })
                 }
             }
             EventBody::Escalated { reason, .. } => {
@@ -469,19 +424,13 @@ impl Case {
                 nonempty(reason, "the reason for escalating")
             }
             EventBody::Closed { .. } => self.check_close(),
-            EventBody::LinkedDuplicate {
-                primary,
-                primary_ticket,
-            } => {
+            EventBody::LinkedDuplicate { primary, primary_ticket } => {
                 open()?;
                 if *primary == self.id {
                     return Err(WorkflowError::SelfLink);
                 }
                 if let Some(existing) = &self.duplicate_of_ticket {
-                    return Err(WorkflowError::AlreadyLinked {
-                        ticket: ticket(),
-                        primary: existing.clone(),
-                    });
+                    return Err(WorkflowError::AlreadyLinked { ticket: ticket(), primary: existing.clone() });
                 }
                 nonempty(primary_ticket, "the earlier case's ticket")
             }
@@ -496,10 +445,7 @@ impl Case {
                     });
                 }
                 if self.decision.is_some() {
-                    return Err(WorkflowError::AlreadyDone {
-                        ticket: ticket(),
-                        what: "decided",
-                    });
+                    return Err(WorkflowError::AlreadyDone { ticket: ticket(), what: "decided" });
                 }
                 if !adopted {
                     nonempty(reason, "the reason for not adopting")?;
@@ -512,10 +458,7 @@ impl Case {
     fn check_close(&self) -> Result<(), WorkflowError> {
         let ticket = || self.intake.ticket.clone();
         if self.status == Status::Closed {
-            return Err(WorkflowError::AlreadyDone {
-                ticket: ticket(),
-                what: "closed",
-            });
+            return Err(WorkflowError::AlreadyDone { ticket: ticket(), what: "closed" });
         }
         // The matter is handled on the earlier case; this reporter's case just follows it.
         if self.duplicate_of.is_some() {
@@ -530,10 +473,7 @@ impl Case {
             }
         } else {
             if !self.status.is_resolved() {
-                return Err(WorkflowError::NotResolved {
-                    ticket: ticket(),
-                    action: "closing",
-                });
+                return Err(WorkflowError::NotResolved { ticket: ticket(), action: "closing" });
             }
             if self.callback_required() && self.status != Status::CallbackDone {
                 return Err(WorkflowError::CallbackOutstanding { ticket: ticket() });
@@ -579,11 +519,7 @@ impl Case {
                 }
                 self.advance_to(Status::Acknowledged);
             }
-            EventBody::Classified {
-                complaint_class,
-                severity,
-                department,
-            } => {
+            EventBody::Classified { complaint_class, severity, department } => {
                 if complaint_class.is_some() {
                     self.complaint_class = *complaint_class;
                 }
@@ -599,10 +535,7 @@ impl Case {
                     _ => self.department,
                 });
             }
-            EventBody::Assigned {
-                department,
-                assignee,
-            } => {
+            EventBody::Assigned { department, assignee } => {
                 self.department = Some(*department);
                 self.assignee = assignee.clone();
                 if self.kind() != Kind::Suggestion {
@@ -621,13 +554,7 @@ impl Case {
             }
             EventBody::ProgressNote { .. } => {}
             EventBody::PromiseSet { due, reason } => {
-                self.promise = Some(Stamped::of(
-                    event,
-                    Promise {
-                        due: *due,
-                        reason: reason.clone(),
-                    },
-                ));
+                self.promise = Some(Stamped::of(event, Promise { due: *due, reason: reason.clone() }));
             }
             EventBody::Resolved { .. } => {
                 self.first_resolved_at.get_or_insert(at);
@@ -652,38 +579,20 @@ impl Case {
                 self.closed_at = None;
             }
             EventBody::Escalated { to, reason } => {
-                self.escalations.push(Stamped::of(
-                    event,
-                    Escalation {
-                        to: *to,
-                        reason: reason.clone(),
-                    },
-                ));
+                self.escalations.push(Stamped::of(event, Escalation { to: *to, reason: reason.clone() }));
             }
             EventBody::Closed { .. } => {
                 self.status = Status::Closed;
                 self.closed_at = Some(at);
             }
-            EventBody::LinkedDuplicate {
-                primary,
-                primary_ticket,
-            } => {
+            EventBody::LinkedDuplicate { primary, primary_ticket } => {
                 self.duplicate_of = Some(*primary);
                 self.duplicate_of_ticket = Some(primary_ticket.clone());
             }
             EventBody::SuggestionDecided { adopted, reason } => {
-                self.decision = Some(Stamped::of(
-                    event,
-                    Decision {
-                        adopted: *adopted,
-                        reason: reason.clone(),
-                    },
-                ));
-                self.status = if *adopted {
-                    Status::Adopted
-                } else {
-                    Status::Declined
-                };
+                self.decision =
+                    Some(Stamped::of(event, Decision { adopted: *adopted, reason: reason.clone() }));
+                self.status = if *adopted { Status::Adopted } else { Status::Declined };
             }
         }
     }
@@ -704,9 +613,6 @@ impl Case {
 
     /// Escalations to `target`, earliest first.
     pub fn escalated_to(&self, target: EscalationTarget) -> Option<DateTime<Utc>> {
-        self.escalations
-            .iter()
-            .find(|e| e.value.to == target)
-            .map(|e| e.at)
+        self.escalations.iter().find(|e| e.value.to == target).map(|e| e.at)
     }
 }

@@ -63,121 +63,31 @@ pub fn default_categories() -> Vec<Category> {
         callback: None,
         defect: None,
     };
-    let emergency = |cat: Category| Category {
-        emergency: true,
-        ..cat
-    };
-    let staff = |cat: Category| Category {
-        staff_only: true,
-        ..cat
-    };
+    let emergency = |cat: Category| Category { emergency: true, ..cat };
+    let staff = |cat: Category| Category { staff_only: true, ..cat };
     vec![
         // Repairs (报修).
-        c(
-            "water",
-            Repair,
-            "给排水",
-            "給排水",
-            "Water & plumbing",
-            Engineering,
-        ),
-        c(
-            "electric",
-            Repair,
-            "电路电器",
-            "電路電器",
-            "Electrical",
-            Engineering,
-        ),
-        c(
-            "door-lock",
-            Repair,
-            "门窗门锁",
-            "門窗門鎖",
-            "Doors & locks",
-            Engineering,
-        ),
+        c("water", Repair, "给排水", "給排水", "Water & plumbing", Engineering),
+        c("electric", Repair, "电路电器", "電路電器", "Electrical", Engineering),
+        c("door-lock", Repair, "门窗门锁", "門窗門鎖", "Doors & locks", Engineering),
         c("elevator", Repair, "电梯", "電梯", "Elevator", Engineering),
-        c(
-            "public-facility",
-            Repair,
-            "公共设施",
-            "公共設施",
-            "Public facilities",
-            Engineering,
-        ),
+        c("public-facility", Repair, "公共设施", "公共設施", "Public facilities", Engineering),
         c("leak", Repair, "渗漏水", "滲漏水", "Leakage", Engineering),
-        c(
-            "repair-other",
-            Repair,
-            "其他报修",
-            "其他報修",
-            "Other repair",
-            Engineering,
-        ),
+        c("repair-other", Repair, "其他报修", "其他報修", "Other repair", Engineering),
         // Emergencies (002 (七), 003 紧急事件): stabilise first, report at once.
-        emergency(c(
-            "flood",
-            Repair,
-            "水浸/爆管",
-            "水浸/爆管",
-            "Flooding / burst pipe",
-            Engineering,
-        )),
-        emergency(c(
-            "power-cut",
-            Repair,
-            "停电",
-            "停電",
-            "Power cut",
-            Engineering,
-        )),
-        emergency(c(
-            "elevator-trapped",
-            Repair,
-            "电梯困人",
-            "電梯困人",
-            "Trapped in elevator",
-            Engineering,
-        )),
-        emergency(c(
-            "gas",
-            Repair,
-            "燃气泄漏/异味",
-            "燃氣洩漏/異味",
-            "Gas smell",
-            Security,
-        )),
-        emergency(c(
-            "fire",
-            Repair,
-            "火警/烟雾",
-            "火警/煙霧",
-            "Fire / smoke",
-            Security,
-        )),
+        emergency(c("flood", Repair, "水浸/爆管", "水浸/爆管", "Flooding / burst pipe", Engineering)),
+        emergency(c("power-cut", Repair, "停电", "停電", "Power cut", Engineering)),
+        emergency(c("elevator-trapped", Repair, "电梯困人", "電梯困人", "Trapped in elevator", Engineering)),
+        emergency(c("gas", Repair, "燃气异味", "燃氣異味", "Gas smell", Security)),
+        emergency(c("fire", Repair, "火警/烟雾", "火警/煙霧", "Fire / smoke", Security)),
         // Staff-only repair work with their own clocks and callback rules.
         staff(Category {
             callback: Some(Cb::MaintenanceWorks),
-            ..c(
-                "works",
-                Repair,
-                "维修工程",
-                "維修工程",
-                "Maintenance works",
-                Engineering,
-            )
+            ..c("works", Repair, "维修工程", "維修工程", "Maintenance works", Engineering)
         }),
         staff(Category {
             defect: Some(DefectSize::Small),
-            ..c(
-                "handover-small",
-                Repair,
-                "交房小缺陷",
-                "交房小缺陷",
-                "Hand-over defect (small)",
-                Engineering,
-            )
+            ..c("handover-small", Repair, "交房小缺陷", "交房小缺陷", "Hand-over defect (small)", Engineering)
         }),
         staff(Category {
             defect: Some(DefectSize::Large),
@@ -191,129 +101,31 @@ pub fn default_categories() -> Vec<Category> {
             )
         }),
         // Complaints (投诉).
-        c(
-            "attitude",
-            Complaint,
-            "服务态度",
-            "服務態度",
-            "Service attitude",
-            CustomerService,
-        ),
-        c(
-            "cleaning",
-            Complaint,
-            "清洁卫生",
-            "清潔衛生",
-            "Cleaning",
-            CleaningGreening,
-        ),
-        c(
-            "security",
-            Complaint,
-            "安全秩序",
-            "安全秩序",
-            "Security",
-            Security,
-        ),
-        c(
-            "noise",
-            Complaint,
-            "噪音扰民",
-            "噪音擾民",
-            "Noise",
-            Security,
-        ),
-        c(
-            "parking",
-            Complaint,
-            "停车管理",
-            "停車管理",
-            "Parking",
-            Security,
-        ),
-        c(
-            "greening",
-            Complaint,
-            "绿化养护",
-            "綠化養護",
-            "Greening",
-            CleaningGreening,
-        ),
-        c(
-            "fees",
-            Complaint,
-            "收费问题",
-            "收費問題",
-            "Fees",
-            CustomerService,
-        ),
+        c("attitude", Complaint, "服务态度", "服務態度", "Service attitude", CustomerService),
+        c("cleaning", Complaint, "清洁卫生", "清潔衛生", "Cleaning", CleaningGreening),
+        c("security", Complaint, "安全秩序", "安全秩序", "Security", Security),
+        c("noise", Complaint, "噪音扰民", "噪音擾民", "Noise", Security),
+        c("parking", Complaint, "停车管理", "停車管理", "Parking", Security),
+        c("greening", Complaint, "绿化养护", "綠化養護", "Greening", CleaningGreening),
+        c("fees", Complaint, "收费问题", "收費問題", "Fees", CustomerService),
         Category {
             complaint_class: Some(ComplaintClass::Developer),
-            ..c(
-                "quality",
-                Complaint,
-                "房屋质量",
-                "房屋質量",
-                "Construction quality",
-                Engineering,
-            )
+            ..c("quality", Complaint, "房屋质量", "房屋質量", "Construction quality", Engineering)
         },
         Category {
             complaint_class: Some(ComplaintClass::External),
-            ..c(
-                "external",
-                Complaint,
-                "外部环境",
-                "外部環境",
-                "Outside the estate",
-                CustomerService,
-            )
+            ..c("external", Complaint, "外部环境", "外部環境", "Outside the estate", CustomerService)
         },
-        c(
-            "complaint-other",
-            Complaint,
-            "其他投诉",
-            "其他投訴",
-            "Other complaint",
-            CustomerService,
-        ),
+        c("complaint-other", Complaint, "其他投诉", "其他投訴", "Other complaint", CustomerService),
         // Suggestions (建议).
-        c(
-            "suggestion",
-            Suggestion,
-            "意见建议",
-            "意見建議",
-            "Suggestion",
-            CustomerService,
-        ),
+        c("suggestion", Suggestion, "意见建议", "意見建議", "Suggestion", CustomerService),
         // Staff-recorded inquiries, emergency aid and praise.
-        staff(c(
-            "inquiry",
-            Inquiry,
-            "咨询",
-            "諮詢",
-            "Inquiry",
-            CustomerService,
-        )),
+        staff(c("inquiry", Inquiry, "咨询", "諮詢", "Inquiry", CustomerService)),
         staff(Category {
             callback: Some(Cb::EmergencyAid),
-            ..c(
-                "first-aid",
-                Inquiry,
-                "急救求助",
-                "急救求助",
-                "Emergency aid",
-                Security,
-            )
+            ..c("first-aid", Inquiry, "急救求助", "急救求助", "Emergency aid", Security)
         }),
-        staff(c(
-            "praise",
-            Praise,
-            "表扬",
-            "表揚",
-            "Praise",
-            CustomerService,
-        )),
+        staff(c("praise", Praise, "表扬", "表揚", "Praise", CustomerService)),
     ]
 }
 
@@ -325,9 +137,7 @@ pub enum CatalogueError {
     BadCode(String),
     #[error("category {code:?} needs a Chinese and an English name")]
     Unnamed { code: String },
-    #[error(
-        "category {code:?} is marked emergency but is a {kind}: only repairs can be emergencies"
-    )]
+    #[error("category {code:?} is marked emergency but is a {kind}: only repairs can be emergencies")]
     EmergencyNotRepair { code: String, kind: &'static str },
     #[error("no categories are configured for {0}s")]
     KindWithout(&'static str),
@@ -344,10 +154,7 @@ impl Catalogue {
         for cat in &categories {
             let code_ok = !cat.code.is_empty()
                 && cat.code.len() <= 32
-                && cat
-                    .code
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                && cat.code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
             if !code_ok {
                 return Err(CatalogueError::BadCode(cat.code.clone()));
             }
@@ -355,9 +162,7 @@ impl Catalogue {
                 return Err(CatalogueError::Duplicate(cat.code.clone()));
             }
             if cat.zh.trim().is_empty() || cat.en.trim().is_empty() {
-                return Err(CatalogueError::Unnamed {
-                    code: cat.code.clone(),
-                });
+                return Err(CatalogueError::Unnamed { code: cat.code.clone() });
             }
             if cat.emergency && cat.kind != Kind::Repair {
                 return Err(CatalogueError::EmergencyNotRepair {
@@ -400,19 +205,10 @@ mod tests {
     #[test]
     fn the_default_catalogue_is_valid_and_covers_the_spec() {
         let cat = Catalogue::default();
-        for code in [
-            "water",
-            "electric",
-            "door-lock",
-            "elevator",
-            "public-facility",
-            "leak",
-        ] {
+        for code in ["water", "electric", "door-lock", "elevator", "public-facility", "leak"] {
             assert_eq!(cat.get(code).unwrap().kind, Kind::Repair, "{code}");
         }
-        for code in [
-            "attitude", "cleaning", "security", "noise", "parking", "greening", "fees",
-        ] {
+        for code in ["attitude", "cleaning", "security", "noise", "parking", "greening", "fees"] {
             assert_eq!(cat.get(code).unwrap().kind, Kind::Complaint, "{code}");
         }
         for code in ["flood", "power-cut", "elevator-trapped", "gas", "fire"] {
@@ -424,23 +220,11 @@ mod tests {
     fn a_broken_catalogue_is_refused_with_a_reason() {
         let mut cats = default_categories();
         cats.push(cats[0].clone());
-        assert_eq!(
-            Catalogue::new(cats).unwrap_err(),
-            CatalogueError::Duplicate("water".into())
-        );
+        assert_eq!(Catalogue::new(cats).unwrap_err(), CatalogueError::Duplicate("water".into()));
         let mut cats = default_categories();
         cats[0].code = "Water Pipes".into();
-        assert!(matches!(
-            Catalogue::new(cats),
-            Err(CatalogueError::BadCode(_))
-        ));
-        let cats: Vec<_> = default_categories()
-            .into_iter()
-            .filter(|c| c.kind != Kind::Suggestion)
-            .collect();
-        assert_eq!(
-            Catalogue::new(cats).unwrap_err(),
-            CatalogueError::KindWithout("suggestion")
-        );
+        assert!(matches!(Catalogue::new(cats), Err(CatalogueError::BadCode(_))));
+        let cats: Vec<_> = default_categories().into_iter().filter(|c| c.kind != Kind::Suggestion).collect();
+        assert_eq!(Catalogue::new(cats).unwrap_err(), CatalogueError::KindWithout("suggestion"));
     }
 }

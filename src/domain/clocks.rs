@@ -156,12 +156,7 @@ impl Deadline {
             None if now > due => DeadlineState::Overdue,
             None => DeadlineState::Pending,
         };
-        Deadline {
-            clock,
-            due,
-            done_at,
-            state,
-        }
+        Deadline { clock, due, done_at, state }
     }
 
     pub fn is_overdue(&self) -> bool {
@@ -182,42 +177,18 @@ pub fn deadlines(case: &Case, cal: &WorkCalendar, now: DateTime<Utc>) -> Vec<Dea
     }
 
     if matches!(case.kind(), Kind::Complaint | Kind::Suggestion) {
-        push(
-            Clock::Acknowledge,
-            filed + Duration::hours(24),
-            case.acknowledged_at,
-        );
+        push(Clock::Acknowledge, filed + Duration::hours(24), case.acknowledged_at);
     }
     if case.kind() == Kind::Complaint {
-        push(
-            Clock::FirstReply,
-            cal.working_days_after(filed, 1),
-            case.first_reply_at,
-        );
-        push(
-            Clock::FirstReplyLimit,
-            cal.working_days_after(filed, 3),
-            case.first_reply_at,
-        );
+        push(Clock::FirstReply, cal.working_days_after(filed, 1), case.first_reply_at);
+        push(Clock::FirstReplyLimit, cal.working_days_after(filed, 3), case.first_reply_at);
         let plan_or_solved = earliest(case.plan_at, resolved);
-        push(
-            Clock::InitialPlan,
-            cal.working_days_after(filed, 3),
-            plan_or_solved,
-        );
+        push(Clock::InitialPlan, cal.working_days_after(filed, 3), plan_or_solved);
         let resolve_due = cal.working_days_after(filed, 15);
         // Telling the resident why and a new date in time meets the 15-day rule; the new
         // date then has a clock of its own.
-        let promise_in_time = case
-            .promise
-            .as_ref()
-            .map(|p| p.at)
-            .filter(|at| *at <= resolve_due);
-        push(
-            Clock::Resolve,
-            resolve_due,
-            earliest(resolved, promise_in_time),
-        );
+        let promise_in_time = case.promise.as_ref().map(|p| p.at).filter(|at| *at <= resolve_due);
+        push(Clock::Resolve, resolve_due, earliest(resolved, promise_in_time));
         if let Some(promise) = &case.promise {
             push(Clock::PromisedDate, promise.value.due, resolved);
         }
@@ -243,12 +214,7 @@ pub fn deadlines(case: &Case, cal: &WorkCalendar, now: DateTime<Utc>) -> Vec<Dea
                 .iter()
                 .find(|e| e.value.to == EscalationTarget::GeneralManager && e.at >= major_since)
                 .map(|e| e.at);
-            out.push(Deadline::judge(
-                Clock::ReportMajor,
-                major_since + REPORT_MAJOR_WITHIN,
-                reported,
-                now,
-            ));
+            out.push(Deadline::judge(Clock::ReportMajor, major_since + REPORT_MAJOR_WITHIN, reported, now));
         }
     }
     if case.intake.channel == Channel::Hotline {

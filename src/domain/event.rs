@@ -87,9 +87,7 @@ impl Rating {
         if (1..=5).contains(&value) {
             Ok(Rating(value))
         } else {
-            Err(format!(
-                "rating {value} is out of range: use 1 (very poor) to 5 (very good)"
-            ))
+            Err(format!("rating {value} is out of range: use 1 (very poor) to 5 (very good)"))
         }
     }
     pub fn value(self) -> u8 {

@@ -8,8 +8,8 @@ use super::intake::{
     Channel, ComplaintClass, Contact, Department, Intake, Kind, Lang, Place, Severity, Urgency,
 };
 use super::validate::{
-    MAX_NAME_CHARS, MAX_SHORT_CHARS, MAX_TEXT_CHARS, Phone, ValidationError, clean_text,
-    optional_line, required_text,
+    MAX_NAME_CHARS, MAX_SHORT_CHARS, MAX_TEXT_CHARS, Phone, ValidationError, clean_text, optional_line,
+    required_text,
 };
 
 /// The owner of self-service cases (004): the kiosk receives them, the front desk owns them.
@@ -73,11 +73,8 @@ impl NewCase {
                 given.code()
             ));
         }
-        let channel = self.channel.unwrap_or(if self.staff.is_some() {
-            Channel::WalkIn
-        } else {
-            Channel::Kiosk
-        });
+        let channel =
+            self.channel.unwrap_or(if self.staff.is_some() { Channel::WalkIn } else { Channel::Kiosk });
         if self.staff.is_none() && (category.staff_only || channel != Channel::Kiosk) {
             return invalid(format!(
                 "category {code} and channel {} can only be filed by staff",
@@ -86,23 +83,13 @@ impl NewCase {
         }
 
         let place = Place::parse(&self.place)?;
-        let phone = self
-            .phone
-            .as_deref()
-            .map(str::trim)
-            .filter(|p| !p.is_empty());
+        let phone = self.phone.as_deref().map(str::trim).filter(|p| !p.is_empty());
         let contact = match (self.anonymous, phone) {
             (true, Some(_)) => {
-                return invalid(
-                    "a case is either anonymous or has a phone number, not both".into(),
-                );
+                return invalid("a case is either anonymous or has a phone number, not both".into());
             }
             (true, None) => {
-                if self
-                    .name
-                    .as_deref()
-                    .is_some_and(|n| !clean_text(n, false).is_empty())
-                {
+                if self.name.as_deref().is_some_and(|n| !clean_text(n, false).is_empty()) {
                     return invalid("an anonymous case cannot carry a name".into());
                 }
                 None
@@ -138,9 +125,7 @@ impl NewCase {
         };
         let (complaint_class, severity) = match kind {
             Kind::Complaint => (
-                self.complaint_class
-                    .or(category.complaint_class)
-                    .or(Some(ComplaintClass::Service)),
+                self.complaint_class.or(category.complaint_class).or(Some(ComplaintClass::Service)),
                 Some(self.severity.unwrap_or(Severity::General)),
             ),
             _ if self.complaint_class.is_some() || self.severity.is_some() => {
@@ -148,11 +133,8 @@ impl NewCase {
             }
             _ => (None, None),
         };
-        let visit_window = optional_line(
-            self.visit_window.as_deref(),
-            "the preferred visit window",
-            MAX_SHORT_CHARS,
-        )?;
+        let visit_window =
+            optional_line(self.visit_window.as_deref(), "the preferred visit window", MAX_SHORT_CHARS)?;
         if visit_window.is_some() && kind != Kind::Repair {
             return invalid("a visit window applies to repairs only".into());
         }
@@ -166,12 +148,7 @@ impl NewCase {
             estate: ctx.estate.to_string(),
             kind,
             category: category.code.clone(),
-            callback: plan_for(
-                ctx.case_id,
-                rule,
-                contact.is_none(),
-                ctx.repair_sample_percent,
-            ),
+            callback: plan_for(ctx.case_id, rule, contact.is_none(), ctx.repair_sample_percent),
             place,
             contact,
             text,
@@ -226,23 +203,15 @@ mod tests {
     #[test]
     fn staff_filing_a_call_own_it_as_first_inquiry_owner() {
         let cat = Catalogue::default();
-        let new = NewCase {
-            staff: Some("wang".into()),
-            channel: Some(Channel::Phone),
-            ..repair()
-        };
+        let new = NewCase { staff: Some("wang".into()), channel: Some(Channel::Phone), ..repair() };
         assert_eq!(new.validate(&ctx(&cat)).unwrap().first_owner, "wang");
     }
 
     #[test]
     fn emergency_categories_are_filed_as_emergencies_even_without_text() {
         let cat = Catalogue::default();
-        let new = NewCase {
-            category: "flood".into(),
-            text: "".into(),
-            urgency: Some(Urgency::Normal),
-            ..repair()
-        };
+        let new =
+            NewCase { category: "flood".into(), text: "".into(), urgency: Some(Urgency::Normal), ..repair() };
         let intake = new.validate(&ctx(&cat)).unwrap();
         assert!(intake.emergency);
         assert_eq!(intake.urgency, Some(Urgency::Emergency));
@@ -252,24 +221,13 @@ mod tests {
     #[test]
     fn anonymous_means_no_phone_no_name_and_no_callback() {
         let cat = Catalogue::default();
-        let anon = NewCase {
-            anonymous: true,
-            phone: None,
-            category: "noise".into(),
-            ..repair()
-        };
+        let anon = NewCase { anonymous: true, phone: None, category: "noise".into(), ..repair() };
         let intake = anon.validate(&ctx(&cat)).unwrap();
         assert!(intake.is_anonymous());
         assert_eq!(intake.callback, None);
-        let both = NewCase {
-            anonymous: true,
-            ..repair()
-        };
+        let both = NewCase { anonymous: true, ..repair() };
         assert!(both.validate(&ctx(&cat)).is_err());
-        let neither = NewCase {
-            phone: None,
-            ..repair()
-        };
+        let neither = NewCase { phone: None, ..repair() };
         let err = neither.validate(&ctx(&cat)).unwrap_err().to_string();
         assert!(err.contains("choose anonymous"), "{err}");
     }
@@ -277,46 +235,30 @@ mod tests {
     #[test]
     fn complaints_get_a_class_and_severity_and_repairs_do_not() {
         let cat = Catalogue::default();
-        let quality = NewCase {
-            category: "quality".into(),
-            ..repair()
-        };
+        let quality = NewCase { category: "quality".into(), ..repair() };
         let intake = quality.validate(&ctx(&cat)).unwrap();
         assert_eq!(intake.complaint_class, Some(ComplaintClass::Developer));
         assert_eq!(intake.severity, Some(Severity::General));
-        let wrong = NewCase {
-            severity: Some(Severity::Major),
-            ..repair()
-        };
+        let wrong = NewCase { severity: Some(Severity::Major), ..repair() };
         assert!(wrong.validate(&ctx(&cat)).is_err());
     }
 
     #[test]
     fn residents_cannot_file_staff_only_categories_or_pose_as_a_phone_call() {
         let cat = Catalogue::default();
-        let works = NewCase {
-            category: "works".into(),
-            ..repair()
-        };
+        let works = NewCase { category: "works".into(), ..repair() };
         assert!(works.validate(&ctx(&cat)).is_err());
-        let phone = NewCase {
-            channel: Some(Channel::Phone),
-            ..repair()
-        };
+        let phone = NewCase { channel: Some(Channel::Phone), ..repair() };
         assert!(phone.validate(&ctx(&cat)).is_err());
     }
 
     #[test]
     fn unknown_categories_list_the_ones_that_exist() {
         let cat = Catalogue::default();
-        let err = NewCase {
-            category: "plumbing".into(),
-            kind: Some(Kind::Repair),
-            ..repair()
-        }
-        .validate(&ctx(&cat))
-        .unwrap_err()
-        .to_string();
+        let err = NewCase { category: "plumbing".into(), kind: Some(Kind::Repair), ..repair() }
+            .validate(&ctx(&cat))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("water") && !err.contains("noise"), "{err}");
     }
 }

@@ -5,9 +5,7 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Hlc {
     pub millis: i64,
     pub counter: u32,
@@ -16,14 +14,7 @@ pub struct Hlc {
 impl Hlc {
     /// The stamp for a local event at wall time `wall_millis`, after `last`.
     pub fn tick(last: Hlc, wall_millis: i64) -> Hlc {
-        if wall_millis > last.millis {
-            Hlc {
-                millis: wall_millis,
-                counter: 0,
-            }
-        } else {
-            last.next()
-        }
+        if wall_millis > last.millis { Hlc { millis: wall_millis, counter: 0 } } else { last.next() }
     }
 
     /// Advance `last` past a stamp received from another origin.
@@ -34,14 +25,8 @@ impl Hlc {
 
     fn next(self) -> Hlc {
         match self.counter.checked_add(1) {
-            Some(counter) => Hlc {
-                millis: self.millis,
-                counter,
-            },
-            None => Hlc {
-                millis: self.millis + 1,
-                counter: 0,
-            },
+            Some(counter) => Hlc { millis: self.millis, counter },
+            None => Hlc { millis: self.millis + 1, counter: 0 },
         }
     }
 }
@@ -59,20 +44,8 @@ mod tests {
     #[test]
     fn stamps_follow_the_wall_clock_when_it_moves_forward() {
         let s = Hlc::tick(Hlc::default(), 1_000);
-        assert_eq!(
-            s,
-            Hlc {
-                millis: 1_000,
-                counter: 0
-            }
-        );
-        assert_eq!(
-            Hlc::tick(s, 2_000),
-            Hlc {
-                millis: 2_000,
-                counter: 0
-            }
-        );
+        assert_eq!(s, Hlc { millis: 1_000, counter: 0 });
+        assert_eq!(Hlc::tick(s, 2_000), Hlc { millis: 2_000, counter: 0 });
     }
 
     #[test]
@@ -85,18 +58,8 @@ mod tests {
 
     #[test]
     fn an_event_made_after_seeing_a_remote_one_sorts_after_it() {
-        let remote = Hlc {
-            millis: 9_000,
-            counter: 3,
-        };
-        let local = Hlc::observe(
-            Hlc {
-                millis: 1_000,
-                counter: 0,
-            },
-            remote,
-            2_000,
-        );
+        let remote = Hlc { millis: 9_000, counter: 3 };
+        let local = Hlc::observe(Hlc { millis: 1_000, counter: 0 }, remote, 2_000);
         assert!(local > remote);
     }
 }

@@ -140,14 +140,13 @@ impl Lang {
 impl FromStr for Lang {
     type Err = ValidationError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Lang::ALL
-            .into_iter()
-            .find(|l| l.code().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| ValidationError::UnknownValue {
+        Lang::ALL.into_iter().find(|l| l.code().eq_ignore_ascii_case(s.trim())).ok_or_else(|| {
+            ValidationError::UnknownValue {
                 what: "language",
                 value: s.to_string(),
                 allowed: "zh-CN, zh-TW, en".into(),
-            })
+            }
+        })
     }
 }
 
@@ -161,14 +160,8 @@ impl fmt::Display for Lang {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Place {
-    Home {
-        building: String,
-        unit: Option<String>,
-        room: String,
-    },
-    PublicArea {
-        name: String,
-    },
+    Home { building: String, unit: Option<String>, room: String },
+    PublicArea { name: String },
 }
 
 impl Place {
@@ -186,16 +179,8 @@ impl Place {
 impl fmt::Display for Place {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Place::Home {
-                building,
-                unit: Some(unit),
-                room,
-            } => write!(f, "{building}-{unit}-{room}"),
-            Place::Home {
-                building,
-                unit: None,
-                room,
-            } => write!(f, "{building}-{room}"),
+            Place::Home { building, unit: Some(unit), room } => write!(f, "{building}-{unit}-{room}"),
+            Place::Home { building, unit: None, room } => write!(f, "{building}-{room}"),
             Place::PublicArea { name } => write!(f, "公共区域:{name}"),
         }
     }

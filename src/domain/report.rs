@@ -80,9 +80,7 @@ fn overdue_clocks_at(case: &Case, cal: &WorkCalendar, as_of: DateTime<Utc>) -> V
     deadlines(case, cal, as_of)
         .into_iter()
         .filter(|d| {
-            d.state != DeadlineState::NotNeeded
-                && d.due < as_of
-                && d.done_at.is_none_or(|done| done > as_of)
+            d.state != DeadlineState::NotNeeded && d.due < as_of && d.done_at.is_none_or(|done| done > as_of)
         })
         .map(|d| d.clock)
         .collect()
@@ -94,12 +92,7 @@ fn open_at(case: &Case, as_of: DateTime<Utc>) -> bool {
 
 /// The day's report. For today it is as of `now`; for an earlier day, as of that day's
 /// end, reconstructed from when things happened.
-pub fn daily(
-    cases: &[Case],
-    cal: &WorkCalendar,
-    date: NaiveDate,
-    now: DateTime<Utc>,
-) -> DailyReport {
+pub fn daily(cases: &[Case], cal: &WorkCalendar, date: NaiveDate, now: DateTime<Utc>) -> DailyReport {
     let start = cal.start_of_day(date);
     let end = cal.end_of_day(date);
     let as_of = now.min(end);
@@ -108,13 +101,7 @@ pub fn daily(
     let mut report = DailyReport {
         date,
         as_of,
-        counts: DailyCounts {
-            new: 0,
-            open: 0,
-            overdue: 0,
-            resolved: 0,
-            callbacks_due: 0,
-        },
+        counts: DailyCounts { new: 0, open: 0, overdue: 0, resolved: 0, callbacks_due: 0 },
         new: Vec::new(),
         open: Vec::new(),
         overdue: Vec::new(),
@@ -132,10 +119,7 @@ pub fn daily(
             report.open.push(CaseLine::of(case));
             let clocks = overdue_clocks_at(case, cal, as_of);
             if !clocks.is_empty() {
-                report.overdue.push(OverdueLine {
-                    case: CaseLine::of(case),
-                    clocks,
-                });
+                report.overdue.push(OverdueLine { case: CaseLine::of(case), clocks });
             }
         }
         if case.resolved_at.is_some_and(on_day) {
@@ -286,10 +270,7 @@ pub struct MonthlyReport {
 
 /// The matter each case belongs to: the earliest case along its duplicate links.
 fn matter_roots(cases: &[Case]) -> HashMap<Uuid, Uuid> {
-    let links: HashMap<Uuid, Uuid> = cases
-        .iter()
-        .filter_map(|c| c.duplicate_of.map(|p| (c.id, p)))
-        .collect();
+    let links: HashMap<Uuid, Uuid> = cases.iter().filter_map(|c| c.duplicate_of.map(|p| (c.id, p))).collect();
     cases
         .iter()
         .map(|c| {
@@ -332,35 +313,20 @@ pub fn monthly(
             }
         }
         rows.into_iter()
-            .map(|(key, (matters, reporters))| CountRow {
-                key,
-                matters: matters.len(),
-                reporters,
-            })
+            .map(|(key, (matters, reporters))| CountRow { key, matters: matters.len(), reporters })
             .collect()
     };
     let by_kind = breakdown(&|c| Some(c.kind().code().to_string()));
     let by_category = breakdown(&|c| Some(c.intake.category.clone()));
     let by_class = breakdown(&|c| c.complaint_class.map(|k| k.code().to_string()));
     let by_department = breakdown(&|c| c.department.map(|d| d.code().to_string()));
-    let matters = filed
-        .iter()
-        .map(|c| roots[&c.id])
-        .collect::<std::collections::HashSet<_>>()
-        .len();
+    let matters = filed.iter().map(|c| roots[&c.id]).collect::<std::collections::HashSet<_>>().len();
 
-    let suggestions_filed: Vec<&&Case> = filed
-        .iter()
-        .filter(|c| c.kind() == Kind::Suggestion)
-        .collect();
+    let suggestions_filed: Vec<&&Case> = filed.iter().filter(|c| c.kind() == Kind::Suggestion).collect();
     let decided = |adopted: bool| {
         suggestions_filed
             .iter()
-            .filter(|c| {
-                c.decision
-                    .as_ref()
-                    .is_some_and(|d| d.value.adopted == adopted && d.at < as_of)
-            })
+            .filter(|c| c.decision.as_ref().is_some_and(|d| d.value.adopted == adopted && d.at < as_of))
             .count()
     };
     let suggestions = SuggestionCounts {
@@ -376,16 +342,9 @@ pub fn monthly(
         .filter(|(_, cb)| in_month(cb.at))
         .collect();
     use super::event::ContactMethod;
-    let method_count = |m: ContactMethod| {
-        month_callbacks
-            .iter()
-            .filter(|(_, cb)| cb.value.method == m)
-            .count()
-    };
-    let satisfied = month_callbacks
-        .iter()
-        .filter(|(_, cb)| cb.value.satisfied)
-        .count();
+    let method_count =
+        |m: ContactMethod| month_callbacks.iter().filter(|(_, cb)| cb.value.method == m).count();
+    let satisfied = month_callbacks.iter().filter(|(_, cb)| cb.value.satisfied).count();
     let callbacks = CallbackCounts {
         done: month_callbacks.len(),
         satisfied,
@@ -428,19 +387,12 @@ pub fn monthly(
     })
 }
 
-fn repeated_complaints(
-    all: &[Case],
-    filed: &[&Case],
-    roots: &HashMap<Uuid, Uuid>,
-) -> Vec<RepeatedMatter> {
+fn repeated_complaints(all: &[Case], filed: &[&Case], roots: &HashMap<Uuid, Uuid>) -> Vec<RepeatedMatter> {
     let by_id: HashMap<Uuid, &Case> = all.iter().map(|c| (c.id, c)).collect();
     let tickets_of = |group: &[&Case]| {
         let mut group: Vec<&Case> = group.to_vec();
         group.sort_by_key(|c| c.filed_at);
-        group
-            .iter()
-            .map(|c| c.ticket().to_string())
-            .collect::<Vec<_>>()
+        group.iter().map(|c| c.ticket().to_string()).collect::<Vec<_>>()
     };
     let mut out = Vec::new();
     // Linked matters with a complaint this month: count every complaint of the matter.
@@ -453,10 +405,7 @@ fn repeated_complaints(
         if group.len() >= 2 && touches_month {
             let tickets = tickets_of(group);
             out.push(RepeatedMatter {
-                ticket: by_id
-                    .get(root)
-                    .map(|c| c.ticket().to_string())
-                    .unwrap_or_else(|| tickets[0].clone()),
+                ticket: by_id.get(root).map(|c| c.ticket().to_string()).unwrap_or_else(|| tickets[0].clone()),
                 complaints: group.len(),
                 tickets,
                 linked: true,
@@ -465,18 +414,12 @@ fn repeated_complaints(
     }
     // The same resident about the same category this month, not linked (yet).
     let mut unlinked: BTreeMap<(String, String), Vec<&Case>> = BTreeMap::new();
-    for case in filed
-        .iter()
-        .filter(|c| c.kind() == Kind::Complaint && c.duplicate_of.is_none())
-    {
+    for case in filed.iter().filter(|c| c.kind() == Kind::Complaint && c.duplicate_of.is_none()) {
         if let Some(contact) = &case.intake.contact {
             let is_linked_root = linked.get(&case.id).is_some_and(|g| g.len() >= 2);
             if !is_linked_root {
                 unlinked
-                    .entry((
-                        contact.phone.as_str().to_string(),
-                        case.intake.category.clone(),
-                    ))
+                    .entry((contact.phone.as_str().to_string(), case.intake.category.clone()))
                     .or_default()
                     .push(case);
             }
@@ -497,10 +440,7 @@ fn repeated_complaints(
 fn repeated_repairs(filed: &[&Case]) -> Vec<RepeatedRepair> {
     let mut groups: BTreeMap<(String, String), Vec<&Case>> = BTreeMap::new();
     for case in filed.iter().filter(|c| c.kind() == Kind::Repair) {
-        groups
-            .entry((case.intake.place.to_string(), case.intake.category.clone()))
-            .or_default()
-            .push(case);
+        groups.entry((case.intake.place.to_string(), case.intake.category.clone())).or_default().push(case);
     }
     groups
         .into_iter()
@@ -525,9 +465,7 @@ fn kpis(
     let own: Vec<&&Case> = filed.iter().filter(|c| c.duplicate_of.is_none()).collect();
     // Decided deadlines: met, late, or overdue as of the report.
     let clock_outcome = |case: &Case, clock: Clock| -> Option<bool> {
-        let d = deadlines(case, cal, as_of)
-            .into_iter()
-            .find(|d| d.clock == clock)?;
+        let d = deadlines(case, cal, as_of).into_iter().find(|d| d.clock == clock)?;
         match d.state {
             DeadlineState::Met => Some(true),
             DeadlineState::MetLate | DeadlineState::Overdue => Some(false),
@@ -548,23 +486,12 @@ fn kpis(
     // Complaints whose first resolution fell in the month and that owe a callback.
     let owing: Vec<&Case> = all
         .iter()
-        .filter(|c| {
-            c.kind() == Kind::Complaint && c.callback_required() && c.duplicate_of.is_none()
-        })
+        .filter(|c| c.kind() == Kind::Complaint && c.callback_required() && c.duplicate_of.is_none())
         .filter(|c| c.first_resolved_at.is_some_and(&in_month))
         .collect();
-    let called = owing
-        .iter()
-        .filter(|c| c.callbacks.iter().any(|cb| cb.at < as_of))
-        .count();
-    let satisfied = month_callbacks
-        .iter()
-        .filter(|(_, cb)| cb.value.satisfied)
-        .count();
-    let closed = own
-        .iter()
-        .filter(|c| c.closed_at.is_some_and(|t| t < as_of))
-        .count();
+    let called = owing.iter().filter(|c| c.callbacks.iter().any(|cb| cb.at < as_of)).count();
+    let satisfied = month_callbacks.iter().filter(|(_, cb)| cb.value.satisfied).count();
+    let closed = own.iter().filter(|c| c.closed_at.is_some_and(|t| t < as_of)).count();
     let (timely, repairs_decided) = rate(
         own.iter()
             .filter(|c| c.kind() == Kind::Repair)
@@ -579,20 +506,8 @@ fn kpis(
     let passed = rated.iter().filter(|r| **r >= Rating::PASS).count();
     use targets::*;
     vec![
-        Kpi::new(
-            "feedback-timeliness",
-            "投诉反馈及时率",
-            fb_ok,
-            fb_all,
-            FEEDBACK_TIMELINESS,
-        ),
-        Kpi::new(
-            "callback-rate",
-            "投诉回访率",
-            called,
-            owing.len(),
-            CALLBACK_RATE,
-        ),
+        Kpi::new("feedback-timeliness", "投诉反馈及时率", fb_ok, fb_all, FEEDBACK_TIMELINESS),
+        Kpi::new("callback-rate", "投诉回访率", called, owing.len(), CALLBACK_RATE),
         Kpi::new(
             "callback-satisfaction",
             "回访满意率",
@@ -601,19 +516,7 @@ fn kpis(
             CALLBACK_SATISFACTION,
         ),
         Kpi::new("closure-rate", "结案率", closed, own.len(), CLOSURE_RATE),
-        Kpi::new(
-            "repair-timeliness",
-            "维修及时率",
-            timely,
-            repairs_decided,
-            REPAIR_TIMELINESS,
-        ),
-        Kpi::new(
-            "repair-quality",
-            "维修质量合格率",
-            passed,
-            rated.len(),
-            REPAIR_QUALITY,
-        ),
+        Kpi::new("repair-timeliness", "维修及时率", timely, repairs_decided, REPAIR_TIMELINESS),
+        Kpi::new("repair-quality", "维修质量合格率", passed, rated.len(), REPAIR_QUALITY),
     ]
 }

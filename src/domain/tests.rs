@@ -10,9 +10,7 @@ use super::callback::{CallbackOwner, next_callback, owner};
 use super::case::{Case, Status, WorkflowError};
 use super::category::Catalogue;
 use super::clocks::{Clock, DeadlineState, deadlines, is_overdue};
-use super::event::{
-    CallbackRecord, ContactMethod, EscalationTarget, Event, EventBody, Origin, Rating,
-};
+use super::event::{CallbackRecord, ContactMethod, EscalationTarget, Event, EventBody, Origin, Rating};
 use super::filing::{FilingContext, NewCase};
 use super::hlc::Hlc;
 use super::intake::{Channel, ComplaintClass, Department, Severity, Urgency};
@@ -47,19 +45,8 @@ impl Script {
             })
             .unwrap();
         intake.ticket = format!("K01-{:05}", case_id.as_u128() % 100_000);
-        let mut s = Script {
-            events: Vec::new(),
-            hlc: Hlc::default(),
-            case_id,
-        };
-        s.push(
-            Origin::kiosk("K01"),
-            when,
-            "kiosk",
-            EventBody::Filed {
-                intake: Box::new(intake),
-            },
-        );
+        let mut s = Script { events: Vec::new(), hlc: Hlc::default(), case_id };
+        s.push(Origin::kiosk("K01"), when, "kiosk", EventBody::Filed { intake: Box::new(intake) });
         s
     }
 
@@ -102,10 +89,7 @@ fn new_case(category: &str) -> NewCase {
 }
 
 fn complaint() -> NewCase {
-    NewCase {
-        text: "楼下深夜装修噪音".into(),
-        ..new_case("noise")
-    }
+    NewCase { text: "楼下深夜装修噪音".into(), ..new_case("noise") }
 }
 
 fn resolved(note: &str) -> EventBody {
@@ -139,9 +123,7 @@ fn deadline(case: &Case, clock: Clock, now: DateTime<Utc>) -> super::clocks::Dea
 }
 
 fn has_clock(case: &Case, clock: Clock) -> bool {
-    deadlines(case, &WorkCalendar::default(), monday())
-        .iter()
-        .any(|d| d.clock == clock)
+    deadlines(case, &WorkCalendar::default(), monday()).iter().any(|d| d.clock == clock)
 }
 
 // ---- Workflow ----
@@ -151,22 +133,10 @@ fn a_complaint_walks_the_whole_workflow_to_closed() {
     let mut s = Script::file(complaint(), monday());
     let t = |h| monday() + Duration::hours(h);
     assert_eq!(s.case().status, Status::Received);
-    assert_eq!(
-        s.ok(t(1), EventBody::Acknowledged { note: None }).status,
-        Status::Acknowledged
-    );
-    s.ok(
-        t(2),
-        EventBody::Assigned {
-            department: Department::Security,
-            assignee: Some("李".into()),
-        },
-    );
+    assert_eq!(s.ok(t(1), EventBody::Acknowledged { note: None }).status, Status::Acknowledged);
+    s.ok(t(2), EventBody::Assigned { department: Department::Security, assignee: Some("李".into()) });
     assert_eq!(s.case().status, Status::Assigned);
-    assert_eq!(
-        s.ok(t(3), EventBody::OnSite { note: None }).status,
-        Status::InProgress
-    );
+    assert_eq!(s.ok(t(3), EventBody::OnSite { note: None }).status, Status::InProgress);
     assert_eq!(s.ok(t(4), resolved("已劝停")).status, Status::Resolved);
     assert_eq!(s.ok(t(30), callback(true)).status, Status::CallbackDone);
     let closed = s.ok(t(31), close());
@@ -185,14 +155,7 @@ fn closing_before_resolving_is_refused() {
 
 #[test]
 fn resolving_a_closed_case_is_refused() {
-    let mut s = Script::file(
-        NewCase {
-            anonymous: true,
-            phone: None,
-            ..new_case("water")
-        },
-        monday(),
-    );
+    let mut s = Script::file(NewCase { anonymous: true, phone: None, ..new_case("water") }, monday());
     s.ok(monday(), resolved("换了阀门"));
     s.ok(monday(), close());
     let err = s.act(monday(), resolved("again")).unwrap_err();
@@ -201,14 +164,7 @@ fn resolving_a_closed_case_is_refused() {
 
 #[test]
 fn a_callback_on_an_anonymous_case_is_refused() {
-    let mut s = Script::file(
-        NewCase {
-            anonymous: true,
-            phone: None,
-            ..complaint()
-        },
-        monday(),
-    );
+    let mut s = Script::file(NewCase { anonymous: true, phone: None, ..complaint() }, monday());
     s.ok(monday(), resolved("已处理"));
     let err = s.act(monday(), callback(true)).unwrap_err();
     assert_eq!(err.code(), "anonymous");
@@ -220,19 +176,13 @@ fn a_callback_on_an_anonymous_case_is_refused() {
 fn a_complaint_cannot_close_without_its_callback() {
     let mut s = Script::file(complaint(), monday());
     s.ok(monday(), resolved("已处理"));
-    assert_eq!(
-        s.act(monday(), close()).unwrap_err().code(),
-        "callback-outstanding"
-    );
+    assert_eq!(s.act(monday(), close()).unwrap_err().code(), "callback-outstanding");
 }
 
 #[test]
 fn a_callback_before_resolution_is_refused() {
     let mut s = Script::file(complaint(), monday());
-    assert_eq!(
-        s.act(monday(), callback(true)).unwrap_err().code(),
-        "not-resolved"
-    );
+    assert_eq!(s.act(monday(), callback(true)).unwrap_err().code(), "not-resolved");
 }
 
 #[test]
@@ -254,99 +204,42 @@ fn an_unsatisfied_callback_reopens_and_schedules_the_next_one() {
     );
     assert_eq!(case.status, Status::Reopened);
     assert_eq!(case.reopen_count, 1);
-    assert_eq!(
-        next_callback(&case),
-        None,
-        "no callback until resolved again"
-    );
+    assert_eq!(next_callback(&case), None, "no callback until resolved again");
     let case = s.ok(monday() + Duration::days(1), resolved("返工完成"));
     let due = next_callback(&case).unwrap();
     assert_eq!(due.due, next);
     assert_eq!(due.round, 2);
     // The second callback is satisfied: now it may close.
     s.ok(monday() + Duration::days(2), callback(true));
-    assert_eq!(
-        s.ok(monday() + Duration::days(2), close()).status,
-        Status::Closed
-    );
+    assert_eq!(s.ok(monday() + Duration::days(2), close()).status, Status::Closed);
 }
 
 #[test]
 fn a_letter_needs_a_written_reply_before_closing() {
     let mut s = Script::file(
-        NewCase {
-            channel: Some(Channel::Letter),
-            staff: Some("wang".into()),
-            ..complaint()
-        },
+        NewCase { channel: Some(Channel::Letter), staff: Some("wang".into()), ..complaint() },
         monday(),
     );
-    s.ok(
-        monday(),
-        EventBody::Replied {
-            method: ContactMethod::Phone,
-            text: "已收到".into(),
-        },
-    );
+    s.ok(monday(), EventBody::Replied { method: ContactMethod::Phone, text: "已收到".into() });
     s.ok(monday(), resolved("已处理"));
     s.ok(monday(), callback(true));
-    assert_eq!(
-        s.act(monday(), close()).unwrap_err().code(),
-        "written-reply-outstanding"
-    );
-    s.ok(
-        monday(),
-        EventBody::Replied {
-            method: ContactMethod::Written,
-            text: "书面答复".into(),
-        },
-    );
+    assert_eq!(s.act(monday(), close()).unwrap_err().code(), "written-reply-outstanding");
+    s.ok(monday(), EventBody::Replied { method: ContactMethod::Written, text: "书面答复".into() });
     assert_eq!(s.ok(monday(), close()).status, Status::Closed);
 }
 
 #[test]
 fn a_suggestion_is_adopted_or_declined_and_the_resident_told_why() {
-    let mut s = Script::file(
-        NewCase {
-            text: "增加快递柜".into(),
-            ..new_case("suggestion")
-        },
-        monday(),
-    );
-    assert_eq!(
-        s.act(monday(), resolved("x")).unwrap_err().code(),
-        "wrong-kind"
-    );
+    let mut s = Script::file(NewCase { text: "增加快递柜".into(), ..new_case("suggestion") }, monday());
+    assert_eq!(s.act(monday(), resolved("x")).unwrap_err().code(), "wrong-kind");
     assert_eq!(s.act(monday(), close()).unwrap_err().code(), "undecided");
-    let err = s
-        .act(
-            monday(),
-            EventBody::SuggestionDecided {
-                adopted: false,
-                reason: " ".into(),
-            },
-        )
-        .unwrap_err();
+    let err =
+        s.act(monday(), EventBody::SuggestionDecided { adopted: false, reason: " ".into() }).unwrap_err();
     assert_eq!(err.code(), "missing");
-    let case = s.ok(
-        monday(),
-        EventBody::SuggestionDecided {
-            adopted: false,
-            reason: "场地不足".into(),
-        },
-    );
+    let case = s.ok(monday(), EventBody::SuggestionDecided { adopted: false, reason: "场地不足".into() });
     assert_eq!(case.status, Status::Declined);
-    assert_eq!(
-        s.act(monday(), close()).unwrap_err().code(),
-        "decision-not-told"
-    );
-    s.ok(
-        monday(),
-        EventBody::Replied {
-            method: ContactMethod::Phone,
-            text: "因场地不足暂不采纳".into(),
-        },
-    );
+    assert_eq!(s.act(monday(), close()).unwrap_err().code(), "decision-not-told");
+    s.ok(monday(), EventBody::Replied { method: ContactMethod::Phone, text: "因场地不足暂不采纳".into() });
     assert_eq!(s.ok(monday(), close()).status, Status::Closed);
 }
 
@@ -383,13 +276,8 @@ fn class_two_goes_to_engineering() {
 #[test]
 fn reopening_needs_a_resolved_or_closed_case() {
     let mut s = Script::file(new_case("water"), monday());
-    let reopen = || EventBody::Reopened {
-        reason: "又漏了".into(),
-    };
-    assert_eq!(
-        s.act(monday(), reopen()).unwrap_err().code(),
-        "cannot-reopen"
-    );
+    let reopen = || EventBody::Reopened { reason: "又漏了".into() };
+    assert_eq!(s.act(monday(), reopen()).unwrap_err().code(), "cannot-reopen");
     s.ok(monday(), resolved("修好"));
     let case = s.ok(monday(), reopen());
     assert_eq!(case.status, Status::Reopened);
@@ -400,41 +288,22 @@ fn reopening_needs_a_resolved_or_closed_case() {
 fn a_case_cannot_be_its_own_duplicate_or_linked_twice() {
     let mut s = Script::file(complaint(), monday());
     let me = s.case_id;
-    let link = |id: Uuid| EventBody::LinkedDuplicate {
-        primary: id,
-        primary_ticket: "K01-00001".into(),
-    };
+    let link = |id: Uuid| EventBody::LinkedDuplicate { primary: id, primary_ticket: "K01-00001".into() };
     assert_eq!(s.act(monday(), link(me)).unwrap_err().code(), "self-link");
     let case = s.ok(monday(), link(Uuid::now_v7()));
     assert!(case.duplicate_of.is_some());
-    assert_eq!(
-        s.act(monday(), link(Uuid::now_v7())).unwrap_err().code(),
-        "already-linked"
-    );
+    assert_eq!(s.act(monday(), link(Uuid::now_v7())).unwrap_err().code(), "already-linked");
     // The matter is worked on the earlier case: this one closes with it, and its clocks stop.
-    assert!(
-        deadlines(
-            &case,
-            &WorkCalendar::default(),
-            monday() + Duration::days(30)
-        )
-        .is_empty()
-    );
+    assert!(deadlines(&case, &WorkCalendar::default(), monday() + Duration::days(30)).is_empty());
     assert_eq!(s.ok(monday(), close()).status, Status::Closed);
 }
 
 #[test]
 fn a_promised_date_must_be_in_the_future_and_explained() {
     let mut s = Script::file(complaint(), monday());
-    let past = EventBody::PromiseSet {
-        due: monday() - Duration::hours(1),
-        reason: "等配件".into(),
-    };
+    let past = EventBody::PromiseSet { due: monday() - Duration::hours(1), reason: "等配件".into() };
     assert_eq!(s.act(monday(), past).unwrap_err().code(), "promise-in-past");
-    let unexplained = EventBody::PromiseSet {
-        due: monday() + Duration::days(30),
-        reason: "".into(),
-    };
+    let unexplained = EventBody::PromiseSet { due: monday() + Duration::days(30), reason: "".into() };
     assert_eq!(s.act(monday(), unexplained).unwrap_err().code(), "missing");
 }
 
@@ -447,18 +316,10 @@ fn a_complaint_must_be_acknowledged_within_24_hours() {
     assert_eq!(d.due, monday() + Duration::hours(24));
     assert_eq!(d.state, DeadlineState::Pending);
     assert_eq!(
-        deadline(
-            &s.case(),
-            Clock::Acknowledge,
-            monday() + Duration::hours(25)
-        )
-        .state,
+        deadline(&s.case(), Clock::Acknowledge, monday() + Duration::hours(25)).state,
         DeadlineState::Overdue
     );
-    s.ok(
-        monday() + Duration::hours(23),
-        EventBody::Acknowledged { note: None },
-    );
+    s.ok(monday() + Duration::hours(23), EventBody::Acknowledged { note: None });
     assert_eq!(
         deadline(&s.case(), Clock::Acknowledge, monday() + Duration::days(9)).state,
         DeadlineState::Met
@@ -482,36 +343,19 @@ fn first_reply_is_due_in_one_working_day_and_at_most_three() {
     // Replying on Tuesday is late for the target but within the limit.
     s.ok(
         at("2026-12-01T02:00:00Z"),
-        EventBody::Replied {
-            method: ContactMethod::Phone,
-            text: "正在处理".into(),
-        },
+        EventBody::Replied { method: ContactMethod::Phone, text: "正在处理".into() },
     );
     let now = at("2026-12-10T00:00:00Z");
-    assert_eq!(
-        deadline(&s.case(), Clock::FirstReply, now).state,
-        DeadlineState::MetLate
-    );
-    assert_eq!(
-        deadline(&s.case(), Clock::FirstReplyLimit, now).state,
-        DeadlineState::Met
-    );
+    assert_eq!(deadline(&s.case(), Clock::FirstReply, now).state, DeadlineState::MetLate);
+    assert_eq!(deadline(&s.case(), Clock::FirstReplyLimit, now).state, DeadlineState::Met);
 }
 
 #[test]
 fn an_initial_plan_is_due_in_three_working_days() {
     let mut s = Script::file(complaint(), monday());
     let d = deadline(&s.case(), Clock::InitialPlan, monday());
-    assert_eq!(
-        d.due,
-        WorkCalendar::default().end_of_day("2026-11-26".parse().unwrap())
-    );
-    s.ok(
-        monday() + Duration::days(2),
-        EventBody::PlanSet {
-            plan: "约谈施工方".into(),
-        },
-    );
+    assert_eq!(d.due, WorkCalendar::default().end_of_day("2026-11-26".parse().unwrap()));
+    s.ok(monday() + Duration::days(2), EventBody::PlanSet { plan: "约谈施工方".into() });
     assert_eq!(
         deadline(&s.case(), Clock::InitialPlan, monday() + Duration::days(9)).state,
         DeadlineState::Met
@@ -522,38 +366,18 @@ fn an_initial_plan_is_due_in_three_working_days() {
 fn resolution_is_due_in_fifteen_working_days_unless_a_new_date_is_promised_in_time() {
     let mut s = Script::file(complaint(), monday());
     let due = deadline(&s.case(), Clock::Resolve, monday()).due;
-    assert_eq!(
-        due,
-        WorkCalendar::default().end_of_day("2026-12-14".parse().unwrap())
-    );
-    assert_eq!(
-        deadline(&s.case(), Clock::Resolve, due + Duration::hours(1)).state,
-        DeadlineState::Overdue
-    );
+    assert_eq!(due, WorkCalendar::default().end_of_day("2026-12-14".parse().unwrap()));
+    assert_eq!(deadline(&s.case(), Clock::Resolve, due + Duration::hours(1)).state, DeadlineState::Overdue);
     let promised = at("2026-12-31T09:00:00Z");
     s.ok(
         monday() + Duration::days(10),
-        EventBody::PromiseSet {
-            due: promised,
-            reason: "需开发商维修".into(),
-        },
+        EventBody::PromiseSet { due: promised, reason: "需开发商维修".into() },
     );
     let after = due + Duration::days(3);
+    assert_eq!(deadline(&s.case(), Clock::Resolve, after).state, DeadlineState::Met);
+    assert_eq!(deadline(&s.case(), Clock::PromisedDate, after).state, DeadlineState::Pending);
     assert_eq!(
-        deadline(&s.case(), Clock::Resolve, after).state,
-        DeadlineState::Met
-    );
-    assert_eq!(
-        deadline(&s.case(), Clock::PromisedDate, after).state,
-        DeadlineState::Pending
-    );
-    assert_eq!(
-        deadline(
-            &s.case(),
-            Clock::PromisedDate,
-            promised + Duration::hours(1)
-        )
-        .state,
+        deadline(&s.case(), Clock::PromisedDate, promised + Duration::hours(1)).state,
         DeadlineState::Overdue
     );
 }
@@ -566,17 +390,8 @@ fn an_unresolved_complaint_after_seven_days_needs_a_written_escalation() {
     assert_eq!(d.due, monday() + Duration::days(7));
     assert_eq!(d.state, DeadlineState::Overdue);
     assert!(is_overdue(&s.case(), &WorkCalendar::default(), day8));
-    s.ok(
-        day8,
-        EventBody::Escalated {
-            to: EscalationTarget::GroupHead,
-            reason: "开发商未回应".into(),
-        },
-    );
-    assert_eq!(
-        deadline(&s.case(), Clock::Escalation, day8).state,
-        DeadlineState::MetLate
-    );
+    s.ok(day8, EventBody::Escalated { to: EscalationTarget::GroupHead, reason: "开发商未回应".into() });
+    assert_eq!(deadline(&s.case(), Clock::Escalation, day8).state, DeadlineState::MetLate);
 }
 
 #[test]
@@ -594,43 +409,25 @@ fn a_major_complaint_is_reported_to_the_general_manager_at_once() {
     let t = monday() + Duration::hours(3);
     s.ok(
         t,
-        EventBody::Classified {
-            complaint_class: None,
-            severity: Some(Severity::Major),
-            department: None,
-        },
+        EventBody::Classified { complaint_class: None, severity: Some(Severity::Major), department: None },
     );
     let d = deadline(&s.case(), Clock::ReportMajor, t + Duration::hours(2));
     assert_eq!(d.due, t + Duration::hours(1));
     assert_eq!(d.state, DeadlineState::Overdue);
     s.ok(
         t + Duration::minutes(20),
-        EventBody::Escalated {
-            to: EscalationTarget::GeneralManager,
-            reason: "越级投诉".into(),
-        },
+        EventBody::Escalated { to: EscalationTarget::GeneralManager, reason: "越级投诉".into() },
     );
-    assert_eq!(
-        deadline(&s.case(), Clock::ReportMajor, t + Duration::hours(2)).state,
-        DeadlineState::Met
-    );
+    assert_eq!(deadline(&s.case(), Clock::ReportMajor, t + Duration::hours(2)).state, DeadlineState::Met);
 }
 
 #[test]
 fn a_hotline_case_gets_a_first_callback_within_24_hours() {
     let s = Script::file(
-        NewCase {
-            channel: Some(Channel::Hotline),
-            staff: Some("wang".into()),
-            ..new_case("water")
-        },
+        NewCase { channel: Some(Channel::Hotline), staff: Some("wang".into()), ..new_case("water") },
         monday(),
     );
-    let d = deadline(
-        &s.case(),
-        Clock::HotlineFirstCallback,
-        monday() + Duration::hours(25),
-    );
+    let d = deadline(&s.case(), Clock::HotlineFirstCallback, monday() + Duration::hours(25));
     assert_eq!(d.due, monday() + Duration::hours(24));
     assert_eq!(d.state, DeadlineState::Overdue);
 }
@@ -640,57 +437,29 @@ fn an_emergency_repair_needs_staff_on_site_within_30_minutes() {
     let mut s = Script::file(new_case("flood"), monday());
     let d = deadline(&s.case(), Clock::RepairOnSite, monday());
     assert_eq!(d.due, monday() + Duration::minutes(30));
-    s.ok(
-        monday() + Duration::minutes(25),
-        EventBody::OnSite { note: None },
-    );
+    s.ok(monday() + Duration::minutes(25), EventBody::OnSite { note: None });
     assert_eq!(
-        deadline(
-            &s.case(),
-            Clock::RepairOnSite,
-            monday() + Duration::hours(5)
-        )
-        .state,
+        deadline(&s.case(), Clock::RepairOnSite, monday() + Duration::hours(5)).state,
         DeadlineState::Met
     );
 }
 
 #[test]
 fn urgent_repairs_are_done_in_24_hours_and_normal_ones_in_48() {
-    let urgent = Script::file(
-        NewCase {
-            urgency: Some(Urgency::Urgent),
-            ..new_case("water")
-        },
-        monday(),
-    );
-    assert_eq!(
-        deadline(&urgent.case(), Clock::RepairDone, monday()).due,
-        monday() + Duration::hours(24)
-    );
+    let urgent = Script::file(NewCase { urgency: Some(Urgency::Urgent), ..new_case("water") }, monday());
+    assert_eq!(deadline(&urgent.case(), Clock::RepairDone, monday()).due, monday() + Duration::hours(24));
     let mut normal = Script::file(new_case("water"), monday());
-    assert_eq!(
-        deadline(&normal.case(), Clock::RepairDone, monday()).due,
-        monday() + Duration::hours(48)
-    );
+    assert_eq!(deadline(&normal.case(), Clock::RepairDone, monday()).due, monday() + Duration::hours(48));
     normal.ok(monday() + Duration::hours(50), resolved("修好"));
     assert_eq!(
-        deadline(
-            &normal.case(),
-            Clock::RepairDone,
-            monday() + Duration::days(5)
-        )
-        .state,
+        deadline(&normal.case(), Clock::RepairDone, monday() + Duration::days(5)).state,
         DeadlineState::MetLate
     );
 }
 
 #[test]
 fn hand_over_defects_are_fixed_the_same_day_or_within_a_week() {
-    let staff = |cat: &str| NewCase {
-        staff: Some("wang".into()),
-        ..new_case(cat)
-    };
+    let staff = |cat: &str| NewCase { staff: Some("wang".into()), ..new_case(cat) };
     let small = Script::file(staff("handover-small"), monday());
     let cal = WorkCalendar::default();
     assert_eq!(
@@ -698,10 +467,7 @@ fn hand_over_defects_are_fixed_the_same_day_or_within_a_week() {
         cal.end_of_day("2026-11-23".parse().unwrap())
     );
     let large = Script::file(staff("handover-large"), monday());
-    assert_eq!(
-        deadline(&large.case(), Clock::RepairDone, monday()).due,
-        monday() + Duration::weeks(1)
-    );
+    assert_eq!(deadline(&large.case(), Clock::RepairDone, monday()).due, monday() + Duration::weeks(1));
 }
 
 // ---- Callbacks ----
@@ -713,71 +479,35 @@ fn complaint_callbacks_are_due_within_three_days_after_resolution() {
     let case = s.ok(done, resolved("已处理"));
     let due = next_callback(&case).unwrap();
     assert_eq!((due.opens, due.due), (done, done + Duration::days(3)));
-    assert_eq!(
-        deadline(&case, Clock::Callback, done + Duration::days(4)).state,
-        DeadlineState::Overdue
-    );
+    assert_eq!(deadline(&case, Clock::Callback, done + Duration::days(4)).state, DeadlineState::Overdue);
 }
 
 #[test]
 fn maintenance_works_are_called_back_between_one_and_two_months_after() {
     // Find a works case in the 30% sample: the sample is per case id.
     let case = (0..200)
-        .map(|_| {
-            Script::file(
-                NewCase {
-                    staff: Some("wang".into()),
-                    ..new_case("works")
-                },
-                monday(),
-            )
-        })
+        .map(|_| Script::file(NewCase { staff: Some("wang".into()), ..new_case("works") }, monday()))
         .find(|s| s.case().callback_required())
-        .map(|mut s| {
-            s.ok(
-                at("2026-01-31T02:00:00Z").max(monday()),
-                resolved("外墙翻新完成"),
-            )
-        })
+        .map(|mut s| s.ok(at("2026-01-31T02:00:00Z").max(monday()), resolved("外墙翻新完成")))
         .expect("30% of 200 cases are sampled");
     let due = next_callback(&case).unwrap();
     let done = case.resolved_at.unwrap();
-    assert_eq!(
-        due.opens,
-        done.checked_add_months(chrono::Months::new(1)).unwrap()
-    );
-    assert_eq!(
-        due.due,
-        done.checked_add_months(chrono::Months::new(2)).unwrap()
-    );
+    assert_eq!(due.opens, done.checked_add_months(chrono::Months::new(1)).unwrap());
+    assert_eq!(due.due, done.checked_add_months(chrono::Months::new(2)).unwrap());
 }
 
 #[test]
 fn emergency_aid_is_always_called_back_within_a_week() {
-    let mut s = Script::file(
-        NewCase {
-            staff: Some("wang".into()),
-            ..new_case("first-aid")
-        },
-        monday(),
-    );
+    let mut s = Script::file(NewCase { staff: Some("wang".into()), ..new_case("first-aid") }, monday());
     assert!(s.case().callback_required());
     let case = s.ok(monday(), resolved("已送医"));
-    assert_eq!(
-        next_callback(&case).unwrap().due,
-        monday() + Duration::days(7)
-    );
+    assert_eq!(next_callback(&case).unwrap().due, monday() + Duration::days(7));
 }
 
 #[test]
 fn about_thirty_percent_of_repairs_are_called_back() {
-    let sampled = (0..1_000)
-        .filter(|_| {
-            Script::file(new_case("water"), monday())
-                .case()
-                .callback_required()
-        })
-        .count();
+    let sampled =
+        (0..1_000).filter(|_| Script::file(new_case("water"), monday()).case().callback_required()).count();
     assert!((240..=360).contains(&sampled), "{sampled} of 1000");
 }
 
@@ -786,23 +516,12 @@ fn the_callback_owner_follows_severity() {
     let mut s = Script::file(complaint(), monday());
     assert_eq!(
         owner(&s.case()),
-        CallbackOwner::DepartmentSupervisor {
-            department: Some(Department::Security)
-        }
+        CallbackOwner::DepartmentSupervisor { department: Some(Department::Security) }
     );
-    let sev = |s: Severity| EventBody::Classified {
-        complaint_class: None,
-        severity: Some(s),
-        department: None,
-    };
-    assert_eq!(
-        owner(&s.ok(monday(), sev(Severity::Important))),
-        CallbackOwner::CustomerServiceDirector
-    );
-    assert_eq!(
-        owner(&s.ok(monday(), sev(Severity::Major))),
-        CallbackOwner::EstateManager
-    );
+    let sev =
+        |s: Severity| EventBody::Classified { complaint_class: None, severity: Some(s), department: None };
+    assert_eq!(owner(&s.ok(monday(), sev(Severity::Important))), CallbackOwner::CustomerServiceDirector);
+    assert_eq!(owner(&s.ok(monday(), sev(Severity::Major))), CallbackOwner::EstateManager);
     let repair = Script::file(new_case("water"), monday());
     assert_eq!(owner(&repair.case()), CallbackOwner::CustomerServiceStaff);
 }
@@ -826,26 +545,14 @@ fn the_daily_report_counts_new_open_overdue_resolved_and_callbacks_due() {
     assert_eq!(r.counts.resolved, 1);
     // `old` was resolved 2 days ago with a 3-day callback window: due tomorrow, not listed;
     // unless staff set it earlier. `unacked` missed its 24 h acknowledgement.
-    assert!(r.overdue.iter().any(
-        |o| o.case.ticket == unacked.case().ticket() && o.clocks.contains(&Clock::Acknowledge)
-    ));
     assert!(
-        r.callbacks_due
+        r.overdue
             .iter()
-            .all(|c| c.case.ticket != old.case().ticket())
+            .any(|o| o.case.ticket == unacked.case().ticket() && o.clocks.contains(&Clock::Acknowledge))
     );
-    let tomorrow = report::daily(
-        &cases,
-        &cal,
-        today.succ_opt().unwrap(),
-        monday() + Duration::days(1),
-    );
-    assert!(
-        tomorrow
-            .callbacks_due
-            .iter()
-            .any(|c| c.case.ticket == old.case().ticket())
-    );
+    assert!(r.callbacks_due.iter().all(|c| c.case.ticket != old.case().ticket()));
+    let tomorrow = report::daily(&cases, &cal, today.succ_opt().unwrap(), monday() + Duration::days(1));
+    assert!(tomorrow.callbacks_due.iter().any(|c| c.case.ticket == old.case().ticket()));
 }
 
 #[test]
@@ -853,18 +560,12 @@ fn the_monthly_report_counts_a_matter_once_and_every_reporter() {
     let cal = WorkCalendar::default();
     let first = Script::file(complaint(), monday());
     let mut second = Script::file(
-        NewCase {
-            phone: Some("13900139000".into()),
-            ..complaint()
-        },
+        NewCase { phone: Some("13900139000".into()), ..complaint() },
         monday() + Duration::hours(1),
     );
     second.ok(
         monday() + Duration::hours(2),
-        EventBody::LinkedDuplicate {
-            primary: first.case_id,
-            primary_ticket: first.case().ticket().into(),
-        },
+        EventBody::LinkedDuplicate { primary: first.case_id, primary_ticket: first.case().ticket().into() },
     );
     let cases = [first.case(), second.case()];
     let r = report::monthly(&cases, &cal, 2026, 11, monday() + Duration::days(1)).unwrap();
@@ -897,13 +598,7 @@ fn the_monthly_report_flags_repeat_repairs_and_unsatisfied_callbacks() {
     assert_eq!(kpi("callback-satisfaction").met, Some(false));
     assert_eq!(kpi("callback-rate").value, Some(1.0));
     // The three leak repairs are 48 h repairs: filed Mon/Tue/Wed, unresolved at Saturday.
-    assert_eq!(
-        (
-            kpi("repair-timeliness").numerator,
-            kpi("repair-timeliness").denominator
-        ),
-        (0, 3)
-    );
+    assert_eq!((kpi("repair-timeliness").numerator, kpi("repair-timeliness").denominator), (0, 3));
 }
 
 #[test]
@@ -912,10 +607,7 @@ fn kpis_measure_against_the_company_targets() {
     let mut cases = Vec::new();
     for i in 0..10 {
         let mut s = Script::file(complaint(), monday() + Duration::hours(i));
-        s.ok(
-            monday() + Duration::hours(i + 1),
-            EventBody::Acknowledged { note: None },
-        );
+        s.ok(monday() + Duration::hours(i + 1), EventBody::Acknowledged { note: None });
         s.ok(monday() + Duration::hours(i + 2), resolved("已处理"));
         s.ok(monday() + Duration::hours(i + 3), callback(i != 0));
         if i != 0 {
@@ -928,18 +620,10 @@ fn kpis_measure_against_the_company_targets() {
     assert_eq!(kpi("feedback-timeliness").value, Some(1.0));
     assert_eq!(kpi("feedback-timeliness").met, Some(true));
     assert_eq!(kpi("callback-satisfaction").value, Some(0.9));
-    assert_eq!(
-        kpi("callback-satisfaction").met,
-        Some(false),
-        "target is 98%"
-    );
+    assert_eq!(kpi("callback-satisfaction").met, Some(false), "target is 98%");
     assert_eq!(kpi("closure-rate").value, Some(0.9));
     assert_eq!(kpi("closure-rate").met, Some(true), "target is 80%");
-    assert_eq!(
-        kpi("repair-timeliness").value,
-        None,
-        "no repairs: nothing measured"
-    );
+    assert_eq!(kpi("repair-timeliness").value, None, "no repairs: nothing measured");
 }
 
 // ---- Fold: the same events in any order give the same case ----
@@ -948,35 +632,17 @@ fn kpis_measure_against_the_company_targets() {
 fn any_body() -> impl Strategy<Value = EventBody> {
     prop_oneof![
         Just(EventBody::Acknowledged { note: None }),
-        Just(EventBody::Replied {
-            method: ContactMethod::Phone,
-            text: "已联系".into()
-        }),
-        Just(EventBody::Assigned {
-            department: Department::Engineering,
-            assignee: Some("张".into())
-        }),
-        Just(EventBody::Assigned {
-            department: Department::Security,
-            assignee: None
-        }),
+        Just(EventBody::Replied { method: ContactMethod::Phone, text: "已联系".into() }),
+        Just(EventBody::Assigned { department: Department::Engineering, assignee: Some("张".into()) }),
+        Just(EventBody::Assigned { department: Department::Security, assignee: None }),
         Just(EventBody::OnSite { note: None }),
-        Just(EventBody::PlanSet {
-            plan: "更换".into()
-        }),
-        Just(EventBody::ProgressNote {
-            text: "进展".into()
-        }),
+        Just(EventBody::PlanSet { plan: "更换".into() }),
+        Just(EventBody::ProgressNote { text: "进展".into() }),
         Just(resolved("完成")),
         Just(callback(true)),
         Just(callback(false)),
-        Just(EventBody::Reopened {
-            reason: "再次发生".into()
-        }),
-        Just(EventBody::Escalated {
-            to: EscalationTarget::GroupHead,
-            reason: "超期".into()
-        }),
+        Just(EventBody::Reopened { reason: "再次发生".into() }),
+        Just(EventBody::Escalated { to: EscalationTarget::GroupHead, reason: "超期".into() }),
         Just(close()),
         Just(EventBody::Classified {
             complaint_class: None,
@@ -994,10 +660,7 @@ fn any_body() -> impl Strategy<Value = EventBody> {
 /// Two origins each act on the case as they see it (their own events plus what they
 /// synced), with wall clocks that may be hours apart.
 fn two_origin_history() -> impl Strategy<Value = Vec<Event>> {
-    (
-        prop::collection::vec((any::<bool>(), any_body(), 0i64..90, any::<bool>()), 1..40),
-        -7_200i64..7_200,
-    )
+    (prop::collection::vec((any::<bool>(), any_body(), 0i64..90, any::<bool>()), 1..40), -7_200i64..7_200)
         .prop_map(|(steps, hq_skew_min)| {
             let mut s = Script::file(complaint(), monday());
             let mut clocks = [Hlc::default(), Hlc::default()];
@@ -1015,11 +678,7 @@ fn two_origin_history() -> impl Strategy<Value = Vec<Event>> {
                 let seen: Vec<Event> = s
                     .events
                     .iter()
-                    .filter(|e| {
-                        sync_first
-                            || e.origin == origin
-                            || matches!(e.body, EventBody::Filed { .. })
-                    })
+                    .filter(|e| sync_first || e.origin == origin || matches!(e.body, EventBody::Filed { .. }))
                     .cloned()
                     .collect();
                 let view = Case::fold(&seen).unwrap();
@@ -1069,30 +728,15 @@ proptest! {
 
 #[test]
 fn a_kiosk_event_made_offline_after_hq_closed_the_case_becomes_a_conflict_on_both_sides() {
-    let mut s = Script::file(
-        NewCase {
-            anonymous: true,
-            phone: None,
-            ..new_case("water")
-        },
-        monday(),
-    );
+    let mut s = Script::file(NewCase { anonymous: true, phone: None, ..new_case("water") }, monday());
     s.ok(monday(), resolved("修好"));
     // HQ closes; the kiosk, not having synced, records a reopen on the resolved case.
-    s.push(
-        Origin::hq(),
-        monday() + Duration::hours(1),
-        "hq-quality",
-        close(),
-    );
+    s.push(Origin::hq(), monday() + Duration::hours(1), "hq-quality", close());
     s.push(
         Origin::kiosk("K01"),
         monday() + Duration::hours(2),
         "wang",
-        EventBody::Escalated {
-            to: EscalationTarget::GroupHead,
-            reason: "x".into(),
-        },
+        EventBody::Escalated { to: EscalationTarget::GroupHead, reason: "x".into() },
     );
     let case = s.case();
     assert_eq!(case.status, Status::Closed);

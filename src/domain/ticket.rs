@@ -23,9 +23,7 @@ impl KioskCode {
     pub fn parse(raw: &str) -> Result<KioskCode, ValidationError> {
         let code = raw.trim().to_ascii_uppercase();
         let ok = (2..=4).contains(&code.len())
-            && code
-                .chars()
-                .all(|c| c.is_ascii_digit() || (c.is_ascii_uppercase() && c != 'I' && c != 'O'));
+            && code.chars().all(|c| c.is_ascii_digit() || (c.is_ascii_uppercase() && c != 'I' && c != 'O'));
         if ok {
             Ok(KioskCode(code))
         } else {
@@ -86,9 +84,7 @@ impl TicketNumber {
     /// full-width digits from a Chinese keyboard.
     pub fn parse(raw: &str) -> Result<TicketNumber, ValidationError> {
         let bad = || {
-            ValidationError::Invalid(format!(
-                "ticket number {raw:?} is not valid: it looks like K01-00042"
-            ))
+            ValidationError::Invalid(format!("ticket number {raw:?} is not valid: it looks like K01-00042"))
         };
         // Full-width forms (U+FF01..U+FF5E) map onto ASCII; spaces and dashes separate.
         let ascii: String = raw
@@ -118,13 +114,7 @@ impl TicketNumber {
 
 impl fmt::Display for TicketNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}-{:0width$}",
-            self.kiosk,
-            self.sequence,
-            width = MIN_DIGITS
-        )
+        write!(f, "{}-{:0width$}", self.kiosk, self.sequence, width = MIN_DIGITS)
     }
 }
 
@@ -138,14 +128,8 @@ mod tests {
 
     #[test]
     fn tickets_print_as_code_hyphen_five_digits() {
-        assert_eq!(
-            TicketNumber::new(k("K01"), 42).unwrap().to_string(),
-            "K01-00042"
-        );
-        assert_eq!(
-            TicketNumber::new(k("K01"), 123_456).unwrap().to_string(),
-            "K01-123456"
-        );
+        assert_eq!(TicketNumber::new(k("K01"), 42).unwrap().to_string(), "K01-00042");
+        assert_eq!(TicketNumber::new(k("K01"), 123_456).unwrap().to_string(), "K01-123456");
     }
 
     #[test]
@@ -169,25 +153,12 @@ mod tests {
     #[test]
     fn what_people_type_parses_back_to_the_ticket() {
         let want = TicketNumber::new(k("K01"), 42).unwrap();
-        for typed in [
-            "K01-00042",
-            "k01-00042",
-            " K01 00042 ",
-            "Ｋ01－０００４２",
-            "ｋ０１　０００４２",
-        ] {
+        for typed in ["K01-00042", "k01-00042", " K01 00042 ", "Ｋ01－０００４２", "ｋ０１　０００４２"]
+        {
             assert_eq!(TicketNumber::parse(typed).unwrap(), want, "{typed:?}");
         }
-        for bad in [
-            "",
-            "K01-42",
-            "K01-0004X",
-            "-00042",
-            "KIO-00042",
-            "K01-00000",
-            "K0100042",
-            "K01-00042-1",
-        ] {
+        for bad in ["", "K01-42", "K01-0004X", "-00042", "KIO-00042", "K01-00000", "K0100042", "K01-00042-1"]
+        {
             assert!(TicketNumber::parse(bad).is_err(), "{bad:?}");
         }
     }

@@ -20,19 +20,11 @@ pub enum ValidationError {
     )]
     BadPlace(String),
     #[error("{what} is too long: {len} characters, at most {max}")]
-    TooLong {
-        what: &'static str,
-        len: usize,
-        max: usize,
-    },
+    TooLong { what: &'static str, len: usize, max: usize },
     #[error("{what} is empty: please write something")]
     Empty { what: &'static str },
     #[error("unknown {what} {value:?}; choose one of: {allowed}")]
-    UnknownValue {
-        what: &'static str,
-        value: String,
-        allowed: String,
-    },
+    UnknownValue { what: &'static str, value: String, allowed: String },
     #[error("{0}")]
     Invalid(String),
 }
@@ -83,11 +75,7 @@ pub fn optional_line(
 
 fn within(text: String, what: &'static str, max: usize) -> Result<String, ValidationError> {
     let len = text.chars().count();
-    if len > max {
-        Err(ValidationError::TooLong { what, len, max })
-    } else {
-        Ok(text)
-    }
+    if len > max { Err(ValidationError::TooLong { what, len, max }) } else { Ok(text) }
 }
 
 /// A Chinese phone number, stored as digits (a landline keeps its area-code hyphen).
@@ -97,10 +85,7 @@ pub struct Phone(String);
 
 impl Phone {
     pub fn parse(raw: &str) -> Result<Phone, ValidationError> {
-        let compact: String = raw
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '(' && *c != ')')
-            .collect();
+        let compact: String = raw.chars().filter(|c| !c.is_whitespace() && *c != '(' && *c != ')').collect();
         let compact = compact
             .strip_prefix("+86")
             .or_else(|| compact.strip_prefix("0086"))
@@ -124,18 +109,11 @@ impl Phone {
                 // Without a hyphen, Beijing/Shanghai/Guangzhou-style 3-digit codes start
                 // with 01/02; the rest are 4 digits long.
                 None => {
-                    let area_len = if matches!(b.get(1), Some(b'1') | Some(b'2')) {
-                        3
-                    } else {
-                        4
-                    };
+                    let area_len = if matches!(b.get(1), Some(b'1') | Some(b'2')) { 3 } else { 4 };
                     if digits.len() <= area_len {
                         return Err(ValidationError::BadPhone(raw.to_string()));
                     }
-                    (
-                        digits[..area_len].to_string(),
-                        digits[area_len..].to_string(),
-                    )
+                    (digits[..area_len].to_string(), digits[area_len..].to_string())
                 }
             };
             if (3..=4).contains(&area.len()) && (7..=8).contains(&local.len()) {
@@ -153,21 +131,11 @@ impl Phone {
     pub fn masked(&self) -> String {
         let chars: Vec<char> = self.0.chars().collect();
         let n = chars.len();
-        let keep_head = if self.0.contains('-') {
-            n.saturating_sub(8).min(5)
-        } else {
-            3
-        };
+        let keep_head = if self.0.contains('-') { n.saturating_sub(8).min(5) } else { 3 };
         chars
             .iter()
             .enumerate()
-            .map(|(i, c)| {
-                if i < keep_head || i + 4 >= n || *c == '-' {
-                    *c
-                } else {
-                    '*'
-                }
-            })
+            .map(|(i, c)| if i < keep_head || i + 4 >= n || *c == '-' { *c } else { '*' })
             .collect()
     }
 
@@ -201,14 +169,7 @@ impl Place {
     /// `公共:NAME` for a public area. Building and unit may carry letters (A栋 → A).
     pub fn parse(raw: &str) -> Result<Place, ValidationError> {
         let trimmed = clean_text(raw, false);
-        for prefix in [
-            "public:",
-            "public:",
-            "公共:",
-            "公共:",
-            "公共区域:",
-            "公共区域:",
-        ] {
+        for prefix in ["public:", "public:", "公共:", "公共:", "公共区域:", "公共区域:"] {
             if let Some(name) = trimmed.strip_prefix(prefix) {
                 return Place::public_area(name);
             }
@@ -223,16 +184,8 @@ impl Place {
         }
         let up = |s: &str| s.to_ascii_uppercase();
         match parts.as_slice() {
-            [b, u, r] => Ok(Place::Home {
-                building: up(b),
-                unit: Some(up(u)),
-                room: up(r),
-            }),
-            [b, r] => Ok(Place::Home {
-                building: up(b),
-                unit: None,
-                room: up(r),
-            }),
+            [b, u, r] => Ok(Place::Home { building: up(b), unit: Some(up(u)), room: up(r) }),
+            [b, r] => Ok(Place::Home { building: up(b), unit: None, room: up(r) }),
             _ => Err(ValidationError::BadPlace(raw.to_string())),
         }
     }
@@ -242,9 +195,7 @@ impl Place {
         if name.is_empty() {
             return Err(ValidationError::BadPlace(name));
         }
-        Ok(Place::PublicArea {
-            name: within(name, "public area name", MAX_SHORT_CHARS)?,
-        })
+        Ok(Place::PublicArea { name: within(name, "public area name", MAX_SHORT_CHARS)? })
     }
 }
 
@@ -254,44 +205,19 @@ mod tests {
 
     #[test]
     fn mobile_numbers_are_eleven_digits_starting_13_to_19() {
-        assert_eq!(
-            Phone::parse("138 0013 8000").unwrap().as_str(),
-            "13800138000"
-        );
-        assert_eq!(
-            Phone::parse("+86 199-0000-1111").unwrap().as_str(),
-            "19900001111"
-        );
-        for bad in [
-            "12800138000",
-            "1380013800",
-            "138001380000",
-            "1380013800x",
-            "",
-            "电话",
-        ] {
+        assert_eq!(Phone::parse("138 0013 8000").unwrap().as_str(), "13800138000");
+        assert_eq!(Phone::parse("+86 199-0000-1111").unwrap().as_str(), "19900001111");
+        for bad in ["12800138000", "1380013800", "138001380000", "1380013800x", "", "电话"] {
             assert!(Phone::parse(bad).is_err(), "{bad} should be refused");
         }
     }
 
     #[test]
     fn landlines_need_an_area_code() {
-        assert_eq!(
-            Phone::parse("010-12345678").unwrap().as_str(),
-            "010-12345678"
-        );
-        assert_eq!(
-            Phone::parse("075512345678").unwrap().as_str(),
-            "0755-12345678"
-        );
-        assert_eq!(
-            Phone::parse("(0755) 1234567").unwrap().as_str(),
-            "0755-1234567"
-        );
-        assert_eq!(
-            Phone::parse("02112345678").unwrap().as_str(),
-            "021-12345678"
-        );
+        assert_eq!(Phone::parse("010-12345678").unwrap().as_str(), "010-12345678");
+        assert_eq!(Phone::parse("075512345678").unwrap().as_str(), "0755-12345678");
+        assert_eq!(Phone::parse("(0755) 1234567").unwrap().as_str(), "0755-1234567");
+        assert_eq!(Phone::parse("02112345678").unwrap().as_str(), "021-12345678");
         for bad in ["12345678", "010-123", "0-12345678", "010-1234-5678"] {
             assert!(Phone::parse(bad).is_err(), "{bad} should be refused");
         }
@@ -300,10 +226,7 @@ mod tests {
     #[test]
     fn phones_are_masked_on_paper_and_screen() {
         assert_eq!(Phone::parse("13800138000").unwrap().masked(), "138****8000");
-        assert_eq!(
-            Phone::parse("010-12345678").unwrap().masked(),
-            "010-****5678"
-        );
+        assert_eq!(Phone::parse("010-12345678").unwrap().masked(), "010-****5678");
         assert_eq!(Phone::parse("13800138000").unwrap().last_four(), "8000");
     }
 
@@ -311,25 +234,9 @@ mod tests {
     fn places_parse_homes_and_public_areas() {
         assert_eq!(Place::parse("3-2-1201").unwrap().to_string(), "3-2-1201");
         assert_eq!(Place::parse(" a-1201 ").unwrap().to_string(), "A-1201");
-        assert_eq!(
-            Place::parse("public:地下车库").unwrap(),
-            Place::PublicArea {
-                name: "地下车库".into()
-            }
-        );
-        assert!(matches!(
-            Place::parse("公共区域:3号楼大堂").unwrap(),
-            Place::PublicArea { .. }
-        ));
-        for bad in [
-            "",
-            "1201",
-            "3--1201",
-            "3-2-1-1201",
-            "3-2-12015678",
-            "楼-1",
-            "public:",
-        ] {
+        assert_eq!(Place::parse("public:地下车库").unwrap(), Place::PublicArea { name: "地下车库".into() });
+        assert!(matches!(Place::parse("公共区域:3号楼大堂").unwrap(), Place::PublicArea { .. }));
+        for bad in ["", "1201", "3--1201", "3-2-1-1201", "3-2-12015678", "楼-1", "public:"] {
             assert!(Place::parse(bad).is_err(), "{bad:?} should be refused");
         }
     }
@@ -349,9 +256,6 @@ mod tests {
         let long = "漏".repeat(MAX_TEXT_CHARS + 1);
         let err = required_text(&long, "text", MAX_TEXT_CHARS).unwrap_err();
         assert!(err.to_string().contains("at most 500"));
-        assert_eq!(
-            required_text("\u{7}  ", "text", 10),
-            Err(ValidationError::Empty { what: "text" })
-        );
+        assert_eq!(required_text("\u{7}  ", "text", 10), Err(ValidationError::Empty { what: "text" }));
     }
 }

@@ -39,9 +39,7 @@ fn with_prefix(prefix: &str) -> &'static [Entry] {
 }
 
 fn exactly(spelling: &str) -> impl Iterator<Item = &'static Entry> + '_ {
-    with_prefix(spelling)
-        .iter()
-        .take_while(move |e| e.spelling == spelling)
+    with_prefix(spelling).iter().take_while(move |e| e.spelling == spelling)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,21 +53,15 @@ pub struct Candidate {
 /// then words for the leading syllables (longest first) so a phrase can be built piece by
 /// piece, then completions of an unfinished last syllable.
 pub fn candidates(typed: &str, limit: usize) -> Vec<Candidate> {
-    let typed: String = typed
-        .chars()
-        .filter(|c| c.is_ascii_alphabetic())
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
+    let typed: String =
+        typed.chars().filter(|c| c.is_ascii_alphabetic()).map(|c| c.to_ascii_lowercase()).collect();
     if typed.is_empty() {
         return Vec::new();
     }
     let mut out: Vec<Candidate> = Vec::new();
     let push = |word: &str, consumes: usize, out: &mut Vec<Candidate>| {
         if out.len() < limit && !out.iter().any(|c| c.word == word) {
-            out.push(Candidate {
-                word: word.to_string(),
-                consumes,
-            });
+            out.push(Candidate { word: word.to_string(), consumes });
         }
     };
     let by_freq = |mut v: Vec<&'static Entry>| {
@@ -80,21 +72,13 @@ pub fn candidates(typed: &str, limit: usize) -> Vec<Candidate> {
         push(e.word, typed.len(), &mut out);
     }
     // An unfinished last syllable: "dianh" → 电话.
-    let completions = by_freq(
-        with_prefix(&typed)
-            .iter()
-            .filter(|e| e.spelling != typed)
-            .collect(),
-    );
+    let completions = by_freq(with_prefix(&typed).iter().filter(|e| e.spelling != typed).collect());
     for e in completions.iter().take(8) {
         push(e.word, typed.len(), &mut out);
     }
     // The leading syllables, longest first, to build a phrase piece by piece.
     for cut in (1..typed.len()).rev() {
-        for e in by_freq(exactly(&typed[..cut]).collect())
-            .into_iter()
-            .take(8)
-        {
+        for e in by_freq(exactly(&typed[..cut]).collect()).into_iter().take(8) {
             push(e.word, cut, &mut out);
         }
     }
@@ -129,11 +113,7 @@ impl Composer {
     /// Chooses candidate `i`: returns the text to insert and keeps the unconverted rest.
     pub fn choose(&mut self, i: usize) -> Option<String> {
         let candidate = self.candidates(40).into_iter().nth(i)?;
-        self.preedit = self
-            .preedit
-            .get(candidate.consumes..)
-            .unwrap_or("")
-            .to_string();
+        self.preedit = self.preedit.get(candidate.consumes..).unwrap_or("").to_string();
         Some(candidate.word)
     }
 
@@ -165,11 +145,7 @@ mod tests {
             ("zaoyin", "噪音"),
         ] {
             let got = candidates(typed, 10);
-            assert_eq!(
-                got.first().map(|c| c.word.as_str()),
-                Some(word),
-                "{typed}: {got:?}"
-            );
+            assert_eq!(got.first().map(|c| c.word.as_str()), Some(word), "{typed}: {got:?}");
         }
     }
 
@@ -190,11 +166,7 @@ mod tests {
 
     #[test]
     fn an_unfinished_syllable_is_completed() {
-        assert!(
-            candidates("dianh", 20).iter().any(|c| c.word == "电话"),
-            "{:?}",
-            candidates("dianh", 20)
-        );
+        assert!(candidates("dianh", 20).iter().any(|c| c.word == "电话"), "{:?}", candidates("dianh", 20));
         assert!(candidates("", 10).is_empty());
         assert!(candidates("123", 10).is_empty());
     }

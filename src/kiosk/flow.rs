@@ -62,11 +62,7 @@ const FIELD_MAX: usize = 5;
 impl Flow {
     /// A fresh flow in `lang`: nothing of anyone before survives.
     pub fn new(lang: Lang) -> Flow {
-        Flow {
-            lang,
-            place_field: 0,
-            ..Flow::default()
-        }
+        Flow { lang, place_field: 0, ..Flow::default() }
     }
 
     pub fn start(&mut self, kind: Kind) {
@@ -87,11 +83,9 @@ impl Flow {
     pub fn back(&mut self) {
         self.error = None;
         self.screen = match self.screen {
-            Screen::Home
-            | Screen::Category
-            | Screen::Lookup
-            | Screen::Emergency
-            | Screen::Ticket => Screen::Home,
+            Screen::Home | Screen::Category | Screen::Lookup | Screen::Emergency | Screen::Ticket => {
+                Screen::Home
+            }
             Screen::Place => Screen::Category,
             Screen::Details => Screen::Place,
             Screen::Contact => Screen::Details,
@@ -141,24 +135,14 @@ impl Flow {
             self.screen = Screen::Details;
             true
         } else {
-            self.error = Some(if self.public_area {
-                words::ERR_AREA
-            } else {
-                words::ERR_ROOM
-            });
+            self.error = Some(if self.public_area { words::ERR_AREA } else { words::ERR_ROOM });
             false
         }
     }
 
     // --- Details (and the name field, which shares the keyboard logic) ---
 
-    pub fn type_key(
-        text: &mut String,
-        composer: &mut Composer,
-        mode: KeyboardMode,
-        key: &str,
-        max: usize,
-    ) {
+    pub fn type_key(text: &mut String, composer: &mut Composer, mode: KeyboardMode, key: &str, max: usize) {
         let mut chars = key.chars();
         let single = chars.next().filter(|_| chars.next().is_none());
         match single {
@@ -196,11 +180,7 @@ impl Flow {
 
     pub fn add_phrase(&mut self, phrase: &str) {
         if !self.text.is_empty() && !self.text.ends_with(['，', ' ', '。']) {
-            push_limited(
-                &mut self.text,
-                if self.lang == Lang::En { ", " } else { "，" },
-                MAX_TEXT_CHARS,
-            );
+            push_limited(&mut self.text, if self.lang == Lang::En { ", " } else { "，" }, MAX_TEXT_CHARS);
         }
         push_limited(&mut self.text, phrase, MAX_TEXT_CHARS);
     }
@@ -244,9 +224,7 @@ impl Flow {
     /// What the review screen and the store get.
     pub fn new_case(&self, catalogue: &Catalogue) -> NewCase {
         let category = self.category.clone().unwrap_or_default();
-        let is_repair = catalogue
-            .get(&category)
-            .is_some_and(|c| c.kind == Kind::Repair);
+        let is_repair = catalogue.get(&category).is_some_and(|c| c.kind == Kind::Repair);
         NewCase {
             kind: self.kind,
             category,
@@ -313,12 +291,7 @@ mod tests {
         assert!(!g.place_next());
         g.area = Some(3);
         assert!(g.place_next());
-        assert_eq!(
-            g.place().unwrap(),
-            Place::PublicArea {
-                name: "地下车库".into()
-            }
-        );
+        assert_eq!(g.place().unwrap(), Place::PublicArea { name: "地下车库".into() });
     }
 
     #[test]
@@ -328,9 +301,6 @@ mod tests {
         f.text = "secret".into();
         f.phone = "13800138000".into();
         f.start(Kind::Repair);
-        assert_eq!(
-            (f.lang, f.large_text, f.text.as_str(), f.phone.as_str()),
-            (Lang::En, true, "", "")
-        );
+        assert_eq!((f.lang, f.large_text, f.text.as_str(), f.phone.as_str()), (Lang::En, true, "", ""));
     }
 }

@@ -22,11 +22,7 @@ pub enum Idle {
 
 impl IdleTimer {
     pub fn new(timeout: Duration, now: Instant) -> IdleTimer {
-        IdleTimer {
-            timeout,
-            warn: Duration::from_secs(10).min(timeout),
-            last_activity: now,
-        }
+        IdleTimer { timeout, warn: Duration::from_secs(10).min(timeout), last_activity: now }
     }
 
     pub fn touch(&mut self, now: Instant) {
@@ -76,9 +72,7 @@ impl LookupGuard {
     /// `Err(minutes left)` while locked.
     pub fn allow(&mut self, now: Instant) -> Result<(), u64> {
         match self.locked_until {
-            Some(until) if now < until => {
-                Err(until.duration_since(now).as_secs().div_ceil(60).max(1))
-            }
+            Some(until) if now < until => Err(until.duration_since(now).as_secs().div_ceil(60).max(1)),
             _ => {
                 self.locked_until = None;
                 Ok(())
@@ -87,8 +81,7 @@ impl LookupGuard {
     }
 
     pub fn failed(&mut self, now: Instant) {
-        self.failures
-            .retain(|t| now.saturating_duration_since(*t) < self.window);
+        self.failures.retain(|t| now.saturating_duration_since(*t) < self.window);
         self.failures.push(now);
         if self.failures.len() >= self.max_failures {
             self.locked_until = Some(now + self.lockout);
@@ -111,10 +104,7 @@ mod tests {
         let timer = IdleTimer::new(Duration::from_secs(60), t0);
         assert_eq!(timer.check(t0 + Duration::from_secs(49)), Idle::Active);
         assert_eq!(timer.check(t0 + Duration::from_secs(50)), Idle::Warning(10));
-        assert_eq!(
-            timer.check(t0 + Duration::from_millis(55_500)),
-            Idle::Warning(5)
-        );
+        assert_eq!(timer.check(t0 + Duration::from_millis(55_500)), Idle::Warning(5));
         assert_eq!(timer.check(t0 + Duration::from_secs(60)), Idle::Expired);
     }
 

@@ -37,30 +37,24 @@ pub fn timeline(events: &[Event], lang: Lang, tz: Tz) -> Vec<Step> {
         .filter_map(|e| {
             let what: String = match &e.body {
                 EventBody::Filed { .. } => {
-                    Msg("已受理您的事项", "已受理您的事項", "We received your case")
-                        .get(lang)
-                        .into()
+                    Msg("已受理您的事项", "已受理您的事項", "We received your case").get(lang).into()
                 }
-                EventBody::Acknowledged { .. } => Msg("已确认受理", "已確認受理", "Acknowledged")
-                    .get(lang)
-                    .into(),
-                EventBody::Replied { .. } => Msg("已与您联系", "已與您聯繫", "We contacted you")
-                    .get(lang)
-                    .into(),
+                EventBody::Acknowledged { .. } => {
+                    Msg("已确认受理", "已確認受理", "Acknowledged").get(lang).into()
+                }
+                EventBody::Replied { .. } => {
+                    Msg("已与您联系", "已與您聯繫", "We contacted you").get(lang).into()
+                }
                 EventBody::Assigned { department, .. } => match lang {
                     Lang::En => format!("Assigned to {}", department.en()),
                     Lang::ZhTw => format!("已派工：{}", department.zh_tw()),
                     Lang::ZhCn => format!("已派工：{}", department.zh()),
                 },
                 EventBody::OnSite { .. } => {
-                    Msg("工作人员已到场", "工作人員已到場", "Staff arrived")
-                        .get(lang)
-                        .into()
+                    Msg("工作人员已到场", "工作人員已到場", "Staff arrived").get(lang).into()
                 }
                 EventBody::PlanSet { .. } => {
-                    Msg("已确定处理方案", "已確定處理方案", "A plan is agreed")
-                        .get(lang)
-                        .into()
+                    Msg("已确定处理方案", "已確定處理方案", "A plan is agreed").get(lang).into()
                 }
                 EventBody::PromiseSet { due, .. } => {
                     let date = due.with_timezone(&tz).format("%Y-%m-%d");
@@ -70,13 +64,9 @@ pub fn timeline(events: &[Event], lang: Lang, tz: Tz) -> Vec<Step> {
                         Lang::ZhCn => format!("承诺于 {date} 前解决"),
                     }
                 }
-                EventBody::Resolved { .. } => {
-                    Msg("已处理完毕", "已處理完畢", "Resolved").get(lang).into()
-                }
+                EventBody::Resolved { .. } => Msg("已处理完毕", "已處理完畢", "Resolved").get(lang).into(),
                 EventBody::CallbackRecorded { record } if record.satisfied => {
-                    Msg("回访：满意", "回訪：滿意", "Follow-up: satisfied")
-                        .get(lang)
-                        .into()
+                    Msg("回访：满意", "回訪：滿意", "Follow-up: satisfied").get(lang).into()
                 }
                 EventBody::CallbackRecorded { .. } => Msg(
                     "回访：不满意，重新处理",
@@ -85,34 +75,22 @@ pub fn timeline(events: &[Event], lang: Lang, tz: Tz) -> Vec<Step> {
                 )
                 .get(lang)
                 .into(),
-                EventBody::Reopened { .. } => {
-                    Msg("重新处理", "重新處理", "Reopened").get(lang).into()
-                }
+                EventBody::Reopened { .. } => Msg("重新处理", "重新處理", "Reopened").get(lang).into(),
                 EventBody::Closed { .. } => Msg("已结案", "已結案", "Closed").get(lang).into(),
                 EventBody::SuggestionDecided { adopted: true, .. } => {
-                    Msg("建议已采纳", "建議已採納", "Suggestion adopted")
-                        .get(lang)
-                        .into()
+                    Msg("建议已采纳", "建議已採納", "Suggestion adopted").get(lang).into()
                 }
-                EventBody::SuggestionDecided {
-                    adopted: false,
-                    reason,
-                } => match lang {
+                EventBody::SuggestionDecided { adopted: false, reason } => match lang {
                     Lang::En => format!("Not adopted: {reason}"),
                     Lang::ZhTw => format!("未採納：{reason}"),
                     Lang::ZhCn => format!("未采纳：{reason}"),
                 },
-                EventBody::ProgressNote { .. } => {
-                    Msg("处理中", "處理中", "In progress").get(lang).into()
-                }
+                EventBody::ProgressNote { .. } => Msg("处理中", "處理中", "In progress").get(lang).into(),
                 EventBody::Classified { .. }
                 | EventBody::Escalated { .. }
                 | EventBody::LinkedDuplicate { .. } => return None,
             };
-            Some(Step {
-                when: e.at.with_timezone(&tz).format("%m-%d %H:%M").to_string(),
-                what,
-            })
+            Some(Step { when: e.at.with_timezone(&tz).format("%m-%d %H:%M").to_string(), what })
         })
         .collect()
 }

@@ -58,11 +58,7 @@ pub struct Service {
 
 impl Service {
     pub fn new(desk: Desk, printer: Printer) -> Service {
-        Service {
-            desk,
-            printer,
-            alerts: Vec::new(),
-        }
+        Service { desk, printer, alerts: Vec::new() }
     }
 
     pub fn file(&mut self, new: &NewCase, now: DateTime<Utc>) -> Result<Filed, String> {
@@ -83,17 +79,9 @@ impl Service {
                 .get(&case.intake.category)
                 .map(|c| c.zh.clone())
                 .unwrap_or_default();
-            self.alerts.push(Alert {
-                ticket: case.ticket().to_string(),
-                what,
-                at: now,
-            });
+            self.alerts.push(Alert { ticket: case.ticket().to_string(), what, at: now });
         }
-        Ok(Filed {
-            ticket: case.ticket().to_string(),
-            promise,
-            emergency: case.intake.emergency,
-        })
+        Ok(Filed { ticket: case.ticket().to_string(), promise, emergency: case.intake.emergency })
     }
 
     /// Prints what is due and says how this case's latest ticket fared.
@@ -104,11 +92,7 @@ impl Service {
             .show(ticket)
             .ok()
             .and_then(|r| self.desk.store().print_jobs_of(r.case.id).ok())
-            .and_then(|jobs| {
-                jobs.into_iter()
-                    .rev()
-                    .find(|j| j.document == DocumentKind::Ticket)
-            });
+            .and_then(|jobs| jobs.into_iter().rev().find(|j| j.document == DocumentKind::Ticket));
         match job.map(|j| j.state) {
             Some(JobState::Printed) => PrintOutcome::Printed,
             Some(JobState::Sent) => PrintOutcome::Sent,
@@ -117,9 +101,7 @@ impl Service {
     }
 
     pub fn reprint(&mut self, ticket: &str, now: DateTime<Utc>) -> Result<PrintOutcome, String> {
-        self.desk
-            .resident_reprint(ticket, now)
-            .map_err(|e| e.to_string())?;
+        self.desk.resident_reprint(ticket, now).map_err(|e| e.to_string())?;
         Ok(self.print_ticket(ticket, now))
     }
 
@@ -137,18 +119,11 @@ impl Service {
         }
         let events: Vec<_> = record.events.iter().map(|e| e.event.clone()).collect();
         let category = self.desk.settings.catalogue.get(&case.intake.category);
-        let category = category
-            .map(|c| c.name(lang).to_string())
-            .unwrap_or_default();
+        let category = category.map(|c| c.name(lang).to_string()).unwrap_or_default();
         Some(Progress {
             ticket: case.ticket().to_string(),
             status: progress::status_name(case.status, lang).to_string(),
-            summary: format!(
-                "{} · {} · {}",
-                case.kind().name(lang),
-                category,
-                case.intake.place.label(lang)
-            ),
+            summary: format!("{} · {} · {}", case.kind().name(lang), category, case.intake.place.label(lang)),
             steps: progress::timeline(&events, lang, self.desk.settings.calendar.tz),
             can_rate: progress::can_rate(case),
         })
@@ -177,10 +152,7 @@ impl Service {
             suggestions: None,
             next_callback_at: None,
         });
-        self.desk
-            .act(ticket, action, "resident", now)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        self.desk.act(ticket, action, "resident", now).map(|_| ()).map_err(|e| e.to_string())
     }
 }
 

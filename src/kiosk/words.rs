@@ -34,27 +34,12 @@ pub const LABEL_TEXT: Msg = Msg("问题", "問題", "Problem");
 pub const LABEL_PHONE: Msg = Msg("电话", "電話", "Phone");
 pub const LABEL_NAME: Msg = Msg("姓名", "姓名", "Name");
 pub const LABEL_VISIT: Msg = Msg("上门时间", "上門時間", "Visit");
-pub const ANONYMOUS: Msg = Msg(
-    "匿名（不回访）",
-    "匿名（不回訪）",
-    "Anonymous (no callback)",
-);
+pub const ANONYMOUS: Msg = Msg("匿名（不回访）", "匿名（不回訪）", "Anonymous (no callback)");
 
-pub const ERR_ROOM: Msg = Msg(
-    "请填写楼栋和房号",
-    "請填寫樓棟和房號",
-    "Please enter the building and room",
-);
-pub const ERR_AREA: Msg = Msg(
-    "请选择一个公共区域",
-    "請選擇一個公共區域",
-    "Please choose a public area",
-);
-pub const ERR_TEXT: Msg = Msg(
-    "请简单描述一下问题",
-    "請簡單描述一下問題",
-    "Please describe the problem briefly",
-);
+pub const ERR_ROOM: Msg = Msg("请填写楼栋和房号", "請填寫樓棟和房號", "Please enter the building and room");
+pub const ERR_AREA: Msg = Msg("请选择一个公共区域", "請選擇一個公共區域", "Please choose a public area");
+pub const ERR_TEXT: Msg =
+    Msg("请简单描述一下问题", "請簡單描述一下問題", "Please describe the problem briefly");
 pub const ERR_PHONE: Msg = Msg(
     "手机号不正确：请输入11位手机号，或带区号的座机号",
     "手機號不正確：請輸入11位手機號，或帶區號的座機號",
@@ -66,16 +51,9 @@ pub const ERR_SAVE: Msg = Msg(
     "Could not submit just now; please try again or ask the front desk",
 );
 
-pub const PRINTING: Msg = Msg(
-    "正在打印受理单……",
-    "正在列印受理單……",
-    "Printing your ticket…",
-);
-pub const PRINTED: Msg = Msg(
-    "受理单已打印，请取走。",
-    "受理單已列印，請取走。",
-    "Your ticket is printed; please take it.",
-);
+pub const PRINTING: Msg = Msg("正在打印受理单……", "正在列印受理單……", "Printing your ticket…");
+pub const PRINTED: Msg =
+    Msg("受理单已打印，请取走。", "受理單已列印，請取走。", "Your ticket is printed; please take it.");
 pub const PRINT_SENT: Msg = Msg(
     "受理单已送往打印机，请取走。",
     "受理單已送往印表機，請取走。",
@@ -102,11 +80,7 @@ pub const LOOKUP_LOCKED: Msg = Msg(
     "嘗試次數過多，請{}分鐘後再試，或到前台查詢",
     "Too many tries; please try again in {} minutes or ask the front desk",
 );
-pub const RATED_THANKS: Msg = Msg(
-    "感谢您的评价！",
-    "感謝您的評價！",
-    "Thank you for your rating!",
-);
+pub const RATED_THANKS: Msg = Msg("感谢您的评价！", "感謝您的評價！", "Thank you for your rating!");
 pub const RATED_REOPENED: Msg = Msg(
     "感谢反馈，我们会重新处理并再次与您联系。",
     "感謝回饋，我們會重新處理並再次與您聯繫。",
@@ -114,21 +88,13 @@ pub const RATED_REOPENED: Msg = Msg(
 );
 
 pub const EMERGENCY_STEPS: [Msg; 3] = [
-    Msg(
-        "保持冷静，远离危险区域",
-        "保持冷靜，遠離危險區域",
-        "Stay calm and keep away from danger",
-    ),
+    Msg("保持冷静，远离危险区域", "保持冷靜，遠離危險區域", "Stay calm and keep away from danger"),
     Msg(
         "如有人受伤或被困，先拨打紧急电话",
         "如有人受傷或被困，先撥打緊急電話",
         "If anyone is hurt or trapped, call the emergency number first",
     ),
-    Msg(
-        "在大堂等候工作人员",
-        "在大堂等候工作人員",
-        "Wait in the lobby for staff",
-    ),
+    Msg("在大堂等候工作人员", "在大堂等候工作人員", "Wait in the lobby for staff"),
 ];
 
 /// Public areas a resident can pick.
@@ -211,14 +177,10 @@ pub fn phrases(category: &str) -> &'static [Msg] {
             Msg("树木需修剪", "樹木需修剪", "trees need trimming"),
             Msg("草坪缺损", "草坪缺損", "lawn damaged"),
         ],
-        "fees" => &[
-            Msg("收费不清楚", "收費不清楚", "charges unclear"),
-            Msg("多收费", "多收費", "overcharged"),
-        ],
-        "attitude" => &[
-            Msg("态度不好", "態度不好", "rude"),
-            Msg("不理睬", "不理睬", "ignored me"),
-        ],
+        "fees" => {
+            &[Msg("收费不清楚", "收費不清楚", "charges unclear"), Msg("多收费", "多收費", "overcharged")]
+        }
+        "attitude" => &[Msg("态度不好", "態度不好", "rude"), Msg("不理睬", "不理睬", "ignored me")],
         "suggestion" => &[
             Msg("增加快递柜", "增加快遞櫃", "more parcel lockers"),
             Msg("增设充电桩", "增設充電樁", "EV chargers"),

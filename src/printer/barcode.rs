@@ -68,11 +68,7 @@ pub fn modules(data: &str) -> Option<Vec<bool>> {
         return None;
     }
     let mut out = Vec::new();
-    for (i, c) in std::iter::once('*')
-        .chain(data.chars())
-        .chain(std::iter::once('*'))
-        .enumerate()
-    {
+    for (i, c) in std::iter::once('*').chain(data.chars()).chain(std::iter::once('*')).enumerate() {
         if i > 0 {
             out.push(false);
         }
@@ -109,15 +105,10 @@ pub fn decode(line: &[bool]) -> Option<String> {
         if chunk.len() < 9 {
             return None;
         }
-        let code: String = chunk[..9]
-            .iter()
-            .map(|r| if *r > narrow * 2 { 'w' } else { 'n' })
-            .collect();
+        let code: String = chunk[..9].iter().map(|r| if *r > narrow * 2 { 'w' } else { 'n' }).collect();
         text.push(TABLE.iter().find(|(_, p)| *p == code)?.0);
     }
-    text.strip_prefix('*')?
-        .strip_suffix('*')
-        .map(str::to_string)
+    text.strip_prefix('*')?.strip_suffix('*').map(str::to_string)
 }
 
 #[cfg(test)]
@@ -140,10 +131,7 @@ mod tests {
     fn a_ticket_number_encodes_and_reads_back_at_any_module_width() {
         let bars = modules("K01-00042").unwrap();
         for scale in 1..=4 {
-            let line: Vec<bool> = bars
-                .iter()
-                .flat_map(|b| std::iter::repeat_n(*b, scale))
-                .collect();
+            let line: Vec<bool> = bars.iter().flat_map(|b| std::iter::repeat_n(*b, scale)).collect();
             assert_eq!(decode(&line).as_deref(), Some("K01-00042"));
         }
         assert!(modules("k01").is_none(), "lower case is not Code 39");

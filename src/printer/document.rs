@@ -22,26 +22,10 @@ pub struct Style {
 }
 
 impl Style {
-    pub const PLAIN: Style = Style {
-        bold: false,
-        double: false,
-        align: Align::Left,
-    };
-    pub const CENTER: Style = Style {
-        bold: false,
-        double: false,
-        align: Align::Center,
-    };
-    pub const TITLE: Style = Style {
-        bold: true,
-        double: false,
-        align: Align::Center,
-    };
-    pub const HUGE: Style = Style {
-        bold: true,
-        double: true,
-        align: Align::Center,
-    };
+    pub const PLAIN: Style = Style { bold: false, double: false, align: Align::Left };
+    pub const CENTER: Style = Style { bold: false, double: false, align: Align::Center };
+    pub const TITLE: Style = Style { bold: true, double: false, align: Align::Center };
+    pub const HUGE: Style = Style { bold: true, double: true, align: Align::Center };
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,24 +62,15 @@ pub struct Document {
 
 impl Document {
     pub fn text(&mut self, text: impl Into<String>, style: Style) -> &mut Self {
-        self.blocks.push(Block::Text {
-            text: text.into(),
-            style,
-        });
+        self.blocks.push(Block::Text { text: text.into(), style });
         self
     }
     pub fn field(&mut self, label: impl Into<String>, value: impl Into<String>) -> &mut Self {
-        self.blocks.push(Block::Field {
-            label: label.into(),
-            value: value.into(),
-        });
+        self.blocks.push(Block::Field { label: label.into(), value: value.into() });
         self
     }
     pub fn pair(&mut self, left: impl Into<String>, right: impl Into<String>) -> &mut Self {
-        self.blocks.push(Block::Pair {
-            left: left.into(),
-            right: right.into(),
-        });
+        self.blocks.push(Block::Pair { left: left.into(), right: right.into() });
         self
     }
     pub fn rule(&mut self) -> &mut Self {
@@ -144,10 +119,7 @@ pub fn printable(raw: &str) -> String {
             '\n' => Some('\n'),
             '\t' | '\r' => Some(' '),
             c if c.is_control() => None,
-            '\u{200B}'..='\u{200F}'
-            | '\u{202A}'..='\u{202E}'
-            | '\u{2060}'..='\u{206F}'
-            | '\u{FEFF}' => None,
+            '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}' => None,
             '\u{0300}'..='\u{036F}' | '\u{FE00}'..='\u{FE0F}' => None,
             c => Some(c),
         })
@@ -206,9 +178,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
                 used = 0;
                 continue;
             }
-            if w > width
-                || (token.chars().count() == 1
-                    && no_line_start(token.chars().next().unwrap_or(' ')))
+            if w > width || (token.chars().count() == 1 && no_line_start(token.chars().next().unwrap_or(' ')))
             {
                 // Too long for any line, or punctuation: break inside, or hang it on.
                 for c in token.chars() {
@@ -238,10 +208,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
         lines.push(line);
     }
     // A space at the end of a line is invisible on paper and would only cost a column.
-    lines
-        .into_iter()
-        .map(|l| l.trim_end().to_string())
-        .collect()
+    lines.into_iter().map(|l| l.trim_end().to_string()).collect()
 }
 
 /// Splits into words (runs of ASCII non-space), single spaces, and single other characters.
@@ -250,13 +217,7 @@ fn tokens(text: &str) -> Vec<String> {
     for c in text.chars() {
         let word_char = c.is_ascii() && c != ' ';
         match out.last_mut() {
-            Some(last)
-                if word_char
-                    && last
-                        .chars()
-                        .last()
-                        .is_some_and(|l| l.is_ascii() && l != ' ') =>
-            {
+            Some(last) if word_char && last.chars().last().is_some_and(|l| l.is_ascii() && l != ' ') => {
                 last.push(c)
             }
             _ => out.push(c.to_string()),
@@ -273,10 +234,7 @@ pub fn layout(doc: &Document, columns: usize) -> Vec<Line> {
             Block::Text { text, style } => {
                 let width = if style.double { columns / 2 } else { columns };
                 for text in wrap(&printable(text), width) {
-                    out.push(Line::Text {
-                        text,
-                        style: *style,
-                    });
+                    out.push(Line::Text { text, style: *style });
                 }
             }
             Block::Field { label, value } => {
@@ -287,66 +245,33 @@ pub fn layout(doc: &Document, columns: usize) -> Vec<Line> {
                 let value = printable(value);
                 if indent * 2 > columns {
                     // A label too wide for a hanging indent: value on the lines below.
-                    for text in wrap(&label, columns)
-                        .into_iter()
-                        .chain(wrap(&value, columns))
-                    {
-                        out.push(Line::Text {
-                            text,
-                            style: Style::PLAIN,
-                        });
+                    for text in wrap(&label, columns).into_iter().chain(wrap(&value, columns)) {
+                        out.push(Line::Text { text, style: Style::PLAIN });
                     }
                     continue;
                 }
                 for (i, part) in wrap(&value, columns - indent).into_iter().enumerate() {
-                    let head = if i == 0 {
-                        format!("{label}{sep}")
-                    } else {
-                        " ".repeat(indent)
-                    };
-                    out.push(Line::Text {
-                        text: format!("{head}{part}"),
-                        style: Style::PLAIN,
-                    });
+                    let head = if i == 0 { format!("{label}{sep}") } else { " ".repeat(indent) };
+                    out.push(Line::Text { text: format!("{head}{part}"), style: Style::PLAIN });
                 }
             }
             Block::Pair { left, right } => {
-                let (left, right) = (
-                    printable(left).replace('\n', " "),
-                    printable(right).replace('\n', " "),
-                );
+                let (left, right) = (printable(left).replace('\n', " "), printable(right).replace('\n', " "));
                 let (lw, rw) = (columns_of(&left), columns_of(&right));
                 if lw + 1 + rw <= columns {
                     let gap = " ".repeat(columns - lw - rw);
-                    out.push(Line::Text {
-                        text: format!("{left}{gap}{right}"),
-                        style: Style::PLAIN,
-                    });
+                    out.push(Line::Text { text: format!("{left}{gap}{right}"), style: Style::PLAIN });
                 } else {
                     for text in wrap(&left, columns) {
-                        out.push(Line::Text {
-                            text,
-                            style: Style::PLAIN,
-                        });
+                        out.push(Line::Text { text, style: Style::PLAIN });
                     }
                     for text in wrap(&right, columns) {
-                        out.push(Line::Text {
-                            text,
-                            style: Style {
-                                align: Align::Right,
-                                ..Style::PLAIN
-                            },
-                        });
+                        out.push(Line::Text { text, style: Style { align: Align::Right, ..Style::PLAIN } });
                     }
                 }
             }
-            Block::Rule => out.push(Line::Text {
-                text: "-".repeat(columns),
-                style: Style::PLAIN,
-            }),
-            Block::Qr { data } => out.push(Line::Qr {
-                data: printable(data).replace('\n', ""),
-            }),
+            Block::Rule => out.push(Line::Text { text: "-".repeat(columns), style: Style::PLAIN }),
+            Block::Qr { data } => out.push(Line::Qr { data: printable(data).replace('\n', "") }),
             Block::Barcode { data } if super::barcode::encodable(data) => {
                 out.push(Line::Barcode { data: data.clone() })
             }
@@ -371,29 +296,15 @@ mod tests {
 
     #[test]
     fn chinese_wraps_between_characters_and_latin_between_words() {
-        assert_eq!(
-            wrap("厨房水管漏水地面积水", 8),
-            ["厨房水管", "漏水地面", "积水"]
-        );
-        assert_eq!(
-            wrap("the kitchen pipe leaks", 12),
-            ["the kitchen", "pipe leaks"]
-        );
-        assert_eq!(
-            wrap("supercalifragilistic", 8),
-            ["supercal", "ifragili", "stic"]
-        );
+        assert_eq!(wrap("厨房水管漏水地面积水", 8), ["厨房水管", "漏水地面", "积水"]);
+        assert_eq!(wrap("the kitchen pipe leaks", 12), ["the kitchen", "pipe leaks"]);
+        assert_eq!(wrap("supercalifragilistic", 8), ["supercal", "ifragili", "stic"]);
     }
 
     #[test]
     fn punctuation_never_starts_a_line() {
         let lines = wrap("水管漏水，地面积水。", 8);
-        assert!(
-            lines
-                .iter()
-                .all(|l| !l.starts_with('，') && !l.starts_with('。')),
-            "{lines:?}"
-        );
+        assert!(lines.iter().all(|l| !l.starts_with('，') && !l.starts_with('。')), "{lines:?}");
         assert_eq!(lines.concat(), "水管漏水，地面积水。");
     }
 
@@ -421,10 +332,7 @@ mod tests {
 
     #[test]
     fn control_characters_never_reach_the_layout() {
-        assert_eq!(
-            printable("a\u{1b}@b\u{1d}V\u{0}c\u{9b}d\u{200b}e"),
-            "a@bVcde"
-        );
+        assert_eq!(printable("a\u{1b}@b\u{1d}V\u{0}c\u{9b}d\u{200b}e"), "a@bVcde");
     }
 
     proptest! {

@@ -127,11 +127,7 @@ fn kind_name(kind: Kind, lang: Lang) -> &'static str {
 }
 
 fn category_name(ctx: &PaperContext, code: &str, lang: Lang) -> String {
-    ctx.catalogue
-        .get(code)
-        .map(|c| c.name(lang))
-        .unwrap_or(code)
-        .to_string()
+    ctx.catalogue.get(code).map(|c| c.name(lang)).unwrap_or(code).to_string()
 }
 
 fn local(tz: Tz, t: DateTime<Utc>) -> String {
@@ -165,8 +161,7 @@ pub fn ticket(case: &Case, ctx: &PaperContext, reprint: bool) -> Document {
     let w = words(lang);
     let tz = ctx.calendar.tz;
     let mut doc = Document::default();
-    doc.text(ctx.estate, Style::TITLE)
-        .text(w.ticket_title, Style::CENTER);
+    doc.text(ctx.estate, Style::TITLE).text(w.ticket_title, Style::CENTER);
     if reprint {
         doc.text(w.reprint, Style::TITLE);
     }
@@ -174,15 +169,8 @@ pub fn ticket(case: &Case, ctx: &PaperContext, reprint: bool) -> Document {
         .text(w.ticket_no, Style::CENTER)
         .text(case.ticket(), Style::HUGE)
         .text(
-            format!(
-                "{} · {}",
-                kind_name(case.kind(), lang),
-                category_name(ctx, &case.intake.category, lang)
-            ),
-            Style {
-                bold: true,
-                ..Style::CENTER
-            },
+            format!("{} · {}", kind_name(case.kind(), lang), category_name(ctx, &case.intake.category, lang)),
+            Style { bold: true, ..Style::CENTER },
         )
         .rule()
         .field(w.place, case.intake.place.label(lang));
@@ -190,13 +178,9 @@ pub fn ticket(case: &Case, ctx: &PaperContext, reprint: bool) -> Document {
         Some(contact) => doc.field(w.phone, contact.phone.masked()),
         None => doc.field(w.phone, w.anonymous),
     };
-    doc.field(w.filed, local(tz, case.filed_at)).rule().text(
-        promise(case, ctx, lang),
-        Style {
-            bold: true,
-            ..Style::PLAIN
-        },
-    );
+    doc.field(w.filed, local(tz, case.filed_at))
+        .rule()
+        .text(promise(case, ctx, lang), Style { bold: true, ..Style::PLAIN });
     if let Some(phone) = ctx.front_desk_phone {
         doc.field(w.front_desk, phone);
     }
@@ -342,16 +326,8 @@ fn staff_words(lang: Lang) -> &'static StaffWords {
     }
 }
 
-const BOLD: Style = Style {
-    bold: true,
-    double: false,
-    align: super::document::Align::Left,
-};
-const BIG_TITLE: Style = Style {
-    bold: true,
-    double: true,
-    align: super::document::Align::Center,
-};
+const BOLD: Style = Style { bold: true, double: false, align: super::document::Align::Left };
+const BIG_TITLE: Style = Style { bold: true, double: true, align: super::document::Align::Center };
 
 /// 服务派工单 / 维修单 (002 第五节): for the engineer, with lines for the fee quote, the
 /// resident's consent and signature, in the staff's language.
@@ -364,14 +340,7 @@ pub fn work_order(case: &Case, ctx: &PaperContext, now: DateTime<Utc>) -> Docume
         .text(w.work_order, BIG_TITLE)
         .rule()
         .field(w.ticket, case.ticket())
-        .field(
-            w.kind,
-            format!(
-                "{} / {}",
-                i.kind.name(lang),
-                category_name(ctx, &i.category, lang)
-            ),
-        );
+        .field(w.kind, format!("{} / {}", i.kind.name(lang), category_name(ctx, &i.category, lang)));
     if let Some(u) = i.urgency {
         let flag = if i.emergency { w.emergency } else { "" };
         doc.field(w.urgency, format!("{}{flag}", u.name(lang)));
@@ -379,14 +348,9 @@ pub fn work_order(case: &Case, ctx: &PaperContext, now: DateTime<Utc>) -> Docume
     doc.field(w.place, i.place.label(lang));
     match &i.contact {
         // The engineer must be able to call: the full number is printed here only.
-        Some(c) => doc.field(
-            w.contact,
-            format!(
-                "{} {}",
-                c.name.as_deref().unwrap_or(w.resident),
-                c.phone.as_str()
-            ),
-        ),
+        Some(c) => {
+            doc.field(w.contact, format!("{} {}", c.name.as_deref().unwrap_or(w.resident), c.phone.as_str()))
+        }
         None => doc.field(w.contact, w.anonymous),
     };
     if let Some(window) = &i.visit_window {
@@ -394,22 +358,13 @@ pub fn work_order(case: &Case, ctx: &PaperContext, now: DateTime<Utc>) -> Docume
     }
     doc.field(w.fault, i.text.as_str());
     let department = case.department.map(|d| d.name(lang)).unwrap_or(w.undecided);
-    let assignee = case
-        .assignee
-        .as_deref()
-        .map(|a| format!(" / {a}"))
-        .unwrap_or_default();
+    let assignee = case.assignee.as_deref().map(|a| format!(" / {a}")).unwrap_or_default();
     doc.field(w.department, format!("{department}{assignee}"));
     if let Some((clock, due)) = repair_clock(case, ctx.calendar) {
-        let what = if clock == Clock::RepairOnSite {
-            w.on_site_by
-        } else {
-            w.done_by
-        };
+        let what = if clock == Clock::RepairOnSite { w.on_site_by } else { w.done_by };
         doc.field(what, local(tz, due));
     }
-    doc.field(w.filed, local(tz, case.filed_at))
-        .field(w.printed, local(tz, now));
+    doc.field(w.filed, local(tz, case.filed_at)).field(w.printed, local(tz, now));
     // The front desk scans it back when the engineer returns the form.
     doc.barcode(case.ticket()).rule();
     for (n, blank) in w.blanks.iter().enumerate() {
@@ -428,54 +383,32 @@ pub fn daily_report(report: &DailyReport, ctx: &PaperContext) -> Document {
     let mut doc = Document::default();
     doc.text(ctx.estate, Style::TITLE)
         .text(w.daily_report, BIG_TITLE)
-        .text(
-            format!("{}  {} {}", report.date, w.as_of, local(tz, report.as_of)),
-            Style::CENTER,
-        )
+        .text(format!("{}  {} {}", report.date, w.as_of, local(tz, report.as_of)), Style::CENTER)
         .rule();
     let c = &report.counts;
-    for (label, n) in w
-        .counts
-        .iter()
-        .zip([c.new, c.open, c.overdue, c.resolved, c.callbacks_due])
-    {
+    for (label, n) in w.counts.iter().zip([c.new, c.open, c.overdue, c.resolved, c.callbacks_due]) {
         doc.pair(*label, n.to_string());
     }
     let line = |l: &crate::domain::report::CaseLine| {
         let mark = if l.emergency { "!" } else { "" };
-        format!(
-            "{mark}{} {} {}",
-            l.ticket,
-            category_name(ctx, &l.category, lang),
-            l.place.label(lang)
-        )
+        format!("{mark}{} {} {}", l.ticket, category_name(ctx, &l.category, lang), l.place.label(lang))
     };
     if !report.overdue.is_empty() {
         doc.rule().text(w.counts[2], BOLD);
         for o in &report.overdue {
             let clocks: Vec<&str> = o.clocks.iter().map(|c| c.name(lang)).collect();
-            doc.text(line(&o.case), Style::PLAIN).text(
-                format!(
-                    "  {}",
-                    clocks.join(if lang == Lang::En { ", " } else { "、" })
-                ),
-                Style::PLAIN,
-            );
+            doc.text(line(&o.case), Style::PLAIN)
+                .text(format!("  {}", clocks.join(if lang == Lang::En { ", " } else { "、" })), Style::PLAIN);
         }
     }
     if !report.callbacks_due.is_empty() {
         doc.rule().text(w.counts[4], BOLD);
         for cb in &report.callbacks_due {
             let due = local(tz, cb.due);
-            let when = if lang == Lang::En {
-                format!("{} {due}", w.due_by)
-            } else {
-                format!("{due} {}", w.due_by)
-            };
-            doc.text(line(&cb.case), Style::PLAIN).text(
-                format!("  {when} · {}", cb.owner_role.name(lang)),
-                Style::PLAIN,
-            );
+            let when =
+                if lang == Lang::En { format!("{} {due}", w.due_by) } else { format!("{due} {}", w.due_by) };
+            doc.text(line(&cb.case), Style::PLAIN)
+                .text(format!("  {when} · {}", cb.owner_role.name(lang)), Style::PLAIN);
         }
     }
     if !report.new.is_empty() {
@@ -490,11 +423,7 @@ pub fn daily_report(report: &DailyReport, ctx: &PaperContext) -> Document {
 /// A page that shows whether the profile fits the printer: widths, Chinese, QR, cut.
 pub fn test_page(profile_name: &str, columns: usize, ctx: &PaperContext) -> Document {
     let w = staff_words(ctx.staff_lang);
-    let digits: String = "1234567890"
-        .repeat(columns / 10 + 1)
-        .chars()
-        .take(columns)
-        .collect();
+    let digits: String = "1234567890".repeat(columns / 10 + 1).chars().take(columns).collect();
     let mut doc = Document::default();
     doc.text(ctx.estate, Style::TITLE)
         .text(w.test, Style::TITLE)

@@ -56,55 +56,15 @@ impl Profile {
         };
         vec![
             // Xprinter XP-58, Gprinter GP-58 and most 58 mm mainland printers: no cutter.
-            p(
-                "generic-58",
-                58,
-                384,
-                32,
-                TextMode::Gb18030,
-                QrMode::Native,
-                false,
-            ),
+            p("generic-58", 58, 384, 32, TextMode::Gb18030, QrMode::Native, false),
             // Xprinter XP-80C, Gprinter GP-80, Rongta RP80 and most 80 mm mainland printers.
-            p(
-                "generic-80",
-                80,
-                576,
-                48,
-                TextMode::Gb18030,
-                QrMode::Native,
-                true,
-            ),
+            p("generic-80", 80, 576, 48, TextMode::Gb18030, QrMode::Native, true),
             // The same class of printer with a traditional-Chinese (Big5) font.
-            p(
-                "generic-80-big5",
-                80,
-                576,
-                48,
-                TextMode::Big5,
-                QrMode::Native,
-                true,
-            ),
+            p("generic-80-big5", 80, 576, 48, TextMode::Big5, QrMode::Native, true),
             // Epson TM-T88V/VI (international models, 180 dpi): no Chinese font.
-            p(
-                "epson-tm-t88",
-                80,
-                512,
-                42,
-                TextMode::Raster,
-                QrMode::Native,
-                true,
-            ),
+            p("epson-tm-t88", 80, 512, 42, TextMode::Raster, QrMode::Native, true),
             // Old or bare-bones 58 mm printers without a Chinese font or QR support.
-            p(
-                "basic-58-raster",
-                58,
-                384,
-                32,
-                TextMode::Raster,
-                QrMode::Raster,
-                false,
-            ),
+            p("basic-58-raster", 58, 384, 32, TextMode::Raster, QrMode::Raster, false),
         ]
     }
 
@@ -114,10 +74,7 @@ impl Profile {
 
     pub fn validate(&self) -> Result<(), String> {
         if !(32..=80).contains(&self.columns) {
-            return Err(format!(
-                "profile {}: columns {} is outside 32..=80",
-                self.name, self.columns
-            ));
+            return Err(format!("profile {}: columns {} is outside 32..=80", self.name, self.columns));
         }
         if !(256..=832).contains(&self.dots) || self.dots % 8 != 0 {
             return Err(format!(
@@ -145,13 +102,7 @@ mod tests {
         for p in &all {
             p.validate().unwrap();
         }
-        assert!(
-            all.iter()
-                .any(|p| p.paper_mm == 58 && p.columns == 32 && p.dots == 384)
-        );
-        assert!(
-            all.iter()
-                .any(|p| p.paper_mm == 80 && p.columns == 48 && p.dots == 576)
-        );
+        assert!(all.iter().any(|p| p.paper_mm == 58 && p.columns == 32 && p.dots == 384));
+        assert!(all.iter().any(|p| p.paper_mm == 80 && p.columns == 48 && p.dots == 576));
     }
 }

@@ -11,9 +11,7 @@ const FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/wqy-microhei.ttc");
 /// The bundled CJK font (WenQuanYi Micro Hei; face 0 is the proportional one).
 pub fn font() -> &'static FontRef<'static> {
     static FONT: OnceLock<FontRef<'static>> = OnceLock::new();
-    FONT.get_or_init(|| {
-        FontRef::try_from_slice_and_index(FONT_BYTES, 0).expect("the bundled font parses")
-    })
+    FONT.get_or_init(|| FontRef::try_from_slice_and_index(FONT_BYTES, 0).expect("the bundled font parses"))
 }
 
 /// Whether the bundled font can draw `c` (else it would come out as an empty box).
@@ -31,11 +29,7 @@ pub struct Bitmap {
 
 impl Bitmap {
     pub fn new(width: usize, height: usize) -> Bitmap {
-        Bitmap {
-            width,
-            height,
-            pixels: vec![false; width * height],
-        }
+        Bitmap { width, height, pixels: vec![false; width * height] }
     }
 
     pub fn get(&self, x: usize, y: usize) -> bool {
@@ -132,12 +126,11 @@ pub fn text_line(text: &str, style: Style, width: usize) -> Bitmap {
 
 /// A QR code, `module` dots per module, with a 4-module quiet zone, centred in `width`.
 pub fn qr(data: &str, module: usize, width: usize) -> Bitmap {
-    let code =
-        match qrcode::QrCode::with_error_correction_level(data.as_bytes(), qrcode::EcLevel::M) {
-            Ok(code) => code,
-            // Longer than any QR code can hold: print nothing rather than fail the ticket.
-            Err(_) => return Bitmap::new(width, 0),
-        };
+    let code = match qrcode::QrCode::with_error_correction_level(data.as_bytes(), qrcode::EcLevel::M) {
+        Ok(code) => code,
+        // Longer than any QR code can hold: print nothing rather than fail the ticket.
+        Err(_) => return Bitmap::new(width, 0),
+    };
     let n = code.width();
     let size = (n + 8) * module;
     let left = width.saturating_sub(size) / 2;
@@ -173,9 +166,6 @@ mod tests {
         let mut b = Bitmap::new(10, 2);
         b.set(0, 0);
         b.set(9, 1);
-        assert_eq!(
-            b.to_escpos(),
-            [0x1D, b'v', b'0', 0, 2, 0, 2, 0, 0x80, 0, 0, 0x40]
-        );
+        assert_eq!(b.to_escpos(), [0x1D, b'v', b'0', 0, 2, 0, 2, 0, 0x80, 0, 0, 0x40]);
     }
 }

@@ -9,8 +9,8 @@ use encoding_rs::{BIG5, Encoding, GB18030, GBK};
 use escpos::driver::Driver;
 use escpos::printer::Printer;
 use escpos::utils::{
-    BarcodeFont, BarcodeHeight, BarcodeOption, BarcodePosition, BarcodeWidth, Encoder, JustifyMode,
-    Protocol, QRCodeCorrectionLevel, QRCodeModel, QRCodeOption,
+    BarcodeFont, BarcodeHeight, BarcodeOption, BarcodePosition, BarcodeWidth, Encoder, JustifyMode, Protocol,
+    QRCodeCorrectionLevel, QRCodeModel, QRCodeOption,
 };
 
 use super::document::{Align, Document, Line, Style, layout};
@@ -90,11 +90,7 @@ pub fn render(doc: &Document, profile: &Profile) -> Vec<u8> {
     capture.0.take()
 }
 
-fn build(
-    p: &mut Printer<Capture>,
-    doc: &Document,
-    profile: &Profile,
-) -> escpos::errors::Result<()> {
+fn build(p: &mut Printer<Capture>, doc: &Document, profile: &Profile) -> escpos::errors::Result<()> {
     p.init()?;
     let chinese = matches!(profile.text, TextMode::Gb18030 | TextMode::Big5);
     if chinese {
@@ -129,11 +125,8 @@ fn build(
             Line::Qr { data } => match profile.qr {
                 QrMode::Native => {
                     p.justify(JustifyMode::CENTER)?;
-                    let option = QRCodeOption::new(
-                        QRCodeModel::Model2,
-                        NATIVE_QR_SIZE,
-                        QRCodeCorrectionLevel::M,
-                    );
+                    let option =
+                        QRCodeOption::new(QRCodeModel::Model2, NATIVE_QR_SIZE, QRCodeCorrectionLevel::M);
                     p.qrcode_option(&data, option)?;
                     p.justify(justify(current.align))?;
                 }

@@ -59,11 +59,7 @@ fn well_formed(b: u8) -> bool {
 }
 
 /// Combines the three replies. Anything missing or malformed makes the answer unknown.
-pub fn interpret(
-    printer: Option<u8>,
-    offline_cause: Option<u8>,
-    paper: Option<u8>,
-) -> PrinterStatus {
+pub fn interpret(printer: Option<u8>, offline_cause: Option<u8>, paper: Option<u8>) -> PrinterStatus {
     let (Some(printer), Some(cause), Some(paper)) = (printer, offline_cause, paper) else {
         return PrinterStatus::Unknown;
     };
@@ -108,14 +104,8 @@ mod tests {
     #[test]
     fn no_reply_is_unknown_never_ready() {
         assert_eq!(interpret(None, None, None), PrinterStatus::Unknown);
-        assert_eq!(
-            interpret(Some(0x12), Some(0x12), None),
-            PrinterStatus::Unknown
-        );
-        assert_eq!(
-            interpret(Some(0xFF), Some(0x12), Some(0x12)),
-            PrinterStatus::Unknown
-        );
+        assert_eq!(interpret(Some(0x12), Some(0x12), None), PrinterStatus::Unknown);
+        assert_eq!(interpret(Some(0xFF), Some(0x12), Some(0x12)), PrinterStatus::Unknown);
     }
 
     #[test]
@@ -136,17 +126,8 @@ mod tests {
     #[test]
     fn epson_documented_bytes_decode() {
         // TM-T88 manual: 0x12 all clear; paper end on the roll sensor is 0x72.
-        assert_eq!(
-            interpret(Some(0x12), Some(0x12), Some(0x12)),
-            PrinterStatus::Ready
-        );
-        assert_eq!(
-            interpret(Some(0x1A), Some(0x32), Some(0x72)),
-            PrinterStatus::PaperOut
-        );
-        assert_eq!(
-            interpret(Some(0x1A), Some(0x16), Some(0x12)),
-            PrinterStatus::CoverOpen
-        );
+        assert_eq!(interpret(Some(0x12), Some(0x12), Some(0x12)), PrinterStatus::Ready);
+        assert_eq!(interpret(Some(0x1A), Some(0x32), Some(0x72)), PrinterStatus::PaperOut);
+        assert_eq!(interpret(Some(0x1A), Some(0x16), Some(0x12)), PrinterStatus::CoverOpen);
     }
 }

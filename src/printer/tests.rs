@@ -22,9 +22,7 @@ use crate::domain::intake::Lang;
 use crate::domain::report;
 
 fn filed_at() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-23T02:00:00Z")
-        .unwrap()
-        .with_timezone(&Utc)
+    DateTime::parse_from_rfc3339("2026-11-23T02:00:00Z").unwrap().with_timezone(&Utc)
 }
 
 /// A fixed case, so that its paper is the same byte for byte on every run.
@@ -44,15 +42,10 @@ fn case(new: NewCase, ticket: &str, seed: u128) -> Case {
         id: Uuid::from_u128(seed),
         case_id: id,
         origin: Origin::kiosk("K01"),
-        stamp: Hlc {
-            millis: filed_at().timestamp_millis(),
-            counter: 0,
-        },
+        stamp: Hlc { millis: filed_at().timestamp_millis(), counter: 0 },
         at: filed_at(),
         actor: "resident".into(),
-        body: EventBody::Filed {
-            intake: Box::new(intake),
-        },
+        body: EventBody::Filed { intake: Box::new(intake) },
     };
     Case::fold([&filed]).unwrap()
 }
@@ -99,12 +92,7 @@ fn ctx<'a>(catalogue: &'a Catalogue, calendar: &'a WorkCalendar) -> PaperContext
 
 fn read_back(bytes: &[u8], profile: &Profile) -> Paper {
     let paper = interpret(bytes, profile.text, usize::from(profile.dots));
-    assert!(
-        paper.unknown.is_empty(),
-        "{}: unknown commands {:?}",
-        profile.name,
-        paper.unknown
-    );
+    assert!(paper.unknown.is_empty(), "{}: unknown commands {:?}", profile.name, paper.unknown);
     paper
 }
 
@@ -113,31 +101,22 @@ fn decode_qr(paper: &Paper, dots: usize) -> Vec<String> {
     let mut img = rqrr::PreparedImage::prepare_from_greyscale(page.width, page.height, |x, y| {
         if page.get(x, y) { 0 } else { 255 }
     });
-    img.detect_grids()
-        .into_iter()
-        .filter_map(|g| g.decode().ok().map(|(_, text)| text))
-        .collect()
+    img.detect_grids().into_iter().filter_map(|g| g.decode().ok().map(|(_, text)| text)).collect()
 }
 
 /// Writes the paper as PNG into $LOBBYDESK_PAPER_DIR, for people to look at.
 fn keep_png(name: &str, paper: &Paper, dots: usize) {
     if let Ok(dir) = std::env::var("LOBBYDESK_PAPER_DIR") {
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(
-            PathBuf::from(dir).join(format!("{name}.png")),
-            png(&draw(paper, dots)).unwrap(),
-        )
-        .unwrap();
+        std::fs::write(PathBuf::from(dir).join(format!("{name}.png")), png(&draw(paper, dots)).unwrap())
+            .unwrap();
     }
 }
 
 #[test]
 fn the_ticket_reads_back_with_number_category_promise_and_masked_phone() {
     let (catalogue, calendar) = (Catalogue::default(), WorkCalendar::default());
-    for profile in Profile::shipped()
-        .into_iter()
-        .filter(|p| p.text != TextMode::Raster)
-    {
+    for profile in Profile::shipped().into_iter().filter(|p| p.text != TextMode::Raster) {
         for (lang, category, promise) in [
             (Lang::ZhCn, "给排水", "48小时内"),
             (Lang::ZhTw, "給排水", "48小時內"),
@@ -149,27 +128,12 @@ fn the_ticket_reads_back_with_number_category_promise_and_masked_phone() {
             let doc = layouts::ticket(&repair(lang), &ctx(&catalogue, &calendar), false);
             let paper = read_back(&render(&doc, &profile), &profile);
             let text = paper.text();
-            assert!(
-                text.contains("K01-00042"),
-                "{}/{lang}: {text}",
-                profile.name
-            );
+            assert!(text.contains("K01-00042"), "{}/{lang}: {text}", profile.name);
             assert!(text.contains(category), "{}/{lang}: {text}", profile.name);
-            assert!(
-                text.replace('\n', "").contains(promise),
-                "{}/{lang}: {text}",
-                profile.name
-            );
-            assert!(
-                text.contains("138****8000") && !text.contains("13800138000"),
-                "{text}"
-            );
+            assert!(text.replace('\n', "").contains(promise), "{}/{lang}: {text}", profile.name);
+            assert!(text.contains("138****8000") && !text.contains("13800138000"), "{text}");
             assert_eq!(paper.cut(), profile.cutter);
-            keep_png(
-                &format!("ticket-{lang}-{}", profile.name),
-                &paper,
-                usize::from(profile.dots),
-            );
+            keep_png(&format!("ticket-{lang}-{}", profile.name), &paper, usize::from(profile.dots));
         }
     }
 }
@@ -180,12 +144,7 @@ fn the_ticket_qr_code_decodes_to_the_ticket_number_on_every_profile() {
     for profile in Profile::shipped() {
         let doc = layouts::ticket(&repair(Lang::ZhCn), &ctx(&catalogue, &calendar), false);
         let paper = read_back(&render(&doc, &profile), &profile);
-        assert_eq!(
-            decode_qr(&paper, usize::from(profile.dots)),
-            ["K01-00042"],
-            "{}",
-            profile.name
-        );
+        assert_eq!(decode_qr(&paper, usize::from(profile.dots)), ["K01-00042"], "{}", profile.name);
         if profile.qr == QrMode::Raster {
             assert!(paper.items.iter().any(|i| matches!(i, PaperItem::Image(_))));
         }
@@ -204,17 +163,9 @@ fn raster_text_profiles_print_chinese_as_images() {
     );
     let paper = read_back(&bytes, &profile);
     assert!(paper.text().trim().is_empty(), "all text went as images");
-    let images = paper
-        .items
-        .iter()
-        .filter(|i| matches!(i, PaperItem::Image(_)))
-        .count();
+    let images = paper.items.iter().filter(|i| matches!(i, PaperItem::Image(_))).count();
     assert!(images > 10, "{images} images");
-    keep_png(
-        "ticket-zh-CN-epson-tm-t88",
-        &paper,
-        usize::from(profile.dots),
-    );
+    keep_png("ticket-zh-CN-epson-tm-t88", &paper, usize::from(profile.dots));
 }
 
 #[test]
@@ -233,17 +184,9 @@ fn a_reprint_says_so() {
     let profile = Profile::by_name("generic-80").unwrap();
     for (lang, mark) in [(Lang::ZhCn, "补打"), (Lang::En, "REPRINT")] {
         let doc = layouts::ticket(&repair(lang), &ctx(&catalogue, &calendar), true);
-        assert!(
-            read_back(&render(&doc, &profile), &profile)
-                .text()
-                .contains(mark)
-        );
+        assert!(read_back(&render(&doc, &profile), &profile).text().contains(mark));
         let doc = layouts::ticket(&repair(lang), &ctx(&catalogue, &calendar), false);
-        assert!(
-            !read_back(&render(&doc, &profile), &profile)
-                .text()
-                .contains(mark)
-        );
+        assert!(!read_back(&render(&doc, &profile), &profile).text().contains(mark));
     }
 }
 
@@ -274,40 +217,18 @@ fn staff_forms_follow_the_staff_language() {
     let (catalogue, calendar) = (Catalogue::default(), WorkCalendar::default());
     let profile = Profile::by_name("generic-80-big5").unwrap();
     for (lang, expected) in [
-        (
-            Lang::ZhTw,
-            [
-                "服務派工單",
-                "聯絡人：張三 13800138000",
-                "給排水",
-                "工程部",
-                "業主簽名",
-            ],
-        ),
+        (Lang::ZhTw, ["服務派工單", "聯絡人：張三 13800138000", "給排水", "工程部", "業主簽名"]),
         (
             Lang::En,
-            [
-                "WORK ORDER",
-                "Contact: 张三 13800138000",
-                "Water & plumbing",
-                "Engineering",
-                "Signature",
-            ],
+            ["WORK ORDER", "Contact: 张三 13800138000", "Water & plumbing", "Engineering", "Signature"],
         ),
     ] {
-        let c = PaperContext {
-            staff_lang: lang,
-            ..ctx(&catalogue, &calendar)
-        };
+        let c = PaperContext { staff_lang: lang, ..ctx(&catalogue, &calendar) };
         let mut case = repair(Lang::ZhCn);
         if lang == Lang::ZhTw {
             case.intake.contact.as_mut().unwrap().name = Some("張三".into());
         }
-        let text = read_back(
-            &render(&layouts::work_order(&case, &c, filed_at()), &profile),
-            &profile,
-        )
-        .text();
+        let text = read_back(&render(&layouts::work_order(&case, &c, filed_at()), &profile), &profile).text();
         for e in expected {
             if lang == Lang::En && e.contains('张') {
                 // A Big5 printer has no simplified 张: it prints as '?', never as garbage.
@@ -317,10 +238,7 @@ fn staff_forms_follow_the_staff_language() {
             assert!(text.contains(e), "{lang}: missing {e:?} in\n{text}");
         }
     }
-    let c = PaperContext {
-        staff_lang: Lang::En,
-        ..ctx(&catalogue, &calendar)
-    };
+    let c = PaperContext { staff_lang: Lang::En, ..ctx(&catalogue, &calendar) };
     let r = report::daily(
         &[repair(Lang::ZhCn), emergency()],
         &calendar,
@@ -330,10 +248,7 @@ fn staff_forms_follow_the_staff_language() {
     let profile = Profile::by_name("generic-58").unwrap();
     let paper = read_back(&render(&layouts::daily_report(&r, &c), &profile), &profile);
     let text = paper.text().replace('\n', " ");
-    assert!(
-        text.contains("DAILY REPORT") && text.contains("emergency: on site within 30 min"),
-        "{text}"
-    );
+    assert!(text.contains("DAILY REPORT") && text.contains("emergency: on site within 30 min"), "{text}");
     keep_png("daily-report-en-generic-58", &paper, 384);
 }
 
@@ -351,15 +266,8 @@ fn the_daily_report_prints_its_counts() {
     let doc = layouts::daily_report(&r, &ctx(&catalogue, &calendar));
     let paper = read_back(&render(&doc, &profile), &profile);
     let text = paper.text();
-    assert!(
-        text.contains("热线日报") && text.contains("K01-00043"),
-        "{text}"
-    );
-    assert!(
-        text.lines()
-            .any(|l| l.starts_with("新增") && l.trim_end().ends_with('2')),
-        "{text}"
-    );
+    assert!(text.contains("热线日报") && text.contains("K01-00043"), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("新增") && l.trim_end().ends_with('2')), "{text}");
     keep_png("daily-report-generic-58", &paper, usize::from(profile.dots));
 }
 
@@ -380,26 +288,14 @@ fn golden_bytes_per_document_and_profile() {
     let mut mismatches = Vec::new();
     for profile in Profile::shipped() {
         let docs: Vec<(String, Document)> = vec![
-            (
-                format!("ticket-zh-CN-{}", profile.name),
-                layouts::ticket(&repair(Lang::ZhCn), &c, false),
-            ),
-            (
-                format!("ticket-zh-TW-{}", profile.name),
-                layouts::ticket(&repair(Lang::ZhTw), &c, false),
-            ),
-            (
-                format!("ticket-en-{}", profile.name),
-                layouts::ticket(&repair(Lang::En), &c, true),
-            ),
+            (format!("ticket-zh-CN-{}", profile.name), layouts::ticket(&repair(Lang::ZhCn), &c, false)),
+            (format!("ticket-zh-TW-{}", profile.name), layouts::ticket(&repair(Lang::ZhTw), &c, false)),
+            (format!("ticket-en-{}", profile.name), layouts::ticket(&repair(Lang::En), &c, true)),
             (
                 format!("work-order-{}", profile.name),
                 layouts::work_order(&repair(Lang::ZhCn), &c, filed_at()),
             ),
-            (
-                format!("daily-report-{}", profile.name),
-                layouts::daily_report(&r, &c),
-            ),
+            (format!("daily-report-{}", profile.name), layouts::daily_report(&r, &c)),
         ];
         for (name, doc) in docs {
             let bytes = render(&doc, &profile);
@@ -412,22 +308,13 @@ fn golden_bytes_per_document_and_profile() {
             }
         }
     }
-    assert!(
-        mismatches.is_empty(),
-        "output differs from tests/golden for {mismatches:?}"
-    );
+    assert!(mismatches.is_empty(), "output differs from tests/golden for {mismatches:?}");
 }
 
 #[test]
 fn text_a_printer_cannot_print_becomes_a_question_mark() {
-    assert_eq!(
-        super::render::fit_charset("漏水😀", TextMode::Gb18030),
-        "漏水?"
-    );
-    assert_eq!(
-        super::render::fit_charset("報修 报修", TextMode::Big5),
-        "報修 ?修"
-    );
+    assert_eq!(super::render::fit_charset("漏水😀", TextMode::Gb18030), "漏水?");
+    assert_eq!(super::render::fit_charset("報修 报修", TextMode::Big5), "報修 ?修");
 }
 
 proptest! {
@@ -490,11 +377,7 @@ fn the_work_order_barcode_scans_back_to_the_ticket_on_every_profile() {
                 super::barcode::decode(&row)
             })
             .collect();
-        assert!(
-            scanned.iter().any(|s| s == "K01-00042"),
-            "{}: scanned {scanned:?}",
-            profile.name
-        );
+        assert!(scanned.iter().any(|s| s == "K01-00042"), "{}: scanned {scanned:?}", profile.name);
         assert!(paper.text().contains("K01-00042"));
     }
     // Data Code 39 cannot carry is left off rather than sent as garbage.

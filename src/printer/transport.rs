@@ -26,11 +26,7 @@ pub fn status(t: &mut dyn Transport) -> PrinterStatus {
     if printer.is_none() {
         return PrinterStatus::Unknown;
     }
-    status::interpret(
-        printer,
-        t.query(status::OFFLINE_CAUSE),
-        t.query(status::PAPER_SENSOR),
-    )
+    status::interpret(printer, t.query(status::OFFLINE_CAUSE), t.query(status::PAPER_SENSOR))
 }
 
 /// Where the printer is, from the config's `transport` string.
@@ -77,20 +73,12 @@ impl Target {
             "serial" => {
                 let (path, baud) = rest.rsplit_once(':').ok_or_else(bad)?;
                 let baud = baud.parse().map_err(|_| bad())?;
-                Ok(Target::Serial {
-                    path: path.to_string(),
-                    baud,
-                })
+                Ok(Target::Serial { path: path.to_string(), baud })
             }
             "usb-id" => {
                 let (v, p) = rest.split_once(':').ok_or_else(bad)?;
-                let hex = |s: &str| {
-                    u16::from_str_radix(s.trim_start_matches("0x"), 16).map_err(|_| bad())
-                };
-                Ok(Target::UsbId {
-                    vendor: hex(v)?,
-                    product: hex(p)?,
-                })
+                let hex = |s: &str| u16::from_str_radix(s.trim_start_matches("0x"), 16).map_err(|_| bad());
+                Ok(Target::UsbId { vendor: hex(v)?, product: hex(p)? })
             }
             _ => Err(bad()),
         }
@@ -122,11 +110,7 @@ impl DeviceTransport {
         use std::os::unix::fs::OpenOptionsExt;
         // O_NONBLOCK (the same value on x86-64 and arm64 Linux).
         const O_NONBLOCK: i32 = 0o4000;
-        std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .custom_flags(O_NONBLOCK)
-            .open(&self.path)
+        std::fs::OpenOptions::new().read(true).write(true).custom_flags(O_NONBLOCK).open(&self.path)
     }
 }
 
@@ -137,10 +121,7 @@ fn read_one_within(reader: &mut impl Read, limit: Duration) -> Option<u8> {
         match reader.read(&mut buf) {
             Ok(1) => return Some(buf[0]),
             Ok(_) => std::thread::sleep(Duration::from_millis(20)),
-            Err(e)
-                if e.kind() == io::ErrorKind::WouldBlock
-                    || e.kind() == io::ErrorKind::Interrupted =>
-            {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock || e.kind() == io::ErrorKind::Interrupted => {
                 std::thread::sleep(Duration::from_millis(20))
             }
             Err(_) => return None,
@@ -161,8 +142,7 @@ impl Transport for DeviceTransport {
             match file.write(&bytes[written..]) {
                 Ok(n) => written += n,
                 Err(e)
-                    if e.kind() == io::ErrorKind::WouldBlock
-                        && start.elapsed() < Duration::from_secs(30) =>
+                    if e.kind() == io::ErrorKind::WouldBlock && start.elapsed() < Duration::from_secs(30) =>
                 {
                     std::thread::sleep(Duration::from_millis(20))
                 }
@@ -186,10 +166,7 @@ pub struct TcpTransport {
 impl TcpTransport {
     fn connect(&self) -> io::Result<TcpStream> {
         let addr = self.address.to_socket_addrs()?.next().ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::NotFound,
-                format!("{} does not resolve", self.address),
-            )
+            io::Error::new(io::ErrorKind::NotFound, format!("{} does not resolve", self.address))
         })?;
         let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(3))?;
         stream.set_write_timeout(Some(Duration::from_secs(10)))?;
@@ -255,17 +232,12 @@ pub fn open(
             .map(|v| Box::new(VirtualTransport(v)) as Box<dyn Transport>)
             .ok_or_else(|| "no virtual printer was set up".to_string()),
         Target::Device(path) => Ok(Box::new(DeviceTransport { path: path.clone() })),
-        Target::Tcp(address) => Ok(Box::new(TcpTransport {
-            address: address.clone(),
-        })),
+        Target::Tcp(address) => Ok(Box::new(TcpTransport { address: address.clone() })),
         #[cfg(feature = "serial")]
         Target::Serial { path, baud } => {
-            let driver = escpos::driver::SerialPortDriver::open(
-                path,
-                *baud,
-                Some(Duration::from_millis(500)),
-            )
-            .map_err(|e| format!("cannot open serial printer {path}: {e}"))?;
+            let driver =
+                escpos::driver::SerialPortDriver::open(path, *baud, Some(Duration::from_millis(500)))
+                    .map_err(|e| format!("cannot open serial printer {path}: {e}"))?;
             Ok(Box::new(DriverTransport { driver }))
         }
         #[cfg(feature = "usb")]
@@ -288,37 +260,17 @@ mod tests {
     #[test]
     fn transports_parse_from_config_strings() {
         assert_eq!(Target::parse("virtual").unwrap(), Target::Virtual);
-        assert_eq!(
-            Target::parse("usb:/dev/usb/lp0").unwrap(),
-            Target::Device("/dev/usb/lp0".into())
-        );
-        assert_eq!(
-            Target::parse("tcp:192.168.1.50:9100").unwrap(),
-            Target::Tcp("192.168.1.50:9100".into())
-        );
+        assert_eq!(Target::parse("usb:/dev/usb/lp0").unwrap(), Target::Device("/dev/usb/lp0".into()));
+        assert_eq!(Target::parse("tcp:192.168.1.50:9100").unwrap(), Target::Tcp("192.168.1.50:9100".into()));
         assert_eq!(
             Target::parse("serial:/dev/ttyUSB0:9600").unwrap(),
-            Target::Serial {
-                path: "/dev/ttyUSB0".into(),
-                baud: 9600
-            }
+            Target::Serial { path: "/dev/ttyUSB0".into(), baud: 9600 }
         );
         assert_eq!(
             Target::parse("usb-id:0416:5011").unwrap(),
-            Target::UsbId {
-                vendor: 0x0416,
-                product: 0x5011
-            }
+            Target::UsbId { vendor: 0x0416, product: 0x5011 }
         );
-        for bad in [
-            "",
-            "usb",
-            "tcp:host",
-            "tcp::9100",
-            "serial:/dev/ttyUSB0",
-            "usb-id:zz:1",
-            "lpt:1",
-        ] {
+        for bad in ["", "usb", "tcp:host", "tcp::9100", "serial:/dev/ttyUSB0", "usb-id:zz:1", "lpt:1"] {
             assert!(Target::parse(bad).is_err(), "{bad}");
         }
     }

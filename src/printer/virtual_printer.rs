@@ -119,25 +119,14 @@ impl Interpreter {
         }
         let raw = std::mem::take(&mut self.raw);
         let text = if self.chinese {
-            let encoding = if self.mode == TextMode::Big5 {
-                BIG5
-            } else {
-                GB18030
-            };
+            let encoding = if self.mode == TextMode::Big5 { BIG5 } else { GB18030 };
             encoding.decode_without_bom_handling(&raw).0.into_owned()
         } else {
             // Outside Chinese mode a byte is one character of the code page; ASCII is all
             // we send there.
-            raw.iter()
-                .map(|b| if b.is_ascii() { char::from(*b) } else { '?' })
-                .collect()
+            raw.iter().map(|b| if b.is_ascii() { char::from(*b) } else { '?' }).collect()
         };
-        self.segments.push(Segment {
-            text,
-            bold: self.bold,
-            width: self.width,
-            height: self.height,
-        });
+        self.segments.push(Segment { text, bold: self.bold, width: self.width, height: self.height });
     }
 
     fn end_line(&mut self) {
@@ -206,16 +195,12 @@ impl Interpreter {
                         }
                         Some(b'd') => {
                             self.finish_partial();
-                            self.paper
-                                .items
-                                .push(PaperItem::Feed(usize::from(n.unwrap_or(0)) * LINE_PITCH));
+                            self.paper.items.push(PaperItem::Feed(usize::from(n.unwrap_or(0)) * LINE_PITCH));
                             3
                         }
                         Some(b'J') => {
                             self.finish_partial();
-                            self.paper
-                                .items
-                                .push(PaperItem::Feed(usize::from(n.unwrap_or(0))));
+                            self.paper.items.push(PaperItem::Feed(usize::from(n.unwrap_or(0))));
                             3
                         }
                         Some(b'-' | b'G' | b'M' | b'3' | b't' | b'R' | b'{' | b'V') => 3,
@@ -336,11 +321,8 @@ impl Interpreter {
                     let width = usize::from(self.bar_width.clamp(1, 6));
                     let height = usize::from(self.bar_height.max(1));
                     let total = modules.len() * width;
-                    let left = if self.align == Align::Center {
-                        self.dots.saturating_sub(total) / 2
-                    } else {
-                        0
-                    };
+                    let left =
+                        if self.align == Align::Center { self.dots.saturating_sub(total) / 2 } else { 0 };
                     let mut bitmap = Bitmap::new(self.dots.max(total), height);
                     for (m, bar) in modules.iter().enumerate() {
                         if *bar {
@@ -353,21 +335,11 @@ impl Interpreter {
                     }
                     self.paper.items.push(PaperItem::Image(bitmap));
                     if self.bar_hri_below {
-                        let segments = vec![Segment {
-                            text,
-                            bold: false,
-                            width: 1,
-                            height: 1,
-                        }];
-                        self.paper.items.push(PaperItem::Text {
-                            segments,
-                            align: self.align,
-                        });
+                        let segments = vec![Segment { text, bold: false, width: 1, height: 1 }];
+                        self.paper.items.push(PaperItem::Text { segments, align: self.align });
                     }
                 } else {
-                    self.paper
-                        .unknown
-                        .push(format!("CODE39 with bad data {data:?}"));
+                    self.paper.unknown.push(format!("CODE39 with bad data {data:?}"));
                 }
                 3 + data.len() + 1
             }
@@ -387,18 +359,10 @@ pub fn draw(paper: &Paper, dots: usize) -> Bitmap {
     for item in &paper.items {
         match item {
             PaperItem::Text { segments, align } => {
-                let height = segments
-                    .iter()
-                    .map(|s| usize::from(s.height))
-                    .max()
-                    .unwrap_or(1);
+                let height = segments.iter().map(|s| usize::from(s.height)).max().unwrap_or(1);
                 let used: usize = segments
                     .iter()
-                    .flat_map(|s| {
-                        s.text
-                            .chars()
-                            .map(move |c| 12 * char_columns(c) * usize::from(s.width))
-                    })
+                    .flat_map(|s| s.text.chars().map(move |c| 12 * char_columns(c) * usize::from(s.width)))
                     .sum();
                 let mut x = match align {
                     Align::Left => 0,
@@ -454,16 +418,11 @@ pub fn draw(paper: &Paper, dots: usize) -> Bitmap {
 pub fn png(bitmap: &Bitmap) -> io::Result<Vec<u8>> {
     let mut out = Vec::new();
     {
-        let mut encoder =
-            png::Encoder::new(&mut out, bitmap.width as u32, bitmap.height.max(1) as u32);
+        let mut encoder = png::Encoder::new(&mut out, bitmap.width as u32, bitmap.height.max(1) as u32);
         encoder.set_color(png::ColorType::Grayscale);
         encoder.set_depth(png::BitDepth::Eight);
         let mut writer = encoder.write_header().map_err(io::Error::other)?;
-        let mut data: Vec<u8> = bitmap
-            .pixels
-            .iter()
-            .map(|p| if *p { 0 } else { 255 })
-            .collect();
+        let mut data: Vec<u8> = bitmap.pixels.iter().map(|p| if *p { 0 } else { 255 }).collect();
         if data.is_empty() {
             data = vec![255; bitmap.width.max(1)];
         }
@@ -505,29 +464,18 @@ impl VirtualPrinter {
     pub fn new(dir: &Path, mode: TextMode, dots: u16) -> io::Result<VirtualPrinter> {
         std::fs::create_dir_all(dir)?;
         // A printer with a Chinese font: raster-text profiles still print on it.
-        let mode = if mode == TextMode::Raster {
-            TextMode::Gb18030
-        } else {
-            mode
-        };
+        let mode = if mode == TextMode::Raster { TextMode::Gb18030 } else { mode };
         // Files survive restarts: numbering continues after the highest one there.
         let last_file = std::fs::read_dir(dir)?
             .filter_map(|e| e.ok())
-            .filter_map(|e| {
-                e.file_name()
-                    .to_str()
-                    .and_then(|n| n.get(..5)?.parse::<u32>().ok())
-            })
+            .filter_map(|e| e.file_name().to_str().and_then(|n| n.get(..5)?.parse::<u32>().ok()))
             .max()
             .unwrap_or(0);
         Ok(VirtualPrinter {
             dir: dir.to_path_buf(),
             mode,
             dots: usize::from(dots),
-            state: Mutex::new(State {
-                last_file,
-                ..State::default()
-            }),
+            state: Mutex::new(State { last_file, ..State::default() }),
         })
     }
 
@@ -536,9 +484,7 @@ impl VirtualPrinter {
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn set_paper(&self, level: PaperLevel) {
@@ -601,10 +547,7 @@ impl VirtualPrinter {
         }
         if !self.status().can_print() {
             if self.status() == PrinterStatus::Offline {
-                return Err(io::Error::new(
-                    io::ErrorKind::NotConnected,
-                    "virtual printer is offline",
-                ));
+                return Err(io::Error::new(io::ErrorKind::NotConnected, "virtual printer is offline"));
             }
             return Ok(None);
         }
@@ -622,16 +565,8 @@ impl VirtualPrinter {
             }
             s.last_file
         };
-        let safe_label: String = label
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
+        let safe_label: String =
+            label.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
         let stem = self.dir.join(format!("{number:05}-{safe_label}"));
         std::fs::write(stem.with_extension("bin"), bytes)?;
         std::fs::write(stem.with_extension("png"), png(&page)?)?;

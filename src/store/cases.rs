@@ -46,34 +46,22 @@ impl Store {
         print_ticket: bool,
         now: DateTime<Utc>,
     ) -> Result<Case> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let in_db: u64 = meta_get(&tx, "ticket_seq")?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let in_db: u64 = meta_get(&tx, "ticket_seq")?.and_then(|v| v.parse().ok()).unwrap_or(0);
         let marked = self
             .watermark
             .read()
-            .map_err(|source| StoreError::Watermark {
-                path: self.watermark.path().to_path_buf(),
-                source,
-            })?;
+            .map_err(|source| StoreError::Watermark { path: self.watermark.path().to_path_buf(), source })?;
         let sequence = in_db.max(marked) + 1;
         let ticket = TicketNumber::new(kiosk.clone(), sequence)
             .map_err(|_| StoreError::TicketsExhausted(kiosk.to_string()))?;
         // Durable before the case commits: if we crash after this, the number is skipped.
         self.watermark
             .write(sequence)
-            .map_err(|source| StoreError::Watermark {
-                path: self.watermark.path().to_path_buf(),
-                source,
-            })?;
+            .map_err(|source| StoreError::Watermark { path: self.watermark.path().to_path_buf(), source })?;
         meta_set(&tx, "ticket_seq", &sequence.to_string())?;
         intake.ticket = ticket.to_string();
-        let body = EventBody::Filed {
-            intake: Box::new(intake),
-        };
+        let body = EventBody::Filed { intake: Box::new(intake) };
         append_local(&tx, &self.origin, case_id, body, actor, now)?;
         let case = refresh_projection(&tx, case_id)?;
         if print_ticket {
@@ -98,9 +86,7 @@ impl Store {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<Case> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let current = Case::fold(events_of(&tx, case_id)?.iter().map(|e| &e.event))?;
         current.check(&body, now)?;
         append_local(&tx, &self.origin, case_id, body, actor, now)?;
@@ -112,9 +98,7 @@ impl Store {
     pub fn case_id_by_ticket(&self, ticket: &str) -> Result<Uuid> {
         let id: Option<String> = self
             .conn
-            .query_row("SELECT id FROM cases WHERE ticket = ?1", [ticket], |r| {
-                r.get(0)
-            })
+            .query_row("SELECT id FROM cases WHERE ticket = ?1", [ticket], |r| r.get(0))
             .optional()?;
         let id = id.ok_or_else(|| StoreError::NotFound(ticket.to_string()))?;
         Uuid::parse_str(&id).map_err(|e| StoreError::BadRecord(format!("case id {id}: {e}")))
@@ -137,10 +121,7 @@ impl Store {
 
     /// Every case, newest first, from the stored projections.
     pub fn cases(&self) -> Result<Vec<Case>> {
-        self.query_cases(
-            "SELECT state FROM cases ORDER BY filed_at DESC, seq DESC",
-            [],
-        )
+        self.query_cases("SELECT state FROM cases ORDER BY filed_at DESC, seq DESC", [])
     }
 
     /// Cases whose ticket, place, description or contact contain `text`.
@@ -157,12 +138,7 @@ impl Store {
             )
         } else {
             // Trigrams need 3 characters; two-character Chinese words (漏水) use LIKE.
-            let pattern = format!(
-                "%{}%",
-                text.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            );
+            let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
             self.query_cases(
                 "SELECT state FROM cases WHERE ticket LIKE ?1 ESCAPE '\\' OR place LIKE ?1 ESCAPE '\\'
                  OR text LIKE ?1 ESCAPE '\\' OR contact LIKE ?1 ESCAPE '\\'
@@ -183,9 +159,7 @@ impl Store {
         if meta_get(&self.conn, "projection_version")?.as_deref() == Some(PROJECTION_VERSION) {
             return Ok(());
         }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let ids: Vec<String> = tx
             .prepare("SELECT DISTINCT case_id FROM events")?
             .query_map([], |r| r.get(0))?
@@ -202,9 +176,7 @@ impl Store {
 }
 
 fn meta_get(conn: &rusqlite::Connection, key: &str) -> Result<Option<String>> {
-    Ok(conn
-        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-        .optional()?)
+    Ok(conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
 }
 
 fn meta_set(conn: &rusqlite::Connection, key: &str, value: &str) -> Result<()> {
@@ -225,9 +197,7 @@ fn append_local(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<Event> {
-    let last: Hlc = meta_get(tx, "hlc")?
-        .and_then(|v| serde_json::from_str(&v).ok())
-        .unwrap_or_default();
+    let last: Hlc = meta_get(tx, "hlc")?.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default();
     let stamp = Hlc::tick(last, now.timestamp_millis());
     meta_set(tx, "hlc", &serde_json::to_string(&stamp)?)?;
     let origin_seq: i64 = tx.query_row(
@@ -294,9 +264,7 @@ fn events_of(conn: &rusqlite::Connection, case_id: Uuid) -> Result<Vec<StoredEve
                 case_id,
                 origin: Origin(origin),
                 stamp: Hlc { millis, counter },
-                at: DateTime::parse_from_rfc3339(&at)
-                    .map_err(|_| bad("time"))?
-                    .with_timezone(&Utc),
+                at: DateTime::parse_from_rfc3339(&at).map_err(|_| bad("time"))?.with_timezone(&Utc),
                 actor,
                 body: serde_json::from_str(&body)?,
             },

@@ -31,23 +31,13 @@ pub enum StoreError {
     #[error(
         "the database {path} has schema version {found}, newer than this lobbydesk knows ({known}); install the newer lobbydesk again"
     )]
-    NewerSchema {
-        path: PathBuf,
-        found: u32,
-        known: u32,
-    },
+    NewerSchema { path: PathBuf, found: u32, known: u32 },
     #[error("the database refused a required setting: {0}")]
     Settings(String),
     #[error("cannot open the data directory {path}")]
-    DataDir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    DataDir { path: PathBuf, source: std::io::Error },
     #[error("cannot keep the ticket watermark {path}")]
-    Watermark {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Watermark { path: PathBuf, source: std::io::Error },
     #[error("no case with ticket {0}")]
     NotFound(String),
     #[error("kiosk {0} has used up its ticket numbers; give it a new kiosk code")]
@@ -78,34 +68,23 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the store in `data_dir` for events written by `origin`.
     pub fn open(data_dir: &Path, origin: Origin) -> Result<Store> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
-            path: data_dir.to_path_buf(),
-            source,
-        })?;
-        Store::open_at(
-            &data_dir.join(DB_FILE),
-            &data_dir.join(WATERMARK_FILE),
-            origin,
-        )
+        std::fs::create_dir_all(data_dir)
+            .map_err(|source| StoreError::DataDir { path: data_dir.to_path_buf(), source })?;
+        Store::open_at(&data_dir.join(DB_FILE), &data_dir.join(WATERMARK_FILE), origin)
     }
 
     pub fn open_at(db_path: &Path, watermark_path: &Path, origin: Origin) -> Result<Store> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let damaged = |detail: String| StoreError::Damaged {
-            path: db_path.to_path_buf(),
-            detail,
-        };
+        let damaged = |detail: String| StoreError::Damaged { path: db_path.to_path_buf(), detail };
         let conn = Connection::open_with_flags(db_path, flags)?;
         configure(&conn).map_err(|e| match e {
             StoreError::Sqlite(e) if is_corruption(&e) => damaged(e.to_string()),
             other => other,
         })?;
         let problems: Vec<String> = {
-            let mut stmt = conn
-                .prepare("PRAGMA quick_check")
-                .map_err(|e| damaged(e.to_string()))?;
+            let mut stmt = conn.prepare("PRAGMA quick_check").map_err(|e| damaged(e.to_string()))?;
             stmt.query_map([], |row| row.get::<_, String>(0))
                 .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
                 .map_err(|e| damaged(e.to_string()))?
@@ -134,23 +113,18 @@ impl Store {
     }
 
     pub fn schema_version(&self) -> Result<u32> {
-        Ok(self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
     /// Events not yet confirmed by HQ.
     pub fn outbox_len(&self) -> Result<u64> {
-        let n: i64 = self
-            .conn
-            .query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?;
+        let n: i64 = self.conn.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?;
         Ok(n.unsigned_abs())
     }
 
     /// A consistent copy of the database (safe while the kiosk runs).
     pub fn backup_to(&self, target: &Path) -> Result<()> {
-        self.conn
-            .execute("VACUUM INTO ?1", [target.to_string_lossy()])?;
+        self.conn.execute("VACUUM INTO ?1", [target.to_string_lossy()])?;
         Ok(())
     }
 
@@ -188,14 +162,10 @@ fn configure(conn: &Connection) -> Result<()> {
     let synchronous: i64 = conn.pragma_query_value(None, "synchronous", |r| r.get(0))?;
     let foreign_keys: i64 = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0))?;
     if synchronous != 2 {
-        return Err(StoreError::Settings(format!(
-            "synchronous is {synchronous}, not FULL (2)"
-        )));
+        return Err(StoreError::Settings(format!("synchronous is {synchronous}, not FULL (2)")));
     }
     if foreign_keys != 1 {
-        return Err(StoreError::Settings(
-            "foreign keys could not be enabled".into(),
-        ));
+        return Err(StoreError::Settings("foreign keys could not be enabled".into()));
     }
     Ok(())
 }

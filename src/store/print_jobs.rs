@@ -27,14 +27,9 @@ impl DocumentKind {
     }
 
     fn parse(s: &str) -> Option<DocumentKind> {
-        [
-            DocumentKind::Ticket,
-            DocumentKind::WorkOrder,
-            DocumentKind::DailyReport,
-            DocumentKind::Test,
-        ]
-        .into_iter()
-        .find(|d| d.code() == s)
+        [DocumentKind::Ticket, DocumentKind::WorkOrder, DocumentKind::DailyReport, DocumentKind::Test]
+            .into_iter()
+            .find(|d| d.code() == s)
     }
 }
 
@@ -112,9 +107,7 @@ fn ts(t: DateTime<Utc>) -> String {
 }
 
 fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
 }
 
 pub(super) fn insert(conn: &rusqlite::Connection, job: &NewJob, now: DateTime<Utc>) -> Result<i64> {
@@ -148,9 +141,7 @@ fn row_to_job(r: &rusqlite::Row) -> rusqlite::Result<PrintJob> {
     Ok(PrintJob {
         id: r.get(0)?,
         document: DocumentKind::parse(&r.get::<_, String>(1)?).unwrap_or(DocumentKind::Test),
-        case_id: r
-            .get::<_, Option<String>>(2)?
-            .and_then(|s| Uuid::parse_str(&s).ok()),
+        case_id: r.get::<_, Option<String>>(2)?.and_then(|s| Uuid::parse_str(&s).ok()),
         params: serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or_default(),
         reprint: r.get(4)?,
         requested_by: r.get(5)?,
@@ -174,9 +165,7 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                &format!(
-                    "SELECT {COLUMNS} FROM print_jobs WHERE state = 'queued' ORDER BY id LIMIT 1"
-                ),
+                &format!("SELECT {COLUMNS} FROM print_jobs WHERE state = 'queued' ORDER BY id LIMIT 1"),
                 [],
                 row_to_job,
             )
@@ -185,39 +174,31 @@ impl Store {
 
     pub fn print_job(&self, id: i64) -> Result<PrintJob> {
         self.conn
-            .query_row(
-                &format!("SELECT {COLUMNS} FROM print_jobs WHERE id = ?1"),
-                [id],
-                row_to_job,
-            )
+            .query_row(&format!("SELECT {COLUMNS} FROM print_jobs WHERE id = ?1"), [id], row_to_job)
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("print job {id}")))
     }
 
     /// Recent jobs, newest first.
     pub fn print_jobs(&self, limit: usize) -> Result<Vec<PrintJob>> {
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM print_jobs ORDER BY id DESC LIMIT ?1"
-        ))?;
+        let mut stmt =
+            self.conn.prepare(&format!("SELECT {COLUMNS} FROM print_jobs ORDER BY id DESC LIMIT ?1"))?;
         let rows = stmt.query_map([limit as i64], row_to_job)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Jobs of one case, oldest first.
     pub fn print_jobs_of(&self, case_id: Uuid) -> Result<Vec<PrintJob>> {
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM print_jobs WHERE case_id = ?1 ORDER BY id"
-        ))?;
+        let mut stmt =
+            self.conn.prepare(&format!("SELECT {COLUMNS} FROM print_jobs WHERE case_id = ?1 ORDER BY id"))?;
         let rows = stmt.query_map([case_id.to_string()], row_to_job)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     pub fn count_print_jobs(&self, state: JobState) -> Result<i64> {
-        Ok(self.conn.query_row(
-            "SELECT COUNT(*) FROM print_jobs WHERE state = ?1",
-            [state.code()],
-            |r| r.get(0),
-        )?)
+        Ok(self
+            .conn
+            .query_row("SELECT COUNT(*) FROM print_jobs WHERE state = ?1", [state.code()], |r| r.get(0))?)
     }
 
     /// Claims the job just before its bytes go out. Committed on its own so that a power
@@ -254,12 +235,7 @@ impl Store {
     }
 
     /// Counts a failed attempt that never reached the printer (it was not ready).
-    pub fn mark_waiting(
-        &mut self,
-        id: i64,
-        reason: &str,
-        next_try_at: DateTime<Utc>,
-    ) -> Result<()> {
+    pub fn mark_waiting(&mut self, id: i64, reason: &str, next_try_at: DateTime<Utc>) -> Result<()> {
         self.conn.execute(
             "UPDATE print_jobs SET attempts = attempts + 1, last_error = ?2, next_try_at = ?3 WHERE id = ?1 AND state = 'queued'",
             params![id, reason, ts(next_try_at)],

@@ -12,9 +12,7 @@ use crate::domain::ticket::KioskCode;
 use crate::store::{DocumentKind, JobState};
 
 fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-23T02:00:00Z")
-        .unwrap()
-        .with_timezone(&Utc)
+    DateTime::parse_from_rfc3339("2026-11-23T02:00:00Z").unwrap().with_timezone(&Utc)
 }
 
 fn kiosk() -> KioskCode {
@@ -47,34 +45,20 @@ fn file_as_version(store: &mut Store, text: &str, version: u32) -> crate::domain
         repair_sample_percent: 30,
     })
     .unwrap();
-    store
-        .file_case(&kiosk(), id, intake, "kiosk", version >= 3, now())
-        .unwrap()
+    store.file_case(&kiosk(), id, intake, "kiosk", version >= 3, now()).unwrap()
 }
 
 fn count(store: &Store, table: &str) -> i64 {
-    store
-        .conn
-        .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
-        .unwrap()
+    store.conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).unwrap()
 }
 
 #[test]
 fn the_store_runs_in_wal_with_full_sync_and_foreign_keys() {
     let dir = TempDir::new().unwrap();
     let store = open(&dir);
-    let mode: String = store
-        .conn
-        .pragma_query_value(None, "journal_mode", |r| r.get(0))
-        .unwrap();
-    let sync: i64 = store
-        .conn
-        .pragma_query_value(None, "synchronous", |r| r.get(0))
-        .unwrap();
-    let fk: i64 = store
-        .conn
-        .pragma_query_value(None, "foreign_keys", |r| r.get(0))
-        .unwrap();
+    let mode: String = store.conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+    let sync: i64 = store.conn.pragma_query_value(None, "synchronous", |r| r.get(0)).unwrap();
+    let fk: i64 = store.conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
     assert_eq!((mode.as_str(), sync, fk), ("wal", 2, 1));
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
 }
@@ -85,14 +69,7 @@ fn filing_writes_the_case_its_event_and_its_outbox_entry_together() {
     let mut store = open(&dir);
     let case = file(&mut store, "厨房水管漏水");
     assert_eq!(case.ticket(), "K01-00001");
-    assert_eq!(
-        (
-            count(&store, "cases"),
-            count(&store, "events"),
-            store.outbox_len().unwrap()
-        ),
-        (1, 1, 1)
-    );
+    assert_eq!((count(&store, "cases"), count(&store, "events"), store.outbox_len().unwrap()), (1, 1, 1));
     let second = file(&mut store, "卫生间漏水");
     assert_eq!(second.ticket(), "K01-00002");
 }
@@ -102,39 +79,17 @@ fn a_refused_action_writes_nothing() {
     let dir = TempDir::new().unwrap();
     let mut store = open(&dir);
     let case = file(&mut store, "厨房水管漏水");
-    let err = store
-        .append(case.id, EventBody::Closed { note: None }, "wang", now())
-        .unwrap_err();
+    let err = store.append(case.id, EventBody::Closed { note: None }, "wang", now()).unwrap_err();
     assert!(matches!(err, StoreError::Workflow(_)), "{err}");
-    assert_eq!(
-        (count(&store, "events"), store.outbox_len().unwrap()),
-        (1, 1)
-    );
+    assert_eq!((count(&store, "events"), store.outbox_len().unwrap()), (1, 1));
     let resolved = store
-        .append(
-            case.id,
-            EventBody::Resolved {
-                note: "换阀门".into(),
-            },
-            "wang",
-            now() + Duration::hours(1),
-        )
+        .append(case.id, EventBody::Resolved { note: "换阀门".into() }, "wang", now() + Duration::hours(1))
         .unwrap();
     assert_eq!(resolved.status, Status::Resolved);
-    assert_eq!(
-        (count(&store, "events"), store.outbox_len().unwrap()),
-        (2, 2)
-    );
+    assert_eq!((count(&store, "events"), store.outbox_len().unwrap()), (2, 2));
     let record = store.case_by_ticket("K01-00001").unwrap();
     assert_eq!(record.case, resolved);
-    assert_eq!(
-        record
-            .events
-            .iter()
-            .map(|e| e.origin_seq)
-            .collect::<Vec<_>>(),
-        [1, 2]
-    );
+    assert_eq!(record.events.iter().map(|e| e.origin_seq).collect::<Vec<_>>(), [1, 2]);
 }
 
 #[test]
@@ -172,9 +127,7 @@ fn a_garbled_watermark_stops_filing_rather_than_guess() {
     std::fs::write(dir.path().join(WATERMARK_FILE), "garbage").unwrap();
     let id = Uuid::now_v7();
     let intake = file(&mut open(&TempDir::new().unwrap()), "x").intake;
-    let err = store
-        .file_case(&kiosk(), id, intake, "kiosk", true, now())
-        .unwrap_err();
+    let err = store.file_case(&kiosk(), id, intake, "kiosk", true, now()).unwrap_err();
     assert!(err.to_string().contains("ticket watermark"), "{err}");
     assert_eq!(count(&store, "cases"), 0);
 }
@@ -183,14 +136,9 @@ fn a_garbled_watermark_stops_filing_rather_than_guess() {
 fn a_damaged_file_is_reported_with_what_to_do() {
     let dir = TempDir::new().unwrap();
     std::fs::write(dir.path().join(DB_FILE), vec![0x5a; 8192]).unwrap();
-    let err = Store::open(dir.path(), Origin::kiosk("K01"))
-        .err()
-        .expect("must refuse");
+    let err = Store::open(dir.path(), Origin::kiosk("K01")).err().expect("must refuse");
     assert!(matches!(err, StoreError::Damaged { .. }), "{err}");
-    assert!(
-        err.to_string().contains("restore the latest backup"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("restore the latest backup"), "{err}");
 }
 
 #[test]
@@ -198,12 +146,9 @@ fn a_file_from_a_newer_lobbydesk_is_refused() {
     let dir = TempDir::new().unwrap();
     drop(open(&dir));
     let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
-    conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
-        .unwrap();
+    conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
     drop(conn);
-    let err = Store::open(dir.path(), Origin::kiosk("K01"))
-        .err()
-        .expect("must refuse");
+    let err = Store::open(dir.path(), Origin::kiosk("K01")).err().expect("must refuse");
     assert!(matches!(err, StoreError::NewerSchema { .. }), "{err}");
 }
 
@@ -228,11 +173,7 @@ fn every_earlier_schema_version_upgrades_with_its_data() {
         }
         drop(store);
         let store = open(&dir);
-        assert_eq!(
-            store.schema_version().unwrap(),
-            SCHEMA_VERSION,
-            "from {version}"
-        );
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION, "from {version}");
         if version >= 1 {
             assert_eq!(store.search("按钮失灵").unwrap().len(), 1, "from {version}");
         }
@@ -247,16 +188,9 @@ fn staff_search_finds_chinese_text_place_ticket_and_phone() {
     file(&mut store, "厨房水管漏水");
     file(&mut store, "阳台地漏堵塞");
     assert_eq!(store.search("水管漏水").unwrap().len(), 1);
-    assert_eq!(
-        store.search("漏水").unwrap().len(),
-        1,
-        "two characters use LIKE"
-    );
+    assert_eq!(store.search("漏水").unwrap().len(), 1, "two characters use LIKE");
     assert_eq!(store.search("漏").unwrap().len(), 2);
-    assert_eq!(
-        store.search("K01-00002").unwrap()[0].intake.text,
-        "阳台地漏堵塞"
-    );
+    assert_eq!(store.search("K01-00002").unwrap()[0].intake.text, "阳台地漏堵塞");
     assert_eq!(store.search("13800138000").unwrap().len(), 2);
     assert_eq!(store.search("3-2-1201").unwrap().len(), 2);
     assert!(store.search("电梯").unwrap().is_empty());
@@ -271,17 +205,8 @@ fn stale_projections_are_rebuilt_from_events_at_start() {
     let dir = TempDir::new().unwrap();
     let mut store = open(&dir);
     let case = file(&mut store, "厨房水管漏水");
-    store
-        .conn
-        .execute("UPDATE cases SET state = '{}', status = 'bogus'", [])
-        .unwrap();
-    store
-        .conn
-        .execute(
-            "UPDATE meta SET value = '0' WHERE key = 'projection_version'",
-            [],
-        )
-        .unwrap();
+    store.conn.execute("UPDATE cases SET state = '{}', status = 'bogus'", []).unwrap();
+    store.conn.execute("UPDATE meta SET value = '0' WHERE key = 'projection_version'", []).unwrap();
     drop(store);
     let store = open(&dir);
     assert_eq!(store.cases().unwrap(), vec![case]);
@@ -323,9 +248,7 @@ fn jobs_come_out_oldest_first_and_a_waiting_one_keeps_its_place() {
     file(&mut store, "一");
     file(&mut store, "二");
     let first = store.oldest_queued_job().unwrap().unwrap();
-    store
-        .mark_waiting(first.id, "paper-out", now() + Duration::seconds(30))
-        .unwrap();
+    store.mark_waiting(first.id, "paper-out", now() + Duration::seconds(30)).unwrap();
     let still = store.oldest_queued_job().unwrap().unwrap();
     assert_eq!((still.id, still.attempts), (first.id, 1));
     assert_eq!(still.next_try_at, now() + Duration::seconds(30));

@@ -41,11 +41,7 @@ impl Watermark {
     pub fn write(&self, value: u64) -> io::Result<()> {
         let tmp = self.path.with_extension("tmp");
         {
-            let mut file = OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .open(&tmp)?;
+            let mut file = OpenOptions::new().write(true).create(true).truncate(true).open(&tmp)?;
             writeln!(file, "{value}")?;
             file.sync_all()?;
         }

@@ -111,28 +111,16 @@ fn event(f: impl FnOnce(&mut Kiosk)) {
 }
 
 fn strings(items: impl IntoIterator<Item = String>) -> ModelRc<SharedString> {
-    ModelRc::new(VecModel::from(
-        items
-            .into_iter()
-            .map(SharedString::from)
-            .collect::<Vec<_>>(),
-    ))
+    ModelRc::new(VecModel::from(items.into_iter().map(SharedString::from).collect::<Vec<_>>()))
 }
 
 fn qr_image(data: &str) -> slint::Image {
     let bitmap = crate::printer::raster::qr(data, 6, 0);
-    let mut buffer = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::new(
-        bitmap.width as u32,
-        bitmap.height.max(1) as u32,
-    );
+    let mut buffer =
+        slint::SharedPixelBuffer::<slint::Rgba8Pixel>::new(bitmap.width as u32, bitmap.height.max(1) as u32);
     for (pixel, black) in buffer.make_mut_slice().iter_mut().zip(&bitmap.pixels) {
         let v = if *black { 0 } else { 255 };
-        *pixel = slint::Rgba8Pixel {
-            r: v,
-            g: v,
-            b: v,
-            a: 255,
-        };
+        *pixel = slint::Rgba8Pixel { r: v, g: v, b: v, a: 255 };
     }
     slint::Image::from_rgba8(buffer)
 }
@@ -179,10 +167,8 @@ fn wire(app: &AppWindow) {
     });
     h.on_lookup(|| event(|k| k.open_lookup()));
 
-    app.global::<CategoryAdapter>()
-        .on_pick(|code| event(|k| k.pick_category(&code)));
-    app.global::<EmergencyAdapter>()
-        .on_done(|| event(|k| k.reset()));
+    app.global::<CategoryAdapter>().on_pick(|code| event(|k| k.pick_category(&code)));
+    app.global::<EmergencyAdapter>().on_done(|| event(|k| k.reset()));
 
     let p = app.global::<PlaceAdapter>();
     p.on_set_mode(|m| event(|k| k.flow.public_area = m == 1));
@@ -206,26 +192,13 @@ fn wire(app: &AppWindow) {
     d.on_key(|key| {
         event(|k| {
             let f = &mut k.flow;
-            Flow::type_key(
-                &mut f.text,
-                &mut f.composer,
-                f.keyboard,
-                &key,
-                MAX_TEXT_CHARS,
-            );
+            Flow::type_key(&mut f.text, &mut f.composer, f.keyboard, &key, MAX_TEXT_CHARS);
         })
     });
     d.on_backspace(|| event(|k| Flow::backspace(&mut k.flow.text, &mut k.flow.composer)));
     d.on_space(|| event(|k| Flow::space(&mut k.flow.text, &mut k.flow.composer, MAX_TEXT_CHARS)));
     d.on_choose(|i| {
-        event(|k| {
-            Flow::choose(
-                &mut k.flow.text,
-                &mut k.flow.composer,
-                i.max(0) as usize,
-                MAX_TEXT_CHARS,
-            )
-        })
+        event(|k| Flow::choose(&mut k.flow.text, &mut k.flow.composer, i.max(0) as usize, MAX_TEXT_CHARS))
     });
     d.on_set_mode(|m| {
         event(|k| {
@@ -272,14 +245,7 @@ fn wire(app: &AppWindow) {
     });
     c.on_space(|| event(|k| Flow::space(&mut k.flow.name, &mut k.flow.name_composer, 30)));
     c.on_choose(|i| {
-        event(|k| {
-            Flow::choose(
-                &mut k.flow.name,
-                &mut k.flow.name_composer,
-                i.max(0) as usize,
-                30,
-            )
-        })
+        event(|k| Flow::choose(&mut k.flow.name, &mut k.flow.name_composer, i.max(0) as usize, 30))
     });
     c.on_set_mode(|m| event(|k| k.flow.name_keyboard = m));
     c.on_toggle_anonymous(|| {
@@ -295,8 +261,7 @@ fn wire(app: &AppWindow) {
         })
     });
 
-    app.global::<ReviewAdapter>()
-        .on_submit(|| event(|k| k.submit()));
+    app.global::<ReviewAdapter>().on_submit(|| event(|k| k.submit()));
 
     let t = app.global::<TicketAdapter>();
     t.on_reprint(|| event(|k| k.reprint()));
@@ -335,10 +300,7 @@ impl Kiosk {
     }
 
     fn back(&mut self) {
-        if matches!(
-            self.flow.screen,
-            Screen::Ticket | Screen::Emergency | Screen::Lookup
-        ) {
+        if matches!(self.flow.screen, Screen::Ticket | Screen::Emergency | Screen::Lookup) {
             self.reset();
         } else {
             self.flow.back();
@@ -400,10 +362,7 @@ impl Kiosk {
         self.backend.run(Box::new(move |svc| {
             let now = Utc::now();
             let filed = svc.file(&new, now);
-            let print = filed
-                .as_ref()
-                .ok()
-                .map(|f| svc.print_ticket(&f.ticket, now));
+            let print = filed.as_ref().ok().map(|f| svc.print_ticket(&f.ticket, now));
             on_ui_thread(move || event(|k| k.filed(filed, print)));
         }));
     }
@@ -415,11 +374,7 @@ impl Kiosk {
                 if self.flow.screen != Screen::Emergency {
                     self.flow.screen = Screen::Ticket;
                 }
-                self.ticket = TicketView {
-                    filed: Some(filed),
-                    print,
-                    reprinted: false,
-                };
+                self.ticket = TicketView { filed: Some(filed), print, reprinted: false };
             }
             Err(_) => self.save_error = Some(words::ERR_SAVE),
         }
@@ -435,9 +390,8 @@ impl Kiosk {
             let outcome = svc.reprint(&ticket, Utc::now()).ok();
             on_ui_thread(move || {
                 event(|k| {
-                    k.ticket.print = outcome.or(Some(PrintOutcome::Problem(
-                        crate::printer::status::PrinterStatus::Unknown,
-                    )))
+                    k.ticket.print = outcome
+                        .or(Some(PrintOutcome::Problem(crate::printer::status::PrinterStatus::Unknown)))
                 })
             });
         }));
@@ -455,15 +409,12 @@ impl Kiosk {
 
     fn lookup_submit(&mut self) {
         if let Err(minutes) = self.guard.allow(Instant::now()) {
-            self.lookup.error = Some(
-                words::LOOKUP_LOCKED
-                    .get(self.flow.lang)
-                    .replace("{}", &minutes.to_string()),
-            );
+            self.lookup.error =
+                Some(words::LOOKUP_LOCKED.get(self.flow.lang).replace("{}", &minutes.to_string()));
             return;
         }
-        let ticket = crate::app::normalize_ticket(&self.lookup.ticket)
-            .unwrap_or_else(|_| self.lookup.ticket.clone());
+        let ticket =
+            crate::app::normalize_ticket(&self.lookup.ticket).unwrap_or_else(|_| self.lookup.ticket.clone());
         self.fetch_progress(ticket, self.lookup.last4.clone());
     }
 
@@ -488,9 +439,9 @@ impl Kiosk {
                 self.guard.failed(now);
                 self.lookup.result = None;
                 self.lookup.error = Some(match self.guard.allow(now) {
-                    Err(minutes) => words::LOOKUP_LOCKED
-                        .get(self.flow.lang)
-                        .replace("{}", &minutes.to_string()),
+                    Err(minutes) => {
+                        words::LOOKUP_LOCKED.get(self.flow.lang).replace("{}", &minutes.to_string())
+                    }
                     Ok(()) => words::LOOKUP_WRONG.get(self.flow.lang).to_string(),
                 });
             }
@@ -501,25 +452,16 @@ impl Kiosk {
         let Some(result) = &self.lookup.result else {
             return;
         };
-        let (ticket, last4, lang) = (
-            result.ticket.clone(),
-            self.lookup.last4.clone(),
-            self.flow.lang,
-        );
+        let (ticket, last4, lang) = (result.ticket.clone(), self.lookup.last4.clone(), self.flow.lang);
         self.lookup.choosing_reason = false;
         self.backend.run(Box::new(move |svc| {
-            let ok = svc
-                .rate(&ticket, &last4, satisfied, reason, Utc::now())
-                .is_ok();
+            let ok = svc.rate(&ticket, &last4, satisfied, reason, Utc::now()).is_ok();
             let progress = svc.lookup(&ticket, &last4, lang);
             on_ui_thread(move || {
                 event(|k| {
                     if ok {
-                        k.lookup.rated = Some(if satisfied {
-                            words::RATED_THANKS
-                        } else {
-                            words::RATED_REOPENED
-                        });
+                        k.lookup.rated =
+                            Some(if satisfied { words::RATED_THANKS } else { words::RATED_REOPENED });
                     }
                     k.lookup.result = progress;
                 })
@@ -539,9 +481,7 @@ impl Kiosk {
         }
         match text {
             "\n" | "\r" => {
-                if self.lookup.field == 0
-                    && crate::app::normalize_ticket(&self.lookup.ticket).is_ok()
-                {
+                if self.lookup.field == 0 && crate::app::normalize_ticket(&self.lookup.ticket).is_ok() {
                     self.lookup.field = 1;
                 } else {
                     self.lookup_submit();
@@ -623,8 +563,7 @@ impl Kiosk {
         });
         k.set_lang(lang.code().into());
         k.set_title(self.title().get(lang).into());
-        let pristine =
-            f.screen == Screen::Home && lang == self.config.default_lang && !f.large_text;
+        let pristine = f.screen == Screen::Home && lang == self.config.default_lang && !f.large_text;
         k.set_idle_countdown(match self.idle.check(now) {
             Idle::Warning(s) if !pristine => s as i32,
             _ => 0,
@@ -675,19 +614,8 @@ impl Kiosk {
         e.set_category(category_name.clone().into());
         e.set_phone(self.config.emergency_phone.clone().into());
         e.set_alerted(self.ticket.filed.is_some());
-        e.set_ticket(
-            self.ticket
-                .filed
-                .as_ref()
-                .map(|t| t.ticket.clone())
-                .unwrap_or_default()
-                .into(),
-        );
-        e.set_steps(strings(
-            words::EMERGENCY_STEPS
-                .iter()
-                .map(|m| m.get(lang).to_string()),
-        ));
+        e.set_ticket(self.ticket.filed.as_ref().map(|t| t.ticket.clone()).unwrap_or_default().into());
+        e.set_steps(strings(words::EMERGENCY_STEPS.iter().map(|m| m.get(lang).to_string())));
 
         let p = app.global::<PlaceAdapter>();
         p.set_mode(if f.public_area { 1 } else { 0 });
@@ -695,82 +623,43 @@ impl Kiosk {
         p.set_unit(f.unit.clone().into());
         p.set_room(f.room.clone().into());
         p.set_active(f.place_field);
-        p.set_areas(strings(
-            words::AREAS.iter().map(|m| m.get(lang).to_string()),
-        ));
-        p.set_area(
-            f.area
-                .and_then(|i| words::AREAS.get(i))
-                .map(|m| m.get(lang))
-                .unwrap_or("")
-                .into(),
-        );
+        p.set_areas(strings(words::AREAS.iter().map(|m| m.get(lang).to_string())));
+        p.set_area(f.area.and_then(|i| words::AREAS.get(i)).map(|m| m.get(lang)).unwrap_or("").into());
         let error = f.error.map(|m| m.get(lang)).unwrap_or("");
         p.set_error(if f.screen == Screen::Place { error } else { "" }.into());
 
         let d = app.global::<DetailsAdapter>();
         d.set_text(f.text.clone().into());
         d.set_phrases(strings(
-            words::phrases(f.category.as_deref().unwrap_or(""))
-                .iter()
-                .map(|m| m.get(lang).to_string()),
+            words::phrases(f.category.as_deref().unwrap_or("")).iter().map(|m| m.get(lang).to_string()),
         ));
         d.set_preedit(f.composer.preedit.clone().into());
-        d.set_candidates(strings(
-            f.composer.candidates(8).into_iter().map(|c| c.word),
-        ));
+        d.set_candidates(strings(f.composer.candidates(8).into_iter().map(|c| c.word)));
         d.set_keyboard_mode(f.keyboard);
-        d.set_error(
-            if f.screen == Screen::Details {
-                error
-            } else {
-                ""
-            }
-            .into(),
-        );
+        d.set_error(if f.screen == Screen::Details { error } else { "" }.into());
 
         let ct = app.global::<ContactAdapter>();
         ct.set_phone(f.phone.clone().into());
         ct.set_name(f.name.clone().into());
         ct.set_anonymous(f.anonymous);
         ct.set_is_repair(kind == Kind::Repair);
-        ct.set_windows(strings(
-            words::VISIT_WINDOWS.iter().map(|m| m.get(lang).to_string()),
-        ));
+        ct.set_windows(strings(words::VISIT_WINDOWS.iter().map(|m| m.get(lang).to_string())));
         ct.set_window_index(f.visit as i32);
         ct.set_active(f.contact_field);
         ct.set_preedit(f.name_composer.preedit.clone().into());
-        ct.set_candidates(strings(
-            f.name_composer.candidates(8).into_iter().map(|c| c.word),
-        ));
+        ct.set_candidates(strings(f.name_composer.candidates(8).into_iter().map(|c| c.word)));
         ct.set_keyboard_mode(f.name_keyboard);
-        ct.set_error(
-            if f.screen == Screen::Contact {
-                error
-            } else {
-                ""
-            }
-            .into(),
-        );
+        ct.set_error(if f.screen == Screen::Contact { error } else { "" }.into());
 
         let r = app.global::<ReviewAdapter>();
         let new = f.new_case(&self.config.catalogue);
         let mut rows = vec![
-            (
-                words::LABEL_KIND.get(lang),
-                format!("{} · {}", kind.name(lang), category_name),
-            ),
-            (
-                words::LABEL_PLACE.get(lang),
-                f.place().map(|p| p.label(lang)).unwrap_or_default(),
-            ),
+            (words::LABEL_KIND.get(lang), format!("{} · {}", kind.name(lang), category_name)),
+            (words::LABEL_PLACE.get(lang), f.place().map(|p| p.label(lang)).unwrap_or_default()),
             (words::LABEL_TEXT.get(lang), f.text.clone()),
         ];
         match (&new.phone, f.anonymous) {
-            (_, true) => rows.push((
-                words::LABEL_PHONE.get(lang),
-                words::ANONYMOUS.get(lang).to_string(),
-            )),
+            (_, true) => rows.push((words::LABEL_PHONE.get(lang), words::ANONYMOUS.get(lang).to_string())),
             (Some(phone), false) => {
                 let shown = crate::domain::validate::Phone::parse(phone)
                     .map(|p| p.masked())
@@ -789,12 +678,7 @@ impl Kiosk {
             ));
         }
         r.set_rows(ModelRc::new(VecModel::from(
-            rows.into_iter()
-                .map(|(l, v)| ReviewRow {
-                    label: l.into(),
-                    value: v.into(),
-                })
-                .collect::<Vec<_>>(),
+            rows.into_iter().map(|(l, v)| ReviewRow { label: l.into(), value: v.into() }).collect::<Vec<_>>(),
         )));
         r.set_busy(self.busy);
         r.set_error(self.save_error.map(|m| m.get(lang)).unwrap_or("").into());
@@ -834,11 +718,7 @@ impl Kiosk {
         l.set_ticket(self.lookup.ticket.clone().into());
         l.set_last4(self.lookup.last4.clone().into());
         l.set_active(self.lookup.field);
-        l.set_keyboard_mode(if self.lookup.keyboard == 0 {
-            1
-        } else {
-            self.lookup.keyboard
-        });
+        l.set_keyboard_mode(if self.lookup.keyboard == 0 { 1 } else { self.lookup.keyboard });
         l.set_error(self.lookup.error.clone().unwrap_or_default().into());
         l.set_found(self.lookup.result.is_some());
         l.set_choosing_reason(self.lookup.choosing_reason);
@@ -851,10 +731,7 @@ impl Kiosk {
                 result
                     .steps
                     .iter()
-                    .map(|s| TimelineRow {
-                        when: s.when.clone().into(),
-                        what: s.what.clone().into(),
-                    })
+                    .map(|s| TimelineRow { when: s.when.clone().into(), what: s.what.clone().into() })
                     .collect::<Vec<_>>(),
             )));
         } else {
@@ -867,10 +744,7 @@ impl Kiosk {
 /// Texts of the category tiles on screen (for tests and screenshots).
 pub fn category_names(app: &AppWindow) -> Vec<String> {
     let items = app.global::<CategoryAdapter>().get_items();
-    (0..items.row_count())
-        .filter_map(|i| items.row_data(i))
-        .map(|c| c.name.to_string())
-        .collect()
+    (0..items.row_count()).filter_map(|i| items.row_data(i)).map(|c| c.name.to_string()).collect()
 }
 
 /// Runs the kiosk in a window until it is closed.

@@ -37,16 +37,8 @@ pub const SCREENS: [&str; 15] = [
     "idle",
 ];
 
-pub const SIZES: [(u32, u32); 8] = [
-    (800, 480),
-    (1024, 600),
-    (1280, 800),
-    (1920, 1080),
-    (480, 800),
-    (600, 1024),
-    (800, 1280),
-    (1080, 1920),
-];
+pub const SIZES: [(u32, u32); 8] =
+    [(800, 480), (1024, 600), (1280, 800), (1920, 1080), (480, 800), (600, 1024), (800, 1280), (1080, 1920)];
 
 struct Headless {
     window: Rc<MinimalSoftwareWindow>,
@@ -64,6 +56,8 @@ impl Platform for Headless {
 
 /// Renders screens to PNG files; holds the one headless window of this process.
 pub struct Renderer {
+    /// Render with the large-text switch on.
+    pub large_text: bool,
     window: Rc<MinimalSoftwareWindow>,
     app: AppWindow,
     data_dir: PathBuf,
@@ -73,13 +67,10 @@ pub struct Renderer {
 impl Renderer {
     pub fn new() -> anyhow::Result<Renderer> {
         let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
-        slint::platform::set_platform(Box::new(Headless {
-            window: window.clone(),
-        }))
-        .map_err(|e| anyhow::anyhow!("cannot set up headless rendering: {e:?}"))?;
+        slint::platform::set_platform(Box::new(Headless { window: window.clone() }))
+            .map_err(|e| anyhow::anyhow!("cannot set up headless rendering: {e:?}"))?;
         let app = AppWindow::new()?;
-        let data_dir =
-            std::env::temp_dir().join(format!("lobbydesk-screens-{}", std::process::id()));
+        let data_dir = std::env::temp_dir().join(format!("lobbydesk-screens-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&data_dir);
         let settings = Settings::from_toml(
             "[kiosk]\nestate = \"翠湖花园\"\nfront_desk_phone = \"0755-12345678\"\nemergency_phone = \"0755-87654321\"\n",
@@ -102,24 +93,14 @@ impl Renderer {
         use crate::domain::intake::Department;
         desk.act(
             &ticket,
-            Action::Assign {
-                department: Department::Engineering,
-                assignee: Some("李师傅".into()),
-            },
+            Action::Assign { department: Department::Engineering, assignee: Some("李师傅".into()) },
             "wang",
             filed_at + chrono::Duration::minutes(20),
         )?;
+        desk.act(&ticket, Action::OnSite { note: None }, "li", filed_at + chrono::Duration::hours(2))?;
         desk.act(
             &ticket,
-            Action::OnSite { note: None },
-            "li",
-            filed_at + chrono::Duration::hours(2),
-        )?;
-        desk.act(
-            &ticket,
-            Action::Resolve {
-                note: "更换角阀".into(),
-            },
+            Action::Resolve { note: "更换角阀".into() },
             "li",
             filed_at + chrono::Duration::hours(3),
         )?;
@@ -135,21 +116,18 @@ impl Renderer {
         };
         attach(&app, backend, config);
         app.show()?;
-        Ok(Renderer {
-            window,
-            app,
-            data_dir,
-            sample_ticket: ticket,
-        })
+        Ok(Renderer { large_text: false, window, app, data_dir, sample_ticket: ticket })
     }
 
     /// Puts the kiosk on `screen` with sample data, in `lang`.
     fn stage(&self, screen: &str, lang: Lang) -> anyhow::Result<()> {
         let ticket = self.sample_ticket.clone();
+        let large = self.large_text;
         with_kiosk(|k| {
             k.reset();
             k.idle.touch(Instant::now());
             k.set_lang(lang.code());
+            k.flow.large_text = large;
             let f = &mut k.flow;
             let fill = |f: &mut crate::kiosk::flow::Flow| {
                 f.kind = Some(Kind::Repair);
@@ -163,11 +141,7 @@ impl Renderer {
                     _ => "厨房水管漏水，地面有积水".into(),
                 };
                 f.phone = "13800138000".into();
-                f.name = if lang == Lang::En {
-                    "Zhang".into()
-                } else {
-                    "张".into()
-                };
+                f.name = if lang == Lang::En { "Zhang".into() } else { "张".into() };
             };
             match screen {
                 "home" => {}
@@ -227,12 +201,14 @@ impl Renderer {
             }),
             "lookup" => with_kiosk(|k| {
                 k.open_lookup();
+                k.flow.large_text = large;
                 k.lookup.ticket = ticket.clone();
                 k.lookup.last4 = "80".into();
                 k.lookup.field = 1;
             }),
             "lookup-result" => with_kiosk(|k| {
                 k.open_lookup();
+                k.flow.large_text = large;
                 k.lookup.ticket = ticket.clone();
                 k.lookup.last4 = "8000".into();
                 k.lookup_submit();

@@ -16,10 +16,7 @@ pub struct Kiosk {
 
 impl Kiosk {
     pub fn new() -> Kiosk {
-        Kiosk {
-            dir: TempDir::new().expect("temp dir"),
-            now: "2026-11-23T10:00:00+08:00".into(),
-        }
+        Kiosk { dir: TempDir::new().expect("temp dir"), now: "2026-11-23T10:00:00+08:00".into() }
     }
 
     pub fn path(&self) -> &Path {
@@ -38,30 +35,21 @@ impl Kiosk {
         if !args.contains(&"--now") {
             cmd.args(["--now", &self.now]);
         }
-        cmd.args(args)
-            .env_remove("LOBBYDESK_CONFIG")
-            .env_remove("LOBBYDESK_DATA_DIR");
+        cmd.args(args).env_remove("LOBBYDESK_CONFIG").env_remove("LOBBYDESK_DATA_DIR");
         cmd.output().expect("run lobbydesk")
     }
 
     /// Runs and expects success; returns stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "lobbydesk {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "lobbydesk {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).expect("utf-8 stdout")
     }
 
     /// Runs and expects failure; returns stderr.
     pub fn fails(&self, args: &[&str]) -> String {
         let out = self.run(args);
-        assert!(
-            !out.status.success(),
-            "lobbydesk {args:?} should have failed"
-        );
+        assert!(!out.status.success(), "lobbydesk {args:?} should have failed");
         String::from_utf8(out.stderr).expect("utf-8 stderr")
     }
 
