@@ -502,7 +502,10 @@ fn run_kiosk(settings: Settings, data_dir: &std::path::Path) -> Result<()> {
     let config = crate::ui::KioskConfig {
         estate: settings.estate.clone(),
         front_desk_phone: phone(&settings.front_desk_phone),
-        emergency_phone: phone(&settings.emergency_phone),
+        // Never an emergency screen without a number: the public ones until one is set.
+        emergency_phone: Some(phone(&settings.emergency_phone))
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| crate::ui::PUBLIC_EMERGENCY_NUMBERS.into()),
         catalogue: settings.catalogue.clone(),
         idle_timeout: std::time::Duration::from_secs(u64::from(settings.idle_seconds)),
         default_lang: Lang::ZhCn,

@@ -41,6 +41,10 @@ struct LookupView {
     rated: Option<Msg>,
 }
 
+/// Shown as the emergency number until the estate configures its own: fire, ambulance,
+/// police.
+pub const PUBLIC_EMERGENCY_NUMBERS: &str = "119 / 120 / 110";
+
 /// Settings the screens need, copied once at start.
 #[derive(Clone, Debug)]
 pub struct KioskConfig {
