@@ -124,6 +124,16 @@ impl Desk {
         &self.store
     }
 
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    /// Headquarters' desk: the same operations, written under the origin `hq`.
+    pub fn open_hq(settings: Settings, data_dir: &Path) -> Result<Desk> {
+        let store = Store::open(data_dir, Origin::hq())?;
+        Ok(Desk { settings, store })
+    }
+
     pub fn file(&mut self, new: &NewCase, now: DateTime<Utc>) -> Result<Case> {
         let case_id = Uuid::now_v7();
         let intake = new.validate(&FilingContext {

@@ -29,7 +29,7 @@ pub struct CaseRecord {
     pub events: Vec<StoredEvent>,
 }
 
-fn ts(t: DateTime<Utc>) -> String {
+pub(super) fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
@@ -175,11 +175,11 @@ impl Store {
     }
 }
 
-fn meta_get(conn: &rusqlite::Connection, key: &str) -> Result<Option<String>> {
+pub(super) fn meta_get(conn: &rusqlite::Connection, key: &str) -> Result<Option<String>> {
     Ok(conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
 }
 
-fn meta_set(conn: &rusqlite::Connection, key: &str, value: &str) -> Result<()> {
+pub(super) fn meta_set(conn: &rusqlite::Connection, key: &str, value: &str) -> Result<()> {
     conn.execute(
         "INSERT INTO meta (key, value) VALUES (?1, ?2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -230,14 +230,18 @@ fn append_local(
             serde_json::to_string(&event.body)?,
         ],
     )?;
-    tx.execute(
-        "INSERT INTO outbox (event_id, queued_at) VALUES (?1, ?2)",
-        params![event.id.to_string(), ts(now)],
-    )?;
+    tx.execute("INSERT INTO received (event_id) VALUES (?1)", [event.id.to_string()])?;
+    // HQ's own events reach kiosks when they pull; only kiosks push.
+    if origin != &Origin::hq() {
+        tx.execute(
+            "INSERT INTO outbox (event_id, queued_at) VALUES (?1, ?2)",
+            params![event.id.to_string(), ts(now)],
+        )?;
+    }
     Ok(event)
 }
 
-fn events_of(conn: &rusqlite::Connection, case_id: Uuid) -> Result<Vec<StoredEvent>> {
+pub(super) fn events_of(conn: &rusqlite::Connection, case_id: Uuid) -> Result<Vec<StoredEvent>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, origin, origin_seq, stamp_millis, stamp_counter, at, actor, body
          FROM events WHERE case_id = ?1",
@@ -274,7 +278,7 @@ fn events_of(conn: &rusqlite::Connection, case_id: Uuid) -> Result<Vec<StoredEve
 }
 
 /// Folds the case's events and stores the result (with the searchable columns).
-fn refresh_projection(tx: &Transaction, case_id: Uuid) -> Result<Case> {
+pub(super) fn refresh_projection(tx: &Transaction, case_id: Uuid) -> Result<Case> {
     let events = events_of(tx, case_id)?;
     let case = Case::fold(events.iter().map(|e| &e.event))?;
     let contact = case
@@ -284,8 +288,8 @@ fn refresh_projection(tx: &Transaction, case_id: Uuid) -> Result<Case> {
         .map(|c| format!("{} {}", c.name.as_deref().unwrap_or(""), c.phone.as_str()))
         .unwrap_or_default();
     tx.execute(
-        "INSERT INTO cases (id, ticket, kind, category, status, place, text, contact, filed_at, updated_at, state)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+        "INSERT INTO cases (id, ticket, kind, category, status, place, text, contact, filed_at, updated_at, state, estate)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
          ON CONFLICT (id) DO UPDATE SET
             status = excluded.status, place = excluded.place, text = excluded.text,
             contact = excluded.contact, updated_at = excluded.updated_at, state = excluded.state",
@@ -301,6 +305,7 @@ fn refresh_projection(tx: &Transaction, case_id: Uuid) -> Result<Case> {
             ts(case.filed_at),
             ts(case.updated_at),
             serde_json::to_string(&case)?,
+            case.intake.estate,
         ],
     )?;
     Ok(case)

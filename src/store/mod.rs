@@ -5,11 +5,13 @@
 mod cases;
 mod migrations;
 mod print_jobs;
+mod sync;
 mod watermark;
 
 pub use cases::{CaseRecord, StoredEvent};
 pub use migrations::{MIGRATIONS, SCHEMA_VERSION};
 pub use print_jobs::{DocumentKind, JobState, NewJob, PrintJob};
+pub use sync::{KioskRecord, Refused, kiosk_may_write};
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};

@@ -1,0 +1,195 @@
+//! Headquarters: the server every kiosk syncs with (axum over its own SQLite store), and
+//! the credentials it issues. The protocol is in `openapi.json` beside this file.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Utc;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::domain::event::Origin;
+use crate::store::{KioskRecord, Store, StoreError, kiosk_may_write};
+use crate::sync::{
+    ErrorBody, PROTOCOL, PullResponse, PushRequest, PushResponse, Rejection, Status, token_hash,
+};
+
+/// Every route the server answers: the OpenAPI file must describe exactly these.
+pub const ROUTES: [(&str, &str); 3] = [("get", "/v1/status"), ("post", "/v1/events"), ("get", "/v1/events")];
+
+/// Largest request body: a batch of 500 events is well under it.
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
+const MAX_PULL: usize = 1000;
+
+#[derive(Clone)]
+pub struct Hq {
+    store: Arc<Mutex<Store>>,
+}
+
+impl Hq {
+    pub fn open(data_dir: &Path) -> Result<Hq, StoreError> {
+        Ok(Hq { store: Arc::new(Mutex::new(Store::open(data_dir, Origin::hq())?)) })
+    }
+
+    /// Runs `f` on the store off the async threads.
+    async fn with_store<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> R + Send + 'static,
+    ) -> Result<R, ApiError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("internal error: {e}")))
+    }
+}
+
+pub struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(ErrorBody { error: self.1 })).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+    }
+}
+
+/// The kiosk a request's credential belongs to; missing, unknown and revoked credentials
+/// are all 401 and touch nothing.
+async fn kiosk(hq: &Hq, headers: &HeaderMap) -> Result<KioskRecord, ApiError> {
+    let unauthorized = |why: &str| ApiError(StatusCode::UNAUTHORIZED, why.to_string());
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| unauthorized("missing credential: send Authorization: Bearer <kiosk token>"))?;
+    let hash = token_hash(token);
+    let record = hq.with_store(move |s| s.kiosk_by_token_hash(&hash)).await??;
+    match record {
+        Some(k) if !k.revoked => Ok(k),
+        Some(_) => Err(unauthorized("this kiosk's credential was revoked")),
+        None => Err(unauthorized("unknown credential")),
+    }
+}
+
+async fn status(State(hq): State<Hq>, headers: HeaderMap) -> Result<Json<Status>, ApiError> {
+    let k = kiosk(&hq, &headers).await?;
+    let code = k.code.clone();
+    let (high_water, max_ticket_sequence) = hq
+        .with_store(move |s| {
+            Ok::<_, StoreError>((s.high_water(&Origin::kiosk(&code))?, s.max_ticket_sequence(&code)?))
+        })
+        .await??;
+    Ok(Json(Status { protocol: PROTOCOL, kiosk: k.code, estate: k.estate, high_water, max_ticket_sequence }))
+}
+
+async fn push(
+    State(hq): State<Hq>,
+    headers: HeaderMap,
+    body: Result<Json<PushRequest>, JsonRejection>,
+) -> Result<Json<PushResponse>, ApiError> {
+    let k = kiosk(&hq, &headers).await?;
+    let Json(request) = body.map_err(|e| ApiError(e.status(), e.body_text()))?;
+    let response = hq
+        .with_store(move |s| {
+            let (_, refused) =
+                s.receive(&request.events, Utc::now(), |store, e| kiosk_may_write(store, &k, e))?;
+            let accepted = request
+                .events
+                .iter()
+                .map(|e| e.event.id)
+                .filter(|id| !refused.iter().any(|r| r.id == *id))
+                .collect();
+            let rejected = refused.into_iter().map(|r| Rejection { id: r.id, reason: r.reason }).collect();
+            Ok::<_, StoreError>(PushResponse { accepted, rejected })
+        })
+        .await??;
+    Ok(Json(response))
+}
+
+#[derive(Deserialize)]
+struct PullQuery {
+    #[serde(default)]
+    after: i64,
+    #[serde(default)]
+    limit: Option<usize>,
+}
+
+async fn pull(
+    State(hq): State<Hq>,
+    headers: HeaderMap,
+    query: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<PullResponse>, ApiError> {
+    let k = kiosk(&hq, &headers).await?;
+    let Query(q) = query.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let limit = q.limit.unwrap_or(500).clamp(1, MAX_PULL);
+    let (events, next) =
+        hq.with_store(move |s| s.events_since(q.after, &k.estate, &Origin::kiosk(&k.code), limit)).await??;
+    let more = events.len() == limit;
+    Ok(Json(PullResponse { events, next, more }))
+}
+
+pub fn router(hq: Hq) -> Router {
+    Router::new()
+        .route(ROUTES[0].1, get(status))
+        .route(ROUTES[1].1, post(push).get(pull))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(hq)
+}
+
+/// TLS material for production.
+#[derive(Clone, Debug)]
+pub struct Tls {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// Serves until the process ends. Plain HTTP is allowed on loopback only.
+pub async fn serve(hq: Hq, listen: SocketAddr, tls: Option<Tls>) -> anyhow::Result<()> {
+    crate::sync::install_crypto();
+    let app = router(hq);
+    match tls {
+        Some(tls) => {
+            let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key)
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "cannot load the TLS certificate {} / key {}: {e}",
+                        tls.cert.display(),
+                        tls.key.display()
+                    )
+                })?;
+            axum_server::bind_rustls(listen, config).serve(app.into_make_service()).await?;
+        }
+        None if listen.ip().is_loopback() => {
+            let listener = tokio::net::TcpListener::bind(listen).await?;
+            axum::serve(listener, app).await?;
+        }
+        None => anyhow::bail!(
+            "{listen} is not a loopback address: give --tls-cert and --tls-key (kiosks send personal data), or listen on 127.0.0.1"
+        ),
+    }
+    Ok(())
+}
+
+/// Registers a kiosk and returns its new credential (shown once; HQ keeps only a hash).
+pub fn add_kiosk(store: &mut Store, code: &str, estate: &str) -> Result<String, StoreError> {
+    let code = crate::domain::ticket::KioskCode::parse(code)?;
+    if estate.trim().is_empty() {
+        return Err(crate::domain::validate::ValidationError::Empty { what: "the estate" }.into());
+    }
+    let token = crate::sync::new_token();
+    store.add_kiosk(code.as_str(), estate.trim(), &token_hash(&token), Utc::now())?;
+    Ok(token)
+}

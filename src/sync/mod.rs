@@ -1,0 +1,81 @@
+//! Kiosk ↔ headquarters sync, protocol version 1 (documented in `src/hq/openapi.json`).
+//!
+//! Each origin (every kiosk, and HQ) writes its own series of events numbered 1, 2, 3…
+//! A kiosk asks HQ how far HQ has its series, sends the rest of its outbox in batches, and
+//! pulls the events HQ received for its estate (HQ's decisions, other kiosks' cases) after
+//! the last one it saw. Storing is idempotent on both sides, so any retry is safe; an event
+//! refused for good is set aside and reported, never retried forever in front of others.
+
+pub mod client;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::store::StoredEvent;
+
+pub const PROTOCOL: u32 = 1;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Status {
+    pub protocol: u32,
+    pub kiosk: String,
+    pub estate: String,
+    /// The highest index of this kiosk's series that HQ holds.
+    pub high_water: i64,
+    /// The highest ticket sequence HQ has seen from this kiosk code.
+    pub max_ticket_sequence: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub events: Vec<StoredEvent>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Rejection {
+    pub id: Uuid,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PushResponse {
+    /// Stored now or already stored before.
+    pub accepted: Vec<Uuid>,
+    /// Refused for good, with the reason.
+    pub rejected: Vec<Rejection>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub events: Vec<StoredEvent>,
+    /// Ask again with `after` = this.
+    pub next: i64,
+    pub more: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ErrorBody {
+    pub error: String,
+}
+
+/// SHA-256 of a credential, hex: what HQ stores instead of the credential.
+pub fn token_hash(token: &str) -> String {
+    ring::digest::digest(&ring::digest::SHA256, token.trim().as_bytes())
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A new credential: 32 random bytes from the system's secure generator, hex.
+pub fn new_token() -> String {
+    use ring::rand::SecureRandom;
+    let mut bytes = [0u8; 32];
+    ring::rand::SystemRandom::new().fill(&mut bytes).expect("the system random generator works");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// rustls needs one crypto provider per process; ring is the one we build.
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

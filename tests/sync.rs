@@ -1,0 +1,508 @@
+//! Sync with headquarters under faults: the real HQ server in-process on loopback, a TCP
+//! proxy between kiosk and HQ that drops, resets, stalls and truncates connections, the
+//! kiosk restarted, HQ restarted mid-batch — and afterwards both hold exactly the same
+//! events and compute the same state for every case.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use tempfile::TempDir;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use lobbydesk::app::{Action, Desk};
+use lobbydesk::config::Settings;
+use lobbydesk::domain::case::{Case, Status};
+use lobbydesk::domain::event::Origin;
+use lobbydesk::domain::filing::NewCase;
+use lobbydesk::domain::intake::Department;
+use lobbydesk::hq::{self, Hq};
+use lobbydesk::store::Store;
+use lobbydesk::sync::client::{Client, sync_once};
+
+const ESTATE: &str = "翠湖花园";
+
+fn settings(code: &str) -> Settings {
+    Settings::from_toml(&format!("[kiosk]\ncode = \"{code}\"\nestate = \"{ESTATE}\"\n"), "test").unwrap()
+}
+
+/// HQ on a loopback port; `restart` stops it and starts it again on the same store.
+struct HqProcess {
+    dir: PathBuf,
+    addr: Arc<Mutex<SocketAddr>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl HqProcess {
+    async fn start(dir: &Path) -> HqProcess {
+        let mut p = HqProcess {
+            dir: dir.to_path_buf(),
+            addr: Arc::new(Mutex::new("127.0.0.1:1".parse().unwrap())),
+            task: None,
+        };
+        p.launch().await;
+        p
+    }
+
+    async fn launch(&mut self) {
+        let hq = Hq::open(&self.dir).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        *self.addr.lock().unwrap() = listener.local_addr().unwrap();
+        self.task = Some(tokio::spawn(async move {
+            let _ = axum::serve(listener, hq::router(hq)).await;
+        }));
+    }
+
+    async fn restart(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+            let _ = task.await;
+        }
+        self.launch().await;
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr.lock().unwrap())
+    }
+}
+
+fn register(hq_dir: &Path, code: &str) -> String {
+    let mut store = Store::open(hq_dir, Origin::hq()).unwrap();
+    hq::add_kiosk(&mut store, code, ESTATE).unwrap()
+}
+
+/// A TCP proxy that misbehaves on a share of connections, in both directions.
+struct FaultyProxy {
+    addr: SocketAddr,
+    faults: Arc<AtomicBool>,
+    injected: Arc<AtomicU64>,
+}
+
+impl FaultyProxy {
+    async fn start(target: Arc<Mutex<SocketAddr>>) -> FaultyProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let faults = Arc::new(AtomicBool::new(true));
+        let injected = Arc::new(AtomicU64::new(0));
+        let (f, n) = (faults.clone(), injected.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((client, _)) = listener.accept().await else { return };
+                let target = *target.lock().unwrap();
+                let (f, n) = (f.clone(), n.clone());
+                tokio::spawn(async move {
+                    let fault = if f.load(Ordering::Relaxed) { fastrand::u8(0..10) } else { 9 };
+                    let _ = relay(client, target, fault, &f, &n).await;
+                });
+            }
+        });
+        FaultyProxy { addr, faults, injected }
+    }
+}
+
+/// 0 drop, 1 reset, 2 stall, 3 truncate the request, 4 truncate the response, 5 drop
+/// after the request went through; 6–9 pass, but a kept-alive connection may still be
+/// cut at any byte later on, in either direction, while faults are on.
+async fn relay(
+    mut client: TcpStream,
+    target: SocketAddr,
+    fault: u8,
+    on: &AtomicBool,
+    injected: &AtomicU64,
+) -> std::io::Result<()> {
+    if fault < 6 {
+        injected.fetch_add(1, Ordering::Relaxed);
+    }
+    match fault {
+        0 => return Ok(()),
+        1 => {
+            // SO_LINGER 0: closing sends a reset instead of a clean end.
+            #[allow(deprecated)]
+            client.set_linger(Some(Duration::ZERO))?;
+            return Ok(());
+        }
+        2 => tokio::time::sleep(Duration::from_millis(fastrand::u64(200..1500))).await,
+        _ => {}
+    }
+    let mut server = TcpStream::connect(target).await?;
+    let (mut cr, mut cw) = client.split();
+    let (mut sr, mut sw) = server.split();
+    // While faults are on, no connection lives for ever: kept-alive ones are cut too.
+    let cut_later = fault >= 6 && on.load(Ordering::Relaxed) && fastrand::u8(0..10) < 3;
+    if cut_later {
+        injected.fetch_add(1, Ordering::Relaxed);
+    }
+    let up_limit = match fault {
+        3 => fastrand::usize(1..400),
+        _ if cut_later && fastrand::bool() => fastrand::usize(1..2_000_000),
+        _ => usize::MAX,
+    };
+    let down_limit = match fault {
+        4 => fastrand::usize(1..400),
+        _ if cut_later && up_limit == usize::MAX => fastrand::usize(1..2_000_000),
+        _ => usize::MAX,
+    };
+    let up = async {
+        let mut buf = vec![0u8; 16 * 1024];
+        let mut sent = 0;
+        loop {
+            let n = cr.read(&mut buf).await?;
+            if n == 0 {
+                return Ok::<_, std::io::Error>(());
+            }
+            let n = n.min(up_limit - sent);
+            sw.write_all(&buf[..n]).await?;
+            sent += n;
+            if sent >= up_limit {
+                // Cut now: the other end is waiting for the rest.
+                return Ok(());
+            }
+        }
+    };
+    let down = async {
+        let mut buf = vec![0u8; 16 * 1024];
+        let mut sent = 0;
+        loop {
+            let n = sr.read(&mut buf).await?;
+            if n == 0 || fault == 5 {
+                return Ok::<_, std::io::Error>(());
+            }
+            let n = n.min(down_limit - sent);
+            cw.write_all(&buf[..n]).await?;
+            sent += n;
+            if sent >= down_limit {
+                // Cut now: the other end is waiting for the rest.
+                return Ok(());
+            }
+        }
+    };
+    tokio::select! {
+        r = up => r?,
+        r = down => r?,
+    }
+    Ok(())
+}
+
+fn file(desk: &mut Desk, i: usize) -> String {
+    let new = NewCase {
+        category: if i % 3 == 0 { "noise".into() } else { "water".into() },
+        place: format!("{}-{}-{}", 1 + i % 9, 1 + i % 3, 100 + i % 40),
+        phone: if i % 5 == 0 { None } else { Some(format!("1380013{:04}", i % 10_000)) },
+        anonymous: i % 5 == 0,
+        text: format!("第{i}号事项：厨房水管漏水"),
+        ..NewCase::default()
+    };
+    desk.file(&new, Utc::now()).unwrap().ticket().to_string()
+}
+
+async fn sync_until_done(desk: &mut Desk, client: &Client) {
+    for attempt in 0..60 {
+        if sync_once(desk.store_mut(), client, Utc::now()).await.is_ok()
+            && desk.store().outbox_len().unwrap() == 0
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20 * attempt.min(10))).await;
+    }
+    panic!("sync never completed");
+}
+
+fn assert_same(kiosk: &Store, hq: &Store) {
+    let mut k: Vec<_> = kiosk
+        .all_events()
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.event.origin.0.clone(), e.origin_seq, e.event.id))
+        .collect();
+    let mut h: Vec<_> = hq
+        .all_events()
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.event.origin.0.clone(), e.origin_seq, e.event.id))
+        .collect();
+    k.sort();
+    h.sort();
+    let unique: std::collections::HashSet<_> = h.iter().map(|(_, _, id)| *id).collect();
+    assert_eq!(unique.len(), h.len(), "no event twice at HQ");
+    assert_eq!(k, h, "HQ holds exactly the kiosk's events");
+    let kc = kiosk.cases().unwrap();
+    assert_eq!(kc.len(), hq.cases().unwrap().len());
+    for case in kc {
+        let at_hq = hq.case_by_id(case.id).unwrap().case;
+        assert_eq!(
+            Case::fold(kiosk.case_by_id(case.id).unwrap().events.iter().map(|e| &e.event)).unwrap(),
+            at_hq
+        );
+        assert_eq!(case, at_hq, "the same state on both sides for {}", case.ticket());
+    }
+}
+
+async fn converge_under_faults(cases: usize) {
+    let (hq_dir, kiosk_dir) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    let token = register(hq_dir.path(), "K01");
+    let mut hq = HqProcess::start(hq_dir.path()).await;
+    let proxy = FaultyProxy::start(hq.addr.clone()).await;
+    let client = Client::without_connection_reuse(&format!("http://{}", proxy.addr), &token).unwrap();
+    let mut desk = Desk::open(settings("K01"), kiosk_dir.path()).unwrap();
+    let rounds = 10;
+    for round in 0..rounds {
+        for i in 0..cases / rounds {
+            let n = round * (cases / rounds) + i;
+            let ticket = file(&mut desk, n);
+            if n % 7 == 0 {
+                desk.act(&ticket, Action::Resolve { note: "已处理".into() }, "wang", Utc::now()).unwrap();
+            }
+        }
+        if round == rounds / 2 {
+            // The kiosk loses power: everything it had must still get through.
+            drop(desk);
+            desk = Desk::open(settings("K01"), kiosk_dir.path()).unwrap();
+        }
+        let restart_hq = round == rounds - 3;
+        let sync = async {
+            for _ in 0..3 {
+                let _ = sync_once(desk.store_mut(), &client, Utc::now()).await;
+            }
+        };
+        if restart_hq {
+            // HQ goes down while a batch is in flight.
+            let restart = async {
+                tokio::time::sleep(Duration::from_millis(fastrand::u64(1..30))).await;
+                hq.restart().await;
+            };
+            tokio::join!(sync, restart);
+        } else {
+            sync.await;
+        }
+    }
+    proxy.faults.store(false, Ordering::Relaxed);
+    sync_until_done(&mut desk, &client).await;
+    let injected = proxy.injected.load(Ordering::Relaxed);
+    eprintln!("{cases} cases: {injected} connections dropped, reset, stalled or cut");
+    assert!(injected > 5, "faults were injected: {injected}");
+    let hq_store = Store::open(hq_dir.path(), Origin::hq()).unwrap();
+    assert_same(desk.store(), &hq_store);
+    assert_eq!(desk.store().outbox_len().unwrap(), 0);
+    assert_eq!(hq_store.cases().unwrap().len(), cases);
+    drop(hq);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_cases_reach_hq_exactly_once_through_a_faulty_network() {
+    converge_under_faults(1000).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "long: 10,000 cases; cargo test --release --test sync -- --ignored"]
+async fn ten_thousand_cases_reach_hq_exactly_once_through_a_faulty_network() {
+    converge_under_faults(10_000).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hq_decisions_come_back_to_the_kiosk() {
+    let (hq_dir, kiosk_dir) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    let token = register(hq_dir.path(), "K01");
+    let hq = HqProcess::start(hq_dir.path()).await;
+    let client = Client::new(&hq.url(), &token).unwrap();
+    let mut desk = Desk::open(settings("K01"), kiosk_dir.path()).unwrap();
+    let ticket = file(&mut desk, 5); // anonymous: closes without a callback
+    sync_until_done(&mut desk, &client).await;
+    {
+        let mut hq_desk = Desk::open_hq(settings("K01"), hq_dir.path()).unwrap();
+        hq_desk
+            .act(
+                &ticket,
+                Action::Assign { department: Department::Engineering, assignee: Some("总部调度".into()) },
+                "hq-quality",
+                Utc::now(),
+            )
+            .unwrap();
+        hq_desk
+            .act(&ticket, Action::Resolve { note: "总部派人处理".into() }, "hq-quality", Utc::now())
+            .unwrap();
+        hq_desk.act(&ticket, Action::Close { note: None }, "hq-quality", Utc::now()).unwrap();
+    }
+    let report = sync_once(desk.store_mut(), &client, Utc::now()).await.unwrap();
+    assert_eq!(report.pulled, 3);
+    let case = desk.show(&ticket).unwrap().case;
+    assert_eq!(case.status, Status::Closed);
+    assert_eq!(case.assignee.as_deref(), Some("总部调度"));
+    // And HQ's events are never sent back to HQ.
+    assert_eq!(desk.store().outbox_len().unwrap(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_made_on_both_sides_while_offline_converge() {
+    let (hq_dir, kiosk_dir) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    let token = register(hq_dir.path(), "K01");
+    let hq = HqProcess::start(hq_dir.path()).await;
+    let client = Client::new(&hq.url(), &token).unwrap();
+    let mut desk = Desk::open(settings("K01"), kiosk_dir.path()).unwrap();
+    let ticket = file(&mut desk, 5);
+    desk.act(&ticket, Action::Resolve { note: "换阀门".into() }, "wang", Utc::now()).unwrap();
+    sync_until_done(&mut desk, &client).await;
+    // Offline from each other: HQ closes, the kiosk reopens.
+    let mut hq_desk = Desk::open_hq(settings("K01"), hq_dir.path()).unwrap();
+    hq_desk.act(&ticket, Action::Close { note: Some("总部结案".into()) }, "hq", Utc::now()).unwrap();
+    desk.act(
+        &ticket,
+        Action::Reopen { reason: "住户说又漏了".into() },
+        "wang",
+        Utc::now() + chrono::Duration::seconds(1),
+    )
+    .unwrap();
+    desk.act(
+        &ticket,
+        Action::Note { text: "联系维修".into() },
+        "wang",
+        Utc::now() + chrono::Duration::seconds(2),
+    )
+    .unwrap();
+    drop(hq_desk);
+    sync_until_done(&mut desk, &client).await;
+    let hq_store = Store::open(hq_dir.path(), Origin::hq()).unwrap();
+    assert_same(desk.store(), &hq_store);
+    let case = desk.show(&ticket).unwrap().case;
+    // Both orders of arrival give this one state; the reopen came after the close.
+    assert_eq!(case.status, Status::Reopened);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_missing_and_revoked_credentials_are_refused_and_nothing_is_written() {
+    let (hq_dir, kiosk_dir) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    let token = register(hq_dir.path(), "K01");
+    let hq = HqProcess::start(hq_dir.path()).await;
+    let mut desk = Desk::open(settings("K01"), kiosk_dir.path()).unwrap();
+    file(&mut desk, 1);
+    let http = reqwest::Client::new();
+    let batch = serde_json::json!({ "events": desk.store().outbox_batch(10).unwrap() });
+    let cases_at_hq = || Store::open(hq_dir.path(), Origin::hq()).unwrap().all_events().unwrap().len();
+    for auth in [None, Some("Bearer nonsense".to_string()), Some(format!("Basic {token}"))] {
+        let mut req = http.post(format!("{}/v1/events", hq.url())).json(&batch);
+        if let Some(a) = &auth {
+            req = req.header("Authorization", a);
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status(), 401, "{auth:?}");
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert!(body["error"].is_string());
+    }
+    assert_eq!(cases_at_hq(), 0);
+    {
+        let mut store = Store::open(hq_dir.path(), Origin::hq()).unwrap();
+        assert!(store.revoke_kiosk("K01", Utc::now()).unwrap());
+    }
+    let client = Client::new(&hq.url(), &token).unwrap();
+    let err = sync_once(desk.store_mut(), &client, Utc::now()).await.unwrap_err();
+    assert!(!err.is_retryable() && err.to_string().contains("revoked"), "{err}");
+    assert_eq!(cases_at_hq(), 0);
+    assert_eq!(desk.store().outbox_len().unwrap(), 1, "the kiosk keeps its events");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kiosk_cannot_write_for_another_kiosk_or_estate_and_one_refusal_does_not_block_the_rest() {
+    let (hq_dir, a_dir, b_dir) = (TempDir::new().unwrap(), TempDir::new().unwrap(), TempDir::new().unwrap());
+    let token_a = register(hq_dir.path(), "K01");
+    let hq = HqProcess::start(hq_dir.path()).await;
+    let mut a = Desk::open(settings("K01"), a_dir.path()).unwrap();
+    let mut b = Desk::open(settings("K02"), b_dir.path()).unwrap();
+    file(&mut a, 1);
+    file(&mut b, 2);
+    let other_dir = TempDir::new().unwrap();
+    let mut other_estate = Desk::open(
+        Settings::from_toml("[kiosk]\ncode = \"K01\"\nestate = \"别的小区\"\n", "t").unwrap(),
+        other_dir.path(),
+    )
+    .unwrap();
+    file(&mut other_estate, 3);
+    // K01's credential carrying its own event, K02's, and one for another estate.
+    let mut events = a.store().outbox_batch(10).unwrap();
+    events.extend(b.store().outbox_batch(10).unwrap());
+    let mut foreign = other_estate.store().outbox_batch(10).unwrap();
+    foreign[0].origin_seq = 2;
+    events.extend(foreign);
+    let resp: lobbydesk::sync::PushResponse = reqwest::Client::new()
+        .post(format!("{}/v1/events", hq.url()))
+        .bearer_auth(&token_a)
+        .json(&serde_json::json!({ "events": events }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(resp.accepted.len(), 1);
+    assert_eq!(resp.rejected.len(), 2);
+    assert!(
+        resp.rejected.iter().any(|r| r.reason.contains("may not write events for kiosk:K02")),
+        "{resp:?}"
+    );
+    assert!(resp.rejected.iter().any(|r| r.reason.contains("别的小区")), "{resp:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_and_oversized_requests_get_clear_errors() {
+    let hq_dir = TempDir::new().unwrap();
+    let token = register(hq_dir.path(), "K01");
+    let hq = HqProcess::start(hq_dir.path()).await;
+    let http = reqwest::Client::new();
+    let post = |body: Vec<u8>| {
+        http.post(format!("{}/v1/events", hq.url()))
+            .bearer_auth(&token)
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+    };
+    assert_eq!(post(b"{not json".to_vec()).await.unwrap().status(), 400);
+    assert_eq!(post(br#"{"events": [{"id": 3}]}"#.to_vec()).await.unwrap().status(), 422);
+    let huge = format!(r#"{{"events": [], "pad": "{}"}}"#, "x".repeat(hq::MAX_BODY + 10));
+    assert_eq!(post(huge.into_bytes()).await.unwrap().status(), 413);
+    let bad_query =
+        http.get(format!("{}/v1/events?after=abc", hq.url())).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(bad_query.status(), 400);
+    // Still serving after all that.
+    let ok = http.get(format!("{}/v1/status", hq.url())).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+}
+
+#[test]
+fn the_openapi_file_describes_exactly_the_served_routes() {
+    let spec: serde_json::Value =
+        serde_json::from_str(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/src/hq/openapi.json")))
+            .unwrap();
+    let mut documented: Vec<(String, String)> = spec["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, ops)| ops.as_object().unwrap().keys().map(move |m| (m.clone(), path.clone())))
+        .collect();
+    let mut served: Vec<(String, String)> =
+        hq::ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    documented.sort();
+    served.sort();
+    assert_eq!(documented, served);
+    // The documented shapes are the ones the code sends.
+    let status = serde_json::to_value(lobbydesk::sync::Status {
+        protocol: 1,
+        kiosk: "K01".into(),
+        estate: "e".into(),
+        high_water: 0,
+        max_ticket_sequence: 0,
+    })
+    .unwrap();
+    let required: Vec<&str> = spec["components"]["schemas"]["Status"]["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let mut keys: Vec<&str> = status.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+    keys.sort();
+    let mut required_sorted = required.clone();
+    required_sorted.sort();
+    assert_eq!(keys, required_sorted);
+}
