@@ -28,6 +28,8 @@ pub struct RawConfig {
     pub callbacks: RawCallbacks,
     #[serde(default)]
     pub printer: RawPrinter,
+    #[serde(default)]
+    pub hq: RawHq,
     /// When present, replaces the default catalogue entirely.
     pub categories: Option<Vec<Category>>,
 }
@@ -92,6 +94,23 @@ pub struct RawPrinter {
     pub staff_lang: Option<String>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHq {
+    pub url: Option<String>,
+    pub token: Option<String>,
+    pub interval_seconds: Option<u64>,
+    pub keep_closed_days: Option<u32>,
+}
+
+/// Where HQ is and how this kiosk proves who it is; `None` runs the kiosk standalone.
+#[derive(Clone, Debug)]
+pub struct HqSettings {
+    pub url: String,
+    pub token: String,
+    pub interval: std::time::Duration,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub enum ProfileChoice {
@@ -126,6 +145,9 @@ pub struct Settings {
     pub printer: PrinterSettings,
     /// Seconds without a touch before the kiosk clears itself (the last 10 count down).
     pub idle_seconds: u32,
+    pub hq: Option<HqSettings>,
+    /// Closed cases HQ has confirmed are deleted here this many days after closing.
+    pub keep_closed_days: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -197,6 +219,25 @@ impl RawConfig {
         let catalogue = Catalogue::new(self.categories.unwrap_or_else(default_categories))
             .map_err(|e| format!("[[categories]]: {e}"))?;
         let printer = self.printer.validate()?;
+        let hq = match (self.hq.url, self.hq.token) {
+            (Some(url), Some(token)) if !url.trim().is_empty() => {
+                crate::sync::client::Client::new(&url, &token).map_err(|e| format!("[hq] url: {e}"))?;
+                if token.trim().len() < 32 {
+                    return Err(
+                        "[hq] token is too short: paste the one `lobbydesk hq add-kiosk` printed".into()
+                    );
+                }
+                let seconds = self.hq.interval_seconds.unwrap_or(30);
+                if !(5..=3600).contains(&seconds) {
+                    return Err(format!("[hq] interval_seconds is {seconds}; use 5 to 3600"));
+                }
+                Some(HqSettings { url, token, interval: std::time::Duration::from_secs(seconds) })
+            }
+            (Some(_), None) => return Err("[hq] url is set but token is not".into()),
+            (None, Some(_)) => return Err("[hq] token is set but url is not".into()),
+            _ => None,
+        };
+        let keep_closed_days = self.hq.keep_closed_days.unwrap_or(30);
         let idle_seconds = self.kiosk.idle_seconds.unwrap_or(60);
         if !(20..=600).contains(&idle_seconds) {
             return Err(format!("[kiosk] idle_seconds is {idle_seconds}; use 20 to 600"));
@@ -211,6 +252,8 @@ impl RawConfig {
             repair_sample_percent: percent,
             printer,
             idle_seconds,
+            hq,
+            keep_closed_days,
         })
     }
 }

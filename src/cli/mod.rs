@@ -2,6 +2,7 @@
 //! Parses arguments, loads and validates configuration, calls `app`, prints.
 
 mod demo;
+mod hq;
 mod output;
 mod print;
 
@@ -84,6 +85,16 @@ enum Command {
     /// The printer's state and queue.
     #[command(subcommand)]
     Printer(print::PrinterCommand),
+    /// Sync with headquarters: keep syncing, once (--once), or show the state (status).
+    Sync {
+        #[arg(long)]
+        once: bool,
+        #[command(subcommand)]
+        what: Option<hq::SyncWhat>,
+    },
+    /// Headquarters: the sync server, kiosk credentials, cases and reports across estates.
+    #[command(subcommand)]
+    Hq(hq::HqCommand),
     /// Write a consistent copy of the database (safe while the kiosk runs).
     Backup {
         #[arg(long, value_name = "FILE")]
@@ -405,6 +416,12 @@ pub fn run(cli: Cli) -> Result<()> {
     if let Command::Kiosk = command {
         return run_kiosk(settings, &data_dir);
     }
+    if let Command::Hq(cmd) = command {
+        return hq::run_hq(cmd, settings, &data_dir, now, &mut std::io::stdout().lock());
+    }
+    if let Command::Sync { once, what } = command {
+        return hq::run_sync(once, what, &settings, &data_dir, now, &mut std::io::stdout().lock());
+    }
     let mut desk = Desk::open(settings, &data_dir)?;
     let out = &mut std::io::stdout().lock();
     match command {
@@ -483,7 +500,9 @@ pub fn run(cli: Cli) -> Result<()> {
             writeln!(out, "backup written to {}", target.display())?;
         }
         Command::Demo => demo::run(&mut desk, &data_dir, now, out)?,
-        Command::Kiosk | Command::Screenshot { .. } => unreachable!("handled above"),
+        Command::Kiosk | Command::Screenshot { .. } | Command::Hq(_) | Command::Sync { .. } => {
+            unreachable!("handled above")
+        }
         Command::Debug(DebugCommand::FileLoop { count }) => file_loop(&mut desk, count, out)?,
     }
     Ok(())
@@ -494,7 +513,17 @@ fn run_kiosk(settings: Settings, data_dir: &std::path::Path) -> Result<()> {
     let desk = Desk::open(settings.clone(), data_dir)?;
     let printer =
         crate::app::printing::Printer::open(&settings.printer, data_dir).map_err(anyhow::Error::msg)?;
-    let service = crate::kiosk::service::Service::new(desk, printer);
+    let mut service = crate::kiosk::service::Service::new(desk, printer);
+    if let Some(hq) = &settings.hq {
+        let client = crate::sync::client::Client::new(&hq.url, &hq.token).map_err(anyhow::Error::msg)?;
+        service.sync = Some(crate::sync::client::spawn(
+            data_dir.to_path_buf(),
+            crate::domain::event::Origin::kiosk(settings.kiosk.as_str()),
+            client,
+            hq.interval,
+            settings.keep_closed_days,
+        ));
+    }
     let backend = std::rc::Rc::new(crate::kiosk::service::Threaded::start(service));
     let phone = |p: &Option<crate::domain::validate::Phone>| {
         p.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default()

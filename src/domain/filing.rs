@@ -162,6 +162,7 @@ impl NewCase {
             defect: category.defect,
             emergency: category.emergency,
             lang: self.lang,
+            clock_unsynced: false,
         })
     }
 }

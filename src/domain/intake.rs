@@ -243,6 +243,10 @@ pub struct Intake {
     /// Cases filed before languages were recorded read as zh-CN.
     #[serde(default)]
     pub lang: Lang,
+    /// The kiosk's clock looked wrong when this was filed (behind events it had already
+    /// seen, or before 2025: a Pi without a battery clock): printed times say so.
+    #[serde(default)]
+    pub clock_unsynced: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -54,15 +54,20 @@ pub struct Service {
     pub desk: Desk,
     pub printer: Printer,
     pub alerts: Vec<Alert>,
+    /// Woken after each filed case so it reaches HQ at once.
+    pub sync: Option<crate::sync::client::SyncHandle>,
 }
 
 impl Service {
     pub fn new(desk: Desk, printer: Printer) -> Service {
-        Service { desk, printer, alerts: Vec::new() }
+        Service { desk, printer, alerts: Vec::new(), sync: None }
     }
 
     pub fn file(&mut self, new: &NewCase, now: DateTime<Utc>) -> Result<Filed, String> {
         let case = self.desk.file(new, now).map_err(|e| e.to_string())?;
+        if let Some(sync) = &self.sync {
+            sync.wake();
+        }
         let ctx = PaperContext {
             estate: &self.desk.settings.estate,
             staff_lang: self.desk.settings.printer.staff_lang,

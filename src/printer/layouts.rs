@@ -31,6 +31,7 @@ struct Words {
     phone: &'static str,
     anonymous: &'static str,
     filed: &'static str,
+    unsynced: &'static str,
     front_desk: &'static str,
     how_to_check: &'static str,
     on_site_30: &'static str,
@@ -52,6 +53,7 @@ const ZH_CN: Words = Words {
     phone: "电话：",
     anonymous: "匿名（不回访）",
     filed: "时间：",
+    unsynced: "（终端时钟待校准）",
     front_desk: "前台电话：",
     how_to_check: "查询进度：在大堂终端点“查询进度”，输入单号和手机尾号4位，或扫描上方二维码。",
     on_site_30: "维修人员将在30分钟内到场。",
@@ -73,6 +75,7 @@ const ZH_TW: Words = Words {
     phone: "電話：",
     anonymous: "匿名（不回訪）",
     filed: "時間：",
+    unsynced: "（終端時鐘待校準）",
     front_desk: "前台電話：",
     how_to_check: "查詢進度：在大堂終端點「查詢進度」，輸入單號和手機尾號4位，或掃描上方二維碼。",
     on_site_30: "維修人員將在30分鐘內到場。",
@@ -94,6 +97,7 @@ const EN: Words = Words {
     phone: "Phone:",
     anonymous: "anonymous (no callback)",
     filed: "Filed:",
+    unsynced: " (kiosk clock not yet set)",
     front_desk: "Front desk:",
     how_to_check: "Check progress at the lobby kiosk: tap \"Check progress\", enter this number and the last 4 digits of your phone, or scan the QR code above.",
     on_site_30: "An engineer will be on site within 30 minutes.",
@@ -178,7 +182,8 @@ pub fn ticket(case: &Case, ctx: &PaperContext, reprint: bool) -> Document {
         Some(contact) => doc.field(w.phone, contact.phone.masked()),
         None => doc.field(w.phone, w.anonymous),
     };
-    doc.field(w.filed, local(tz, case.filed_at))
+    let unsynced = if case.intake.clock_unsynced { w.unsynced } else { "" };
+    doc.field(w.filed, format!("{}{unsynced}", local(tz, case.filed_at)))
         .rule()
         .text(promise(case, ctx, lang), Style { bold: true, ..Style::PLAIN });
     if let Some(phone) = ctx.front_desk_phone {

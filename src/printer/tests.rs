@@ -386,3 +386,21 @@ fn the_work_order_barcode_scans_back_to_the_ticket_on_every_profile() {
     let profile = Profile::by_name("generic-80").unwrap();
     assert!(!render(&doc, &profile).windows(2).any(|w| w == [0x1D, b'k']));
 }
+
+#[test]
+fn a_ticket_filed_with_an_unset_clock_says_so() {
+    let (catalogue, calendar) = (Catalogue::default(), WorkCalendar::default());
+    let profile = Profile::by_name("generic-80").unwrap();
+    let mut case = repair(Lang::ZhCn);
+    case.intake.clock_unsynced = true;
+    let text =
+        read_back(&render(&layouts::ticket(&case, &ctx(&catalogue, &calendar), false), &profile), &profile)
+            .text();
+    assert!(text.contains("终端时钟待校准"), "{text}");
+    let text = read_back(
+        &render(&layouts::ticket(&repair(Lang::ZhCn), &ctx(&catalogue, &calendar), false), &profile),
+        &profile,
+    )
+    .text();
+    assert!(!text.contains("待校准"));
+}

@@ -61,6 +61,8 @@ impl Store {
             .map_err(|source| StoreError::Watermark { path: self.watermark.path().to_path_buf(), source })?;
         meta_set(&tx, "ticket_seq", &sequence.to_string())?;
         intake.ticket = ticket.to_string();
+        let last: Hlc = meta_get(&tx, "hlc")?.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default();
+        intake.clock_unsynced = clock_looks_wrong(now, last);
         let body = EventBody::Filed { intake: Box::new(intake) };
         append_local(&tx, &self.origin, case_id, body, actor, now)?;
         let case = refresh_projection(&tx, case_id)?;
@@ -186,6 +188,14 @@ pub(super) fn meta_set(conn: &rusqlite::Connection, key: &str, value: &str) -> R
         params![key, value],
     )?;
     Ok(())
+}
+
+/// A wall clock behind what this store has already seen by more than a minute, or
+/// before 2025 (a Pi boots in 1970 until NTP answers), cannot be trusted for times.
+pub fn clock_looks_wrong(now: DateTime<Utc>, newest_seen: Hlc) -> bool {
+    const FLOOR_MILLIS: i64 = 1_735_689_600_000; // 2025-01-01T00:00:00Z
+    let ms = now.timestamp_millis();
+    ms < FLOOR_MILLIS || ms + 60_000 < newest_seen.millis
 }
 
 /// Writes a new event of this origin: next per-origin index, next HLC stamp, outbox entry.

@@ -256,6 +256,36 @@ impl Store {
         meta_set(&self.conn, key, value)
     }
 
+    /// Deletes the local copy of cases closed before `before` whose every event HQ has
+    /// confirmed (nothing of theirs in the outbox): residents' names and phones leave the
+    /// kiosk once HQ holds the record. Returns how many cases went.
+    pub fn purge_closed(&mut self, before: DateTime<Utc>) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let ids: Vec<String> = tx
+            .prepare(
+                "SELECT c.id FROM cases c WHERE c.status = 'closed'
+                   AND julianday(json_extract(c.state, '$.closed_at')) < julianday(?1)
+                   AND NOT EXISTS (SELECT 1 FROM outbox o JOIN events e ON e.id = o.event_id WHERE e.case_id = c.id)",
+            )?
+            .query_map([ts(before)], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for id in &ids {
+            tx.execute("DELETE FROM print_jobs WHERE case_id = ?1", [id])?;
+            for table in ["outbox", "sync_rejected", "received"] {
+                tx.execute(
+                    &format!(
+                        "DELETE FROM {table} WHERE event_id IN (SELECT id FROM events WHERE case_id = ?1)"
+                    ),
+                    [id],
+                )?;
+            }
+            tx.execute("DELETE FROM events WHERE case_id = ?1", [id])?;
+            tx.execute("DELETE FROM cases WHERE id = ?1", [id])?;
+        }
+        tx.commit()?;
+        Ok(ids.len())
+    }
+
     // --- HQ: kiosks and their credentials ---
 
     pub fn add_kiosk(

@@ -312,3 +312,55 @@ fn jobs_come_out_oldest_first_and_a_waiting_one_keeps_its_place() {
     assert_eq!((still.id, still.attempts), (first.id, 1));
     assert_eq!(still.next_try_at, now() + Duration::seconds(30));
 }
+
+#[test]
+fn closed_cases_hq_has_leave_the_kiosk_after_the_retention_window() {
+    let dir = TempDir::new().unwrap();
+    let mut store = open(&dir);
+    let id = Uuid::now_v7();
+    let intake = NewCase {
+        category: "water".into(),
+        place: "3-2-1201".into(),
+        anonymous: true,
+        text: "漏水".into(),
+        ..NewCase::default()
+    }
+    .validate(&FilingContext {
+        catalogue: &Catalogue::default(),
+        estate: "翠湖花园",
+        case_id: id,
+        repair_sample_percent: 30,
+    })
+    .unwrap();
+    let case = store.file_case(&kiosk(), id, intake, "kiosk", true, now()).unwrap();
+    store.append(case.id, EventBody::Resolved { note: "修好".into() }, "li", now()).unwrap();
+    store.append(case.id, EventBody::Closed { note: None }, "li", now()).unwrap();
+    let open_case = file(&mut store, "还没修");
+    // Evaluated 31 days after closing with a 30-day window, the cutoff is a day after it.
+    let keep = Duration::days(30);
+    let later = now() + Duration::days(31) - keep;
+    assert_eq!(store.purge_closed(later).unwrap(), 0, "not while HQ lacks its events");
+    let ids: Vec<Uuid> = store.outbox_batch(100).unwrap().iter().map(|e| e.event.id).collect();
+    store.confirm_sent(&ids).unwrap();
+    assert_eq!(store.purge_closed(now() + Duration::days(29) - keep).unwrap(), 0, "not before the window");
+    assert_eq!(store.purge_closed(later).unwrap(), 1);
+    assert!(store.case_by_id(case.id).is_err());
+    assert!(store.case_by_id(open_case.id).is_ok());
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    assert_eq!(file(&mut store, "新的").ticket(), "K01-00003", "numbers are never reused");
+}
+
+#[test]
+fn a_clock_behind_what_the_kiosk_has_seen_marks_the_case() {
+    use crate::domain::hlc::Hlc;
+    use crate::store::cases::clock_looks_wrong;
+    let seen = Hlc { millis: now().timestamp_millis(), counter: 0 };
+    assert!(!clock_looks_wrong(now(), seen));
+    assert!(!clock_looks_wrong(now() - Duration::seconds(30), seen), "a little drift is fine");
+    assert!(clock_looks_wrong(now() - Duration::days(7), seen), "booted last week");
+    let epoch = DateTime::from_timestamp(0, 0).unwrap();
+    assert!(clock_looks_wrong(epoch, Hlc::default()), "booted in 1970");
+    let dir = TempDir::new().unwrap();
+    let mut store = open(&dir);
+    assert!(!file(&mut store, "正常").intake.clock_unsynced);
+}

@@ -216,7 +216,13 @@ impl SyncHandle {
 
 /// Syncs forever on its own thread: at once, then every `interval`, at once after each
 /// wake-up, and with backoff (1 s up to 5 min) while HQ is out of reach.
-pub fn spawn(data_dir: PathBuf, origin: Origin, client: Client, interval: Duration) -> SyncHandle {
+pub fn spawn(
+    data_dir: PathBuf,
+    origin: Origin,
+    client: Client,
+    interval: Duration,
+    keep_closed_days: u32,
+) -> SyncHandle {
     let wake = Arc::new(tokio::sync::Notify::new());
     let handle = SyncHandle { wake: wake.clone() };
     std::thread::Builder::new()
@@ -229,9 +235,16 @@ pub fn spawn(data_dir: PathBuf, origin: Origin, client: Client, interval: Durati
                 loop {
                     let result = match Store::open(&data_dir, origin.clone()) {
                         Ok(mut store) => {
-                            let r = sync_once(&mut store, &client, Utc::now()).await;
-                            if let Err(e) = &r {
-                                let _ = store.set_meta("sync_last_error", &e.to_string());
+                            let now = Utc::now();
+                            let r = sync_once(&mut store, &client, now).await;
+                            match &r {
+                                Ok(_) => {
+                                    let keep = chrono::Duration::days(i64::from(keep_closed_days));
+                                    let _ = store.purge_closed(now - keep);
+                                }
+                                Err(e) => {
+                                    let _ = store.set_meta("sync_last_error", &e.to_string());
+                                }
                             }
                             r
                         }

@@ -1,0 +1,235 @@
+//! `lobbydesk hq ...` (headquarters) and `lobbydesk sync ...` (the kiosk's side).
+
+use anyhow::{Context, Result, bail};
+use chrono::{DateTime, Datelike, Duration, Utc};
+use clap::Subcommand;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use super::{ActArgs, CaseFilter, Period, output};
+use crate::app::Desk;
+use crate::config::Settings;
+use crate::domain::event::Origin;
+use crate::store::Store;
+use crate::sync::client::{Client, sync_once};
+
+#[derive(Subcommand, Debug)]
+pub enum HqCommand {
+    /// Run the sync server kiosks talk to.
+    Serve {
+        /// Address to listen on; plain HTTP is allowed on loopback only.
+        #[arg(long, default_value = "127.0.0.1:8443")]
+        listen: SocketAddr,
+        /// PEM certificate chain (required unless listening on loopback).
+        #[arg(long, requires = "tls_key", value_name = "FILE")]
+        tls_cert: Option<PathBuf>,
+        /// PEM private key.
+        #[arg(long, requires = "tls_cert", value_name = "FILE")]
+        tls_key: Option<PathBuf>,
+    },
+    /// Register a kiosk and print its credential (shown once; HQ keeps only a hash).
+    AddKiosk {
+        code: String,
+        #[arg(long)]
+        estate: String,
+    },
+    /// Withdraw a kiosk's credential: its syncs are refused from now on.
+    RevokeKiosk { code: String },
+    /// Cases from every kiosk, newest first.
+    Cases {
+        #[arg(long)]
+        estate: Option<String>,
+        #[arg(long)]
+        overdue: bool,
+        #[arg(long)]
+        open: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Act on a case as HQ (the same actions as `lobbydesk act`).
+    Act(ActArgs),
+    /// The daily or monthly report across all estates.
+    Report {
+        #[arg(value_enum)]
+        period: Period,
+        #[arg(long, value_name = "DATE")]
+        date: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete cases closed more than this many days ago (records are kept 2 years).
+    Purge {
+        #[arg(long, default_value_t = 730)]
+        older_than_days: u32,
+    },
+}
+
+pub fn run_hq(
+    cmd: HqCommand,
+    settings: Settings,
+    data_dir: &Path,
+    now: DateTime<Utc>,
+    out: &mut impl Write,
+) -> Result<()> {
+    match cmd {
+        HqCommand::Serve { listen, tls_cert, tls_key } => {
+            let hq = crate::hq::Hq::open(data_dir)?;
+            let tls = tls_cert.zip(tls_key).map(|(cert, key)| crate::hq::Tls { cert, key });
+            let scheme = if tls.is_some() { "https" } else { "http" };
+            writeln!(out, "HQ sync server on {scheme}://{listen} (data in {})", data_dir.display())?;
+            out.flush()?;
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(crate::hq::serve(hq, listen, tls))?;
+        }
+        HqCommand::AddKiosk { code, estate } => {
+            let mut store = Store::open(data_dir, Origin::hq())?;
+            let token = crate::hq::add_kiosk(&mut store, &code, &estate)?;
+            writeln!(
+                out,
+                "kiosk {} of {} registered. Its credential (shown once, keep it safe):",
+                code.to_uppercase(),
+                estate.trim()
+            )?;
+            writeln!(out, "{token}")?;
+            writeln!(out, "Put it in the kiosk's lobbydesk.toml under [hq] as token = \"…\".")?;
+        }
+        HqCommand::RevokeKiosk { code } => {
+            let mut store = Store::open(data_dir, Origin::hq())?;
+            if !store.revoke_kiosk(&code.to_uppercase(), now)? {
+                bail!("no kiosk {code} is registered");
+            }
+            writeln!(out, "kiosk {} revoked: its syncs are refused from now on", code.to_uppercase())?;
+        }
+        HqCommand::Cases { estate, overdue, open, json } => {
+            let desk = Desk::open_hq(settings, data_dir)?;
+            let filter = CaseFilter { open_only: open, overdue_only: overdue, search: None };
+            let mut cases = desk.cases(&filter, now)?;
+            if let Some(estate) = &estate {
+                let keep: std::collections::HashSet<_> = desk
+                    .store()
+                    .cases()?
+                    .into_iter()
+                    .filter(|c| &c.intake.estate == estate)
+                    .map(|c| c.id)
+                    .collect();
+                cases.retain(|c| keep.contains(&c.id));
+            }
+            if json {
+                output::json(out, &cases)?;
+            } else {
+                output::case_list(out, &desk, &cases)?;
+            }
+        }
+        HqCommand::Act(args) => {
+            let mut desk = Desk::open_hq(settings, data_dir)?;
+            let by = args.by.as_deref().context("--by STAFF is required: say who is doing this")?;
+            let action = super::action(args.action, &desk, now)?;
+            let case = desk.act(&args.ticket, action, by, now)?;
+            writeln!(
+                out,
+                "{} {} ({}) — kiosks see it after their next sync",
+                case.ticket(),
+                case.status.zh(),
+                case.status.code()
+            )?;
+        }
+        HqCommand::Report { period, date, json } => {
+            let desk = Desk::open_hq(settings, data_dir)?;
+            match period {
+                Period::Daily => {
+                    let date = date.as_deref().map(super::parse_date).transpose()?;
+                    let report = desk.daily_report(date, now)?;
+                    if json { output::json(out, &report)? } else { output::daily(out, &desk, &report)? }
+                }
+                Period::Monthly => {
+                    let day = match date.as_deref() {
+                        Some(d) => super::parse_month(d)?,
+                        None => desk.settings.calendar.local_date(now),
+                    };
+                    let report = desk.monthly_report(day.year(), day.month(), now)?;
+                    if json { output::json(out, &report)? } else { output::monthly(out, &desk, &report)? }
+                }
+            }
+        }
+        HqCommand::Purge { older_than_days } => {
+            let mut store = Store::open(data_dir, Origin::hq())?;
+            let n = store.purge_closed(now - Duration::days(i64::from(older_than_days)))?;
+            writeln!(out, "{n} case(s) closed more than {older_than_days} days ago deleted")?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SyncWhat {
+    /// Last success, outbox size, last error.
+    Status,
+}
+
+/// `lobbydesk sync [--once | status]`.
+pub fn run_sync(
+    once: bool,
+    what: Option<SyncWhat>,
+    settings: &Settings,
+    data_dir: &Path,
+    now: DateTime<Utc>,
+    out: &mut impl Write,
+) -> Result<()> {
+    let origin = Origin::kiosk(settings.kiosk.as_str());
+    if let Some(SyncWhat::Status) = what {
+        let store = Store::open(data_dir, origin)?;
+        let meta = |k: &str| store.get_meta(k).map(|v| v.filter(|s| !s.is_empty()));
+        writeln!(
+            out,
+            "HQ:          {}",
+            settings.hq.as_ref().map(|h| h.url.as_str()).unwrap_or("not configured ([hq] url and token)")
+        )?;
+        writeln!(out, "last success: {}", meta("sync_last_ok")?.unwrap_or_else(|| "never".into()))?;
+        writeln!(out, "outbox:       {} event(s) waiting", store.outbox_len()?)?;
+        writeln!(out, "last error:   {}", meta("sync_last_error")?.unwrap_or_else(|| "none".into()))?;
+        let rejected = store.rejected()?;
+        if !rejected.is_empty() {
+            writeln!(out, "set aside:    {} event(s) HQ refused:", rejected.len())?;
+            for (id, reason) in rejected {
+                writeln!(out, "  {id}: {reason}")?;
+            }
+        }
+        return Ok(());
+    }
+    let hq = settings.hq.clone().context("no HQ configured: set [hq] url and token in the config")?;
+    let client = Client::new(&hq.url, &hq.token).map_err(anyhow::Error::msg)?;
+    if once {
+        let mut store = Store::open(data_dir, origin)?;
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let result = runtime.block_on(sync_once(&mut store, &client, now));
+        match result {
+            Ok(report) => {
+                let purged =
+                    store.purge_closed(now - Duration::days(i64::from(settings.keep_closed_days)))?;
+                writeln!(
+                    out,
+                    "sent {} event(s), set aside {}, received {}; {} closed case(s) past the retention window removed here",
+                    report.pushed, report.set_aside, report.pulled, purged
+                )?;
+            }
+            Err(e) => {
+                store.set_meta("sync_last_error", &e.to_string())?;
+                bail!("{e}; the kiosk keeps its events and tries again");
+            }
+        }
+        return Ok(());
+    }
+    writeln!(out, "syncing with {} every {:?}; stop with Ctrl-C", hq.url, hq.interval)?;
+    out.flush()?;
+    let _handle = crate::sync::client::spawn(
+        data_dir.to_path_buf(),
+        origin,
+        client,
+        hq.interval,
+        settings.keep_closed_days,
+    );
+    loop {
+        std::thread::park();
+    }
+}
