@@ -506,3 +506,37 @@ fn the_openapi_file_describes_exactly_the_served_routes() {
     required_sorted.sort();
     assert_eq!(keys, required_sorted);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_background_sync_catches_up_as_soon_as_hq_is_back() {
+    let (hq_dir, kiosk_dir) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    let token = register(hq_dir.path(), "K01");
+    // HQ's address, with nobody listening yet: the network is down.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut desk = Desk::open(settings("K01"), kiosk_dir.path()).unwrap();
+    file(&mut desk, 1);
+    drop(desk);
+    let client = Client::new(&format!("http://127.0.0.1:{port}"), &token).unwrap();
+    // An interval of an hour: only "HQ is reachable again" can make it sync soon.
+    let _handle = lobbydesk::sync::client::spawn(
+        kiosk_dir.path().to_path_buf(),
+        Origin::kiosk("K01"),
+        client,
+        Duration::from_secs(3600),
+        30,
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    let server = Hq::open(hq_dir.path()).unwrap();
+    tokio::spawn(async move { axum::serve(listener, hq::router(server)).await });
+    let started = std::time::Instant::now();
+    loop {
+        let outbox = Store::open(kiosk_dir.path(), Origin::kiosk("K01")).unwrap().outbox_len().unwrap();
+        if outbox == 0 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "still {outbox} event(s) waiting");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(Store::open(hq_dir.path(), Origin::hq()).unwrap().cases().unwrap().len(), 1);
+}

@@ -13,8 +13,12 @@ use crate::store::{Store, StoreError, StoredEvent};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
-    /// The network, a timeout, or HQ having a bad moment: try again later.
-    #[error("HQ unreachable or busy: {0}")]
+    /// No connection to HQ at all (network down, HQ down): sync again as soon as it
+    /// answers.
+    #[error("HQ unreachable: {0}")]
+    Unreachable(String),
+    /// A timeout, a cut answer, or HQ having a bad moment: try again later.
+    #[error("HQ busy or the answer was lost: {0}")]
     Retryable(String),
     /// HQ refuses us (bad or revoked credential, wrong protocol): a person must act.
     #[error("HQ refused the kiosk: {0}")]
@@ -25,7 +29,7 @@ pub enum SyncError {
 
 impl SyncError {
     pub fn is_retryable(&self) -> bool {
-        matches!(self, SyncError::Retryable(_))
+        matches!(self, SyncError::Retryable(_) | SyncError::Unreachable(_))
     }
 }
 
@@ -43,6 +47,18 @@ pub struct Client {
     http: reqwest::Client,
     base: String,
     token: String,
+}
+
+/// HQ's host and port, for a cheap "is it there?" check.
+fn host_port(base: &str) -> Option<String> {
+    let rest = base.split_once("://")?.1;
+    let authority = rest.split('/').next()?;
+    let default_port = if base.starts_with("https://") { 443 } else { 80 };
+    if authority.contains(':') && !authority.ends_with(']') {
+        Some(authority.to_string())
+    } else {
+        Some(format!("{authority}:{default_port}"))
+    }
 }
 
 impl Client {
@@ -79,7 +95,13 @@ impl Client {
         &self,
         response: Result<reqwest::Response, reqwest::Error>,
     ) -> Result<T, SyncError> {
-        let response = response.map_err(|e| SyncError::Retryable(e.to_string()))?;
+        let response = response.map_err(|e| {
+            if e.is_connect() {
+                SyncError::Unreachable(e.to_string())
+            } else {
+                SyncError::Retryable(e.to_string())
+            }
+        })?;
         let status = response.status();
         if status.is_success() {
             return response
@@ -98,6 +120,15 @@ impl Client {
             }
             _ => SyncError::Permanent(format!("{status}: {why}")),
         })
+    }
+
+    /// Whether HQ's port accepts a connection now (the network is back).
+    pub async fn reachable(&self) -> bool {
+        let Some(addr) = host_port(&self.base) else { return false };
+        matches!(
+            tokio::time::timeout(Duration::from_secs(2), tokio::net::TcpStream::connect(addr)).await,
+            Ok(Ok(_))
+        )
     }
 
     pub async fn status(&self) -> Result<Status, SyncError> {
@@ -250,6 +281,7 @@ pub fn spawn(
                         }
                         Err(e) => Err(SyncError::Store(e)),
                     };
+                    let unreachable = matches!(result, Err(SyncError::Unreachable(_)));
                     let wait = match result {
                         Ok(_) => {
                             attempt = 0;
@@ -262,9 +294,20 @@ pub fn spawn(
                         // A refused credential will not fix itself quickly; keep asking slowly.
                         Err(_) => Duration::from_secs(300),
                     };
+                    // While HQ cannot be reached, look every 5 s whether it can: when the
+                    // network comes back, sync at once instead of sleeping out the backoff.
+                    let back_online = async {
+                        loop {
+                            tokio::time::sleep(Duration::from_secs(5)).await;
+                            if unreachable && client.reachable().await {
+                                return;
+                            }
+                        }
+                    };
                     tokio::select! {
                         _ = tokio::time::sleep(wait) => {}
                         _ = wake.notified() => {}
+                        _ = back_online => {}
                     }
                 }
             });
@@ -288,6 +331,21 @@ mod tests {
         let samples: std::collections::HashSet<u128> =
             (0..50).map(|_| backoff(10, base, cap).as_millis()).collect();
         assert!(samples.len() > 40, "full jitter spreads retries: {}", samples.len());
+    }
+
+    #[test]
+    fn hq_host_and_port_come_from_the_url() {
+        assert_eq!(host_port("https://hq.example.com").as_deref(), Some("hq.example.com:443"));
+        assert_eq!(host_port("https://hq.example.com:8443/x").as_deref(), Some("hq.example.com:8443"));
+        assert_eq!(host_port("http://127.0.0.1:9000").as_deref(), Some("127.0.0.1:9000"));
+    }
+
+    #[tokio::test]
+    async fn an_hq_nobody_listens_on_is_unreachable_not_just_busy() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let client = Client::new(&format!("http://127.0.0.1:{port}"), "t").unwrap();
+        assert!(!client.reachable().await);
+        assert!(matches!(client.status().await, Err(SyncError::Unreachable(_))));
     }
 
     #[test]
