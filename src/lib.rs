@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod hq;
+pub mod hw;
 pub mod input;
 pub mod kiosk;
 pub mod printer;

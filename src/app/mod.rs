@@ -2,6 +2,7 @@
 //! operations the CLI (and later the screens and sync) call. No UI, no argument parsing.
 
 pub mod printing;
+pub mod systemd;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;

@@ -759,5 +759,17 @@ pub fn run(backend: Rc<dyn Backend>, config: KioskConfig) -> Result<(), slint::P
     timer.start(slint::TimerMode::Repeated, Duration::from_secs(1), || {
         with_kiosk(|k| k.tick(Instant::now()));
     });
+    // The watchdog is fed from the UI event loop itself: if the UI hangs, the pings
+    // stop and systemd restarts the kiosk.
+    let watchdog = slint::Timer::default();
+    if let Some(every) = crate::app::systemd::watchdog_interval() {
+        watchdog.start(slint::TimerMode::Repeated, every, || {
+            crate::app::systemd::notify("WATCHDOG=1");
+        });
+    }
+    let ready = slint::Timer::default();
+    ready.start(slint::TimerMode::SingleShot, Duration::from_millis(100), || {
+        crate::app::systemd::notify("READY=1");
+    });
     app.run()
 }
