@@ -125,6 +125,10 @@ enum Command {
     },
     /// Fill the data directory with sample cases and show what the desk sees.
     Demo,
+    /// Check this build works here, headless: a store in a temporary directory, a case
+    /// filed, its ticket drawn by the virtual printer (used after installing and under
+    /// qemu for the arm64 build).
+    SelfCheck,
     #[command(hide = true, subcommand)]
     Debug(DebugCommand),
 }
@@ -416,6 +420,9 @@ pub fn run(cli: Cli) -> Result<()> {
     if let Command::Kiosk = command {
         return run_kiosk(settings, &data_dir);
     }
+    if let Command::SelfCheck = command {
+        return self_check(&mut std::io::stdout().lock());
+    }
     if let Command::Hq(cmd) = command {
         return hq::run_hq(cmd, settings, &data_dir, now, &mut std::io::stdout().lock());
     }
@@ -500,12 +507,46 @@ pub fn run(cli: Cli) -> Result<()> {
             writeln!(out, "backup written to {}", target.display())?;
         }
         Command::Demo => demo::run(&mut desk, &data_dir, now, out)?,
-        Command::Kiosk | Command::Screenshot { .. } | Command::Hq(_) | Command::Sync { .. } => {
+        Command::Kiosk | Command::Screenshot { .. } | Command::Hq(_) | Command::Sync { .. } | Command::SelfCheck => {
             unreachable!("handled above")
         }
         Command::Debug(DebugCommand::FileLoop { count }) => file_loop(&mut desk, count, out)?,
     }
     Ok(())
+}
+
+fn self_check(out: &mut impl Write) -> Result<()> {
+    let dir = std::env::temp_dir().join(format!("lobbydesk-self-check-{}", std::process::id()));
+    let result = (|| -> Result<()> {
+        let settings = Settings::default();
+        let mut desk = Desk::open(settings.clone(), &dir)?;
+        writeln!(out, "store: ok (schema {}, {})", desk.store().schema_version()?, desk.store().integrity_check()?)?;
+        let new = NewCase {
+            category: "water".into(),
+            place: "1-101".into(),
+            phone: Some("13800138000".into()),
+            text: "自检 self-check".into(),
+            ..NewCase::default()
+        };
+        let case = desk.file(&new, Utc::now())?;
+        writeln!(out, "filing: ok ({})", case.ticket())?;
+        let mut printer = crate::app::printing::Printer::open(&settings.printer, &dir).map_err(anyhow::Error::msg)?;
+        let steps = desk.print_due(&mut printer, Utc::now())?;
+        let printed = steps.iter().any(|s| matches!(s, crate::app::printing::Step::Done { state: crate::store::JobState::Printed, .. }));
+        if !printed {
+            bail!("the ticket did not print on the virtual printer: {steps:?}");
+        }
+        let png = std::fs::read_dir(dir.join("printer"))?.filter_map(|e| e.ok()).any(|e| e.path().extension().is_some_and(|x| x == "png"));
+        if !png {
+            bail!("the virtual printer drew no paper");
+        }
+        writeln!(out, "printing: ok (ticket drawn by the virtual printer)")?;
+        writeln!(out, "pinyin: {}", crate::input::pinyin::candidates("loushui", 1).first().map(|c| c.word.as_str()).unwrap_or("none"))?;
+        writeln!(out, "self-check passed")?;
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
 }
 
 /// The touch screens, with the store and printer on a worker thread.
