@@ -17,7 +17,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
     gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user pkg-config \
-    libudev-dev:arm64 libinput-dev:arm64 libxkbcommon-dev:arm64
+    libudev-dev:arm64 libinput-dev:arm64 libxkbcommon-dev:arm64 libfontconfig-dev:arm64 libfreetype-dev:arm64
 
 # The arm64 standard library. (Where rustup cannot download it, Debian's rustc-web and
 # libstd-rust-web-dev:arm64 provide a toolchain that can; see README.)

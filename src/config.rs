@@ -30,6 +30,8 @@ pub struct RawConfig {
     pub printer: RawPrinter,
     #[serde(default)]
     pub hq: RawHq,
+    #[serde(default)]
+    pub gpio: RawGpio,
     /// When present, replaces the default catalogue entirely.
     pub categories: Option<Vec<Category>>,
 }
@@ -96,6 +98,14 @@ pub struct RawPrinter {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct RawGpio {
+    pub status_led: Option<u8>,
+    pub call_button: Option<u8>,
+    pub buzzer: Option<u8>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RawHq {
     pub url: Option<String>,
     pub token: Option<String>,
@@ -148,6 +158,7 @@ pub struct Settings {
     pub hq: Option<HqSettings>,
     /// Closed cases HQ has confirmed are deleted here this many days after closing.
     pub keep_closed_days: u32,
+    pub gpio: crate::hw::GpioConfig,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -238,6 +249,25 @@ impl RawConfig {
             _ => None,
         };
         let keep_closed_days = self.hq.keep_closed_days.unwrap_or(30);
+        let pins = [
+            ("status_led", self.gpio.status_led),
+            ("call_button", self.gpio.call_button),
+            ("buzzer", self.gpio.buzzer),
+        ];
+        for (key, pin) in pins {
+            if pin.is_some_and(|p| p > 27) {
+                return Err(format!("[gpio] {key} = {}: use a BCM GPIO number 0 to 27", pin.unwrap_or(0)));
+            }
+        }
+        let used: Vec<u8> = pins.iter().filter_map(|(_, p)| *p).collect();
+        if used.iter().enumerate().any(|(i, p)| used[..i].contains(p)) {
+            return Err("[gpio] two parts are on the same pin".into());
+        }
+        let gpio = crate::hw::GpioConfig {
+            status_led: self.gpio.status_led,
+            call_button: self.gpio.call_button,
+            buzzer: self.gpio.buzzer,
+        };
         let idle_seconds = self.kiosk.idle_seconds.unwrap_or(60);
         if !(20..=600).contains(&idle_seconds) {
             return Err(format!("[kiosk] idle_seconds is {idle_seconds}; use 20 to 600"));
@@ -254,6 +284,7 @@ impl RawConfig {
             idle_seconds,
             hq,
             keep_closed_days,
+            gpio,
         })
     }
 }
@@ -343,6 +374,8 @@ mod tests {
             ("[kiosk]\nfront_desk_phone = \"123\"", "front_desk_phone"),
             ("[printer]\nprofile = \"xp-9999\"", "not a shipped profile"),
             ("[printer]\ntransport = \"lpt:1\"", "[printer] printer transport"),
+            ("[gpio]\nstatus_led = 40", "BCM GPIO number"),
+            ("[gpio]\nstatus_led = 17\nbuzzer = 17", "same pin"),
         ];
         for (text, expected) in cases {
             let err = Settings::from_toml(text, "lobbydesk.toml").unwrap_err().to_string();

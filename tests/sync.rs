@@ -540,3 +540,36 @@ async fn the_background_sync_catches_up_as_soon_as_hq_is_back() {
     }
     assert_eq!(Store::open(hq_dir.path(), Origin::hq()).unwrap().cases().unwrap().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hq_serves_over_tls_and_a_kiosk_syncs_through_it() {
+    let (hq_dir, kiosk_dir, tls_dir) =
+        (TempDir::new().unwrap(), TempDir::new().unwrap(), TempDir::new().unwrap());
+    let token = register(hq_dir.path(), "K01");
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let (cert, key) = (tls_dir.path().join("hq.crt"), tls_dir.path().join("hq.key"));
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.key_pair.serialize_pem()).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let server = Hq::open(hq_dir.path()).unwrap();
+    let tls = hq::Tls { cert, key };
+    tokio::spawn(
+        async move { hq::serve(server, format!("127.0.0.1:{port}").parse().unwrap(), Some(tls)).await },
+    );
+    let started = std::time::Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+        assert!(started.elapsed() < Duration::from_secs(10), "HQ did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut desk = Desk::open(settings("K01"), kiosk_dir.path()).unwrap();
+    file(&mut desk, 1);
+    let url = format!("https://localhost:{port}");
+    // A kiosk that does not trust the certificate refuses to send anything.
+    let untrusting = Client::new(&url, &token).unwrap();
+    assert!(sync_once(desk.store_mut(), &untrusting, Utc::now()).await.is_err());
+    assert_eq!(desk.store().outbox_len().unwrap(), 1);
+    let client = Client::with_extra_root(&url, &token, certified.cert.pem().as_bytes()).unwrap();
+    let report = sync_once(desk.store_mut(), &client, Utc::now()).await.unwrap();
+    assert_eq!(report.pushed, 1);
+    assert_eq!(Store::open(hq_dir.path(), Origin::hq()).unwrap().cases().unwrap().len(), 1);
+}

@@ -507,7 +507,11 @@ pub fn run(cli: Cli) -> Result<()> {
             writeln!(out, "backup written to {}", target.display())?;
         }
         Command::Demo => demo::run(&mut desk, &data_dir, now, out)?,
-        Command::Kiosk | Command::Screenshot { .. } | Command::Hq(_) | Command::Sync { .. } | Command::SelfCheck => {
+        Command::Kiosk
+        | Command::Screenshot { .. }
+        | Command::Hq(_)
+        | Command::Sync { .. }
+        | Command::SelfCheck => {
             unreachable!("handled above")
         }
         Command::Debug(DebugCommand::FileLoop { count }) => file_loop(&mut desk, count, out)?,
@@ -520,7 +524,12 @@ fn self_check(out: &mut impl Write) -> Result<()> {
     let result = (|| -> Result<()> {
         let settings = Settings::default();
         let mut desk = Desk::open(settings.clone(), &dir)?;
-        writeln!(out, "store: ok (schema {}, {})", desk.store().schema_version()?, desk.store().integrity_check()?)?;
+        writeln!(
+            out,
+            "store: ok (schema {}, {})",
+            desk.store().schema_version()?,
+            desk.store().integrity_check()?
+        )?;
         let new = NewCase {
             category: "water".into(),
             place: "1-101".into(),
@@ -530,18 +539,27 @@ fn self_check(out: &mut impl Write) -> Result<()> {
         };
         let case = desk.file(&new, Utc::now())?;
         writeln!(out, "filing: ok ({})", case.ticket())?;
-        let mut printer = crate::app::printing::Printer::open(&settings.printer, &dir).map_err(anyhow::Error::msg)?;
+        let mut printer =
+            crate::app::printing::Printer::open(&settings.printer, &dir).map_err(anyhow::Error::msg)?;
         let steps = desk.print_due(&mut printer, Utc::now())?;
-        let printed = steps.iter().any(|s| matches!(s, crate::app::printing::Step::Done { state: crate::store::JobState::Printed, .. }));
+        let printed = steps.iter().any(|s| {
+            matches!(s, crate::app::printing::Step::Done { state: crate::store::JobState::Printed, .. })
+        });
         if !printed {
             bail!("the ticket did not print on the virtual printer: {steps:?}");
         }
-        let png = std::fs::read_dir(dir.join("printer"))?.filter_map(|e| e.ok()).any(|e| e.path().extension().is_some_and(|x| x == "png"));
+        let png = std::fs::read_dir(dir.join("printer"))?
+            .filter_map(|e| e.ok())
+            .any(|e| e.path().extension().is_some_and(|x| x == "png"));
         if !png {
             bail!("the virtual printer drew no paper");
         }
         writeln!(out, "printing: ok (ticket drawn by the virtual printer)")?;
-        writeln!(out, "pinyin: {}", crate::input::pinyin::candidates("loushui", 1).first().map(|c| c.word.as_str()).unwrap_or("none"))?;
+        writeln!(
+            out,
+            "pinyin: {}",
+            crate::input::pinyin::candidates("loushui", 1).first().map(|c| c.word.as_str()).unwrap_or("none")
+        )?;
         writeln!(out, "self-check passed")?;
         Ok(())
     })();
@@ -565,6 +583,23 @@ fn run_kiosk(settings: Settings, data_dir: &std::path::Path) -> Result<()> {
             settings.keep_closed_days,
         ));
     }
+    // GPIO: the Pi's pins, or simulated ones (F2 in the window presses the call button).
+    let mut simulated = None;
+    let pins: Box<dyn crate::hw::Pins> = match crate::hw::pi::PiPins::open() {
+        Ok(pins) => Box::new(pins),
+        Err(_) => {
+            let sim = crate::hw::sim::SimulatedPins::default();
+            simulated = Some(sim.clone());
+            Box::new(sim)
+        }
+    };
+    let mut gpio = settings.gpio;
+    if simulated.is_some() && gpio.call_button.is_none() {
+        gpio.call_button = Some(27);
+    }
+    let panel = crate::hw::Panel::start(pins, gpio, Box::new(crate::ui::staff_called_from_any_thread))
+        .map_err(|e| anyhow::anyhow!("GPIO: {e}"))?;
+    service.panel = Some(std::sync::Arc::new(panel));
     let backend = std::rc::Rc::new(crate::kiosk::service::Threaded::start(service));
     let phone = |p: &Option<crate::domain::validate::Phone>| {
         p.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default()
@@ -580,7 +615,8 @@ fn run_kiosk(settings: Settings, data_dir: &std::path::Path) -> Result<()> {
         idle_timeout: std::time::Duration::from_secs(u64::from(settings.idle_seconds)),
         default_lang: Lang::ZhCn,
     };
-    crate::ui::run(backend, config).map_err(|e| {
+    let button = simulated.zip(gpio.call_button);
+    crate::ui::run(backend, config, button).map_err(|e| {
         anyhow::anyhow!(
             "cannot open the kiosk window ({e}). On a desktop, run it inside a graphical session (DISPLAY or WAYLAND_DISPLAY set); without a display try `lobbydesk demo` or `lobbydesk screenshot`"
         )

@@ -56,11 +56,13 @@ pub struct Service {
     pub alerts: Vec<Alert>,
     /// Woken after each filed case so it reaches HQ at once.
     pub sync: Option<crate::sync::client::SyncHandle>,
+    /// The status LED and the front-desk buzzer.
+    pub panel: Option<std::sync::Arc<crate::hw::Panel>>,
 }
 
 impl Service {
     pub fn new(desk: Desk, printer: Printer) -> Service {
-        Service { desk, printer, alerts: Vec::new(), sync: None }
+        Service { desk, printer, alerts: Vec::new(), sync: None, panel: None }
     }
 
     pub fn file(&mut self, new: &NewCase, now: DateTime<Utc>) -> Result<Filed, String> {
@@ -89,9 +91,30 @@ impl Service {
         Ok(Filed { ticket: case.ticket().to_string(), promise, emergency: case.intake.emergency })
     }
 
+    /// The front desk must come: the buzzer sounds and the LED flashes until acknowledged.
+    pub fn raise_alert(&mut self, ticket: &str, what: &str, now: DateTime<Utc>) {
+        self.alerts.push(Alert { ticket: ticket.to_string(), what: what.to_string(), at: now });
+        if let Some(panel) = &self.panel {
+            panel.alert();
+            panel.show(crate::hw::Indicator::EmergencyPending);
+        }
+    }
+
+    /// The LED follows the printer and HQ (an alert, once raised, wins until acknowledged).
+    pub fn update_indicator(&self) {
+        if let Some(panel) = &self.panel {
+            let hq_ok =
+                self.desk.store().get_meta("sync_last_error").ok().flatten().is_none_or(|e| e.is_empty());
+            let printer_ok =
+                self.printer.last_status.can_print() || self.printer.last_status == PrinterStatus::Unknown;
+            panel.show(crate::hw::indicator(hq_ok, printer_ok, panel.alerts_pending() > 0));
+        }
+    }
+
     /// Prints what is due and says how this case's latest ticket fared.
     pub fn print_ticket(&mut self, ticket: &str, now: DateTime<Utc>) -> PrintOutcome {
         let _ = self.desk.print_due(&mut self.printer, now);
+        self.update_indicator();
         let job = self
             .desk
             .show(ticket)
@@ -194,6 +217,7 @@ impl Threaded {
                         Ok(job) => job(&mut service),
                         Err(mpsc::RecvTimeoutError::Timeout) => {
                             let _ = service.desk.print_due(&mut service.printer, Utc::now());
+                            service.update_indicator();
                         }
                         Err(mpsc::RecvTimeoutError::Disconnected) => return,
                     }

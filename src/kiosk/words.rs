@@ -80,6 +80,11 @@ pub const LOOKUP_LOCKED: Msg = Msg(
     "嘗試次數過多，請{}分鐘後再試，或到前台查詢",
     "Too many tries; please try again in {} minutes or ask the front desk",
 );
+pub const STAFF_CALLED: Msg = Msg(
+    "已呼叫前台，工作人员马上就来。",
+    "已呼叫前台，工作人員馬上就來。",
+    "The front desk has been called; staff are on their way.",
+);
 pub const RATED_THANKS: Msg = Msg("感谢您的评价！", "感謝您的評價！", "Thank you for your rating!");
 pub const RATED_REOPENED: Msg = Msg(
     "感谢反馈，我们会重新处理并再次与您联系。",

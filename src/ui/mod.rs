@@ -57,6 +57,10 @@ pub struct KioskConfig {
 }
 
 pub struct Kiosk {
+    /// Shown at the bottom of every screen for a few seconds (e.g. "staff are coming").
+    notice: Option<(Msg, Instant)>,
+    /// Simulated call button (off a Pi): F2 presses it.
+    simulated_button: Option<(crate::hw::sim::SimulatedPins, crate::hw::Pin)>,
     app: slint::Weak<AppWindow>,
     backend: Rc<dyn Backend>,
     config: KioskConfig,
@@ -132,6 +136,8 @@ fn qr_image(data: &str) -> slint::Image {
 /// Sets everything up on `app` and registers the kiosk on this (the UI) thread.
 pub fn attach(app: &AppWindow, backend: Rc<dyn Backend>, config: KioskConfig) {
     let kiosk = Kiosk {
+        notice: None,
+        simulated_button: None,
         app: app.as_weak(),
         backend,
         flow: Flow::new(config.default_lang),
@@ -473,9 +479,29 @@ impl Kiosk {
         }));
     }
 
+    /// The "call staff" button was pressed: the front desk is alerted (by the service)
+    /// and the screen says so.
+    pub fn staff_called(&mut self) {
+        self.notice = Some((words::STAFF_CALLED, Instant::now()));
+        self.backend.run(Box::new(|svc| svc.raise_alert("", "呼叫前台", Utc::now())));
+    }
+
+    /// Off a Pi, F2 presses the simulated call button (it bounces like the real one).
+    pub fn set_simulated_button(&mut self, pins: crate::hw::sim::SimulatedPins, pin: crate::hw::Pin) {
+        self.simulated_button = Some((pins, pin));
+    }
+
     /// Keys from a physical keyboard or the USB barcode scanner (which types the QR code
     /// of a ticket followed by Enter).
     fn physical_key(&mut self, text: &str) -> bool {
+        // Slint's text for F2.
+        if text == "\u{F705}" {
+            if let Some((pins, pin)) = self.simulated_button.clone() {
+                pins.press(pin);
+                return true;
+            }
+            return false;
+        }
         let printable = text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
         if self.flow.screen == Screen::Home && printable && !text.is_empty() {
             self.open_lookup();
@@ -516,6 +542,10 @@ impl Kiosk {
         match self.idle.check(now) {
             Idle::Expired if !pristine => self.reset(),
             _ => {}
+        }
+        if self.notice.is_some_and(|(_, since)| now.saturating_duration_since(since) > Duration::from_secs(8))
+        {
+            self.notice = None;
         }
         self.render_at(now);
     }
@@ -567,6 +597,7 @@ impl Kiosk {
         });
         k.set_lang(lang.code().into());
         k.set_title(self.title().get(lang).into());
+        k.set_notice(self.notice.map(|(m, _)| m.get(lang)).unwrap_or("").into());
         let pristine = f.screen == Screen::Home && lang == self.config.default_lang && !f.large_text;
         k.set_idle_countdown(match self.idle.check(now) {
             Idle::Warning(s) if !pristine => s as i32,
@@ -751,10 +782,26 @@ pub fn category_names(app: &AppWindow) -> Vec<String> {
     (0..items.row_count()).filter_map(|i| items.row_data(i)).map(|c| c.name.to_string()).collect()
 }
 
+/// Called from the GPIO interrupt thread when the call button is pressed.
+pub fn staff_called_from_any_thread() {
+    on_ui_thread_event(|k| k.staff_called());
+}
+
+fn on_ui_thread_event(f: impl FnOnce(&mut Kiosk) + Send + 'static) {
+    on_ui_thread(move || event(f));
+}
+
 /// Runs the kiosk in a window until it is closed.
-pub fn run(backend: Rc<dyn Backend>, config: KioskConfig) -> Result<(), slint::PlatformError> {
+pub fn run(
+    backend: Rc<dyn Backend>,
+    config: KioskConfig,
+    simulated_button: Option<(crate::hw::sim::SimulatedPins, crate::hw::Pin)>,
+) -> Result<(), slint::PlatformError> {
     let app = AppWindow::new()?;
     attach(&app, backend, config);
+    if let Some((pins, pin)) = simulated_button {
+        with_kiosk(|k| k.set_simulated_button(pins, pin));
+    }
     let timer = slint::Timer::default();
     timer.start(slint::TimerMode::Repeated, Duration::from_secs(1), || {
         with_kiosk(|k| k.tick(Instant::now()));
