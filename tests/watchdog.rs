@@ -1,0 +1,79 @@
+//! The systemd watchdog, shown working: a harness that does what systemd does (a notify
+//! socket, WatchdogSec=1) runs the real kiosk window under Xvfb, freezes it with SIGSTOP,
+//! sees the pings stop, kills and restarts it, and sees the new one become ready.
+
+mod common;
+
+use std::os::unix::net::UnixDatagram;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Reaped(Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Waits for a message starting with `prefix` on the notify socket.
+fn expect(socket: &UnixDatagram, prefix: &str, within: Duration) -> bool {
+    let deadline = Instant::now() + within;
+    let mut buf = [0u8; 256];
+    while Instant::now() < deadline {
+        socket.set_read_timeout(Some(deadline - Instant::now())).unwrap();
+        match socket.recv(&mut buf) {
+            Ok(n) if String::from_utf8_lossy(&buf[..n]).starts_with(prefix) => return true,
+            Ok(_) => continue,
+            Err(_) => return false,
+        }
+    }
+    false
+}
+
+#[test]
+fn a_frozen_kiosk_misses_its_watchdog_pings_and_is_restarted() {
+    let display = format!(":{}", 90 + std::process::id() % 9);
+    let _xvfb = Reaped(
+        Command::new("Xvfb")
+            .args([display.as_str(), "-screen", "0", "800x480x24"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb is installed (.ci/run installs it)"),
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let dir = tempfile::TempDir::new().unwrap();
+    let socket_path = dir.path().join("notify");
+    let socket = UnixDatagram::bind(&socket_path).unwrap();
+    let start = || {
+        Reaped(
+            Command::new(common::BIN)
+                .arg("--data-dir")
+                .arg(dir.path().join("data"))
+                .arg("kiosk")
+                .env("DISPLAY", &display)
+                .env("NOTIFY_SOCKET", &socket_path)
+                .env("WATCHDOG_USEC", "1000000")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        )
+    };
+    let kiosk = start();
+    assert!(expect(&socket, "READY=1", Duration::from_secs(20)), "the kiosk reports ready");
+    assert!(expect(&socket, "WATCHDOG=1", Duration::from_secs(2)), "and pings the watchdog");
+    // Freeze it, as a hung UI would be.
+    let status = Command::new("kill").args(["-STOP", &kiosk.0.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    // Drain pings sent before the freeze, then none may come within the watchdog time.
+    while expect(&socket, "WATCHDOG=1", Duration::from_millis(100)) {}
+    assert!(!expect(&socket, "WATCHDOG=1", Duration::from_millis(1500)), "a frozen kiosk sends no pings");
+    // What systemd does on a missed watchdog: kill it and start it again.
+    drop(kiosk);
+    let _again = start();
+    assert!(expect(&socket, "READY=1", Duration::from_secs(20)), "the restarted kiosk reports ready");
+    assert!(expect(&socket, "WATCHDOG=1", Duration::from_secs(2)));
+}
