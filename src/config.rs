@@ -44,6 +44,7 @@ pub struct RawKiosk {
     pub front_desk_phone: Option<String>,
     pub emergency_phone: Option<String>,
     pub idle_seconds: Option<u32>,
+    pub dim_seconds: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -155,6 +156,8 @@ pub struct Settings {
     pub printer: PrinterSettings,
     /// Seconds without a touch before the kiosk clears itself (the last 10 count down).
     pub idle_seconds: u32,
+    /// Seconds without a touch before the screen dims; 0: never.
+    pub dim_seconds: u32,
     pub hq: Option<HqSettings>,
     /// Closed cases HQ has confirmed are deleted here this many days after closing.
     pub keep_closed_days: u32,
@@ -282,6 +285,7 @@ impl RawConfig {
             repair_sample_percent: percent,
             printer,
             idle_seconds,
+            dim_seconds: self.kiosk.dim_seconds.unwrap_or(300),
             hq,
             keep_closed_days,
             gpio,

@@ -51,6 +51,7 @@ impl Kiosk {
                 catalogue: settings.catalogue.clone(),
                 idle_timeout: Duration::from_secs(60),
                 default_lang: Lang::ZhCn,
+                dim_after: Some(Duration::from_secs(300)),
             },
         );
         Kiosk { _data: data, app, service }
@@ -470,4 +471,20 @@ fn the_call_staff_button_alerts_the_front_desk_and_the_screen_says_so() {
     assert!(k.app.global::<KioskAdapter>().get_notice().contains("已呼叫前台"));
     k.with_service(|s| assert_eq!(s.alerts.len(), 1, "one press, one alert"));
     assert_eq!(panel.alerts_pending(), 1, "the buzzer sounds until staff acknowledge");
+}
+
+#[test]
+fn the_screen_dims_when_nobody_is_there_and_the_waking_touch_presses_nothing() {
+    let k = Kiosk::new();
+    ui::with_kiosk(|kiosk| kiosk.set_backlight(Box::new(lobbydesk::hw::backlight::NoBacklight::default())));
+    let last = ui::with_kiosk(|kiosk| kiosk.last_activity_for_tests()).unwrap();
+    ui::with_kiosk(|kiosk| kiosk.tick(last + Duration::from_secs(299)));
+    assert!(!ui::with_kiosk(|kiosk| kiosk.screen_dimmed()).unwrap());
+    ui::with_kiosk(|kiosk| kiosk.tick(last + Duration::from_secs(301)));
+    assert!(ui::with_kiosk(|kiosk| kiosk.screen_dimmed()).unwrap());
+    k.tap("报修");
+    assert!(!ui::with_kiosk(|kiosk| kiosk.screen_dimmed()).unwrap(), "a touch wakes it");
+    assert_eq!(k.page(), Page::Home, "and only wakes it");
+    k.tap("报修");
+    assert_eq!(k.page(), Page::Category);
 }

@@ -614,6 +614,8 @@ fn run_kiosk(settings: Settings, data_dir: &std::path::Path) -> Result<()> {
         catalogue: settings.catalogue.clone(),
         idle_timeout: std::time::Duration::from_secs(u64::from(settings.idle_seconds)),
         default_lang: Lang::ZhCn,
+        dim_after: (settings.dim_seconds > 0)
+            .then(|| std::time::Duration::from_secs(u64::from(settings.dim_seconds))),
     };
     let button = simulated.zip(gpio.call_button);
     crate::ui::run(backend, config, button).map_err(|e| {

@@ -12,6 +12,7 @@
 //! | emergency or staff call pending | double flash: on 0.15, off 0.15, on 0.15, off 0.55 s |
 //! The most urgent state wins: emergency, then printer, then offline, then ready.
 
+pub mod backlight;
 pub mod sim;
 
 #[cfg(target_os = "linux")]

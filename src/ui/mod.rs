@@ -54,9 +54,12 @@ pub struct KioskConfig {
     pub catalogue: Catalogue,
     pub idle_timeout: Duration,
     pub default_lang: Lang,
+    /// Quiet time before the screen dims (`None`: never).
+    pub dim_after: Option<Duration>,
 }
 
 pub struct Kiosk {
+    backlight: Box<dyn crate::hw::backlight::Backlight>,
     /// Shown at the bottom of every screen for a few seconds (e.g. "staff are coming").
     notice: Option<(Msg, Instant)>,
     /// Simulated call button (off a Pi): F2 presses it.
@@ -105,14 +108,33 @@ fn drain_pending() {
     }
 }
 
-/// Handles a callback: the kiosk updates, then the screens show it. The kiosk is taken
-/// out of its cell meanwhile; answers the backend gives at once are applied after.
+/// Handles a resident's touch: the kiosk updates, then the screens show it. The kiosk is
+/// taken out of its cell meanwhile; answers the backend gives at once are applied after.
 fn event(f: impl FnOnce(&mut Kiosk)) {
-    let Some(mut kiosk) = KIOSK.with(|k| k.borrow_mut().take()) else {
-        return;
-    };
-    kiosk.idle.touch(Instant::now());
-    f(&mut kiosk);
+    handle(f, true);
+}
+
+/// Handles something the system did (a backend answer, the call button): it always
+/// happens, and it does not count as the resident being there.
+fn system_event(f: impl FnOnce(&mut Kiosk)) {
+    handle(f, false);
+}
+
+fn handle(f: impl FnOnce(&mut Kiosk), by_touch: bool) {
+    let Some(mut kiosk) = KIOSK.with(|k| k.borrow_mut().take()) else { return };
+    if by_touch {
+        kiosk.idle.touch(Instant::now());
+    }
+    if kiosk.backlight.dimmed() {
+        kiosk.backlight.set_dimmed(false);
+        // The touch that wakes a dimmed screen only wakes it: nobody meant to press
+        // whatever happened to be under their finger in the dark.
+        if !by_touch {
+            f(&mut kiosk);
+        }
+    } else {
+        f(&mut kiosk);
+    }
     kiosk.render();
     KIOSK.with(|k| *k.borrow_mut() = Some(kiosk));
     drain_pending();
@@ -136,6 +158,9 @@ fn qr_image(data: &str) -> slint::Image {
 /// Sets everything up on `app` and registers the kiosk on this (the UI) thread.
 pub fn attach(app: &AppWindow, backend: Rc<dyn Backend>, config: KioskConfig) {
     let kiosk = Kiosk {
+        backlight: crate::hw::backlight::SysfsBacklight::find()
+            .map(|b| Box::new(b) as Box<dyn crate::hw::backlight::Backlight>)
+            .unwrap_or_else(|| Box::new(crate::hw::backlight::NoBacklight::default())),
         notice: None,
         simulated_button: None,
         app: app.as_weak(),
@@ -373,7 +398,7 @@ impl Kiosk {
             let now = Utc::now();
             let filed = svc.file(&new, now);
             let print = filed.as_ref().ok().map(|f| svc.print_ticket(&f.ticket, now));
-            on_ui_thread(move || event(|k| k.filed(filed, print)));
+            on_ui_thread(move || system_event(|k| k.filed(filed, print)));
         }));
     }
 
@@ -432,7 +457,7 @@ impl Kiosk {
         let lang = self.flow.lang;
         self.backend.run(Box::new(move |svc| {
             let progress = svc.lookup(&ticket, &last4, lang);
-            on_ui_thread(move || event(|k| k.progress(progress)));
+            on_ui_thread(move || system_event(|k| k.progress(progress)));
         }));
     }
 
@@ -468,7 +493,7 @@ impl Kiosk {
             let ok = svc.rate(&ticket, &last4, satisfied, reason, Utc::now()).is_ok();
             let progress = svc.lookup(&ticket, &last4, lang);
             on_ui_thread(move || {
-                event(|k| {
+                system_event(|k| {
                     if ok {
                         k.lookup.rated =
                             Some(if satisfied { words::RATED_THANKS } else { words::RATED_REOPENED });
@@ -547,11 +572,25 @@ impl Kiosk {
         {
             self.notice = None;
         }
+        if let Some(dim_after) = self.config.dim_after
+            && now.saturating_duration_since(self.idle.last()) >= dim_after
+        {
+            self.backlight.set_dimmed(true);
+        }
         self.render_at(now);
     }
 
     pub fn last_activity_for_tests(&self) -> Instant {
         self.idle.last()
+    }
+
+    pub fn screen_dimmed(&self) -> bool {
+        self.backlight.dimmed()
+    }
+
+    /// Tests and machines without a sysfs backlight use another one.
+    pub fn set_backlight(&mut self, backlight: Box<dyn crate::hw::backlight::Backlight>) {
+        self.backlight = backlight;
     }
 
     fn title(&self) -> Msg {
@@ -788,7 +827,7 @@ pub fn staff_called_from_any_thread() {
 }
 
 fn on_ui_thread_event(f: impl FnOnce(&mut Kiosk) + Send + 'static) {
-    on_ui_thread(move || event(f));
+    on_ui_thread(move || system_event(f));
 }
 
 /// Runs the kiosk in a window until it is closed.

@@ -113,6 +113,7 @@ impl Renderer {
             catalogue: settings.catalogue.clone(),
             idle_timeout: Duration::from_secs(60),
             default_lang: Lang::ZhCn,
+            dim_after: None,
         };
         attach(&app, backend, config);
         app.show()?;
