@@ -202,6 +202,7 @@ impl Desk {
             let until = if due { now + backoff(job.attempts) } else { job.next_try_at };
             if due {
                 self.store.mark_waiting(job.id, before.code(), until)?;
+                tracing::warn!(job = job.id, printer = before.code(), "print job waiting for the printer");
             }
             return Ok(Step::Waiting { job: job.id, status: before, until });
         }
@@ -243,6 +244,7 @@ impl Desk {
             | PrinterStatus::Error => JobState::Uncertain,
         };
         self.store.mark_done(job.id, state, (state != JobState::Printed).then(|| after.code()), now)?;
+        tracing::info!(job = job.id, document = job.document.code(), state = state.code(), "print job done");
         Ok(Step::Done { job: job.id, state })
     }
 

@@ -569,6 +569,7 @@ fn self_check(out: &mut impl Write) -> Result<()> {
 
 /// The touch screens, with the store and printer on a worker thread.
 fn run_kiosk(settings: Settings, data_dir: &std::path::Path) -> Result<()> {
+    tracing::info!(kiosk = settings.kiosk.as_str(), estate = settings.estate, data = %data_dir.display(), "kiosk starting");
     let desk = Desk::open(settings.clone(), data_dir)?;
     let printer =
         crate::app::printing::Printer::open(&settings.printer, data_dir).map_err(anyhow::Error::msg)?;

@@ -78,8 +78,14 @@ async fn kiosk(hq: &Hq, headers: &HeaderMap) -> Result<KioskRecord, ApiError> {
     let record = hq.with_store(move |s| s.kiosk_by_token_hash(&hash)).await??;
     match record {
         Some(k) if !k.revoked => Ok(k),
-        Some(_) => Err(unauthorized("this kiosk's credential was revoked")),
-        None => Err(unauthorized("unknown credential")),
+        Some(k) => {
+            tracing::warn!(kiosk = k.code, "refused a revoked credential");
+            Err(unauthorized("this kiosk's credential was revoked"))
+        }
+        None => {
+            tracing::warn!("refused an unknown credential");
+            Err(unauthorized("unknown credential"))
+        }
     }
 }
 
@@ -111,6 +117,9 @@ async fn push(
                 .map(|e| e.event.id)
                 .filter(|id| !refused.iter().any(|r| r.id == *id))
                 .collect();
+            if !refused.is_empty() {
+                tracing::warn!(kiosk = k.code, refused = refused.len(), "events refused");
+            }
             let rejected = refused.into_iter().map(|r| Rejection { id: r.id, reason: r.reason }).collect();
             Ok::<_, StoreError>(PushResponse { accepted, rejected })
         })

@@ -14,7 +14,7 @@ use crate::domain::filing::NewCase;
 use crate::domain::intake::Lang;
 use crate::printer::layouts::{self, PaperContext};
 use crate::printer::status::PrinterStatus;
-use crate::store::{DocumentKind, JobState};
+use crate::store::{DocumentKind, JobState, StoreError};
 
 /// An emergency case or a "call staff" press: the front desk must notice at once
 /// (the staff screen, the buzzer and the status LED listen for these).
@@ -66,7 +66,17 @@ impl Service {
     }
 
     pub fn file(&mut self, new: &NewCase, now: DateTime<Utc>) -> Result<Filed, String> {
-        let case = self.desk.file(new, now).map_err(|e| e.to_string())?;
+        let case = self.desk.file(new, now).map_err(|e| {
+            match &e {
+                // The message quotes what was typed (a phone number, a name): the
+                // resident sees it, the journal only learns that input was refused.
+                StoreError::Validation(_) => tracing::info!("filing refused: input not valid"),
+                _ => tracing::error!(error = %e, "filing failed"),
+            }
+            e.to_string()
+        })?;
+        // Ticket and category only: names and phones never go to the log.
+        tracing::info!(ticket = case.ticket(), kind = %case.kind(), category = %case.intake.category, emergency = case.intake.emergency, "case filed");
         if let Some(sync) = &self.sync {
             sync.wake();
         }
@@ -93,6 +103,7 @@ impl Service {
 
     /// The front desk must come: the buzzer sounds and the LED flashes until acknowledged.
     pub fn raise_alert(&mut self, ticket: &str, what: &str, now: DateTime<Utc>) {
+        tracing::warn!(ticket, what, "front desk alerted");
         self.alerts.push(Alert { ticket: ticket.to_string(), what: what.to_string(), at: now });
         if let Some(panel) = &self.panel {
             panel.alert();

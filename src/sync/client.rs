@@ -283,11 +283,21 @@ pub fn spawn(
                             let now = Utc::now();
                             let r = sync_once(&mut store, &client, now).await;
                             match &r {
-                                Ok(_) => {
+                                Ok(report) => {
                                     let keep = chrono::Duration::days(i64::from(keep_closed_days));
-                                    let _ = store.purge_closed(now - keep);
+                                    let purged = store.purge_closed(now - keep).unwrap_or(0);
+                                    if report.pushed + report.pulled + report.set_aside + purged > 0 {
+                                        tracing::info!(
+                                            sent = report.pushed,
+                                            received = report.pulled,
+                                            set_aside = report.set_aside,
+                                            purged,
+                                            "synced with HQ"
+                                        );
+                                    }
                                 }
                                 Err(e) => {
+                                    tracing::warn!(error = %e, "sync with HQ failed; retrying");
                                     let _ = store.set_meta("sync_last_error", &e.to_string());
                                 }
                             }
