@@ -19,27 +19,34 @@ fn kiosk() -> KioskCode {
     KioskCode::parse("K01").unwrap()
 }
 
+/// Validation with the default catalogue, as the kiosk would before storing.
+fn validated(new: NewCase, case_id: Uuid) -> crate::domain::intake::Intake {
+    new.validate(&FilingContext {
+        catalogue: &Catalogue::default(),
+        estate: "翠湖花园",
+        case_id,
+        repair_sample_percent: 30,
+    })
+    .unwrap()
+}
+
 fn open(dir: &TempDir) -> Store {
     Store::open(dir.path(), Origin::kiosk("K01")).unwrap()
 }
 
 fn file(store: &mut Store, text: &str) -> crate::domain::case::Case {
     let id = Uuid::now_v7();
-    let intake = NewCase {
-        category: "water".into(),
-        place: "3-2-1201".into(),
-        phone: Some("13800138000".into()),
-        name: Some("张三".into()),
-        text: text.into(),
-        ..NewCase::default()
-    }
-    .validate(&FilingContext {
-        catalogue: &Catalogue::default(),
-        estate: "翠湖花园",
-        case_id: id,
-        repair_sample_percent: 30,
-    })
-    .unwrap();
+    let intake = validated(
+        NewCase {
+            category: "water".into(),
+            place: "3-2-1201".into(),
+            phone: Some("13800138000".into()),
+            name: Some("张三".into()),
+            text: text.into(),
+            ..NewCase::default()
+        },
+        id,
+    );
     store.file_case(&kiosk(), id, intake, "kiosk", true, now()).unwrap()
 }
 
@@ -153,20 +160,16 @@ fn insert_old_case(conn: &Connection, version: u32) {
     use crate::domain::event::Event;
     use crate::domain::hlc::Hlc;
     let id = Uuid::now_v7();
-    let mut intake = NewCase {
-        category: "elevator".into(),
-        place: "3-2-1201".into(),
-        phone: Some("13800138000".into()),
-        text: "电梯按钮失灵".into(),
-        ..NewCase::default()
-    }
-    .validate(&FilingContext {
-        catalogue: &Catalogue::default(),
-        estate: "翠湖花园",
-        case_id: id,
-        repair_sample_percent: 30,
-    })
-    .unwrap();
+    let mut intake = validated(
+        NewCase {
+            category: "elevator".into(),
+            place: "3-2-1201".into(),
+            phone: Some("13800138000".into()),
+            text: "电梯按钮失灵".into(),
+            ..NewCase::default()
+        },
+        id,
+    );
     intake.ticket = "K01-00001".into();
     let event = Event {
         id: Uuid::now_v7(),
@@ -318,20 +321,16 @@ fn closed_cases_hq_has_leave_the_kiosk_after_the_retention_window() {
     let dir = TempDir::new().unwrap();
     let mut store = open(&dir);
     let id = Uuid::now_v7();
-    let intake = NewCase {
-        category: "water".into(),
-        place: "3-2-1201".into(),
-        anonymous: true,
-        text: "漏水".into(),
-        ..NewCase::default()
-    }
-    .validate(&FilingContext {
-        catalogue: &Catalogue::default(),
-        estate: "翠湖花园",
-        case_id: id,
-        repair_sample_percent: 30,
-    })
-    .unwrap();
+    let intake = validated(
+        NewCase {
+            category: "water".into(),
+            place: "3-2-1201".into(),
+            anonymous: true,
+            text: "漏水".into(),
+            ..NewCase::default()
+        },
+        id,
+    );
     let case = store.file_case(&kiosk(), id, intake, "kiosk", true, now()).unwrap();
     store.append(case.id, EventBody::Resolved { note: "修好".into() }, "li", now()).unwrap();
     store.append(case.id, EventBody::Closed { note: None }, "li", now()).unwrap();
