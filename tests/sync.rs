@@ -143,48 +143,41 @@ async fn relay(
     };
     let down_limit = match fault {
         4 => fastrand::usize(1..400),
+        // The request reaches HQ, the answer never comes back.
+        5 => 0,
         _ if cut_later && up_limit == usize::MAX => fastrand::usize(1..2_000_000),
         _ => usize::MAX,
     };
-    let up = async {
-        let mut buf = vec![0u8; 16 * 1024];
-        let mut sent = 0;
-        loop {
-            let n = cr.read(&mut buf).await?;
-            if n == 0 {
-                return Ok::<_, std::io::Error>(());
-            }
-            let n = n.min(up_limit - sent);
-            sw.write_all(&buf[..n]).await?;
-            sent += n;
-            if sent >= up_limit {
-                // Cut now: the other end is waiting for the rest.
-                return Ok(());
-            }
-        }
-    };
-    let down = async {
-        let mut buf = vec![0u8; 16 * 1024];
-        let mut sent = 0;
-        loop {
-            let n = sr.read(&mut buf).await?;
-            if n == 0 || fault == 5 {
-                return Ok::<_, std::io::Error>(());
-            }
-            let n = n.min(down_limit - sent);
-            cw.write_all(&buf[..n]).await?;
-            sent += n;
-            if sent >= down_limit {
-                // Cut now: the other end is waiting for the rest.
-                return Ok(());
-            }
-        }
-    };
+    let up = pump(&mut cr, &mut sw, up_limit);
+    let down = pump(&mut sr, &mut cw, down_limit);
     tokio::select! {
         r = up => r?,
         r = down => r?,
     }
     Ok(())
+}
+
+/// Copies one direction until its end closes or `limit` bytes have passed, then stops:
+/// the other end is left waiting for the rest, as after a cut cable.
+async fn pump<R, W>(from: &mut R, to: &mut W, limit: usize) -> std::io::Result<()>
+where
+    R: tokio::io::AsyncRead + Unpin,
+    W: tokio::io::AsyncWrite + Unpin,
+{
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut sent = 0;
+    loop {
+        let n = from.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        let n = n.min(limit - sent);
+        to.write_all(&buf[..n]).await?;
+        sent += n;
+        if sent >= limit {
+            return Ok(());
+        }
+    }
 }
 
 fn file(desk: &mut Desk, i: usize) -> String {
