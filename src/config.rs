@@ -16,6 +16,7 @@ use crate::domain::category::{Catalogue, Category, default_categories};
 use crate::domain::intake::Lang;
 use crate::domain::ticket::KioskCode;
 use crate::domain::validate::Phone;
+use crate::kiosk::staff::StaffAccount;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,6 +35,18 @@ pub struct RawConfig {
     pub gpio: RawGpio,
     /// When present, replaces the default catalogue entirely.
     pub categories: Option<Vec<Category>>,
+    /// Who may open the staff screen.
+    #[serde(default)]
+    pub staff: Vec<RawStaff>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStaff {
+    pub id: String,
+    pub name: String,
+    /// The hash `lobbydesk staff-pin` prints, never the PIN itself.
+    pub pin: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -162,6 +175,7 @@ pub struct Settings {
     /// Closed cases HQ has confirmed are deleted here this many days after closing.
     pub keep_closed_days: u32,
     pub gpio: crate::hw::GpioConfig,
+    pub staff: Vec<StaffAccount>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -275,6 +289,7 @@ impl RawConfig {
         if !(20..=600).contains(&idle_seconds) {
             return Err(format!("[kiosk] idle_seconds is {idle_seconds}; use 20 to 600"));
         }
+        let staff = validate_staff(self.staff)?;
         Ok(Settings {
             kiosk,
             estate: estate.trim().to_string(),
@@ -289,8 +304,34 @@ impl RawConfig {
             hq,
             keep_closed_days,
             gpio,
+            staff,
         })
     }
+}
+
+fn validate_staff(raw: Vec<RawStaff>) -> Result<Vec<StaffAccount>, String> {
+    let mut accounts: Vec<StaffAccount> = Vec::new();
+    for entry in raw {
+        let id = entry.id.trim().to_string();
+        let valid_id = !id.is_empty()
+            && id.len() <= 32
+            && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid_id {
+            return Err(format!(
+                "[[staff]] id {id:?}: use 1 to 32 letters, digits, - or _ (it is recorded on what they do)"
+            ));
+        }
+        if accounts.iter().any(|a| a.id == id) {
+            return Err(format!("[[staff]] id {id:?} is listed twice"));
+        }
+        let name = entry.name.trim().to_string();
+        if name.is_empty() {
+            return Err(format!("[[staff]] {id}: name must not be empty"));
+        }
+        let pin = entry.pin.parse().map_err(|e| format!("[[staff]] {id}: pin: {e}"))?;
+        accounts.push(StaffAccount { id, name, pin });
+    }
+    Ok(accounts)
 }
 
 impl RawPrinter {
@@ -380,11 +421,26 @@ mod tests {
             ("[printer]\ntransport = \"lpt:1\"", "[printer] printer transport"),
             ("[gpio]\nstatus_led = 40", "BCM GPIO number"),
             ("[gpio]\nstatus_led = 17\nbuzzer = 17", "same pin"),
+            ("[[staff]]\nid = \"wang\"\nname = \"王芳\"\npin = \"1234\"", "PIN itself"),
+            ("[[staff]]\nid = \"wang fang\"\nname = \"王芳\"\npin = \"x\"", "[[staff]] id"),
+            ("[[staff]]\nid = \"wang\"\nname = \" \"\npin = \"x\"", "name must not be empty"),
+            ("[[staff]]\nid = \"wang\"\nname = \"王芳\"", "missing field `pin`"),
         ];
         for (text, expected) in cases {
             let err = Settings::from_toml(text, "lobbydesk.toml").unwrap_err().to_string();
             assert!(err.contains(expected), "{text:?} gave {err}");
         }
+    }
+
+    #[test]
+    fn staff_accounts_hold_a_pin_hash_and_each_id_once() {
+        let hash = crate::kiosk::staff::PinHash::new("2468").unwrap();
+        let entry = |id: &str| format!("[[staff]]\nid = \"{id}\"\nname = \"王芳\"\npin = \"{hash}\"\n");
+        let s = Settings::from_toml(&(entry("wang") + &entry("li")), "x").unwrap();
+        assert_eq!(s.staff.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), ["wang", "li"]);
+        assert!(s.staff[0].pin.verify("2468"));
+        let err = Settings::from_toml(&(entry("wang") + &entry("wang")), "x").unwrap_err().to_string();
+        assert!(err.contains("listed twice"), "{err}");
     }
 
     #[test]

@@ -293,3 +293,43 @@ fn screens_render_to_png_without_a_display() {
     assert!(err.contains("unknown screen"), "{err}");
     assert!(!k.path().join("lobbydesk.sqlite").exists(), "screenshots never touch the kiosk's data");
 }
+
+#[test]
+fn staff_pin_prints_a_config_block_holding_only_a_hash() {
+    use std::io::Write;
+    let k = Kiosk::new();
+    let run = |pin: &str| {
+        let mut child = std::process::Command::new(common::BIN)
+            .args([
+                "--data-dir",
+                k.path().to_str().unwrap(),
+                "staff-pin",
+                "--id",
+                "wangfang",
+                "--name",
+                "王芳",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(pin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let made = run("864209\n");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let block = String::from_utf8(made.stdout).unwrap();
+    assert!(
+        block.starts_with("[[staff]]\nid = \"wangfang\"\nname = \"王芳\"\npin = \"pbkdf2-sha256$"),
+        "{block}"
+    );
+    assert!(!block.contains("864209"), "the PIN itself is never printed");
+    // The block is a working config as printed.
+    k.write_config(&block);
+    assert_eq!(k.file_repair(), "K01-00001");
+
+    let refused = run("12ab\n");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("digits only"));
+}

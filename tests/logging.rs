@@ -39,7 +39,14 @@ fn a_kiosk_session_logs_tickets_but_no_personal_data() {
         .finish();
 
     let data = TempDir::new().unwrap();
-    let settings = Settings::from_toml("[kiosk]\nestate = \"翠湖花园\"\n", "test").unwrap();
+    let pin = lobbydesk::kiosk::staff::PinHash::new("864209").unwrap();
+    let settings = Settings::from_toml(
+        &format!(
+            "[kiosk]\nestate = \"翠湖花园\"\n[[staff]]\nid = \"wang\"\nname = \"王芳\"\npin = \"{pin}\"\n"
+        ),
+        "test",
+    )
+    .unwrap();
     let resident = NewCase {
         category: "water".into(),
         place: "3-2-1201".into(),
@@ -56,7 +63,11 @@ fn a_kiosk_session_logs_tickets_but_no_personal_data() {
         let filed = service.file(&resident, Utc::now()).unwrap();
         service.print_ticket(&filed.ticket, Utc::now());
         assert!(service.lookup(&filed.ticket, "5678", Lang::ZhCn).is_some());
-        service.raise_alert(&filed.ticket, "呼叫前台", Utc::now());
+        service.raise_alert("", None, Utc::now());
+        assert!(service.staff_sign_in("111111", Utc::now()).is_err());
+        let staff = service.staff_sign_in("864209", Utc::now()).unwrap();
+        let shown: Vec<u64> = service.alerts.iter().map(|a| a.id).collect();
+        service.acknowledge(&shown, &staff);
         // A refused filing is logged too, with the reason but not the input.
         let bad = NewCase { phone: Some("1391234".into()), ..resident.clone() };
         assert!(service.file(&bad, Utc::now()).is_err());
@@ -67,7 +78,13 @@ fn a_kiosk_session_logs_tickets_but_no_personal_data() {
     assert!(log.contains("case filed"), "the filing is in the journal:\n{log}");
     assert!(log.contains(&ticket), "the journal names the ticket:\n{log}");
     assert!(log.contains("filing refused"), "the refusal is in the journal:\n{log}");
-    for secret in ["13912345678", "1391234", "5678", "欧阳娜娜", "3-2-1201", "1201", "厨房水管漏水"]
+    assert!(
+        log.contains("wrong staff PIN") && log.contains("staff signed in"),
+        "sign-ins are in the journal:\n{log}"
+    );
+    assert!(log.contains("alerts acknowledged"), "who acknowledged is in the journal:\n{log}");
+    for secret in
+        ["13912345678", "1391234", "5678", "欧阳娜娜", "3-2-1201", "1201", "厨房水管漏水", "864209", "111111"]
     {
         assert!(!log.contains(secret), "{secret:?} leaked into the journal:\n{log}");
     }

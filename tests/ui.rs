@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use i_slint_backend_testing::{AccessibleRole, ElementHandle};
-use slint::ComponentHandle;
+use slint::{ComponentHandle, Model};
 use tempfile::TempDir;
 
 use lobbydesk::app::Desk;
@@ -19,7 +19,8 @@ use lobbydesk::domain::intake::Lang;
 use lobbydesk::kiosk::service::{Inline, Service};
 use lobbydesk::store::JobState;
 use lobbydesk::ui::{
-    self, AppWindow, ContactAdapter, DetailsAdapter, KioskAdapter, LookupAdapter, Page, TicketAdapter,
+    self, AppWindow, ContactAdapter, DetailsAdapter, KioskAdapter, LookupAdapter, Page, StaffAdapter,
+    TicketAdapter,
 };
 
 struct Kiosk {
@@ -28,15 +29,27 @@ struct Kiosk {
     service: Rc<Inline>,
 }
 
+/// The staff account every test kiosk has: 王芳, PIN 246810.
+const STAFF_PIN: &str = "246810";
+
+fn settings() -> Settings {
+    static STAFF: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let staff = STAFF.get_or_init(|| {
+        let hash = lobbydesk::kiosk::staff::PinHash::new(STAFF_PIN).unwrap();
+        format!("[[staff]]\nid = \"wangfang\"\nname = \"王芳\"\npin = \"{hash}\"\n")
+    });
+    Settings::from_toml(
+        &format!("[kiosk]\nestate = \"翠湖花园\"\nfront_desk_phone = \"0755-12345678\"\nemergency_phone = \"0755-87654321\"\n{staff}"),
+        "test",
+    )
+    .unwrap()
+}
+
 impl Kiosk {
     fn new() -> Kiosk {
         i_slint_backend_testing::init_no_event_loop();
         let data = TempDir::new().unwrap();
-        let settings = Settings::from_toml(
-            "[kiosk]\nestate = \"翠湖花园\"\nfront_desk_phone = \"0755-12345678\"\nemergency_phone = \"0755-87654321\"\n",
-            "test",
-        )
-        .unwrap();
+        let settings = settings();
         let desk = Desk::open(settings.clone(), data.path()).unwrap();
         let printer = Printer::open(&settings.printer, data.path()).unwrap();
         let service = Rc::new(Inline(RefCell::new(Service::new(desk, printer))));
@@ -487,4 +500,164 @@ fn the_screen_dims_when_nobody_is_there_and_the_waking_touch_presses_nothing() {
     assert_eq!(k.page(), Page::Home, "and only wakes it");
     k.tap("报修");
     assert_eq!(k.page(), Page::Category);
+}
+
+/// A panel with simulated pins (LED 17, button 27, buzzer 22) attached to the kiosk.
+fn panel(k: &Kiosk) -> (lobbydesk::hw::sim::SimulatedPins, std::sync::Arc<lobbydesk::hw::Panel>) {
+    use lobbydesk::hw::{GpioConfig, Panel, sim::SimulatedPins};
+    let pins = SimulatedPins::default();
+    let panel = Panel::start(
+        Box::new(pins.clone()),
+        GpioConfig { status_led: Some(17), call_button: Some(27), buzzer: Some(22) },
+        Box::new(ui::staff_called_from_any_thread),
+    )
+    .unwrap();
+    let panel = std::sync::Arc::new(panel);
+    k.with_service(|s| s.attach_panel(panel.clone()));
+    ui::with_kiosk(|kiosk| kiosk.set_simulated_button(pins.clone(), 27));
+    (pins, panel)
+}
+
+fn texts(k: &Kiosk, label: &str) -> usize {
+    ElementHandle::find_by_accessible_label(&k.app, label).count()
+}
+
+#[test]
+fn staff_acknowledge_alerts_on_the_staff_screen_and_the_buzzer_stops() {
+    let k = Kiosk::new();
+    let (pins, panel) = panel(&k);
+    // An emergency case from one resident, then a press of the call button.
+    k.tap("报修");
+    k.tap("水浸/爆管");
+    let ticket = k.app.global::<lobbydesk::ui::EmergencyAdapter>().get_ticket().to_string();
+    k.tap("我知道了");
+    assert!(k.app.global::<KioskAdapter>().invoke_physical_key("\u{F705}".into()));
+    assert_eq!(panel.alerts_pending(), 2, "an emergency case sounds the buzzer too");
+
+    k.tap("工作人员");
+    assert_eq!(k.page(), Page::StaffSignIn);
+    let staff = k.app.global::<StaffAdapter>();
+    k.taps("1357");
+    assert_eq!(staff.get_pin_length(), 4, "digits show as dots only");
+    k.tap("登录");
+    assert_eq!(k.page(), Page::StaffSignIn);
+    assert!(staff.get_error().contains("还可尝试 4 次"), "{}", staff.get_error());
+    assert_eq!(staff.get_pin_length(), 0, "a refused PIN is cleared");
+
+    k.taps(STAFF_PIN);
+    k.tap("登录");
+    assert_eq!(k.page(), Page::Staff);
+    assert!(k.app.global::<KioskAdapter>().get_title().contains("前台提醒"));
+    assert_eq!(texts(&k, "紧急报修 水浸/爆管"), 1, "the emergency, by category");
+    assert_eq!(texts(&k, "大堂呼叫前台"), 1, "the call button");
+    let alerts = staff.get_alerts();
+    assert_eq!(alerts.row_count(), 2);
+    assert_eq!(alerts.row_data(0).unwrap().ticket, ticket);
+
+    // One dealt with: the other still sounds.
+    let first = alerts.row_data(0).unwrap().id;
+    staff.invoke_acknowledge(first);
+    assert_eq!(panel.alerts_pending(), 1);
+    assert_eq!(texts(&k, "紧急报修 水浸/爆管"), 0);
+    k.tap("已处理");
+    assert_eq!(panel.alerts_pending(), 0, "all acknowledged: the buzzer stops");
+    assert_eq!(pins.level(22), Some(false));
+    assert_eq!(texts(&k, "没有待处理的提醒。"), 1);
+    k.with_service(|s| assert!(s.alerts.is_empty()));
+
+    k.tap("退出登录");
+    assert_eq!(k.page(), Page::Home);
+    k.tap("工作人员");
+    assert_eq!(k.page(), Page::StaffSignIn, "signed out: the PIN is asked again");
+}
+
+#[test]
+fn an_alert_raised_while_the_staff_screen_is_open_shows_and_is_not_acknowledged_unseen() {
+    let k = Kiosk::new();
+    let (_pins, panel) = panel(&k);
+    k.tap("工作人员");
+    k.taps(STAFF_PIN);
+    k.tap("登录");
+    assert_eq!(k.page(), Page::Staff);
+    assert_eq!(texts(&k, "没有待处理的提醒。"), 1);
+    k.with_service(|s| s.raise_alert("", None, Utc::now()));
+    k.with_service(|s| s.raise_alert("", None, Utc::now()));
+    ui::tick(std::time::Instant::now());
+    assert_eq!(k.app.global::<StaffAdapter>().get_alerts().row_count(), 2, "the list follows new alerts");
+    // One more arrives after the list was drawn: "all" means all the staff member saw.
+    k.with_service(|s| s.raise_alert("", None, Utc::now()));
+    k.tap("全部已处理");
+    assert_eq!(panel.alerts_pending(), 1, "the unseen alert still sounds");
+    assert_eq!(k.app.global::<StaffAdapter>().get_alerts().row_count(), 1);
+}
+
+#[test]
+fn five_wrong_pins_lock_the_staff_screen_across_a_restart() {
+    let k = Kiosk::new();
+    k.tap("工作人员");
+    for _ in 0..5 {
+        k.taps("0000");
+        k.tap("登录");
+    }
+    let staff = k.app.global::<StaffAdapter>();
+    assert!(staff.get_error().contains("15 分钟后再试"), "{}", staff.get_error());
+    k.taps(STAFF_PIN);
+    k.tap("登录");
+    assert_eq!(k.page(), Page::StaffSignIn, "even the right PIN waits out the lockout");
+    // Pulling the plug does not lift it: a new service on the same data.
+    let settings = settings();
+    let desk = Desk::open(settings.clone(), k._data.path()).unwrap();
+    let printer = Printer::open(&settings.printer, k._data.path()).unwrap();
+    let mut restarted = Service::new(desk, printer);
+    assert!(matches!(
+        restarted.staff_sign_in(STAFF_PIN, Utc::now()),
+        Err(lobbydesk::kiosk::staff::SignInRefusal::Locked { .. })
+    ));
+    assert!(restarted.staff_sign_in(STAFF_PIN, Utc::now() + chrono::Duration::minutes(16)).is_ok());
+}
+
+#[test]
+fn walking_away_from_the_staff_screen_signs_out() {
+    let k = Kiosk::new();
+    k.tap("工作人员");
+    k.taps(STAFF_PIN);
+    k.tap("登录");
+    assert_eq!(k.page(), Page::Staff);
+    let last = ui::with_kiosk(|kiosk| kiosk.last_activity_for_tests()).unwrap();
+    ui::with_kiosk(|kiosk| kiosk.tick(last + Duration::from_secs(61)));
+    assert_eq!(k.page(), Page::Home);
+    k.tap("工作人员");
+    assert_eq!(k.page(), Page::StaffSignIn);
+    assert_eq!(k.app.global::<StaffAdapter>().get_staff_name(), "");
+}
+
+#[test]
+fn unacknowledged_alerts_sound_again_after_a_restart() {
+    let k = Kiosk::new();
+    k.with_service(|s| s.raise_alert("", None, Utc::now()));
+    let settings = settings();
+    let desk = Desk::open(settings.clone(), k._data.path()).unwrap();
+    let printer = Printer::open(&settings.printer, k._data.path()).unwrap();
+    let mut restarted = Service::new(desk, printer);
+    assert_eq!(restarted.alerts.len(), 1);
+    let panel = lobbydesk::hw::Panel::start(
+        Box::new(lobbydesk::hw::sim::SimulatedPins::default()),
+        lobbydesk::hw::GpioConfig { status_led: None, call_button: None, buzzer: Some(22) },
+        Box::new(|| {}),
+    )
+    .unwrap();
+    let panel = std::sync::Arc::new(panel);
+    restarted.attach_panel(panel.clone());
+    assert_eq!(panel.alerts_pending(), 1);
+}
+
+#[test]
+fn a_kiosk_without_staff_accounts_says_so_at_the_pin_pad() {
+    let k = Kiosk::new();
+    k.with_service(|s| s.desk.settings.staff.clear());
+    k.tap("工作人员");
+    k.taps("1234");
+    k.tap("登录");
+    let error = k.app.global::<StaffAdapter>().get_error().to_string();
+    assert!(error.contains("尚未设置工作人员账号") && error.contains("staff-pin"), "{error}");
 }

@@ -106,7 +106,7 @@ enum Command {
     Screenshot {
         /// One of: home, category, category-complaint, emergency, place, place-public,
         /// details, contact, contact-anonymous, review, ticket, ticket-printer-problem,
-        /// lookup, lookup-result.
+        /// lookup, lookup-result, idle, staff-sign-in, staff.
         #[arg(long, default_value = "home")]
         screen: String,
         #[arg(long, default_value = "zh-CN")]
@@ -122,6 +122,17 @@ enum Command {
         /// With the large-text switch on.
         #[arg(long)]
         large_text: bool,
+    },
+    /// Make a staff account for the staff screen: reads the PIN (4 to 12 digits) from
+    /// standard input and prints a `[[staff]]` block to add to the config. Only a salted
+    /// hash of the PIN is printed.
+    StaffPin {
+        /// Recorded on what they do (letters, digits, - or _), e.g. wangfang.
+        #[arg(long)]
+        id: String,
+        /// Shown on the staff screen, e.g. 王芳.
+        #[arg(long)]
+        name: String,
     },
     /// Fill the data directory with sample cases and show what the desk sees.
     Demo,
@@ -400,9 +411,13 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(path) => (path.clone(), true),
         None => (data_dir.join("lobbydesk.toml"), false),
     };
+    let command = cli.command.unwrap_or(Command::Kiosk);
+    // Needs no config: it makes part of one.
+    if let Command::StaffPin { id, name } = &command {
+        return staff_pin(id, name, &mut std::io::stdin().lock(), &mut std::io::stdout().lock());
+    }
     let settings = Settings::load(&config_path, required)?;
     let now = cli.now.unwrap_or_else(Utc::now);
-    let command = cli.command.unwrap_or(Command::Kiosk);
     // Screenshots use their own sample data, never the kiosk's.
     if let Command::Screenshot { screen, lang, size, out: file, all, large_text } = command {
         let mut renderer = crate::ui::screenshot::Renderer::new()?;
@@ -508,6 +523,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Demo => demo::run(&mut desk, &data_dir, now, out)?,
         Command::Kiosk
+        | Command::StaffPin { .. }
         | Command::Screenshot { .. }
         | Command::Hq(_)
         | Command::Sync { .. }
@@ -567,6 +583,34 @@ fn self_check(out: &mut impl Write) -> Result<()> {
     result
 }
 
+fn staff_pin(id: &str, name: &str, input: &mut impl std::io::BufRead, out: &mut impl Write) -> Result<()> {
+    use std::io::IsTerminal;
+    let interactive = std::io::stdin().is_terminal();
+    let mut read = |prompt: &str| -> Result<String> {
+        if interactive {
+            eprint!("{prompt}");
+        }
+        let mut line = String::new();
+        input.read_line(&mut line)?;
+        Ok(line.trim().to_string())
+    };
+    let pin = read("PIN for the staff screen (4 to 12 digits; it shows as you type): ")?;
+    if interactive && read("The same PIN again: ")? != pin {
+        anyhow::bail!("the two PINs differ; nothing was made");
+    }
+    let hash = crate::kiosk::staff::PinHash::new(&pin).map_err(anyhow::Error::msg)?;
+    let block = format!(
+        "[[staff]]\nid = {}\nname = {}\npin = {}\n",
+        toml::Value::String(id.trim().into()),
+        toml::Value::String(name.trim().into()),
+        toml::Value::String(hash.to_string()),
+    );
+    // The block must load as it is printed: check it the way the kiosk will.
+    Settings::from_toml(&block, "the new [[staff]] block").map_err(anyhow::Error::msg)?;
+    write!(out, "{block}")?;
+    Ok(())
+}
+
 /// The touch screens, with the store and printer on a worker thread.
 fn run_kiosk(settings: Settings, data_dir: &std::path::Path) -> Result<()> {
     tracing::info!(kiosk = settings.kiosk.as_str(), estate = settings.estate, data = %data_dir.display(), "kiosk starting");
@@ -600,7 +644,7 @@ fn run_kiosk(settings: Settings, data_dir: &std::path::Path) -> Result<()> {
     }
     let panel = crate::hw::Panel::start(pins, gpio, Box::new(crate::ui::staff_called_from_any_thread))
         .map_err(|e| anyhow::anyhow!("GPIO: {e}"))?;
-    service.panel = Some(std::sync::Arc::new(panel));
+    service.attach_panel(std::sync::Arc::new(panel));
     let backend = std::rc::Rc::new(crate::kiosk::service::Threaded::start(service));
     let phone = |p: &Option<crate::domain::validate::Phone>| {
         p.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default()

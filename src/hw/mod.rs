@@ -196,11 +196,18 @@ impl Panel {
         }
     }
 
-    /// Staff saw it on their screen.
+    /// Staff saw every alert on their screen: the buzzer stops at once.
     pub fn acknowledge(&self) {
+        self.set_pending(0);
+    }
+
+    /// How many alerts wait for staff (after a restart, or when staff dealt with some).
+    pub fn set_pending(&self, pending: u32) {
         if let Ok(mut a) = self.alarm.lock() {
-            a.pending = 0;
-            if let (Some(pin), Ok(mut p)) = (self.config.buzzer, self.pins.lock()) {
+            a.pending = pending;
+            if pending == 0
+                && let (Some(pin), Ok(mut p)) = (self.config.buzzer, self.pins.lock())
+            {
                 let _ = p.set(pin, false);
             }
         }

@@ -21,6 +21,10 @@ pub enum Screen {
     Review,
     Ticket,
     Lookup,
+    /// The PIN pad in front of the staff screen.
+    StaffSignIn,
+    /// Front-desk alerts, for a signed-in staff member.
+    Staff,
 }
 
 /// 0: pinyin, 1: Latin letters, 2: digits — as the keyboard component counts them.
@@ -83,9 +87,13 @@ impl Flow {
     pub fn back(&mut self) {
         self.error = None;
         self.screen = match self.screen {
-            Screen::Home | Screen::Category | Screen::Lookup | Screen::Emergency | Screen::Ticket => {
-                Screen::Home
-            }
+            Screen::Home
+            | Screen::Category
+            | Screen::Lookup
+            | Screen::Emergency
+            | Screen::Ticket
+            | Screen::StaffSignIn
+            | Screen::Staff => Screen::Home,
             Screen::Place => Screen::Category,
             Screen::Details => Screen::Place,
             Screen::Contact => Screen::Details,

@@ -3,10 +3,13 @@
 //! disk or the printer) and inline in tests; results go back to the UI thread.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use std::sync::mpsc;
 use std::time::Duration;
 
 use super::progress::{self, Step};
+use super::staff::{self, PinLock, SignInRefusal, StaffSession};
+use super::words;
 use crate::app::Desk;
 use crate::app::printing::Printer;
 use crate::domain::event::ContactMethod;
@@ -17,12 +20,29 @@ use crate::printer::status::PrinterStatus;
 use crate::store::{DocumentKind, JobState, StoreError};
 
 /// An emergency case or a "call staff" press: the front desk must notice at once
-/// (the staff screen, the buzzer and the status LED listen for these).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// (the staff screen, the buzzer and the status LED listen for these). Kept in the store
+/// until a staff member acknowledges it, so a restart does not silence it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Alert {
+    pub id: u64,
+    /// The emergency case's ticket; empty for a press of the call button.
     pub ticket: String,
-    pub what: String,
+    /// The emergency case's category code; `None` for the call button.
+    pub category: Option<String>,
     pub at: DateTime<Utc>,
+}
+
+const PENDING_ALERTS: &str = "pending_alerts";
+const STAFF_PIN_LOCK: &str = "staff_pin_lock";
+
+/// One line of the staff screen's alert list, in the screen's language.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlertRow {
+    pub id: u64,
+    pub when: String,
+    pub what: String,
+    pub ticket: String,
+    pub emergency: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,8 +81,30 @@ pub struct Service {
 }
 
 impl Service {
+    /// Alerts nobody acknowledged before the last shutdown are pending again.
     pub fn new(desk: Desk, printer: Printer) -> Service {
-        Service { desk, printer, alerts: Vec::new(), sync: None, panel: None }
+        let alerts = desk
+            .store()
+            .get_meta(PENDING_ALERTS)
+            .ok()
+            .flatten()
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default();
+        Service { desk, printer, alerts, sync: None, panel: None }
+    }
+
+    /// The buzzer and LED start with whatever alerts are still pending.
+    pub fn attach_panel(&mut self, panel: std::sync::Arc<crate::hw::Panel>) {
+        panel.set_pending(self.alerts.len() as u32);
+        self.panel = Some(panel);
+        self.update_indicator();
+    }
+
+    fn save_alerts(&mut self) {
+        let json = serde_json::to_string(&self.alerts).unwrap_or_else(|_| "[]".into());
+        if let Err(e) = self.desk.store_mut().set_meta(PENDING_ALERTS, &json) {
+            tracing::error!(error = %e, "cannot keep the pending alerts");
+        }
     }
 
     pub fn file(&mut self, new: &NewCase, now: DateTime<Utc>) -> Result<Filed, String> {
@@ -89,26 +131,99 @@ impl Service {
         };
         let promise = layouts::promise(&case, &ctx, case.intake.lang).to_string();
         if case.intake.emergency {
-            let what = self
-                .desk
-                .settings
-                .catalogue
-                .get(&case.intake.category)
-                .map(|c| c.zh.clone())
-                .unwrap_or_default();
-            self.alerts.push(Alert { ticket: case.ticket().to_string(), what, at: now });
+            self.raise_alert(case.ticket(), Some(&case.intake.category), now);
         }
         Ok(Filed { ticket: case.ticket().to_string(), promise, emergency: case.intake.emergency })
     }
 
-    /// The front desk must come: the buzzer sounds and the LED flashes until acknowledged.
-    pub fn raise_alert(&mut self, ticket: &str, what: &str, now: DateTime<Utc>) {
-        tracing::warn!(ticket, what, "front desk alerted");
-        self.alerts.push(Alert { ticket: ticket.to_string(), what: what.to_string(), at: now });
+    /// The front desk must come: the buzzer sounds and the LED flashes until a staff
+    /// member acknowledges on the staff screen.
+    pub fn raise_alert(&mut self, ticket: &str, category: Option<&str>, now: DateTime<Utc>) {
+        tracing::warn!(ticket, category, "front desk alerted");
+        let id = self.alerts.iter().map(|a| a.id).max().unwrap_or(0) + 1;
+        self.alerts.push(Alert {
+            id,
+            ticket: ticket.to_string(),
+            category: category.map(str::to_string),
+            at: now,
+        });
+        self.save_alerts();
         if let Some(panel) = &self.panel {
             panel.alert();
             panel.show(crate::hw::Indicator::EmergencyPending);
         }
+    }
+
+    /// A staff member has dealt with these alerts (the ones they saw: an alert raised
+    /// meanwhile stays); the buzzer stops once none is left.
+    pub fn acknowledge(&mut self, ids: &[u64], by: &StaffSession) {
+        let before = self.alerts.len();
+        self.alerts.retain(|a| !ids.contains(&a.id));
+        tracing::info!(
+            staff = by.id,
+            acknowledged = before - self.alerts.len(),
+            left = self.alerts.len(),
+            "alerts acknowledged"
+        );
+        self.save_alerts();
+        if let Some(panel) = &self.panel {
+            panel.set_pending(self.alerts.len() as u32);
+        }
+        self.update_indicator();
+    }
+
+    /// The pending alerts as the staff screen lists them, oldest first.
+    pub fn alert_rows(&self, lang: Lang) -> Vec<AlertRow> {
+        let settings = &self.desk.settings;
+        self.alerts
+            .iter()
+            .map(|a| {
+                let what = match &a.category {
+                    None => words::ALERT_CALL.get(lang).to_string(),
+                    Some(code) => {
+                        let name = settings.catalogue.get(code).map(|c| c.name(lang)).unwrap_or(code);
+                        words::ALERT_EMERGENCY.get(lang).replace("{}", name)
+                    }
+                };
+                AlertRow {
+                    id: a.id,
+                    when: a.at.with_timezone(&settings.calendar.tz).format("%m-%d %H:%M").to_string(),
+                    what,
+                    ticket: a.ticket.clone(),
+                    emergency: a.category.is_some(),
+                }
+            })
+            .collect()
+    }
+
+    /// Checks a PIN typed on the staff screen. Wrong PINs are counted in the store, so
+    /// restarting the kiosk does not lift a lockout.
+    pub fn staff_sign_in(&mut self, pin: &str, now: DateTime<Utc>) -> Result<StaffSession, SignInRefusal> {
+        let mut lock: PinLock = self
+            .desk
+            .store()
+            .get_meta(STAFF_PIN_LOCK)
+            .ok()
+            .flatten()
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default();
+        let before = lock.clone();
+        let result = staff::sign_in(&self.desk.settings.staff, &mut lock, pin, now);
+        if lock != before {
+            let json = serde_json::to_string(&lock).unwrap_or_default();
+            if let Err(e) = self.desk.store_mut().set_meta(STAFF_PIN_LOCK, &json) {
+                tracing::error!(error = %e, "cannot keep the staff PIN lockout");
+            }
+        }
+        match &result {
+            Ok(session) => tracing::info!(staff = session.id, "staff signed in"),
+            Err(SignInRefusal::Wrong { tries_left }) => tracing::warn!(tries_left, "wrong staff PIN"),
+            Err(SignInRefusal::Locked { minutes }) => tracing::warn!(minutes, "staff screen locked"),
+            Err(SignInRefusal::NoAccounts) => {
+                tracing::info!("staff screen asked for, but no [[staff]] is configured")
+            }
+        }
+        result
     }
 
     /// The LED follows the printer and HQ (an alert, once raised, wins until acknowledged).

@@ -27,6 +27,8 @@ pub const TITLE_REVIEW: Msg = Msg("确认提交", "確認提交", "Check and sub
 pub const TITLE_TICKET: Msg = Msg("受理单", "受理單", "Your ticket");
 pub const TITLE_EMERGENCY: Msg = Msg("紧急情况", "緊急情況", "Emergency");
 pub const TITLE_LOOKUP: Msg = Msg("查询进度", "查詢進度", "Check progress");
+pub const TITLE_STAFF_SIGN_IN: Msg = Msg("工作人员登录", "工作人員登入", "Staff sign-in");
+pub const TITLE_STAFF: Msg = Msg("前台提醒", "前台提醒", "Front-desk alerts");
 
 pub const LABEL_KIND: Msg = Msg("类别", "類別", "Kind");
 pub const LABEL_PLACE: Msg = Msg("地点", "地點", "Place");
@@ -85,6 +87,20 @@ pub const STAFF_CALLED: Msg = Msg(
     "已呼叫前台，工作人員馬上就來。",
     "The front desk has been called; staff are on their way.",
 );
+pub const PIN_WRONG: Msg =
+    Msg("PIN 不正确，还可尝试 {} 次", "PIN 不正確，還可嘗試 {} 次", "Wrong PIN; {} tries left");
+pub const PIN_LOCKED: Msg = Msg(
+    "PIN 错误次数过多，请 {} 分钟后再试",
+    "PIN 錯誤次數過多，請 {} 分鐘後再試",
+    "Too many wrong PINs; try again in {} minutes",
+);
+pub const PIN_NO_ACCOUNTS: Msg = Msg(
+    "本机尚未设置工作人员账号，请联系管理员（lobbydesk staff-pin）",
+    "本機尚未設定工作人員帳號，請聯繫管理員（lobbydesk staff-pin）",
+    "No staff accounts are set up on this kiosk; ask the administrator (lobbydesk staff-pin)",
+);
+pub const ALERT_CALL: Msg = Msg("大堂呼叫前台", "大堂呼叫前台", "Call from the lobby");
+pub const ALERT_EMERGENCY: Msg = Msg("紧急报修 {}", "緊急報修 {}", "Emergency: {}");
 pub const RATED_THANKS: Msg = Msg("感谢您的评价！", "感謝您的評價！", "Thank you for your rating!");
 pub const RATED_REOPENED: Msg = Msg(
     "感谢反馈，我们会重新处理并再次与您联系。",

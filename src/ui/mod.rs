@@ -16,7 +16,8 @@ use crate::domain::intake::{Kind, Lang};
 use crate::domain::validate::MAX_TEXT_CHARS;
 use crate::kiosk::flow::{Flow, Screen};
 use crate::kiosk::guard::{Idle, IdleTimer, LookupGuard};
-use crate::kiosk::service::{Backend, Filed, PrintOutcome, Progress};
+use crate::kiosk::service::{AlertRow as AlertLine, Backend, Filed, PrintOutcome, Progress};
+use crate::kiosk::staff::{PIN_DIGITS, SignInRefusal, StaffSession};
 use crate::kiosk::words::{self, Msg};
 
 slint::include_modules!();
@@ -39,6 +40,17 @@ struct LookupView {
     result: Option<Progress>,
     choosing_reason: bool,
     rated: Option<Msg>,
+}
+
+/// The staff side: the PIN being typed, then who is signed in and the alerts they see.
+/// Cleared with everything else when the kiosk resets (sign-out, or nobody touching it).
+#[derive(Clone, Debug, Default)]
+struct StaffView {
+    pin: String,
+    error: Option<String>,
+    busy: bool,
+    session: Option<StaffSession>,
+    alerts: Vec<AlertLine>,
 }
 
 /// Shown as the emergency number until the estate configures its own: fire, ambulance,
@@ -72,6 +84,7 @@ pub struct Kiosk {
     guard: LookupGuard,
     ticket: TicketView,
     lookup: LookupView,
+    staff: StaffView,
     busy: bool,
     save_error: Option<Msg>,
 }
@@ -170,6 +183,7 @@ pub fn attach(app: &AppWindow, backend: Rc<dyn Backend>, config: KioskConfig) {
         guard: LookupGuard::default(),
         ticket: TicketView::default(),
         lookup: LookupView::default(),
+        staff: StaffView::default(),
         busy: false,
         save_error: None,
         config,
@@ -201,6 +215,30 @@ fn wire(app: &AppWindow) {
         })
     });
     h.on_lookup(|| event(|k| k.open_lookup()));
+    h.on_staff(|| event(|k| k.open_staff()));
+
+    let st = app.global::<StaffAdapter>();
+    st.on_key(|key| {
+        event(|k| {
+            if key.chars().all(|c| c.is_ascii_digit()) && k.staff.pin.len() + key.len() <= *PIN_DIGITS.end() {
+                k.staff.pin.push_str(&key);
+            }
+        })
+    });
+    st.on_backspace(|| {
+        event(|k| {
+            k.staff.pin.pop();
+        })
+    });
+    st.on_sign_in(|| event(|k| k.staff_sign_in()));
+    st.on_acknowledge(|id| event(|k| k.acknowledge(vec![id as u64])));
+    st.on_acknowledge_all(|| {
+        event(|k| {
+            let shown = k.staff.alerts.iter().map(|a| a.id).collect();
+            k.acknowledge(shown);
+        })
+    });
+    st.on_sign_out(|| event(|k| k.reset()));
 
     app.global::<CategoryAdapter>().on_pick(|code| event(|k| k.pick_category(&code)));
     app.global::<EmergencyAdapter>().on_done(|| event(|k| k.reset()));
@@ -329,13 +367,98 @@ impl Kiosk {
         self.flow = Flow::new(self.config.default_lang);
         self.ticket = TicketView::default();
         self.lookup = LookupView::default();
+        self.staff = StaffView::default();
         self.busy = false;
         self.save_error = None;
         let _ = slint::select_bundled_translation(self.flow.lang.code());
     }
 
+    fn open_staff(&mut self) {
+        let lang = self.flow.lang;
+        self.reset();
+        self.set_lang(lang.code());
+        self.flow.screen = Screen::StaffSignIn;
+    }
+
+    fn staff_sign_in(&mut self) {
+        if self.staff.busy {
+            return;
+        }
+        // The PIN leaves the screen's memory as soon as it is sent to be checked.
+        let pin = std::mem::take(&mut self.staff.pin);
+        self.staff.busy = true;
+        let lang = self.flow.lang;
+        self.backend.run(Box::new(move |svc| {
+            let result = svc.staff_sign_in(&pin, Utc::now());
+            let rows = svc.alert_rows(lang);
+            on_ui_thread(move || system_event(|k| k.signed_in(result, rows)));
+        }));
+    }
+
+    fn signed_in(&mut self, result: Result<StaffSession, SignInRefusal>, rows: Vec<AlertLine>) {
+        self.staff.busy = false;
+        if self.flow.screen != Screen::StaffSignIn {
+            return;
+        }
+        let lang = self.flow.lang;
+        match result {
+            Ok(session) => {
+                self.staff = StaffView { session: Some(session), alerts: rows, ..StaffView::default() };
+                self.flow.screen = Screen::Staff;
+            }
+            Err(refusal) => {
+                self.staff.error = Some(match refusal {
+                    SignInRefusal::NoAccounts => words::PIN_NO_ACCOUNTS.get(lang).to_string(),
+                    SignInRefusal::Wrong { tries_left } => {
+                        words::PIN_WRONG.get(lang).replace("{}", &tries_left.to_string())
+                    }
+                    SignInRefusal::Locked { minutes } => {
+                        words::PIN_LOCKED.get(lang).replace("{}", &minutes.to_string())
+                    }
+                })
+            }
+        }
+    }
+
+    fn acknowledge(&mut self, ids: Vec<u64>) {
+        let Some(session) = self.staff.session.clone() else { return };
+        let lang = self.flow.lang;
+        self.staff.busy = true;
+        self.backend.run(Box::new(move |svc| {
+            svc.acknowledge(&ids, &session);
+            let rows = svc.alert_rows(lang);
+            on_ui_thread(move || {
+                system_event(|k| {
+                    k.staff.busy = false;
+                    k.show_alerts(rows);
+                })
+            });
+        }));
+    }
+
+    /// The staff screen follows alerts raised while it is open.
+    fn refresh_alerts(&mut self) {
+        if self.staff.session.is_none() || self.staff.busy {
+            return;
+        }
+        let lang = self.flow.lang;
+        self.backend.run(Box::new(move |svc| {
+            let rows = svc.alert_rows(lang);
+            on_ui_thread(move || system_event(|k| k.show_alerts(rows)));
+        }));
+    }
+
+    fn show_alerts(&mut self, rows: Vec<AlertLine>) {
+        if self.staff.session.is_some() {
+            self.staff.alerts = rows;
+        }
+    }
+
     fn back(&mut self) {
-        if matches!(self.flow.screen, Screen::Ticket | Screen::Emergency | Screen::Lookup) {
+        if matches!(
+            self.flow.screen,
+            Screen::Ticket | Screen::Emergency | Screen::Lookup | Screen::StaffSignIn | Screen::Staff
+        ) {
             self.reset();
         } else {
             self.flow.back();
@@ -351,6 +474,7 @@ impl Kiosk {
                 let (ticket, last4) = (result.ticket.clone(), self.lookup.last4.clone());
                 self.fetch_progress(ticket, last4);
             }
+            self.refresh_alerts();
         }
     }
 
@@ -508,7 +632,7 @@ impl Kiosk {
     /// and the screen says so.
     pub fn staff_called(&mut self) {
         self.notice = Some((words::STAFF_CALLED, Instant::now()));
-        self.backend.run(Box::new(|svc| svc.raise_alert("", "呼叫前台", Utc::now())));
+        self.backend.run(Box::new(|svc| svc.raise_alert("", None, Utc::now())));
     }
 
     /// Off a Pi, F2 presses the simulated call button (it bounces like the real one).
@@ -577,6 +701,9 @@ impl Kiosk {
         {
             self.backlight.set_dimmed(true);
         }
+        if self.flow.screen == Screen::Staff {
+            self.refresh_alerts();
+        }
         self.render_at(now);
     }
 
@@ -608,6 +735,8 @@ impl Kiosk {
             Screen::Review => words::TITLE_REVIEW,
             Screen::Ticket => words::TITLE_TICKET,
             Screen::Lookup => words::TITLE_LOOKUP,
+            Screen::StaffSignIn => words::TITLE_STAFF_SIGN_IN,
+            Screen::Staff => words::TITLE_STAFF,
         }
     }
 
@@ -633,6 +762,8 @@ impl Kiosk {
             Screen::Review => Page::Review,
             Screen::Ticket => Page::Ticket,
             Screen::Lookup => Page::Lookup,
+            Screen::StaffSignIn => Page::StaffSignIn,
+            Screen::Staff => Page::Staff,
         });
         k.set_lang(lang.code().into());
         k.set_title(self.title().get(lang).into());
@@ -812,6 +943,28 @@ impl Kiosk {
             l.set_timeline(ModelRc::new(VecModel::<TimelineRow>::default()));
             l.set_can_rate(false);
         }
+        self.render_staff(&app);
+    }
+
+    fn render_staff(&self, app: &AppWindow) {
+        let st = app.global::<StaffAdapter>();
+        st.set_pin_length(self.staff.pin.len() as i32);
+        st.set_error(self.staff.error.clone().unwrap_or_default().into());
+        st.set_busy(self.staff.busy);
+        st.set_staff_name(self.staff.session.as_ref().map(|s| s.name.clone()).unwrap_or_default().into());
+        st.set_alerts(ModelRc::new(VecModel::from(
+            self.staff
+                .alerts
+                .iter()
+                .map(|a| AlertRow {
+                    id: a.id as i32,
+                    when: a.when.clone().into(),
+                    what: a.what.clone().into(),
+                    ticket: a.ticket.clone().into(),
+                    emergency: a.emergency,
+                })
+                .collect::<Vec<_>>(),
+        )));
     }
 }
 
@@ -819,6 +972,12 @@ impl Kiosk {
 pub fn category_names(app: &AppWindow) -> Vec<String> {
     let items = app.global::<CategoryAdapter>().get_items();
     (0..items.row_count()).filter_map(|i| items.row_data(i)).map(|c| c.name.to_string()).collect()
+}
+
+/// The kiosk's clock, every second: countdowns, dimming, the staff screen's alert list
+/// (answers the service gives at once are shown before this returns).
+pub fn tick(now: Instant) {
+    system_event(|k| k.tick(now));
 }
 
 /// Called from the GPIO interrupt thread when the call button is pressed.
@@ -842,9 +1001,7 @@ pub fn run(
         with_kiosk(|k| k.set_simulated_button(pins, pin));
     }
     let timer = slint::Timer::default();
-    timer.start(slint::TimerMode::Repeated, Duration::from_secs(1), || {
-        with_kiosk(|k| k.tick(Instant::now()));
-    });
+    timer.start(slint::TimerMode::Repeated, Duration::from_secs(1), || tick(Instant::now()));
     // The watchdog is fed from the UI event loop itself: if the UI hangs, the pings
     // stop and systemd restarts the kiosk.
     let watchdog = slint::Timer::default();

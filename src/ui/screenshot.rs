@@ -19,7 +19,7 @@ use crate::kiosk::flow::Screen;
 use crate::kiosk::service::{Inline, PrintOutcome, Service};
 use crate::printer::status::PrinterStatus;
 
-pub const SCREENS: [&str; 15] = [
+pub const SCREENS: [&str; 17] = [
     "home",
     "category",
     "category-complaint",
@@ -35,6 +35,8 @@ pub const SCREENS: [&str; 15] = [
     "lookup",
     "lookup-result",
     "idle",
+    "staff-sign-in",
+    "staff",
 ];
 
 pub const SIZES: [(u32, u32); 8] =
@@ -62,6 +64,7 @@ pub struct Renderer {
     app: AppWindow,
     data_dir: PathBuf,
     sample_ticket: String,
+    service: Rc<Inline>,
 }
 
 impl Renderer {
@@ -115,9 +118,9 @@ impl Renderer {
             default_lang: Lang::ZhCn,
             dim_after: None,
         };
-        attach(&app, backend, config);
+        attach(&app, backend.clone(), config);
         app.show()?;
-        Ok(Renderer { large_text: false, window, app, data_dir, sample_ticket: ticket })
+        Ok(Renderer { large_text: false, window, app, data_dir, sample_ticket: ticket, service: backend })
     }
 
     /// Puts the kiosk on `screen` with sample data, in `lang`.
@@ -214,6 +217,31 @@ impl Renderer {
                 k.lookup.last4 = "8000".into();
                 k.lookup_submit();
             }),
+            "staff-sign-in" => with_kiosk(|k| {
+                k.open_staff();
+                k.flow.large_text = large;
+                k.staff.pin = "1357".into();
+                k.staff.error = Some(crate::kiosk::words::PIN_WRONG.get(lang).replace("{}", "4"));
+            }),
+            "staff" => {
+                {
+                    let mut service = self.service.0.borrow_mut();
+                    service.alerts.clear();
+                    let now = Utc::now();
+                    service.raise_alert(&ticket, Some("flood"), now - chrono::Duration::minutes(4));
+                    service.raise_alert("", None, now - chrono::Duration::minutes(1));
+                }
+                with_kiosk(|k| {
+                    k.open_staff();
+                    k.flow.large_text = large;
+                    k.staff.session = Some(crate::kiosk::staff::StaffSession {
+                        id: "wangfang".into(),
+                        name: if lang == Lang::En { "Wang Fang".into() } else { "王芳".into() },
+                    });
+                    k.flow.screen = Screen::Staff;
+                    k.refresh_alerts();
+                })
+            }
             _ => Some(()),
         };
         super::drain_pending();
