@@ -581,7 +581,9 @@ fn an_alert_raised_while_the_staff_screen_is_open_shows_and_is_not_acknowledged_
     assert_eq!(k.page(), Page::Staff);
     assert_eq!(texts(&k, "没有待处理的提醒。"), 1);
     k.with_service(|s| s.raise_alert("", None, Utc::now()));
-    k.with_service(|s| s.raise_alert("", None, Utc::now()));
+    // The call button while staff look at the list: the list shows it, no banner covers it.
+    assert!(k.app.global::<KioskAdapter>().invoke_physical_key("\u{F705}".into()));
+    assert_eq!(k.app.global::<KioskAdapter>().get_notice(), "");
     ui::tick(std::time::Instant::now());
     assert_eq!(k.app.global::<StaffAdapter>().get_alerts().row_count(), 2, "the list follows new alerts");
     // One more arrives after the list was drawn: "all" means all the staff member saw.
@@ -660,4 +662,22 @@ fn a_kiosk_without_staff_accounts_says_so_at_the_pin_pad() {
     k.tap("登录");
     let error = k.app.global::<StaffAdapter>().get_error().to_string();
     assert!(error.contains("尚未设置工作人员账号") && error.contains("staff-pin"), "{error}");
+}
+
+#[test]
+fn keys_reach_the_kiosk_through_the_window_without_a_touch_first() {
+    // What a USB barcode scanner does: it types the ticket's QR code and Enter into
+    // whatever window has focus, before anyone has touched the screen.
+    let k = Kiosk::new();
+    k.app.show().unwrap();
+    for c in "K01-00042\n".chars() {
+        let text: slint::SharedString = c.to_string().into();
+        k.app.window().dispatch_event(slint::platform::WindowEvent::KeyPressed { text: text.clone() });
+        k.app.window().dispatch_event(slint::platform::WindowEvent::KeyReleased { text });
+    }
+    assert_eq!(k.page(), Page::Lookup);
+    let l = k.app.global::<LookupAdapter>();
+    assert_eq!(l.get_ticket(), "K01-00042");
+    assert_eq!(l.get_active(), 1, "Enter moved on to the phone digits");
+    k.app.hide().unwrap();
 }

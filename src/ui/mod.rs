@@ -767,7 +767,10 @@ impl Kiosk {
         });
         k.set_lang(lang.code().into());
         k.set_title(self.title().get(lang).into());
-        k.set_notice(self.notice.map(|(m, _)| m.get(lang)).unwrap_or("").into());
+        // Staff see a call in their alert list; a banner would only cover their buttons.
+        let staff_screen = matches!(f.screen, Screen::StaffSignIn | Screen::Staff);
+        let notice = self.notice.filter(|_| !staff_screen).map(|(m, _)| m.get(lang));
+        k.set_notice(notice.unwrap_or("").into());
         let pristine = f.screen == Screen::Home && lang == self.config.default_lang && !f.large_text;
         k.set_idle_countdown(match self.idle.check(now) {
             Idle::Warning(s) if !pristine => s as i32,
