@@ -467,18 +467,8 @@ fn every_screen_string_is_translated_in_every_catalogue() {
 
 #[test]
 fn the_call_staff_button_alerts_the_front_desk_and_the_screen_says_so() {
-    use lobbydesk::hw::{GpioConfig, Panel, sim::SimulatedPins};
     let k = Kiosk::new();
-    let pins = SimulatedPins::default();
-    let panel = Panel::start(
-        Box::new(pins.clone()),
-        GpioConfig { status_led: Some(17), call_button: Some(27), buzzer: Some(22) },
-        Box::new(ui::staff_called_from_any_thread),
-    )
-    .unwrap();
-    let panel = std::sync::Arc::new(panel);
-    k.with_service(|s| s.panel = Some(panel.clone()));
-    ui::with_kiosk(|kiosk| kiosk.set_simulated_button(pins.clone(), 27));
+    let (_pins, panel) = panel(&k);
     // F2 in the window presses the simulated button, which bounces.
     assert!(k.app.global::<KioskAdapter>().invoke_physical_key("\u{F705}".into()));
     assert!(k.app.global::<KioskAdapter>().get_notice().contains("已呼叫前台"));

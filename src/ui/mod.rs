@@ -1,4 +1,4 @@
-//! The resident screens' adapters: the only code that touches Slint types. Each callback
+//! The screens' adapters (resident and staff): the only code that touches Slint types. Each callback
 //! of a page's adapter global updates the kiosk's flow (`crate::kiosk`), then `render`
 //! pushes the whole state back into the globals. Disk and printer work goes to the
 //! service backend; its answers come back on the UI thread.
