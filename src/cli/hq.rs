@@ -1,13 +1,13 @@
 //! `lobbydesk hq ...` (headquarters) and `lobbydesk sync ...` (the kiosk's side).
 
 use anyhow::{Context, Result, bail};
-use chrono::{DateTime, Datelike, Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use clap::Subcommand;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use super::{ActArgs, CaseFilter, Period, output};
+use super::{ActArgs, CaseFilter, ReportArgs, output};
 use crate::app::Desk;
 use crate::config::Settings;
 use crate::domain::event::Origin;
@@ -50,14 +50,7 @@ pub enum HqCommand {
     /// Act on a case as HQ (the same actions as `lobbydesk act`).
     Act(ActArgs),
     /// The daily or monthly report across all estates.
-    Report {
-        #[arg(value_enum)]
-        period: Period,
-        #[arg(long, value_name = "DATE")]
-        date: Option<String>,
-        #[arg(long)]
-        json: bool,
-    },
+    Report(ReportArgs),
     /// Delete cases closed more than this many days ago (records are kept 2 years).
     Purge {
         #[arg(long, default_value_t = 730)]
@@ -134,23 +127,9 @@ pub fn run_hq(
                 case.status.code()
             )?;
         }
-        HqCommand::Report { period, date, json } => {
+        HqCommand::Report(args) => {
             let desk = Desk::open_hq(settings, data_dir)?;
-            match period {
-                Period::Daily => {
-                    let date = date.as_deref().map(super::parse_date).transpose()?;
-                    let report = desk.daily_report(date, now)?;
-                    if json { output::json(out, &report)? } else { output::daily(out, &desk, &report)? }
-                }
-                Period::Monthly => {
-                    let day = match date.as_deref() {
-                        Some(d) => super::parse_month(d)?,
-                        None => desk.settings.calendar.local_date(now),
-                    };
-                    let report = desk.monthly_report(day.year(), day.month(), now)?;
-                    if json { output::json(out, &report)? } else { output::monthly(out, &desk, &report)? }
-                }
-            }
+            super::report(&desk, &args, now, out)?;
         }
         HqCommand::Purge { older_than_days } => {
             let mut store = Store::open(data_dir, Origin::hq())?;

@@ -65,15 +65,7 @@ enum Command {
     /// Move a case through the workflow.
     Act(ActArgs),
     /// The daily hotline report or the monthly summary.
-    Report {
-        #[arg(value_enum)]
-        period: Period,
-        /// The day (daily) or any day of the month (monthly): YYYY-MM-DD, or YYYY-MM [default: today].
-        #[arg(long, value_name = "DATE")]
-        date: Option<String>,
-        #[arg(long)]
-        json: bool,
-    },
+    Report(ReportArgs),
     /// The configured categories: code, kind, names, emergency flag.
     Categories {
         #[arg(long)]
@@ -157,6 +149,37 @@ enum DebugCommand {
 enum Period {
     Daily,
     Monthly,
+}
+
+/// A report's arguments, the same for one kiosk and for HQ.
+#[derive(Args, Debug)]
+struct ReportArgs {
+    #[arg(value_enum)]
+    period: Period,
+    /// The day (daily) or any day of the month (monthly): YYYY-MM-DD, or YYYY-MM [default: today].
+    #[arg(long, value_name = "DATE")]
+    date: Option<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+/// Prints the report `args` asks for from `desk` (a kiosk's or HQ's).
+fn report(desk: &Desk, args: &ReportArgs, now: DateTime<Utc>, out: &mut impl Write) -> Result<()> {
+    match args.period {
+        Period::Daily => {
+            let date = args.date.as_deref().map(parse_date).transpose()?;
+            let report = desk.daily_report(date, now)?;
+            if args.json { output::json(out, &report) } else { output::daily(out, desk, &report) }
+        }
+        Period::Monthly => {
+            let day = match args.date.as_deref() {
+                Some(d) => parse_month(d)?,
+                None => desk.settings.calendar.local_date(now),
+            };
+            let report = desk.monthly_report(day.year(), day.month(), now)?;
+            if args.json { output::json(out, &report) } else { output::monthly(out, desk, &report) }
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -485,29 +508,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 writeln!(out, "{} {} ({})", case.ticket(), case.status.zh(), case.status.code())?;
             }
         }
-        Command::Report { period, date, json } => match period {
-            Period::Daily => {
-                let date = date.as_deref().map(parse_date).transpose()?;
-                let report = desk.daily_report(date, now)?;
-                if json {
-                    output::json(out, &report)?;
-                } else {
-                    output::daily(out, &desk, &report)?;
-                }
-            }
-            Period::Monthly => {
-                let day = match date.as_deref() {
-                    Some(d) => parse_month(d)?,
-                    None => desk.settings.calendar.local_date(now),
-                };
-                let report = desk.monthly_report(day.year(), day.month(), now)?;
-                if json {
-                    output::json(out, &report)?;
-                } else {
-                    output::monthly(out, &desk, &report)?;
-                }
-            }
-        },
+        Command::Report(args) => report(&desk, &args, now, out)?,
         Command::Categories { json } => {
             if json {
                 output::json(out, &desk.settings.catalogue.all())?;
