@@ -83,13 +83,7 @@ pub struct Service {
 impl Service {
     /// Alerts nobody acknowledged before the last shutdown are pending again.
     pub fn new(desk: Desk, printer: Printer) -> Service {
-        let alerts = desk
-            .store()
-            .get_meta(PENDING_ALERTS)
-            .ok()
-            .flatten()
-            .and_then(|json| serde_json::from_str(&json).ok())
-            .unwrap_or_default();
+        let alerts = desk.store().get_meta_json(PENDING_ALERTS).unwrap_or_default();
         Service { desk, printer, alerts, sync: None, panel: None }
     }
 
@@ -101,8 +95,7 @@ impl Service {
     }
 
     fn save_alerts(&mut self) {
-        let json = serde_json::to_string(&self.alerts).unwrap_or_else(|_| "[]".into());
-        if let Err(e) = self.desk.store_mut().set_meta(PENDING_ALERTS, &json) {
+        if let Err(e) = self.desk.store_mut().set_meta_json(PENDING_ALERTS, &self.alerts) {
             tracing::error!(error = %e, "cannot keep the pending alerts");
         }
     }
@@ -199,19 +192,11 @@ impl Service {
     /// Checks a PIN typed on the staff screen. Wrong PINs are counted in the store, so
     /// restarting the kiosk does not lift a lockout.
     pub fn staff_sign_in(&mut self, pin: &str, now: DateTime<Utc>) -> Result<StaffSession, SignInRefusal> {
-        let mut lock: PinLock = self
-            .desk
-            .store()
-            .get_meta(STAFF_PIN_LOCK)
-            .ok()
-            .flatten()
-            .and_then(|json| serde_json::from_str(&json).ok())
-            .unwrap_or_default();
+        let mut lock: PinLock = self.desk.store().get_meta_json(STAFF_PIN_LOCK).unwrap_or_default();
         let before = lock.clone();
         let result = staff::sign_in(&self.desk.settings.staff, &mut lock, pin, now);
         if lock != before {
-            let json = serde_json::to_string(&lock).unwrap_or_default();
-            if let Err(e) = self.desk.store_mut().set_meta(STAFF_PIN_LOCK, &json) {
+            if let Err(e) = self.desk.store_mut().set_meta_json(STAFF_PIN_LOCK, &lock) {
                 tracing::error!(error = %e, "cannot keep the staff PIN lockout");
             }
         }

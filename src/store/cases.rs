@@ -61,7 +61,7 @@ impl Store {
             .map_err(|source| StoreError::Watermark { path: self.watermark.path().to_path_buf(), source })?;
         meta_set(&tx, "ticket_seq", &sequence.to_string())?;
         intake.ticket = ticket.to_string();
-        let last: Hlc = meta_get(&tx, "hlc")?.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default();
+        let last: Hlc = meta_get_json(&tx, "hlc")?;
         intake.clock_unsynced = clock_looks_wrong(now, last);
         let body = EventBody::Filed { intake: Box::new(intake) };
         append_local(&tx, &self.origin, case_id, body, actor, now)?;
@@ -190,6 +190,23 @@ pub(super) fn meta_set(conn: &rusqlite::Connection, key: &str, value: &str) -> R
     Ok(())
 }
 
+/// A value kept as JSON in `meta`; missing or unreadable gives the default (these are
+/// counters and lists a newer build may have written differently, never a case).
+pub(super) fn meta_get_json<T: serde::de::DeserializeOwned + Default>(
+    conn: &rusqlite::Connection,
+    key: &str,
+) -> Result<T> {
+    Ok(meta_get(conn, key)?.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default())
+}
+
+pub(super) fn meta_set_json<T: serde::Serialize>(
+    conn: &rusqlite::Connection,
+    key: &str,
+    value: &T,
+) -> Result<()> {
+    meta_set(conn, key, &serde_json::to_string(value)?)
+}
+
 /// A wall clock behind what this store has already seen by more than a minute, or
 /// before 2025 (a Pi boots in 1970 until NTP answers), cannot be trusted for times.
 pub fn clock_looks_wrong(now: DateTime<Utc>, newest_seen: Hlc) -> bool {
@@ -207,9 +224,9 @@ fn append_local(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<Event> {
-    let last: Hlc = meta_get(tx, "hlc")?.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default();
+    let last: Hlc = meta_get_json(tx, "hlc")?;
     let stamp = Hlc::tick(last, now.timestamp_millis());
-    meta_set(tx, "hlc", &serde_json::to_string(&stamp)?)?;
+    meta_set_json(tx, "hlc", &stamp)?;
     let origin_seq: i64 = tx.query_row(
         "SELECT COALESCE(MAX(origin_seq), 0) + 1 FROM events WHERE origin = ?1",
         [&origin.0],

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
 
-use super::cases::{events_of, meta_get, meta_set, refresh_projection, ts};
+use super::cases::{events_of, meta_get, meta_get_json, meta_set, meta_set_json, refresh_projection, ts};
 use super::{Result, Store, StoreError, StoredEvent};
 use crate::domain::event::{EventBody, Origin};
 use crate::domain::hlc::Hlc;
@@ -254,6 +254,14 @@ impl Store {
 
     pub fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
         meta_set(&self.conn, key, value)
+    }
+
+    pub fn get_meta_json<T: serde::de::DeserializeOwned + Default>(&self, key: &str) -> Result<T> {
+        meta_get_json(&self.conn, key)
+    }
+
+    pub fn set_meta_json<T: serde::Serialize>(&mut self, key: &str, value: &T) -> Result<()> {
+        meta_set_json(&self.conn, key, value)
     }
 
     /// Deletes the local copy of cases closed before `before` whose every event HQ has
