@@ -189,19 +189,8 @@ impl Panel {
         }
     }
 
-    /// An emergency case or a staff call: the buzzer sounds until acknowledged.
-    pub fn alert(&self) {
-        if let Ok(mut a) = self.alarm.lock() {
-            a.pending += 1;
-        }
-    }
-
-    /// Staff saw every alert on their screen: the buzzer stops at once.
-    pub fn acknowledge(&self) {
-        self.set_pending(0);
-    }
-
-    /// How many alerts wait for staff (after a restart, or when staff dealt with some).
+    /// How many alerts (emergency cases, staff calls) wait for staff: the buzzer sounds
+    /// while any does and stops at once when none is left.
     pub fn set_pending(&self, pending: u32) {
         if let Ok(mut a) = self.alarm.lock() {
             a.pending = pending;

@@ -56,10 +56,10 @@ fn the_led_blinks_its_pattern_and_the_buzzer_sounds_until_acknowledged() {
     let toggles = led.windows(2).filter(|w| w[0] != w[1]).count();
     assert!(toggles >= 3, "fast blink toggles: {led:?}");
     assert!(!pins.history(22).contains(&true), "no alert, no sound");
-    panel.alert();
+    panel.set_pending(1);
     std::thread::sleep(Duration::from_millis(2200));
     assert!(pins.history(22).contains(&true), "sounding while an alert waits");
-    panel.acknowledge();
+    panel.set_pending(0);
     assert_eq!(panel.alerts_pending(), 0);
     assert_eq!(pins.level(22), Some(false));
 }

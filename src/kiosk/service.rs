@@ -89,15 +89,19 @@ impl Service {
 
     /// The buzzer and LED start with whatever alerts are still pending.
     pub fn attach_panel(&mut self, panel: std::sync::Arc<crate::hw::Panel>) {
-        panel.set_pending(self.alerts.len() as u32);
         self.panel = Some(panel);
-        self.update_indicator();
+        self.alerts_changed();
     }
 
-    fn save_alerts(&mut self) {
+    /// Keeps the alerts across a restart, and the buzzer and LED in step with them.
+    fn alerts_changed(&mut self) {
         if let Err(e) = self.desk.store_mut().set_meta_json(PENDING_ALERTS, &self.alerts) {
             tracing::error!(error = %e, "cannot keep the pending alerts");
         }
+        if let Some(panel) = &self.panel {
+            panel.set_pending(self.alerts.len() as u32);
+        }
+        self.update_indicator();
     }
 
     pub fn file(&mut self, new: &NewCase, now: DateTime<Utc>) -> Result<Filed, String> {
@@ -140,11 +144,7 @@ impl Service {
             category: category.map(str::to_string),
             at: now,
         });
-        self.save_alerts();
-        if let Some(panel) = &self.panel {
-            panel.alert();
-            panel.show(crate::hw::Indicator::EmergencyPending);
-        }
+        self.alerts_changed();
     }
 
     /// A staff member has dealt with these alerts (the ones they saw: an alert raised
@@ -158,11 +158,7 @@ impl Service {
             left = self.alerts.len(),
             "alerts acknowledged"
         );
-        self.save_alerts();
-        if let Some(panel) = &self.panel {
-            panel.set_pending(self.alerts.len() as u32);
-        }
-        self.update_indicator();
+        self.alerts_changed();
     }
 
     /// The pending alerts as the staff screen lists them, oldest first.
@@ -218,7 +214,7 @@ impl Service {
                 self.desk.store().get_meta("sync_last_error").ok().flatten().is_none_or(|e| e.is_empty());
             let printer_ok =
                 self.printer.last_status.can_print() || self.printer.last_status == PrinterStatus::Unknown;
-            panel.show(crate::hw::indicator(hq_ok, printer_ok, panel.alerts_pending() > 0));
+            panel.show(crate::hw::indicator(hq_ok, printer_ok, !self.alerts.is_empty()));
         }
     }
 
