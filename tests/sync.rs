@@ -193,15 +193,16 @@ fn file(desk: &mut Desk, i: usize) -> String {
 }
 
 async fn sync_until_done(desk: &mut Desk, client: &Client) {
+    let mut last = String::new();
     for attempt in 0..60 {
-        if sync_once(desk.store_mut(), client, Utc::now()).await.is_ok()
-            && desk.store().outbox_len().unwrap() == 0
-        {
-            return;
+        match sync_once(desk.store_mut(), client, Utc::now()).await {
+            Ok(_) if desk.store().outbox_len().unwrap() == 0 => return,
+            Ok(report) => last = format!("{report:?}"),
+            Err(e) => last = e.to_string(),
         }
         tokio::time::sleep(Duration::from_millis(20 * attempt.min(10))).await;
     }
-    panic!("sync never completed");
+    panic!("sync never completed: {last}; outbox {}", desk.store().outbox_len().unwrap());
 }
 
 fn assert_same(kiosk: &Store, hq: &Store) {
@@ -485,6 +486,7 @@ fn the_openapi_file_describes_exactly_the_served_routes() {
         estate: "e".into(),
         high_water: 0,
         max_ticket_sequence: 0,
+        hq_time: Utc::now(),
     })
     .unwrap();
     let required: Vec<&str> = spec["components"]["schemas"]["Status"]["required"]

@@ -16,7 +16,7 @@ use lobbydesk::config::Settings;
 use lobbydesk::domain::case::Status;
 use lobbydesk::domain::filing::NewCase;
 use lobbydesk::domain::intake::Lang;
-use lobbydesk::kiosk::service::{Inline, Service};
+use lobbydesk::kiosk::service::{Inline, LookupOutcome, Service};
 use lobbydesk::store::JobState;
 use lobbydesk::ui::{
     self, AppWindow, ContactAdapter, DetailsAdapter, KioskAdapter, LookupAdapter, Page, StaffAdapter,
@@ -331,6 +331,19 @@ fn repeated_wrong_secrets_lock_the_lookup() {
     k.taps("8000");
     k.tap("查询");
     assert!(!l.get_found(), "locked even with the right secret");
+    // Another resident looking up their own case neither waits long nor unlocks this one.
+    let own = k.resolved_case();
+    let refused = |r: Result<_, LookupOutcome>| matches!(r, Err(LookupOutcome::Refused(_)));
+    assert!(k.with_service(|s| s.lookup_guarded(&own, "8000", Lang::ZhCn, Utc::now())).is_ok());
+    assert!(refused(k.with_service(|s| s.lookup_guarded(&ticket, "8000", Lang::ZhCn, Utc::now()))));
+    // Pulling the plug does not lift it: a new service on the same data.
+    let settings = settings();
+    let desk = Desk::open(settings.clone(), k._data.path()).unwrap();
+    let printer = Printer::open(&settings.printer, k._data.path()).unwrap();
+    let mut restarted = Service::new(desk, printer);
+    assert!(refused(restarted.lookup_guarded(&ticket, "8000", Lang::ZhCn, Utc::now())));
+    let later = Utc::now() + chrono::Duration::minutes(5);
+    assert!(restarted.lookup_guarded(&ticket, "8000", Lang::ZhCn, later).is_ok());
 }
 
 #[test]

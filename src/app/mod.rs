@@ -129,6 +129,21 @@ impl Desk {
         &mut self.store
     }
 
+    /// For a data directory lobbydesk cannot write: lists, cases and reports only.
+    pub fn open_read_only(settings: Settings, data_dir: &Path) -> Result<Desk> {
+        let store = Store::open_read_only(data_dir, Origin::kiosk(settings.kiosk.as_str()))?;
+        Ok(Desk { settings, store })
+    }
+
+    /// Opens the data directory to write if it can, else to read (a read-only mount):
+    /// reading commands work either way.
+    pub fn open_for_reading(settings: Settings, data_dir: &Path) -> Result<Desk> {
+        match Desk::open(settings.clone(), data_dir) {
+            Err(crate::store::StoreError::ReadOnly { .. }) => Desk::open_read_only(settings, data_dir),
+            other => other,
+        }
+    }
+
     /// Headquarters' desk: the same operations, written under the origin `hq`.
     pub fn open_hq(settings: Settings, data_dir: &Path) -> Result<Desk> {
         let store = Store::open(data_dir, Origin::hq())?;

@@ -67,8 +67,10 @@ pub fn run_hq(
 ) -> Result<()> {
     match cmd {
         HqCommand::Serve { listen, tls_cert, tls_key } => {
-            let hq = crate::hq::Hq::open(data_dir)?;
             let tls = tls_cert.zip(tls_key).map(|(cert, key)| crate::hq::Tls { cert, key });
+            // Refuse before saying anything is served.
+            crate::hq::check_listen(listen, tls.is_some())?;
+            let hq = crate::hq::Hq::open(data_dir)?;
             let scheme = if tls.is_some() { "https" } else { "http" };
             writeln!(out, "HQ sync server on {scheme}://{listen} (data in {})", data_dir.display())?;
             out.flush()?;
@@ -142,8 +144,10 @@ pub fn run_hq(
 
 #[derive(Subcommand, Debug)]
 pub enum SyncWhat {
-    /// Last success, outbox size, last error.
+    /// Last success, outbox size, last error, what waits and what HQ refused.
     Status,
+    /// Send the events HQ refused again (after HQ or the kiosk's configuration was fixed).
+    Retry,
 }
 
 /// `lobbydesk sync [--once | status]`.
@@ -167,13 +171,33 @@ pub fn run_sync(
         writeln!(out, "last success: {}", meta("sync_last_ok")?.unwrap_or_else(|| "never".into()))?;
         writeln!(out, "outbox:       {} event(s) waiting", store.outbox_len()?)?;
         writeln!(out, "last error:   {}", meta("sync_last_error")?.unwrap_or_else(|| "none".into()))?;
-        let rejected = store.rejected()?;
-        if !rejected.is_empty() {
-            writeln!(out, "set aside:    {} event(s) HQ refused:", rejected.len())?;
-            for (id, reason) in rejected {
-                writeln!(out, "  {id}: {reason}")?;
+        if let Some(clock) = meta(crate::sync::client::CLOCK_KEY)? {
+            writeln!(out, "clock:        {clock}")?;
+        }
+        let waiting: Vec<String> = store.get_meta_json(crate::sync::client::WAITING_KEY)?;
+        if !waiting.is_empty() {
+            writeln!(out, "waiting:      {} event(s) stay in the outbox until HQ can take them:", waiting.len())?;
+            for why in waiting {
+                writeln!(out, "  {why}")?;
             }
         }
+        let rejected = store.rejected()?;
+        if !rejected.is_empty() {
+            writeln!(
+                out,
+                "set aside:    {} event(s) HQ refused (kept here; `lobbydesk sync retry` sends them again):",
+                rejected.len()
+            )?;
+            for r in rejected {
+                writeln!(out, "  {} ({}): {}", r.id, r.code, r.reason)?;
+            }
+        }
+        return Ok(());
+    }
+    if let Some(SyncWhat::Retry) = what {
+        let mut store = Store::open(data_dir, origin)?;
+        let n = store.retry_set_aside(now)?;
+        writeln!(out, "{n} set-aside event(s) back in the outbox; they go with the next sync")?;
         return Ok(());
     }
     let hq = settings.hq.clone().context("no HQ configured: set [hq] url and token in the config")?;
@@ -191,6 +215,16 @@ pub fn run_sync(
                     "sent {} event(s), set aside {}, received {}; {} closed case(s) past the retention window removed here",
                     report.pushed, report.set_aside, report.pulled, purged
                 )?;
+                if report.renumbered > 0 {
+                    writeln!(
+                        out,
+                        "{} event(s) got new indexes: HQ held others under theirs (this data directory is older than HQ's copy)",
+                        report.renumbered
+                    )?;
+                }
+                if report.waiting > 0 {
+                    writeln!(out, "{} event(s) wait in the outbox; `lobbydesk sync status` says why", report.waiting)?;
+                }
             }
             Err(e) => {
                 store.set_meta("sync_last_error", &e.to_string())?;
@@ -211,4 +245,71 @@ pub fn run_sync(
     loop {
         std::thread::park();
     }
+}
+
+/// How long the kiosk waits at start for HQ to say how far its numbers got.
+const PREFLIGHT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Asks HQ, before the kiosk numbers anything, how far this kiosk's tickets and events
+/// got. HQ out of reach: the kiosk starts anyway (it works offline; its local counters
+/// already survive purges and restored databases). HQ saying this directory lost its
+/// history: the kiosk does not start.
+pub fn preflight(desk: &mut Desk, hq: &crate::config::HqSettings) -> Result<()> {
+    let client = Client::new(&hq.url, &hq.token).map_err(anyhow::Error::msg)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let asked = runtime.block_on(async {
+        tokio::time::timeout(PREFLIGHT_TIMEOUT, crate::sync::client::preflight(desk.store_mut(), &client)).await
+    });
+    match asked {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(crate::sync::client::SyncError::LostHistory(why))) => bail!("{why}"),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "HQ did not confirm this kiosk's numbers at start; continuing offline");
+            Ok(())
+        }
+        Err(_) => {
+            tracing::warn!("HQ did not answer at start; continuing offline");
+            Ok(())
+        }
+    }
+}
+
+/// `lobbydesk start-over`.
+pub fn start_over(settings: &Settings, data_dir: &Path, without_hq: bool, out: &mut impl Write) -> Result<()> {
+    let origin = Origin::kiosk(settings.kiosk.as_str());
+    let mut store = Store::open_with(data_dir, origin.clone(), crate::store::Fresh::StartOver)?;
+    // Marked first: HQ holding this kiosk's history is the very reason to start over.
+    store.set_meta("started_over_at", &Utc::now().to_rfc3339())?;
+    match (&settings.hq, without_hq) {
+        (Some(hq), false) => {
+            let client = Client::new(&hq.url, &hq.token).map_err(anyhow::Error::msg)?;
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let asked = runtime.block_on(crate::sync::client::preflight(&mut store, &client));
+            let status = match asked {
+                Ok(status) => status,
+                Err(e) => {
+                    store.set_meta("started_over_at", "")?;
+                    bail!(
+                        "{e}: HQ must say how far this kiosk's numbers got before starting over; try again when it answers, or pass --without-hq"
+                    );
+                }
+            };
+            writeln!(
+                out,
+                "HQ holds {} event(s) and tickets up to {}-{:05} from kiosk {}",
+                status.high_water, status.kiosk, status.max_ticket_sequence, status.kiosk
+            )?;
+        }
+        (Some(_), true) => writeln!(out, "HQ not asked (--without-hq)")?,
+        (None, _) => writeln!(out, "no HQ configured")?,
+    }
+    writeln!(
+        out,
+        "started over in {}: the next event is number {} of {origin}, the next ticket follows {}-{:05}",
+        data_dir.display(),
+        store.origin_counter()? + 1,
+        settings.kiosk,
+        store.next_ticket_floor()?,
+    )?;
+    Ok(())
 }

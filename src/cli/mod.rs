@@ -87,6 +87,16 @@ enum Command {
     /// Headquarters: the sync server, kiosk credentials, cases and reports across estates.
     #[command(subcommand)]
     Hq(hq::HqCommand),
+    /// Start this data directory over deliberately after its database was lost: makes an
+    /// empty database if there is none, and continues ticket numbers and event indexes
+    /// after the last ones issued here and the last ones HQ holds (HQ must answer when
+    /// one is configured). Restoring the backup is better when there is one.
+    StartOver {
+        /// Go on without asking HQ how far this kiosk's numbers got (risks numbers HQ
+        /// already holds: those cases are then set aside at sync, not lost).
+        #[arg(long)]
+        without_hq: bool,
+    },
     /// Write a consistent copy of the database (safe while the kiosk runs).
     Backup {
         #[arg(long, value_name = "FILE")]
@@ -398,9 +408,14 @@ impl From<Target> for EscalationTarget {
 }
 
 fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(s)
+    let t = DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| format!("{e}; use RFC 3339 such as 2026-11-23T10:00:00+08:00"))
+        .map_err(|e| format!("{e}; use RFC 3339 such as 2026-11-23T10:00:00+08:00"))?;
+    // Deadlines run months past `now`; every printed date must stay a four-digit year.
+    if !(2000..=2199).contains(&t.year()) {
+        return Err(format!("{s} is outside the years 2000 to 2199 lobbydesk works in"));
+    }
+    Ok(t)
 }
 
 fn parse_size(s: &str) -> Result<(u32, u32), String> {
@@ -467,7 +482,15 @@ pub fn run(cli: Cli) -> Result<()> {
     if let Command::Sync { once, what } = command {
         return hq::run_sync(once, what, &settings, &data_dir, now, &mut std::io::stdout().lock());
     }
-    let mut desk = Desk::open(settings, &data_dir)?;
+    if let Command::StartOver { without_hq } = command {
+        return hq::start_over(&settings, &data_dir, without_hq, &mut std::io::stdout().lock());
+    }
+    let reads_only = matches!(
+        command,
+        Command::Cases { .. } | Command::Show { .. } | Command::Report(_) | Command::Categories { .. }
+    );
+    let mut desk =
+        if reads_only { Desk::open_for_reading(settings, &data_dir)? } else { Desk::open(settings, &data_dir)? };
     let out = &mut std::io::stdout().lock();
     match command {
         Command::File(args) => {
@@ -528,6 +551,7 @@ pub fn run(cli: Cli) -> Result<()> {
         | Command::Screenshot { .. }
         | Command::Hq(_)
         | Command::Sync { .. }
+        | Command::StartOver { .. }
         | Command::SelfCheck => {
             unreachable!("handled above")
         }
@@ -615,7 +639,10 @@ fn staff_pin(id: &str, name: &str, input: &mut impl std::io::BufRead, out: &mut 
 /// The touch screens, with the store and printer on a worker thread.
 fn run_kiosk(settings: Settings, data_dir: &std::path::Path) -> Result<()> {
     tracing::info!(kiosk = settings.kiosk.as_str(), estate = settings.estate, data = %data_dir.display(), "kiosk starting");
-    let desk = Desk::open(settings.clone(), data_dir)?;
+    let mut desk = Desk::open(settings.clone(), data_dir)?;
+    if let Some(hq) = &settings.hq {
+        hq::preflight(&mut desk, hq)?;
+    }
     let printer =
         crate::app::printing::Printer::open(&settings.printer, data_dir).map_err(anyhow::Error::msg)?;
     let mut service = crate::kiosk::service::Service::new(desk, printer);

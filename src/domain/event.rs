@@ -236,3 +236,78 @@ impl EventBody {
         }
     }
 }
+
+/// The same limits the kiosk's input checks apply, for an event that arrives already
+/// made (HQ receiving from a kiosk): every text within its limit and free of control
+/// characters, every ticket a ticket. A kiosk that skips its own checks gains nothing.
+pub fn check_content(event: &Event) -> Result<(), String> {
+    use super::validate::{MAX_NAME_CHARS, MAX_SHORT_CHARS, MAX_TEXT_CHARS, clean_text};
+    fn text(value: &str, what: &str, max: usize) -> Result<(), String> {
+        let len = value.chars().count();
+        if len > max {
+            return Err(format!("{what} is too long: {len} characters, at most {max}"));
+        }
+        if clean_text(value, true) != value {
+            return Err(format!("{what} holds control characters or surrounding blanks"));
+        }
+        Ok(())
+    }
+    fn some(value: &Option<String>, what: &str, max: usize) -> Result<(), String> {
+        value.as_deref().map_or(Ok(()), |v| text(v, what, max))
+    }
+    fn ticket(value: &str) -> Result<(), String> {
+        match super::ticket::TicketNumber::parse(value) {
+            Ok(t) if t.to_string() == value => Ok(()),
+            _ => Err(format!("{value:?} is not a ticket number")),
+        }
+    }
+    text(&event.actor, "the actor", MAX_SHORT_CHARS)?;
+    if event.actor.is_empty() {
+        return Err("the actor is empty".into());
+    }
+    match &event.body {
+        EventBody::Filed { intake } => {
+            ticket(&intake.ticket)?;
+            text(&intake.estate, "the estate", MAX_SHORT_CHARS)?;
+            text(&intake.category, "the category", MAX_SHORT_CHARS)?;
+            text(&intake.text, "the description", MAX_TEXT_CHARS)?;
+            text(&intake.first_owner, "the first-inquiry owner", MAX_SHORT_CHARS)?;
+            some(&intake.visit_window, "the visit window", MAX_SHORT_CHARS)?;
+            match &intake.place {
+                super::intake::Place::Home { building, unit, room } => {
+                    let part_ok = |p: &str| {
+                        !p.is_empty() && p.chars().count() <= 5 && p.chars().all(|c| c.is_ascii_alphanumeric())
+                    };
+                    if !part_ok(building) || !part_ok(room) || unit.as_deref().is_some_and(|u| !part_ok(u)) {
+                        return Err("the place is not building-unit-room".into());
+                    }
+                }
+                super::intake::Place::PublicArea { name } => text(name, "the public area", MAX_SHORT_CHARS)?,
+            }
+            if let Some(contact) = &intake.contact {
+                some(&contact.name, "the name", MAX_NAME_CHARS)?;
+                some(&contact.preferred_time, "the preferred contact time", MAX_SHORT_CHARS)?;
+            }
+            Ok(())
+        }
+        EventBody::Acknowledged { note } | EventBody::OnSite { note } | EventBody::Closed { note } => {
+            some(note, "the note", MAX_TEXT_CHARS)
+        }
+        EventBody::Replied { text: t, .. } | EventBody::ProgressNote { text: t } => {
+            text(t, "the text", MAX_TEXT_CHARS)
+        }
+        EventBody::Classified { .. } => Ok(()),
+        EventBody::Assigned { assignee, .. } => some(assignee, "the assignee", MAX_SHORT_CHARS),
+        EventBody::PlanSet { plan } => text(plan, "the plan", MAX_TEXT_CHARS),
+        EventBody::PromiseSet { reason, .. }
+        | EventBody::Reopened { reason }
+        | EventBody::Escalated { reason, .. }
+        | EventBody::SuggestionDecided { reason, .. } => text(reason, "the reason", MAX_TEXT_CHARS),
+        EventBody::Resolved { note } => text(note, "the note", MAX_TEXT_CHARS),
+        EventBody::CallbackRecorded { record } => {
+            some(&record.shortcomings, "the shortcomings", MAX_TEXT_CHARS)?;
+            some(&record.suggestions, "the suggestions", MAX_TEXT_CHARS)
+        }
+        EventBody::LinkedDuplicate { primary_ticket, .. } => ticket(primary_ticket),
+    }
+}

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::domain::event::Origin;
-use crate::store::{KioskRecord, Store, StoreError, kiosk_may_write};
+use crate::store::{KioskRecord, Store, StoreError};
 use crate::sync::{
     ErrorBody, PROTOCOL, PullResponse, PushRequest, PushResponse, Rejection, Status, token_hash,
 };
@@ -24,7 +24,9 @@ pub const ROUTES: [(&str, &str); 3] = [("get", "/v1/status"), ("post", "/v1/even
 
 /// Largest request body: a batch of 500 events is well under it.
 pub const MAX_BODY: usize = 4 * 1024 * 1024;
-const MAX_PULL: usize = 1000;
+/// Most events one push may carry: bounds how long one request holds the store.
+pub const MAX_PUSH_EVENTS: usize = 1000;
+pub const MAX_PULL: usize = 1000;
 
 #[derive(Clone)]
 pub struct Hq {
@@ -72,7 +74,7 @@ async fn kiosk(hq: &Hq, headers: &HeaderMap) -> Result<KioskRecord, ApiError> {
     let token = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(bearer_token)
         .ok_or_else(|| unauthorized("missing credential: send Authorization: Bearer <kiosk token>"))?;
     let hash = token_hash(token);
     let record = hq.with_store(move |s| s.kiosk_by_token_hash(&hash)).await??;
@@ -89,6 +91,14 @@ async fn kiosk(hq: &Hq, headers: &HeaderMap) -> Result<KioskRecord, ApiError> {
     }
 }
 
+/// The credential of an `Authorization: Bearer …` header; the scheme's case does not
+/// matter (RFC 9110 §11.1).
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
 async fn status(State(hq): State<Hq>, headers: HeaderMap) -> Result<Json<Status>, ApiError> {
     let k = kiosk(&hq, &headers).await?;
     let code = k.code.clone();
@@ -97,7 +107,14 @@ async fn status(State(hq): State<Hq>, headers: HeaderMap) -> Result<Json<Status>
             Ok::<_, StoreError>((s.high_water(&Origin::kiosk(&code))?, s.max_ticket_sequence(&code)?))
         })
         .await??;
-    Ok(Json(Status { protocol: PROTOCOL, kiosk: k.code, estate: k.estate, high_water, max_ticket_sequence }))
+    Ok(Json(Status {
+        protocol: PROTOCOL,
+        kiosk: k.code,
+        estate: k.estate,
+        high_water,
+        max_ticket_sequence,
+        hq_time: Utc::now(),
+    }))
 }
 
 async fn push(
@@ -107,10 +124,15 @@ async fn push(
 ) -> Result<Json<PushResponse>, ApiError> {
     let k = kiosk(&hq, &headers).await?;
     let Json(request) = body.map_err(|e| ApiError(e.status(), e.body_text()))?;
+    if request.events.len() > MAX_PUSH_EVENTS {
+        return Err(ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("{} events in one push; send at most {MAX_PUSH_EVENTS}", request.events.len()),
+        ));
+    }
     let response = hq
         .with_store(move |s| {
-            let (_, refused) =
-                s.receive(&request.events, Utc::now(), |store, e| kiosk_may_write(store, &k, e))?;
+            let refused = s.receive_from_kiosk(&k, &request.events, Utc::now())?;
             let accepted = request
                 .events
                 .iter()
@@ -118,9 +140,10 @@ async fn push(
                 .filter(|id| !refused.iter().any(|r| r.id == *id))
                 .collect();
             if !refused.is_empty() {
-                tracing::warn!(kiosk = k.code, refused = refused.len(), "events refused");
+                tracing::warn!(kiosk = k.code, refused = refused.len(), first = refused[0].code.code(), "events refused");
             }
-            let rejected = refused.into_iter().map(|r| Rejection { id: r.id, reason: r.reason }).collect();
+            let rejected =
+                refused.into_iter().map(|r| Rejection { id: r.id, code: r.code, reason: r.reason }).collect();
             Ok::<_, StoreError>(PushResponse { accepted, rejected })
         })
         .await??;
@@ -142,10 +165,15 @@ async fn pull(
 ) -> Result<Json<PullResponse>, ApiError> {
     let k = kiosk(&hq, &headers).await?;
     let Query(q) = query.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
-    let limit = q.limit.unwrap_or(500).clamp(1, MAX_PULL);
-    let (events, next) =
+    let limit = q.limit.unwrap_or(500);
+    if !(1..=MAX_PULL).contains(&limit) {
+        return Err(ApiError(StatusCode::BAD_REQUEST, format!("limit {limit} is outside 1..={MAX_PULL}")));
+    }
+    if q.after < 0 {
+        return Err(ApiError(StatusCode::BAD_REQUEST, format!("after {} is negative", q.after)));
+    }
+    let (events, next, more) =
         hq.with_store(move |s| s.events_since(q.after, &k.estate, &Origin::kiosk(&k.code), limit)).await??;
-    let more = events.len() == limit;
     Ok(Json(PullResponse { events, next, more }))
 }
 
@@ -164,8 +192,19 @@ pub struct Tls {
     pub key: PathBuf,
 }
 
+/// Plain HTTP is allowed on loopback only: kiosks send residents' names and phones.
+pub fn check_listen(listen: SocketAddr, tls: bool) -> anyhow::Result<()> {
+    if !tls && !listen.ip().is_loopback() {
+        anyhow::bail!(
+            "{listen} is not a loopback address: give --tls-cert and --tls-key (kiosks send personal data), or listen on 127.0.0.1"
+        );
+    }
+    Ok(())
+}
+
 /// Serves until the process ends. Plain HTTP is allowed on loopback only.
 pub async fn serve(hq: Hq, listen: SocketAddr, tls: Option<Tls>) -> anyhow::Result<()> {
+    check_listen(listen, tls.is_some())?;
     crate::sync::install_crypto();
     let app = router(hq);
     match tls {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use super::guard::{LookupGuard, LookupRefusal};
 use super::progress::{self, Step};
 use super::staff::{self, PinLock, SignInRefusal, StaffSession};
 use super::words;
@@ -33,6 +34,7 @@ pub struct Alert {
 }
 
 const PENDING_ALERTS: &str = "pending_alerts";
+const LOOKUP_GUARD: &str = "lookup_guard";
 const STAFF_PIN_LOCK: &str = "staff_pin_lock";
 
 /// One line of the staff screen's alert list, in the screen's language.
@@ -59,6 +61,15 @@ pub enum PrintOutcome {
     Sent,
     /// The printer reported a problem; the job waits (or needs a person).
     Problem(PrinterStatus),
+}
+
+/// Why a resident's lookup showed nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LookupOutcome {
+    /// No such ticket, or not its phone's last four digits (the same answer for both).
+    Wrong,
+    /// The guard holds lookups back for now.
+    Refused(LookupRefusal),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -238,6 +249,35 @@ impl Service {
     pub fn reprint(&mut self, ticket: &str, now: DateTime<Utc>) -> Result<PrintOutcome, String> {
         self.desk.resident_reprint(ticket, now).map_err(|e| e.to_string())?;
         Ok(self.print_ticket(ticket, now))
+    }
+
+    /// A resident's lookup at the screen, through the guard (kept in the store): the
+    /// progress, or why not. Every wrong try counts against the ticket and overall.
+    pub fn lookup_guarded(
+        &mut self,
+        ticket: &str,
+        secret: &str,
+        lang: Lang,
+        now: DateTime<Utc>,
+    ) -> Result<Progress, LookupOutcome> {
+        let key = crate::app::normalize_ticket(ticket).unwrap_or_else(|_| ticket.trim().to_uppercase());
+        let mut guard: LookupGuard = self.desk.store().get_meta_json(LOOKUP_GUARD).unwrap_or_default();
+        if let Err(refusal) = guard.allow(&key, now) {
+            let _ = self.desk.store_mut().set_meta_json(LOOKUP_GUARD, &guard);
+            return Err(LookupOutcome::Refused(refusal));
+        }
+        let found = self.lookup(ticket, secret, lang);
+        match &found {
+            Some(_) => guard.succeeded(&key),
+            None => guard.failed(&key, now),
+        }
+        if let Err(e) = self.desk.store_mut().set_meta_json(LOOKUP_GUARD, &guard) {
+            tracing::error!(error = %e, "cannot keep the lookup guard");
+        }
+        match found {
+            Some(progress) => Ok(progress),
+            None => Err(guard.allow(&key, now).err().map_or(LookupOutcome::Wrong, LookupOutcome::Refused)),
+        }
     }
 
     /// The case's progress if `secret` is the last four digits of its phone (anonymous

@@ -82,6 +82,11 @@ pub const LOOKUP_LOCKED: Msg = Msg(
     "嘗試次數過多，請{}分鐘後再試，或到前台查詢",
     "Too many tries; please try again in {} minutes or ask the front desk",
 );
+pub const LOOKUP_PAUSE: Msg = Msg(
+    "尝试次数过多，请{}秒后再试，或到前台查询",
+    "嘗試次數過多，請{}秒後再試，或到前台查詢",
+    "Too many tries; please try again in {} seconds or ask the front desk",
+);
 pub const STAFF_CALLED: Msg = Msg(
     "已呼叫前台，工作人员马上就来。",
     "已呼叫前台，工作人員馬上就來。",

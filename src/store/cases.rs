@@ -1,10 +1,11 @@
 //! Cases and their events: filing, appending, reading, searching.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::watermark::Watermark;
 use super::{DocumentKind, NewJob, Result, Store, StoreError};
 use crate::domain::case::Case;
 use crate::domain::event::{Event, EventBody, Origin};
@@ -64,7 +65,7 @@ impl Store {
         let last: Hlc = meta_get_json(&tx, "hlc")?;
         intake.clock_unsynced = clock_looks_wrong(now, last);
         let body = EventBody::Filed { intake: Box::new(intake) };
-        append_local(&tx, &self.origin, case_id, body, actor, now)?;
+        append_local(&tx, &self.event_watermark, &self.origin, case_id, body, actor, now)?;
         let case = refresh_projection(&tx, case_id)?;
         if print_ticket {
             let job = NewJob {
@@ -80,6 +81,16 @@ impl Store {
         Ok(case)
     }
 
+    /// The highest ticket sequence issued here or known to be taken: the next is above it.
+    pub fn next_ticket_floor(&self) -> Result<u64> {
+        let in_db: u64 = meta_get(&self.conn, "ticket_seq")?.and_then(|v| v.parse().ok()).unwrap_or(0);
+        let marked = self
+            .watermark
+            .read()
+            .map_err(|source| StoreError::Watermark { path: self.watermark.path().to_path_buf(), source })?;
+        Ok(in_db.max(marked))
+    }
+
     /// Checks `body` against the case's current state and, if it may happen, appends it.
     pub fn append(
         &mut self,
@@ -91,7 +102,7 @@ impl Store {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let current = Case::fold(events_of(&tx, case_id)?.iter().map(|e| &e.event))?;
         current.check(&body, now)?;
-        append_local(&tx, &self.origin, case_id, body, actor, now)?;
+        append_local(&tx, &self.event_watermark, &self.origin, case_id, body, actor, now)?;
         let case = refresh_projection(&tx, case_id)?;
         tx.commit()?;
         Ok(case)
@@ -215,23 +226,124 @@ pub fn clock_looks_wrong(now: DateTime<Utc>, newest_seen: Hlc) -> bool {
     ms < FLOOR_MILLIS || ms + 60_000 < newest_seen.millis
 }
 
+/// How many event indexes one write of the event watermark reserves: the file is
+/// written (and fsynced) once per block, not once per event.
+const EVENT_INDEX_BLOCK: u64 = 1000;
+
+/// The next index of this origin's series. It comes from a counter that only grows
+/// (`origin_seq` in meta, never derived from the events still stored, which a purge
+/// removes) and from the reservation file beside the database, which a restored or
+/// emptied database cannot lower: an index once handed out is never handed out again.
+pub(super) fn next_origin_seq(conn: &Connection, reservations: &Watermark, origin: &Origin) -> Result<i64> {
+    let meta_u64 = |key: &str| -> Result<u64> { Ok(meta_get(conn, key)?.and_then(|v| v.parse().ok()).unwrap_or(0)) };
+    let stored: i64 = conn.query_row(
+        "SELECT COALESCE(MAX(origin_seq), 0) FROM events WHERE origin = ?1",
+        [&origin.0],
+        |r| r.get(0),
+    )?;
+    let used = meta_u64("origin_seq")?.max(stored.max(0) as u64);
+    let known_ceiling = meta_u64("origin_seq_reserved")?;
+    let file_ceiling = reservations
+        .read()
+        .map_err(|source| StoreError::Watermark { path: reservations.path().to_path_buf(), source })?;
+    let mut next = used + 1;
+    // The file reserved more than this database knows of: the database is older than the
+    // numbers already handed out (restored, emptied). Skip everything reserved.
+    if file_ceiling > known_ceiling {
+        next = next.max(file_ceiling + 1);
+    }
+    let mut ceiling = known_ceiling.max(file_ceiling);
+    if next > ceiling {
+        ceiling = next + EVENT_INDEX_BLOCK - 1;
+        // Durable before any event with these numbers commits.
+        reservations
+            .write(ceiling)
+            .map_err(|source| StoreError::Watermark { path: reservations.path().to_path_buf(), source })?;
+    }
+    meta_set(conn, "origin_seq", &next.to_string())?;
+    meta_set(conn, "origin_seq_reserved", &ceiling.to_string())?;
+    i64::try_from(next).map_err(|_| StoreError::BadRecord("event index out of range".into()))
+}
+
+/// Never hand out an index at or below `seq` (HQ holds this origin's series that far:
+/// this database is older than what HQ has seen from it).
+pub(super) fn raise_origin_floor(conn: &Connection, seq: i64) -> Result<()> {
+    let current: i64 = meta_get(conn, "origin_seq")?.and_then(|v| v.parse().ok()).unwrap_or(0);
+    if seq > current {
+        meta_set(conn, "origin_seq", &seq.to_string())?;
+    }
+    Ok(())
+}
+
+/// Keeps the highest ticket sequence per kiosk code (HQ's status answer reads it).
+pub(super) fn note_ticket(conn: &Connection, body: &EventBody) -> Result<()> {
+    if let EventBody::Filed { intake } = body
+        && let Ok(ticket) = TicketNumber::parse(&intake.ticket)
+    {
+        conn.execute(
+            "INSERT INTO ticket_high (code, sequence) VALUES (?1, ?2)
+             ON CONFLICT (code) DO UPDATE SET sequence = MAX(sequence, excluded.sequence)",
+            params![ticket.kiosk.as_str(), ticket.sequence as i64],
+        )?;
+    }
+    Ok(())
+}
+
+/// The estate an event belongs to, for the arrival index: a filing names it, any other
+/// event takes its case's.
+pub(super) fn estate_for(conn: &Connection, event: &Event) -> Result<String> {
+    if let EventBody::Filed { intake } = &event.body {
+        return Ok(intake.estate.clone());
+    }
+    Ok(conn
+        .query_row("SELECT estate FROM cases WHERE id = ?1", [event.case_id.to_string()], |r| r.get(0))
+        .optional()?
+        .unwrap_or_default())
+}
+
+/// Stores an event with its index and records its arrival. Fails on a taken index.
+pub(super) fn insert_event(conn: &Connection, stored: &StoredEvent) -> rusqlite::Result<()> {
+    let e = &stored.event;
+    conn.execute(
+        "INSERT INTO events (id, case_id, origin, origin_seq, stamp_millis, stamp_counter, at, actor, type, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            e.id.to_string(),
+            e.case_id.to_string(),
+            e.origin.0,
+            stored.origin_seq,
+            e.stamp.millis,
+            e.stamp.counter,
+            ts(e.at),
+            e.actor,
+            e.body.name(),
+            serde_json::to_string(&e.body).map_err(|err| rusqlite::Error::ToSqlConversionFailure(Box::new(err)))?,
+        ],
+    )?;
+    Ok(())
+}
+
+pub(super) fn record_arrival(conn: &Connection, event: &Event) -> Result<()> {
+    let estate = estate_for(conn, event)?;
+    conn.execute("INSERT INTO received (event_id, estate) VALUES (?1, ?2)", params![event.id.to_string(), estate])?;
+    note_ticket(conn, &event.body)?;
+    Ok(())
+}
+
 /// Writes a new event of this origin: next per-origin index, next HLC stamp, outbox entry.
 fn append_local(
-    tx: &Transaction,
+    conn: &Connection,
+    reservations: &Watermark,
     origin: &Origin,
     case_id: Uuid,
     body: EventBody,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<Event> {
-    let last: Hlc = meta_get_json(tx, "hlc")?;
+    let last: Hlc = meta_get_json(conn, "hlc")?;
     let stamp = Hlc::tick(last, now.timestamp_millis());
-    meta_set_json(tx, "hlc", &stamp)?;
-    let origin_seq: i64 = tx.query_row(
-        "SELECT COALESCE(MAX(origin_seq), 0) + 1 FROM events WHERE origin = ?1",
-        [&origin.0],
-        |r| r.get(0),
-    )?;
+    meta_set_json(conn, "hlc", &stamp)?;
+    let origin_seq = next_origin_seq(conn, reservations, origin)?;
     let event = Event {
         id: Uuid::now_v7(),
         case_id,
@@ -241,26 +353,11 @@ fn append_local(
         actor: actor.to_string(),
         body,
     };
-    tx.execute(
-        "INSERT INTO events (id, case_id, origin, origin_seq, stamp_millis, stamp_counter, at, actor, type, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
-            event.id.to_string(),
-            case_id.to_string(),
-            origin.0,
-            origin_seq,
-            stamp.millis,
-            stamp.counter,
-            ts(now),
-            event.actor,
-            event.body.name(),
-            serde_json::to_string(&event.body)?,
-        ],
-    )?;
-    tx.execute("INSERT INTO received (event_id) VALUES (?1)", [event.id.to_string()])?;
+    insert_event(conn, &StoredEvent { origin_seq, event: event.clone() })?;
+    record_arrival(conn, &event)?;
     // HQ's own events reach kiosks when they pull; only kiosks push.
     if origin != &Origin::hq() {
-        tx.execute(
+        conn.execute(
             "INSERT INTO outbox (event_id, queued_at) VALUES (?1, ?2)",
             params![event.id.to_string(), ts(now)],
         )?;
@@ -268,44 +365,50 @@ fn append_local(
     Ok(event)
 }
 
-pub(super) fn events_of(conn: &rusqlite::Connection, case_id: Uuid) -> Result<Vec<StoredEvent>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, origin, origin_seq, stamp_millis, stamp_counter, at, actor, body
-         FROM events WHERE case_id = ?1",
-    )?;
-    let rows = stmt.query_map([case_id.to_string()], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, i64>(2)?,
-            r.get::<_, i64>(3)?,
-            r.get::<_, u32>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, String>(6)?,
-            r.get::<_, String>(7)?,
-        ))
-    })?;
-    rows.map(|row| {
-        let (id, origin, origin_seq, millis, counter, at, actor, body) = row?;
-        let bad = |what: &str| StoreError::BadRecord(format!("event {id} has a bad {what}"));
-        Ok(StoredEvent {
-            origin_seq,
-            event: Event {
-                id: Uuid::parse_str(&id).map_err(|_| bad("id"))?,
-                case_id,
-                origin: Origin(origin),
-                stamp: Hlc { millis, counter },
-                at: DateTime::parse_from_rfc3339(&at).map_err(|_| bad("time"))?.with_timezone(&Utc),
-                actor,
-                body: serde_json::from_str(&body)?,
-            },
-        })
+/// The columns `event_from_row` reads, for queries over `events e`.
+pub(super) const EVENT_COLUMNS: &str =
+    "e.id, e.case_id, e.origin, e.origin_seq, e.stamp_millis, e.stamp_counter, e.at, e.actor, e.body";
+
+type RawEvent = (String, String, String, i64, i64, u32, String, String, String);
+
+fn raw_event(r: &rusqlite::Row) -> rusqlite::Result<RawEvent> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?))
+}
+
+fn parse_event(raw: RawEvent) -> Result<StoredEvent> {
+    let (id, case_id, origin, origin_seq, millis, counter, at, actor, body) = raw;
+    let bad = |what: &str| StoreError::BadRecord(format!("event {id} has a bad {what}"));
+    Ok(StoredEvent {
+        origin_seq,
+        event: Event {
+            id: Uuid::parse_str(&id).map_err(|_| bad("id"))?,
+            case_id: Uuid::parse_str(&case_id).map_err(|_| bad("case id"))?,
+            origin: Origin(origin),
+            stamp: Hlc { millis, counter },
+            at: DateTime::parse_from_rfc3339(&at).map_err(|_| bad("time"))?.with_timezone(&Utc),
+            actor,
+            body: serde_json::from_str(&body)?,
+        },
     })
-    .collect()
+}
+
+/// Runs a query whose first columns are `EVENT_COLUMNS` and reads the events.
+pub(super) fn query_events<P: rusqlite::Params>(conn: &Connection, sql: &str, params: P) -> Result<Vec<StoredEvent>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params, raw_event)?;
+    rows.map(|row| parse_event(row?)).collect()
+}
+
+pub(super) fn events_of(conn: &Connection, case_id: Uuid) -> Result<Vec<StoredEvent>> {
+    query_events(
+        conn,
+        &format!("SELECT {EVENT_COLUMNS} FROM events e WHERE e.case_id = ?1"),
+        [case_id.to_string()],
+    )
 }
 
 /// Folds the case's events and stores the result (with the searchable columns).
-pub(super) fn refresh_projection(tx: &Transaction, case_id: Uuid) -> Result<Case> {
+pub(super) fn refresh_projection(tx: &Connection, case_id: Uuid) -> Result<Case> {
     let events = events_of(tx, case_id)?;
     let case = Case::fold(events.iter().map(|e| &e.event))?;
     let contact = case

@@ -11,6 +11,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_case_search.sql"),
     include_str!("migrations/0003_print_jobs.sql"),
     include_str!("migrations/0004_sync.sql"),
+    include_str!("migrations/0005_sync_integrity.sql"),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

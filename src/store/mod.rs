@@ -11,7 +11,7 @@ mod watermark;
 pub use cases::{CaseRecord, StoredEvent};
 pub use migrations::{MIGRATIONS, SCHEMA_VERSION};
 pub use print_jobs::{DocumentKind, JobState, NewJob, PrintJob};
-pub use sync::{KioskRecord, Refused, kiosk_may_write};
+pub use sync::{KioskRecord, RefusalCode, Refused, kiosk_may_write};
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
@@ -23,6 +23,8 @@ use watermark::Watermark;
 
 pub const DB_FILE: &str = "lobbydesk.sqlite";
 pub const WATERMARK_FILE: &str = "ticket-watermark";
+/// The highest event index this origin may have handed out (reserved in blocks).
+pub const EVENT_WATERMARK_FILE: &str = "event-watermark";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -38,6 +40,14 @@ pub enum StoreError {
     Settings(String),
     #[error("cannot open the data directory {path}")]
     DataDir { path: PathBuf, source: std::io::Error },
+    #[error(
+        "the data directory {dir} is read-only ({detail}): lobbydesk cannot record anything there. Make it writable (mount it read-write, fix its owner) to file and sync cases; read commands (cases, show, report) still work"
+    )]
+    ReadOnly { dir: PathBuf, detail: String },
+    #[error(
+        "the database {path} is missing or empty, but lobbydesk has run here before ({evidence}). Nothing was created: restore the latest backup (the file `lobbydesk backup --out FILE` wrote) to {path} and start again. To start over deliberately with an empty database, run `lobbydesk start-over`: ticket numbers and event indexes continue after the last ones issued, and cases already synced stay at HQ"
+    )]
+    MissingDatabase { path: PathBuf, evidence: String },
     #[error("cannot keep the ticket watermark {path}")]
     Watermark { path: PathBuf, source: std::io::Error },
     #[error("no case with ticket {0}")]
@@ -65,14 +75,74 @@ pub struct Store {
     path: PathBuf,
     origin: Origin,
     watermark: Watermark,
+    /// Reservations of this origin's event indexes: outlives a purge, a restored or an
+    /// emptied database, so no index is ever handed out twice.
+    event_watermark: Watermark,
+    read_only: bool,
+}
+
+/// How `Store::open_with` treats a database that is missing or empty.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fresh {
+    /// Create it, unless the directory shows lobbydesk ran here before.
+    IfNew,
+    /// Create it even so (`lobbydesk start-over`): the counters beside it still hold.
+    StartOver,
 }
 
 impl Store {
     /// Opens (creating if needed) the store in `data_dir` for events written by `origin`.
     pub fn open(data_dir: &Path, origin: Origin) -> Result<Store> {
+        Store::open_with(data_dir, origin, Fresh::IfNew)
+    }
+
+    pub fn open_with(data_dir: &Path, origin: Origin, fresh: Fresh) -> Result<Store> {
         std::fs::create_dir_all(data_dir)
             .map_err(|source| StoreError::DataDir { path: data_dir.to_path_buf(), source })?;
-        Store::open_at(&data_dir.join(DB_FILE), &data_dir.join(WATERMARK_FILE), origin)
+        let db_path = data_dir.join(DB_FILE);
+        if fresh == Fresh::IfNew && is_empty_database(&db_path) {
+            let evidence = ran_here_before(data_dir);
+            if !evidence.is_empty() {
+                return Err(StoreError::MissingDatabase { path: db_path, evidence: evidence.join("; ") });
+            }
+        }
+        Store::open_at(&db_path, &data_dir.join(WATERMARK_FILE), origin).map_err(|e| explain_read_only(e, data_dir))
+    }
+
+    /// Opens the database only to read, for a data directory lobbydesk cannot write
+    /// (a read-only mount): lists and cases still show. Nothing is migrated or recovered.
+    pub fn open_read_only(data_dir: &Path, origin: Origin) -> Result<Store> {
+        let db_path = data_dir.join(DB_FILE);
+        if !db_path.exists() {
+            return Err(StoreError::NotFound(format!("database {}", db_path.display())));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let uri = |extra: &str| format!("file:{}?mode=ro{extra}", db_path.display());
+        // WAL needs its shared-memory file; where it cannot be made, read the file as it is.
+        let conn = Connection::open_with_flags(uri(""), flags)
+            .and_then(|c| c.query_row("SELECT COUNT(*) FROM meta", [], |r| r.get::<_, i64>(0)).map(|_| c))
+            .or_else(|_| Connection::open_with_flags(uri("&immutable=1"), flags))?;
+        let found: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if found != SCHEMA_VERSION {
+            return Err(StoreError::ReadOnly {
+                dir: data_dir.to_path_buf(),
+                detail: format!(
+                    "its database has schema version {found} and this lobbydesk needs {SCHEMA_VERSION}, which only a writable directory can bring"
+                ),
+            });
+        }
+        Ok(Store {
+            conn,
+            path: db_path,
+            origin: origin.clone(),
+            watermark: Watermark::new(data_dir.join(WATERMARK_FILE)),
+            event_watermark: Watermark::new(data_dir.join(EVENT_WATERMARK_FILE)),
+            read_only: true,
+        })
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     pub fn open_at(db_path: &Path, watermark_path: &Path, origin: Origin) -> Result<Store> {
@@ -99,6 +169,8 @@ impl Store {
             path: db_path.to_path_buf(),
             origin,
             watermark: Watermark::new(watermark_path.to_path_buf()),
+            event_watermark: Watermark::new(watermark_path.with_file_name(EVENT_WATERMARK_FILE)),
+            read_only: false,
         };
         migrations::migrate(&mut store.conn, db_path)?;
         store.refresh_stale_projections()?;
@@ -138,6 +210,58 @@ impl Store {
             .query_map([], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         Ok(rows.join("; "))
+    }
+}
+
+/// No database file, a zero-length one, or one without lobbydesk's tables.
+fn is_empty_database(path: &Path) -> bool {
+    match std::fs::metadata(path) {
+        Err(_) => true,
+        Ok(m) if m.len() == 0 => true,
+        Ok(_) => Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .and_then(|c| c.pragma_query_value(None, "user_version", |r| r.get::<_, u32>(0)))
+            .map(|v| v == 0)
+            .unwrap_or(false),
+    }
+}
+
+/// What in `dir` shows lobbydesk has already issued tickets, events or paper there.
+fn ran_here_before(dir: &Path) -> Vec<String> {
+    let mut evidence = Vec::new();
+    for (file, what) in [(WATERMARK_FILE, "tickets up to number"), (EVENT_WATERMARK_FILE, "event indexes up to")] {
+        match Watermark::new(dir.join(file)).read() {
+            Ok(0) => {}
+            Ok(n) => evidence.push(format!("{file} records {what} {n}")),
+            Err(e) => evidence.push(format!("{file} exists but cannot be read: {e}")),
+        }
+    }
+    let papers = std::fs::read_dir(dir.join("printer")).map(|d| d.count()).unwrap_or(0);
+    if papers > 0 {
+        evidence.push(format!("printer/ holds {papers} printed paper(s)"));
+    }
+    evidence
+}
+
+/// SQLite says "unable to open database file" or "attempt to write a readonly database"
+/// for a directory it cannot write; say what is wrong instead.
+fn explain_read_only(e: StoreError, dir: &Path) -> StoreError {
+    let sqlite_says_so = matches!(
+        &e,
+        StoreError::Sqlite(s) if matches!(
+            s.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::PermissionDenied)
+        )
+    );
+    if !sqlite_says_so {
+        return e;
+    }
+    let probe = dir.join(format!(".lobbydesk-write-test-{}", std::process::id()));
+    match std::fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            e
+        }
+        Err(io) => StoreError::ReadOnly { dir: dir.to_path_buf(), detail: io.to_string() },
     }
 }
 

@@ -3,18 +3,73 @@
 //! and, on HQ, the kiosks' credentials.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::cases::{events_of, meta_get, meta_get_json, meta_set, meta_set_json, refresh_projection, ts};
+use super::cases::{
+    EVENT_COLUMNS, insert_event, meta_get, meta_get_json, meta_set, meta_set_json, next_origin_seq,
+    query_events, raise_origin_floor, record_arrival, refresh_projection, ts,
+};
 use super::{Result, Store, StoreError, StoredEvent};
-use crate::domain::event::{EventBody, Origin};
+use crate::domain::event::{EventBody, Origin, check_content};
 use crate::domain::hlc::Hlc;
+use crate::domain::ticket::TicketNumber;
+
+fn is_constraint(e: &rusqlite::Error) -> bool {
+    e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation)
+}
+
+/// Why an event from elsewhere was not stored, as the kiosk acts on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RefusalCode {
+    /// Not this sender's to write: another origin, estate or kiosk code. Set aside.
+    Forbidden,
+    /// Over a limit or malformed. Set aside.
+    Invalid,
+    /// Another event holds this origin's index (a restored kiosk numbered it again):
+    /// the kiosk gives it a new index and sends it again.
+    IndexTaken,
+    /// The case's filing has not arrived yet: the kiosk keeps it and tries again.
+    CaseUnknown,
+    /// A filing for a case id HQ already holds. Set aside.
+    CaseExists,
+    /// A filing under a ticket number another case holds. Set aside.
+    TicketTaken,
+    /// Stamped later than HQ's own clock allows: the kiosk keeps it and tries again (a
+    /// clock a little ahead catches up; one set years ahead is reported until fixed).
+    ClockAhead,
+    /// Larger than HQ accepts in any batch. Set aside.
+    TooLarge,
+}
+
+impl RefusalCode {
+    pub fn code(self) -> &'static str {
+        match self {
+            RefusalCode::Forbidden => "forbidden",
+            RefusalCode::Invalid => "invalid",
+            RefusalCode::IndexTaken => "index-taken",
+            RefusalCode::CaseUnknown => "case-unknown",
+            RefusalCode::CaseExists => "case-exists",
+            RefusalCode::TicketTaken => "ticket-taken",
+            RefusalCode::ClockAhead => "clock-ahead",
+            RefusalCode::TooLarge => "too-large",
+        }
+    }
+
+    /// Whether the kiosk keeps the event in its outbox (and says why) instead of setting
+    /// it aside: the refusal can end by itself.
+    pub fn waits(self) -> bool {
+        matches!(self, RefusalCode::CaseUnknown | RefusalCode::ClockAhead)
+    }
+}
 
 /// An event another origin sent that this store refused, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refused {
     pub id: Uuid,
+    pub code: RefusalCode,
     pub reason: String,
 }
 
@@ -26,42 +81,38 @@ pub struct KioskRecord {
     pub revoked: bool,
 }
 
-fn stored_from_row(r: &rusqlite::Row) -> rusqlite::Result<(String, String, i64, String)> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+/// An event HQ set aside, as `sync status` shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetAside {
+    pub id: String,
+    pub code: String,
+    pub reason: String,
 }
 
-impl Store {
-    fn load_events(&self, ids: Vec<(String, String, i64, String)>) -> Result<Vec<StoredEvent>> {
-        // (event id, case id, origin_seq, body) → full events: read through the case's
-        // events so stamps and times parse in one place.
-        let mut out = Vec::with_capacity(ids.len());
-        let mut cache: std::collections::HashMap<String, Vec<StoredEvent>> = Default::default();
-        for (event_id, case_id, _, _) in ids {
-            if !cache.contains_key(&case_id) {
-                let id = Uuid::parse_str(&case_id).map_err(|e| StoreError::BadRecord(e.to_string()))?;
-                cache.insert(case_id.clone(), events_of(&self.conn, id)?);
-            }
-            if let Some(e) = cache[&case_id].iter().find(|e| e.event.id.to_string() == event_id) {
-                out.push(e.clone());
-            }
-        }
-        Ok(out)
-    }
+/// How far ahead of HQ's clock an event may be stamped: NTP keeps kiosks within seconds;
+/// this leaves room for a kiosk that has not synced its clock for a while.
+pub const MAX_CLOCK_AHEAD: chrono::Duration = chrono::Duration::minutes(10);
 
+impl Store {
     /// The oldest events not yet confirmed by HQ, in the order they were written.
     pub fn outbox_batch(&self, limit: usize) -> Result<Vec<StoredEvent>> {
-        let rows: Vec<_> = self
-            .conn
-            .prepare_cached(
-                "SELECT e.id, e.case_id, e.origin_seq, e.body FROM outbox o JOIN events e ON e.id = o.event_id
-                 ORDER BY e.origin, e.origin_seq LIMIT ?1",
-            )?
-            .query_map([limit as i64], stored_from_row)?
-            .collect::<Result<_, _>>()?;
-        self.load_events(rows)
+        self.outbox_after(0, limit)
     }
 
-    /// HQ has these: out of the outbox.
+    /// Outbox events with an index above `after`, oldest first (one sync pass walks the
+    /// outbox once, past events that wait).
+    pub fn outbox_after(&self, after: i64, limit: usize) -> Result<Vec<StoredEvent>> {
+        query_events(
+            &self.conn,
+            &format!(
+                "SELECT {EVENT_COLUMNS} FROM outbox o JOIN events e ON e.id = o.event_id
+                 WHERE e.origin_seq > ?1 ORDER BY e.origin_seq LIMIT ?2"
+            ),
+            params![after, limit as i64],
+        )
+    }
+
+    /// HQ holds these (it answered with their ids): out of the outbox.
     pub fn confirm_sent(&mut self, ids: &[Uuid]) -> Result<()> {
         let tx = self.conn.transaction()?;
         for id in ids {
@@ -71,34 +122,63 @@ impl Store {
         Ok(())
     }
 
-    /// Everything of `origin` up to `seq` has reached HQ (a previous answer was lost).
-    pub fn confirm_up_to(&mut self, origin: &Origin, seq: i64) -> Result<usize> {
-        Ok(self.conn.execute(
-            "DELETE FROM outbox WHERE event_id IN (SELECT id FROM events WHERE origin = ?1 AND origin_seq <= ?2)",
-            params![origin.0, seq],
-        )?)
-    }
-
     /// HQ refused this event for good: it leaves the outbox so nothing waits behind it,
-    /// and is kept with the reason for a person to see.
-    pub fn set_aside(&mut self, id: Uuid, reason: &str, now: DateTime<Utc>) -> Result<()> {
+    /// and is kept with the reason for a person to see (`sync status`, `sync retry`).
+    pub fn set_aside(&mut self, id: Uuid, code: RefusalCode, reason: &str, now: DateTime<Utc>) -> Result<()> {
         let tx = self.conn.transaction()?;
         tx.execute("DELETE FROM outbox WHERE event_id = ?1", [id.to_string()])?;
         tx.execute(
-            "INSERT OR REPLACE INTO sync_rejected (event_id, reason, rejected_at) VALUES (?1, ?2, ?3)",
-            params![id.to_string(), reason, ts(now)],
+            "INSERT OR REPLACE INTO sync_rejected (event_id, code, reason, rejected_at) VALUES (?1, ?2, ?3, ?4)",
+            params![id.to_string(), code.code(), reason, ts(now)],
         )?;
         tx.commit()?;
         Ok(())
     }
 
-    pub fn rejected(&self) -> Result<Vec<(String, String)>> {
+    pub fn rejected(&self) -> Result<Vec<SetAside>> {
         let rows = self
             .conn
-            .prepare("SELECT event_id, reason FROM sync_rejected ORDER BY rejected_at")?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .prepare("SELECT event_id, code, reason FROM sync_rejected ORDER BY rejected_at")?
+            .query_map([], |r| Ok(SetAside { id: r.get(0)?, code: r.get(1)?, reason: r.get(2)? }))?
             .collect::<Result<_, _>>()?;
         Ok(rows)
+    }
+
+    /// Puts every set-aside event back in the outbox (after HQ was fixed). Returns how many.
+    pub fn retry_set_aside(&mut self, now: DateTime<Utc>) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
+            "INSERT OR IGNORE INTO outbox (event_id, queued_at) SELECT event_id, ?1 FROM sync_rejected",
+            [ts(now)],
+        )?;
+        tx.execute("DELETE FROM sync_rejected", [])?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Gives every outbox event with an index at or above `from` a new index, in the
+    /// same order, above every index this origin has handed out or HQ holds. They have
+    /// never been stored at HQ under those numbers (HQ answered that others hold them).
+    pub fn renumber_outbox_from(&mut self, from: i64) -> Result<usize> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let ids: Vec<String> = tx
+            .prepare(
+                "SELECT e.id FROM outbox o JOIN events e ON e.id = o.event_id
+                 WHERE e.origin = ?1 AND e.origin_seq >= ?2 ORDER BY e.origin_seq",
+            )?
+            .query_map(params![self.origin.0, from], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for id in &ids {
+            let seq = next_origin_seq(&tx, &self.event_watermark, &self.origin)?;
+            tx.execute("UPDATE events SET origin_seq = ?1 WHERE id = ?2", params![seq, id])?;
+        }
+        tx.commit()?;
+        Ok(ids.len())
+    }
+
+    /// HQ holds this origin's series up to `seq`: number new events above it.
+    pub fn raise_origin_floor(&mut self, seq: i64) -> Result<()> {
+        raise_origin_floor(&self.conn, seq)
     }
 
     /// The highest index this store holds from `origin` (0 for none).
@@ -110,14 +190,19 @@ impl Store {
         )?)
     }
 
+    /// The highest index this origin has handed out (stored or not, purged or not).
+    pub fn origin_counter(&self) -> Result<i64> {
+        let counted: i64 = meta_get(&self.conn, "origin_seq")?.and_then(|v| v.parse().ok()).unwrap_or(0);
+        Ok(counted.max(self.high_water(&self.origin.clone())?))
+    }
+
     /// The highest ticket sequence among cases filed by the kiosk with `code`.
     pub fn max_ticket_sequence(&self, code: &str) -> Result<u64> {
-        let tickets: Vec<String> = self
+        let seq: Option<i64> = self
             .conn
-            .prepare("SELECT ticket FROM cases WHERE ticket LIKE ?1")?
-            .query_map([format!("{code}-%")], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        Ok(tickets.iter().filter_map(|t| t.rsplit('-').next()?.parse().ok()).max().unwrap_or(0))
+            .query_row("SELECT sequence FROM ticket_high WHERE code = ?1", [code], |r| r.get(0))
+            .optional()?;
+        Ok(seq.unwrap_or(0).max(0) as u64)
     }
 
     /// Never issue a ticket at or below `sequence` (HQ has seen it: a restored data
@@ -130,114 +215,155 @@ impl Store {
         Ok(())
     }
 
-    /// Takes events written elsewhere. Each is checked by `accept` and stored on its own
-    /// (a bad one is refused without losing the rest); one already here changes nothing.
-    /// Returns how many were new, and those refused.
-    pub fn receive(
+    /// HQ takes a batch from a kiosk: each event is checked against what HQ itself
+    /// stored (`kiosk_may_write`), never against the event's own words. Returns the
+    /// refusals; every other event of the batch is stored now or was before.
+    pub fn receive_from_kiosk(
+        &mut self,
+        kiosk: &KioskRecord,
+        events: &[StoredEvent],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Refused>> {
+        self.receive(events, now, Some(kiosk)).map(|(_, refused)| refused)
+    }
+
+    /// A kiosk takes what HQ sent (HQ checked each event when it arrived there).
+    /// Returns how many were new, and any refused.
+    pub fn receive_from_hq(&mut self, events: &[StoredEvent], now: DateTime<Utc>) -> Result<(usize, Vec<Refused>)> {
+        self.receive(events, now, None)
+    }
+
+    /// Stores a batch in one transaction, each event in its own savepoint (a bad one is
+    /// refused without losing the rest); one already here changes nothing. Each touched
+    /// case is folded once per batch, so the cost grows with the batch, not with the
+    /// square of a case's history.
+    fn receive(
         &mut self,
         events: &[StoredEvent],
         now: DateTime<Utc>,
-        accept: impl Fn(&Store, &StoredEvent) -> std::result::Result<(), String>,
+        from_kiosk: Option<&KioskRecord>,
     ) -> Result<(usize, Vec<Refused>)> {
         let mut inserted = 0;
         let mut refused = Vec::new();
         let mut newest = Hlc::default();
+        let mut touched: Vec<Uuid> = Vec::new();
+        let mut tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         for stored in events {
-            if let Err(reason) = accept(self, stored) {
-                refused.push(Refused { id: stored.event.id, reason });
-                continue;
-            }
             let e = &stored.event;
-            let tx = self.conn.transaction()?;
-            let added = tx.execute(
-                "INSERT OR IGNORE INTO events (id, case_id, origin, origin_seq, stamp_millis, stamp_counter, at, actor, type, body)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![
-                    e.id.to_string(),
-                    e.case_id.to_string(),
-                    e.origin.0,
-                    stored.origin_seq,
-                    e.stamp.millis,
-                    e.stamp.counter,
-                    ts(e.at),
-                    e.actor,
-                    e.body.name(),
-                    serde_json::to_string(&e.body)?,
-                ],
-            )?;
-            if added == 0 {
-                // Already here (a retry), or another event holds this origin's index.
-                let same: bool = tx
-                    .query_row("SELECT COUNT(*) FROM events WHERE id = ?1", [e.id.to_string()], |r| {
-                        r.get::<_, i64>(0)
-                    })
-                    .map(|n| n > 0)?;
-                if !same {
-                    refused.push(Refused {
-                        id: e.id,
-                        reason: format!(
-                            "{} index {} is already used by another event",
-                            e.origin, stored.origin_seq
-                        ),
-                    });
+            let refuse = |code, reason: String| Refused { id: e.id, code, reason };
+            // Already here: a retry whose answer was lost. The same event, or a forgery
+            // of its id.
+            let existing: Option<(String, String)> = tx
+                .query_row("SELECT origin, case_id FROM events WHERE id = ?1", [e.id.to_string()], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()?;
+            if let Some((origin, case_id)) = existing {
+                if origin != e.origin.0 || case_id != e.case_id.to_string() {
+                    refused.push(refuse(RefusalCode::Forbidden, format!("event id {} is taken by another event", e.id)));
                 }
                 continue;
             }
-            tx.execute("INSERT INTO received (event_id) VALUES (?1)", [e.id.to_string()])?;
-            match refresh_projection(&tx, e.case_id) {
-                Ok(_) => {}
-                // A case whose filing has not arrived yet appears when it does.
-                Err(StoreError::Fold(_)) => {}
-                Err(other) => {
-                    drop(tx);
-                    refused.push(Refused { id: e.id, reason: other.to_string() });
+            if let Some(kiosk) = from_kiosk
+                && let Err((code, reason)) = kiosk_may_write(&tx, kiosk, stored, now)
+            {
+                refused.push(refuse(code, reason));
+                continue;
+            }
+            let sp = tx.savepoint()?;
+            match insert_event(&sp, stored) {
+                Ok(()) => {}
+                Err(err) if is_constraint(&err) => {
+                    refused.push(refuse(
+                        RefusalCode::IndexTaken,
+                        format!("{} index {} is already used by another event", e.origin, stored.origin_seq),
+                    ));
                     continue;
                 }
+                Err(err) => return Err(err.into()),
             }
-            tx.commit()?;
+            record_arrival(&sp, e)?;
+            if matches!(e.body, EventBody::Filed { .. }) {
+                // Folded at once: the case (its estate, its ticket) must exist for the
+                // events after it in this batch, and a taken ticket is refused here.
+                match refresh_projection(&sp, e.case_id) {
+                    Ok(_) => {}
+                    Err(StoreError::Sqlite(err)) if is_constraint(&err) => {
+                        drop(sp);
+                        refused.push(refuse(RefusalCode::TicketTaken, "its ticket number is taken by another case".into()));
+                        continue;
+                    }
+                    Err(other) => {
+                        drop(sp);
+                        refused.push(refuse(RefusalCode::Invalid, other.to_string()));
+                        continue;
+                    }
+                }
+            } else if !touched.contains(&e.case_id) {
+                touched.push(e.case_id);
+            }
+            sp.commit()?;
             inserted += 1;
             newest = newest.max(e.stamp);
         }
-        // Our own next events sort after everything we have now seen.
-        let last: Hlc =
-            meta_get(&self.conn, "hlc")?.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default();
+        for case_id in touched {
+            match refresh_projection(&tx, case_id) {
+                Ok(_) => {}
+                // A case whose filing has not arrived yet appears when it does.
+                Err(StoreError::Fold(_)) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        // Our own next events sort after everything we have now accepted (never after
+        // what we refused: one kiosk's clock cannot drag everyone's forward).
+        let last: Hlc = meta_get_json(&tx, "hlc")?;
         let observed = Hlc::observe(last, newest, now.timestamp_millis());
-        meta_set(&self.conn, "hlc", &serde_json::to_string(&observed)?)?;
+        meta_set_json(&tx, "hlc", &observed)?;
+        tx.commit()?;
         Ok((inserted, refused))
     }
 
     /// Events that arrived here after `after`, for cases of `estate`, not written by
-    /// `exclude`; with the arrival number to continue from.
+    /// `exclude`; with the arrival number to continue from and whether more follow. Reads
+    /// only this estate's arrivals, and moves past the ones it skips.
     pub fn events_since(
         &self,
         after: i64,
         estate: &str,
         exclude: &Origin,
         limit: usize,
-    ) -> Result<(Vec<StoredEvent>, i64)> {
-        let rows: Vec<(i64, (String, String, i64, String))> = self
+    ) -> Result<(Vec<StoredEvent>, i64, bool)> {
+        let arrivals: Vec<(i64, String, String)> = self
             .conn
             .prepare_cached(
-                "SELECT r.seq, e.id, e.case_id, e.origin_seq, e.body FROM received r
-                 JOIN events e ON e.id = r.event_id JOIN cases c ON c.id = e.case_id
-                 WHERE r.seq > ?1 AND c.estate = ?2 AND e.origin != ?3 ORDER BY r.seq LIMIT ?4",
+                "SELECT r.seq, r.event_id, e.origin FROM received r JOIN events e ON e.id = r.event_id
+                 WHERE r.estate = ?1 AND r.seq > ?2 ORDER BY r.seq LIMIT ?3",
             )?
-            .query_map(params![after, estate, exclude.0, limit as i64], |r| {
-                Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
-            })?
+            .query_map(params![estate, after, limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<_, _>>()?;
-        let next = rows.last().map(|(seq, _)| *seq).unwrap_or(after);
-        Ok((self.load_events(rows.into_iter().map(|(_, r)| r).collect())?, next))
+        let more = arrivals.len() == limit;
+        let next = arrivals.last().map(|(seq, _, _)| *seq).unwrap_or(after);
+        let mut events = Vec::with_capacity(arrivals.len());
+        for (_, id, origin) in arrivals {
+            if origin == exclude.0 {
+                continue;
+            }
+            events.extend(query_events(
+                &self.conn,
+                &format!("SELECT {EVENT_COLUMNS} FROM events e WHERE e.id = ?1"),
+                [id],
+            )?);
+        }
+        Ok((events, next, more))
     }
 
     /// Every event here, oldest arrival first (tests and audits compare stores with it).
     pub fn all_events(&self) -> Result<Vec<StoredEvent>> {
-        let rows: Vec<_> = self
-            .conn
-            .prepare("SELECT e.id, e.case_id, e.origin_seq, e.body FROM received r JOIN events e ON e.id = r.event_id ORDER BY r.seq")?
-            .query_map([], stored_from_row)?
-            .collect::<Result<_, _>>()?;
-        self.load_events(rows)
+        query_events(
+            &self.conn,
+            &format!("SELECT {EVENT_COLUMNS} FROM received r JOIN events e ON e.id = r.event_id ORDER BY r.seq"),
+            [],
+        )
     }
 
     /// The estate of a case, if this store has it.
@@ -330,27 +456,90 @@ impl Store {
     }
 }
 
-/// Whether `event`, sent by the kiosk `kiosk`, may be stored at HQ: a kiosk writes only
-/// under its own origin and only for cases of its own estate.
+/// Whether `stored`, sent by the kiosk `kiosk`, may be stored at HQ. Everything is
+/// checked against what HQ itself holds: the kiosk's own code and estate as HQ registered
+/// them, the case as HQ stored it, HQ's own clock. A kiosk writes only under its own
+/// origin, files only under its own ticket code and estate, never files a case id or a
+/// ticket that exists, and touches only cases of its own estate.
 pub fn kiosk_may_write(
-    store: &Store,
+    conn: &Connection,
     kiosk: &KioskRecord,
     stored: &StoredEvent,
-) -> std::result::Result<(), String> {
+    now: DateTime<Utc>,
+) -> std::result::Result<(), (RefusalCode, String)> {
     let e = &stored.event;
+    let db = |err: rusqlite::Error| (RefusalCode::Invalid, format!("HQ could not check it: {err}"));
     if e.origin != Origin::kiosk(&kiosk.code) {
-        return Err(format!("kiosk {} may not write events for {}", kiosk.code, e.origin));
+        return Err((RefusalCode::Forbidden, format!("kiosk {} may not write events for {}", kiosk.code, e.origin)));
     }
     if stored.origin_seq < 1 {
-        return Err(format!("index {} is not valid", stored.origin_seq));
+        return Err((RefusalCode::Invalid, format!("index {} is not valid", stored.origin_seq)));
     }
-    let estate = match &e.body {
-        EventBody::Filed { intake } => Some(intake.estate.clone()),
-        _ => store.estate_of(e.case_id).map_err(|err| err.to_string())?,
-    };
-    match estate {
-        Some(estate) if estate == kiosk.estate => Ok(()),
-        Some(estate) => Err(format!("case {} belongs to estate {estate}, not {}", e.case_id, kiosk.estate)),
-        None => Err(format!("case {} is unknown here: its filing has not been received", e.case_id)),
+    let latest = now + MAX_CLOCK_AHEAD;
+    if e.at > latest || e.stamp.millis > latest.timestamp_millis() {
+        return Err((
+            RefusalCode::ClockAhead,
+            format!(
+                "stamped {} but HQ's clock says {}: set the kiosk's clock (NTP); the event is kept and sent again",
+                e.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+        ));
+    }
+    check_content(e).map_err(|why| (RefusalCode::Invalid, why))?;
+    let case_estate: Option<String> = conn
+        .query_row("SELECT estate FROM cases WHERE id = ?1", [e.case_id.to_string()], |r| r.get(0))
+        .optional()
+        .map_err(db)?;
+    match &e.body {
+        EventBody::Filed { intake } => {
+            if intake.estate != kiosk.estate {
+                return Err((
+                    RefusalCode::Forbidden,
+                    format!("kiosk {} files for estate {}, not {}", kiosk.code, kiosk.estate, intake.estate),
+                ));
+            }
+            let ticket = TicketNumber::parse(&intake.ticket).map_err(|err| (RefusalCode::Invalid, err.to_string()))?;
+            if ticket.kiosk.as_str() != kiosk.code {
+                return Err((
+                    RefusalCode::Forbidden,
+                    format!("kiosk {} issues tickets {}-…, not {}", kiosk.code, kiosk.code, intake.ticket),
+                ));
+            }
+            if case_estate.is_some() {
+                return Err((RefusalCode::CaseExists, format!("case {} is already filed", e.case_id)));
+            }
+            Ok(())
+        }
+        body => {
+            match case_estate {
+                Some(estate) if estate == kiosk.estate => {}
+                Some(estate) => {
+                    return Err((
+                        RefusalCode::Forbidden,
+                        format!("case {} belongs to estate {estate}, not {}", e.case_id, kiosk.estate),
+                    ));
+                }
+                None => {
+                    return Err((
+                        RefusalCode::CaseUnknown,
+                        format!("case {} is unknown here: its filing has not been received", e.case_id),
+                    ));
+                }
+            }
+            if let EventBody::LinkedDuplicate { primary, .. } = body {
+                let primary_estate: Option<String> = conn
+                    .query_row("SELECT estate FROM cases WHERE id = ?1", [primary.to_string()], |r| r.get(0))
+                    .optional()
+                    .map_err(db)?;
+                if primary_estate.as_deref() != Some(kiosk.estate.as_str()) {
+                    return Err((
+                        RefusalCode::Forbidden,
+                        format!("the linked case {primary} is not a case of estate {}", kiosk.estate),
+                    ));
+                }
+            }
+            Ok(())
+        }
     }
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{ErrorBody, PROTOCOL, PullResponse, PushRequest, PushResponse, Status};
+use super::{ErrorBody, PROTOCOL, PullResponse, PushRequest, PushResponse, RefusalCode, Status};
 use crate::domain::event::Origin;
 use crate::store::{Store, StoreError, StoredEvent};
 
@@ -23,6 +23,10 @@ pub enum SyncError {
     /// HQ refuses us (bad or revoked credential, wrong protocol): a person must act.
     #[error("HQ refused the kiosk: {0}")]
     Permanent(String),
+    /// HQ holds this kiosk's history and this data directory does not: a person must
+    /// restore the backup or start over deliberately.
+    #[error("{0}")]
+    LostHistory(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -38,7 +42,17 @@ pub struct SyncReport {
     pub pushed: usize,
     pub set_aside: usize,
     pub pulled: usize,
+    /// Kept in the outbox for a later sync (their case's filing is not at HQ yet, or they
+    /// are stamped ahead of HQ's clock); `sync status` says why.
+    pub waiting: usize,
+    /// Given new indexes because HQ holds others under the old ones (a restored kiosk).
+    pub renumbered: usize,
 }
+
+/// Why events wait in the outbox, for `sync status` (meta key).
+pub const WAITING_KEY: &str = "sync_waiting";
+/// A warning about this kiosk's clock against HQ's, for `sync status` (meta key).
+pub const CLOCK_KEY: &str = "sync_clock";
 
 const PUSH_BATCH: usize = 500;
 const PULL_BATCH: usize = 500;
@@ -49,15 +63,39 @@ pub struct Client {
     token: String,
 }
 
+/// HQ's address, checked: https anywhere; plain http only to this machine — a loopback
+/// IP literal or the name `localhost` exactly, the URL parsed, not its text compared — and
+/// never a user name or password in it. Anything else would send the kiosk's credential
+/// and residents' data in clear.
+pub fn check_hq_url(url: &str) -> Result<reqwest::Url, String> {
+    use url::{Host, Url};
+    let parsed = Url::parse(url.trim()).map_err(|e| format!("HQ url {url:?} is not a URL: {e}"))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(format!("HQ url {url:?} must not carry a user name or password"));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(format!("HQ url {url:?} must not carry a query or fragment"));
+    }
+    let loopback = match parsed.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    match parsed.scheme() {
+        "https" if parsed.host().is_some() => Ok(parsed),
+        "http" if loopback => Ok(parsed),
+        _ => Err(format!("HQ url {url:?} must use https:// (plain http only to 127.0.0.1, [::1] or localhost)")),
+    }
+}
+
 /// HQ's host and port, for a cheap "is it there?" check.
 fn host_port(base: &str) -> Option<String> {
-    let rest = base.split_once("://")?.1;
-    let authority = rest.split('/').next()?;
-    let default_port = if base.starts_with("https://") { 443 } else { 80 };
-    if authority.contains(':') && !authority.ends_with(']') {
-        Some(authority.to_string())
-    } else {
-        Some(format!("{authority}:{default_port}"))
+    let url = reqwest::Url::parse(base).ok()?;
+    let port = url.port_or_known_default()?;
+    match url.host()? {
+        url::Host::Ipv6(ip) => Some(format!("[{ip}]:{port}")),
+        host => Some(format!("{host}:{port}")),
     }
 }
 
@@ -90,12 +128,8 @@ impl Client {
 
     fn build(url: &str, token: &str, reuse: bool) -> Result<Client, String> {
         super::install_crypto();
-        let base = url.trim_end_matches('/').to_string();
-        let loopback =
-            ["http://127.", "http://localhost", "http://[::1]"].iter().any(|p| base.starts_with(p));
-        if !base.starts_with("https://") && !loopback {
-            return Err(format!("HQ url {url:?} must use https:// (plain http only on this machine)"));
-        }
+        check_hq_url(url)?;
+        let base = url.trim().trim_end_matches('/').to_string();
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(60))
@@ -185,50 +219,26 @@ impl Client {
     }
 }
 
-/// One sync: send what HQ lacks, set aside what it refuses, take what it has for us.
-pub async fn sync_once(
-    store: &mut Store,
-    client: &Client,
-    now: DateTime<Utc>,
-) -> Result<SyncReport, SyncError> {
-    let origin: Origin = store.origin().clone();
+/// One sync: learn how far HQ has this kiosk's series and tickets, send what HQ lacks
+/// (confirmed by the ids HQ answers with, never by a number alone), renumber what a
+/// restored kiosk numbered twice, set aside what HQ refuses for good and keep what may
+/// pass later, then take what HQ has for us.
+pub async fn sync_once(store: &mut Store, client: &Client, now: DateTime<Utc>) -> Result<SyncReport, SyncError> {
     let status = client.status().await?;
-    // A batch HQ stored whose answer we never got: no need to send it again.
-    store.confirm_up_to(&origin, status.high_water)?;
-    // A data directory restored from an old backup must not reuse ticket numbers HQ saw.
+    check_history(store, &status)?;
+    // A data directory restored from an old backup must not reuse indexes or ticket
+    // numbers HQ has already seen from this kiosk.
+    store.raise_origin_floor(status.high_water)?;
     store.raise_ticket_floor(status.max_ticket_sequence)?;
-    let mut report = SyncReport::default();
-    let mut batch_size = PUSH_BATCH;
-    loop {
-        let batch = store.outbox_batch(batch_size)?;
-        if batch.is_empty() {
-            break;
-        }
-        match client.push(&batch).await? {
-            Some(answer) => {
-                store.confirm_sent(&answer.accepted)?;
-                report.pushed += answer.accepted.len();
-                for r in &answer.rejected {
-                    store.set_aside(r.id, &r.reason, now)?;
-                    report.set_aside += 1;
-                }
-                if answer.accepted.is_empty() && answer.rejected.is_empty() {
-                    return Err(SyncError::Retryable(
-                        "HQ answered a batch with neither accepted nor rejected events".into(),
-                    ));
-                }
-            }
-            None if batch_size > 1 => batch_size /= 2,
-            None => {
-                store.set_aside(batch[0].event.id, "too large for HQ to accept", now)?;
-                report.set_aside += 1;
-            }
-        }
-    }
+    note_clock(store, now, &status)?;
+    let mut report = push_outbox(store, client, now).await?;
     let mut after: i64 = store.get_meta("sync_pull_after")?.and_then(|v| v.parse().ok()).unwrap_or(0);
     loop {
         let page = client.pull(after, PULL_BATCH).await?;
-        let (new, _refused) = store.receive(&page.events, now, |_, _| Ok(()))?;
+        let (new, refused) = store.receive_from_hq(&page.events, now)?;
+        for r in &refused {
+            tracing::warn!(event = %r.id, code = r.code.code(), reason = r.reason, "an event from HQ was not stored");
+        }
         report.pulled += new;
         after = page.next.max(after);
         store.set_meta("sync_pull_after", &after.to_string())?;
@@ -238,6 +248,111 @@ pub async fn sync_once(
     }
     store.set_meta("sync_last_ok", &now.to_rfc3339())?;
     store.set_meta("sync_last_error", "")?;
+    Ok(report)
+}
+
+/// Before the kiosk numbers anything: learn how far HQ has this kiosk's tickets and
+/// events (a restored data directory must continue after them), and refuse a data
+/// directory that lost its history while HQ holds it. `Unreachable` when HQ does not answer.
+pub async fn preflight(store: &mut Store, client: &Client) -> Result<Status, SyncError> {
+    let status = client.status().await?;
+    check_history(store, &status)?;
+    store.raise_origin_floor(status.high_water)?;
+    store.raise_ticket_floor(status.max_ticket_sequence)?;
+    Ok(status)
+}
+
+/// A data directory that has never synced, while HQ holds events or tickets of this kiosk
+/// that it never numbered: the kiosk's data was lost or replaced, or two kiosks share one
+/// code. Sending would number tickets and events twice; a person decides (restore the
+/// backup, or `lobbydesk start-over`). A directory that synced before and was restored
+/// from a backup goes on: its new events are renumbered above HQ's, its tickets too.
+fn check_history(store: &Store, status: &Status) -> Result<(), SyncError> {
+    let synced_before = store.get_meta("sync_last_ok")?.is_some_and(|v| !v.is_empty());
+    let started_over = store.get_meta("started_over_at")?.is_some_and(|v| !v.is_empty());
+    let hq_ahead = status.high_water > store.origin_counter()?
+        || status.max_ticket_sequence > store.next_ticket_floor()?;
+    if !synced_before && !started_over && hq_ahead {
+        return Err(SyncError::LostHistory(format!(
+            "HQ already holds {} event(s) and tickets up to {}-{:05} from kiosk {}, but this data directory has never synced with HQ: its database was lost or replaced, or another kiosk uses the code {}. Restore the latest backup of this kiosk's data directory, or run `lobbydesk start-over` to continue deliberately after HQ's numbers",
+            status.high_water, status.kiosk, status.max_ticket_sequence, status.kiosk, status.kiosk
+        )));
+    }
+    Ok(())
+}
+
+/// Remembers (for `sync status`) whether this kiosk's clock is far from HQ's.
+fn note_clock(store: &mut Store, now: DateTime<Utc>, status: &Status) -> Result<(), SyncError> {
+    let skew = now - status.hq_time;
+    let warning = if skew.num_seconds().abs() > 120 {
+        let (ahead, by) = if skew > chrono::Duration::zero() { ("ahead of", skew) } else { ("behind", -skew) };
+        let text = format!("this kiosk's clock is {} min {ahead} HQ's: check NTP", by.num_minutes().max(2));
+        tracing::warn!(skew_seconds = skew.num_seconds(), "kiosk clock differs from HQ's");
+        text
+    } else {
+        String::new()
+    };
+    store.set_meta(CLOCK_KEY, &warning)?;
+    Ok(())
+}
+
+/// One pass over the outbox, oldest index first.
+async fn push_outbox(store: &mut Store, client: &Client, now: DateTime<Utc>) -> Result<SyncReport, SyncError> {
+    let mut report = SyncReport::default();
+    let mut waiting: Vec<(i64, String)> = Vec::new();
+    let mut batch_size = PUSH_BATCH;
+    let mut after = 0;
+    let mut renumber_rounds = 0;
+    loop {
+        let batch = store.outbox_after(after, batch_size)?;
+        let Some(last) = batch.last().map(|e| e.origin_seq) else { break };
+        let Some(answer) = client.push(&batch).await? else {
+            if batch_size > 1 {
+                batch_size /= 2;
+            } else {
+                store.set_aside(batch[0].event.id, RefusalCode::TooLarge, "too large for HQ to accept", now)?;
+                report.set_aside += 1;
+            }
+            continue;
+        };
+        if answer.accepted.is_empty() && answer.rejected.is_empty() {
+            return Err(SyncError::Retryable("HQ answered a batch with neither accepted nor rejected events".into()));
+        }
+        // Only ids we sent count: an answer naming others confirms nothing.
+        let sent: std::collections::HashMap<_, _> = batch.iter().map(|e| (e.event.id, e.origin_seq)).collect();
+        let accepted: Vec<_> = answer.accepted.iter().copied().filter(|id| sent.contains_key(id)).collect();
+        store.confirm_sent(&accepted)?;
+        report.pushed += accepted.len();
+        let mut renumber_from: Option<i64> = None;
+        for r in answer.rejected.iter().filter(|r| sent.contains_key(&r.id)) {
+            let seq = sent[&r.id];
+            match r.code {
+                RefusalCode::IndexTaken => renumber_from = Some(renumber_from.map_or(seq, |f| f.min(seq))),
+                code if code.waits() => waiting.push((seq, format!("{} ({}): {}", r.id, code.code(), r.reason))),
+                code => {
+                    store.set_aside(r.id, code, &r.reason, now)?;
+                    report.set_aside += 1;
+                }
+            }
+        }
+        match renumber_from {
+            // Everything from the first taken index on moves above HQ's numbers, in the
+            // same order, so a filing still goes before the events of its case.
+            Some(from) => {
+                renumber_rounds += 1;
+                if renumber_rounds > 5 {
+                    return Err(SyncError::Retryable("HQ keeps finding this kiosk's indexes taken".into()));
+                }
+                report.renumbered += store.renumber_outbox_from(from)?;
+                waiting.retain(|(seq, _)| *seq < from);
+                after = from - 1;
+            }
+            None => after = last,
+        }
+    }
+    report.waiting = waiting.len();
+    let reasons: Vec<String> = waiting.into_iter().map(|(_, why)| why).collect();
+    store.set_meta_json(WAITING_KEY, &reasons)?;
     Ok(report)
 }
 
@@ -377,5 +492,22 @@ mod tests {
         assert!(Client::new("http://hq.example.com", "t").is_err());
         assert!(Client::new("http://127.0.0.1:8080", "t").is_ok());
         assert!(Client::new("https://hq.example.com/", "t").is_ok());
+        for ok in ["http://localhost:9000", "http://[::1]:9000/", "http://127.0.0.2", "HTTP://LOCALHOST"] {
+            assert!(check_hq_url(ok).is_ok(), "{ok}");
+        }
+        // Each of these once passed a prefix check and then sent the token in clear.
+        for bad in [
+            "http://127.0.0.1@192.0.2.2:8443",
+            "http://localhost.evil.example",
+            "http://127.attacker.example",
+            "http://localhost:1@hq.example.com",
+            "http://[::1].example.com",
+            "http://0.0.0.0:8443",
+            "https://user:secret@hq.example.com",
+            "ftp://127.0.0.1",
+            "127.0.0.1:8443",
+        ] {
+            assert!(check_hq_url(bad).is_err(), "{bad} should be refused");
+        }
     }
 }

@@ -11,6 +11,7 @@ pub mod client;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub use crate::store::RefusalCode;
 use crate::store::StoredEvent;
 
 pub const PROTOCOL: u32 = 1;
@@ -24,6 +25,8 @@ pub struct Status {
     pub high_water: i64,
     /// The highest ticket sequence HQ has seen from this kiosk code.
     pub max_ticket_sequence: u64,
+    /// HQ's clock when it answered: a kiosk compares its own with it.
+    pub hq_time: chrono::DateTime<chrono::Utc>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -34,14 +37,16 @@ pub struct PushRequest {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Rejection {
     pub id: Uuid,
+    /// What the kiosk does about it (see `RefusalCode`).
+    pub code: RefusalCode,
     pub reason: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct PushResponse {
-    /// Stored now or already stored before.
+    /// HQ holds these now (stored now or before).
     pub accepted: Vec<Uuid>,
-    /// Refused for good, with the reason.
+    /// Not stored, with the reason and what to do.
     pub rejected: Vec<Rejection>,
 }
 

@@ -15,8 +15,8 @@ use crate::domain::category::Catalogue;
 use crate::domain::intake::{Kind, Lang};
 use crate::domain::validate::MAX_TEXT_CHARS;
 use crate::kiosk::flow::{Flow, Screen};
-use crate::kiosk::guard::{Idle, IdleTimer, LookupGuard};
-use crate::kiosk::service::{AlertRow as AlertLine, Backend, Filed, PrintOutcome, Progress};
+use crate::kiosk::guard::{Idle, IdleTimer, LookupRefusal};
+use crate::kiosk::service::{AlertRow as AlertLine, Backend, Filed, LookupOutcome, PrintOutcome, Progress};
 use crate::kiosk::staff::{PIN_DIGITS, SignInRefusal, StaffSession};
 use crate::kiosk::words::{self, Msg};
 
@@ -81,7 +81,6 @@ pub struct Kiosk {
     config: KioskConfig,
     pub flow: Flow,
     idle: IdleTimer,
-    guard: LookupGuard,
     ticket: TicketView,
     lookup: LookupView,
     staff: StaffView,
@@ -180,7 +179,6 @@ pub fn attach(app: &AppWindow, backend: Rc<dyn Backend>, config: KioskConfig) {
         backend,
         flow: Flow::new(config.default_lang),
         idle: IdleTimer::new(config.idle_timeout, Instant::now()),
-        guard: LookupGuard::default(),
         ticket: TicketView::default(),
         lookup: LookupView::default(),
         staff: StaffView::default(),
@@ -566,42 +564,43 @@ impl Kiosk {
         }
     }
 
+    /// The guard (wrong tries per ticket and overall) lives with the store in the
+    /// service, so a restart does not lift it.
     fn lookup_submit(&mut self) {
-        if let Err(minutes) = self.guard.allow(Instant::now()) {
-            self.lookup.error =
-                Some(words::LOOKUP_LOCKED.get(self.flow.lang).replace("{}", &minutes.to_string()));
-            return;
-        }
-        let ticket =
-            crate::app::normalize_ticket(&self.lookup.ticket).unwrap_or_else(|_| self.lookup.ticket.clone());
-        self.fetch_progress(ticket, self.lookup.last4.clone());
-    }
-
-    fn fetch_progress(&mut self, ticket: String, last4: String) {
-        let lang = self.flow.lang;
+        let (ticket, last4, lang) = (self.lookup.ticket.clone(), self.lookup.last4.clone(), self.flow.lang);
         self.backend.run(Box::new(move |svc| {
-            let progress = svc.lookup(&ticket, &last4, lang);
-            on_ui_thread(move || system_event(|k| k.progress(progress)));
+            let result = svc.lookup_guarded(&ticket, &last4, lang, Utc::now());
+            on_ui_thread(move || system_event(|k| k.looked_up(result)));
         }));
     }
 
-    fn progress(&mut self, progress: Option<Progress>) {
-        match progress {
-            Some(p) => {
-                self.guard.succeeded();
+    /// The same case again (the language changed): no new try, nothing counted.
+    fn fetch_progress(&mut self, ticket: String, last4: String) {
+        let lang = self.flow.lang;
+        self.backend.run(Box::new(move |svc| {
+            let result = svc.lookup(&ticket, &last4, lang).ok_or(LookupOutcome::Wrong);
+            on_ui_thread(move || system_event(|k| k.looked_up(result)));
+        }));
+    }
+
+    fn looked_up(&mut self, result: Result<Progress, LookupOutcome>) {
+        let lang = self.flow.lang;
+        match result {
+            Ok(p) => {
                 self.lookup.error = None;
                 self.lookup.ticket = p.ticket.clone();
                 self.lookup.result = Some(p);
             }
-            None => {
-                let now = Instant::now();
-                self.guard.failed(now);
+            Err(outcome) => {
                 self.lookup.result = None;
-                self.lookup.error = Some(match self.guard.allow(now) {
-                    Err(minutes) => {
-                        words::LOOKUP_LOCKED.get(self.flow.lang).replace("{}", &minutes.to_string())
+                self.lookup.error = Some(match outcome {
+                    LookupOutcome::Wrong => words::LOOKUP_WRONG.get(lang).to_string(),
+                    LookupOutcome::Refused(LookupRefusal::TicketLocked(minutes)) => {
+                        words::LOOKUP_LOCKED.get(lang).replace("{}", &minutes.to_string())
                     }
-                    Ok(()) => words::LOOKUP_WRONG.get(self.flow.lang).to_string(),
+                    LookupOutcome::Refused(LookupRefusal::Pause(seconds)) => {
+                        words::LOOKUP_PAUSE.get(lang).replace("{}", &seconds.to_string())
+                    }
                 });
             }
         }
