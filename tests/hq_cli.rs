@@ -2,39 +2,7 @@
 
 mod common;
 
-use common::{BIN, Kiosk};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn serve(dir: &std::path::Path, port: u16) -> Server {
-    let child = Command::new(BIN)
-        .arg("--data-dir")
-        .arg(dir)
-        .args(["hq", "serve", "--listen", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(20), "HQ did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Server(child)
-}
+use common::{Kiosk, free_port, serve};
 
 #[test]
 fn a_kiosk_syncs_with_hq_from_the_command_line() {

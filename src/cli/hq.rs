@@ -176,7 +176,11 @@ pub fn run_sync(
         }
         let waiting: Vec<String> = store.get_meta_json(crate::sync::client::WAITING_KEY)?;
         if !waiting.is_empty() {
-            writeln!(out, "waiting:      {} event(s) stay in the outbox until HQ can take them:", waiting.len())?;
+            writeln!(
+                out,
+                "waiting:      {} event(s) stay in the outbox until HQ can take them:",
+                waiting.len()
+            )?;
             for why in waiting {
                 writeln!(out, "  {why}")?;
             }
@@ -223,7 +227,11 @@ pub fn run_sync(
                     )?;
                 }
                 if report.waiting > 0 {
-                    writeln!(out, "{} event(s) wait in the outbox; `lobbydesk sync status` says why", report.waiting)?;
+                    writeln!(
+                        out,
+                        "{} event(s) wait in the outbox; `lobbydesk sync status` says why",
+                        report.waiting
+                    )?;
                 }
             }
             Err(e) => {
@@ -258,7 +266,8 @@ pub fn preflight(desk: &mut Desk, hq: &crate::config::HqSettings) -> Result<()> 
     let client = Client::new(&hq.url, &hq.token).map_err(anyhow::Error::msg)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let asked = runtime.block_on(async {
-        tokio::time::timeout(PREFLIGHT_TIMEOUT, crate::sync::client::preflight(desk.store_mut(), &client)).await
+        tokio::time::timeout(PREFLIGHT_TIMEOUT, crate::sync::client::preflight(desk.store_mut(), &client))
+            .await
     });
     match asked {
         Ok(Ok(_)) => Ok(()),
@@ -275,7 +284,12 @@ pub fn preflight(desk: &mut Desk, hq: &crate::config::HqSettings) -> Result<()> 
 }
 
 /// `lobbydesk start-over`.
-pub fn start_over(settings: &Settings, data_dir: &Path, without_hq: bool, out: &mut impl Write) -> Result<()> {
+pub fn start_over(
+    settings: &Settings,
+    data_dir: &Path,
+    without_hq: bool,
+    out: &mut impl Write,
+) -> Result<()> {
     let origin = Origin::kiosk(settings.kiosk.as_str());
     let mut store = Store::open_with(data_dir, origin.clone(), crate::store::Fresh::StartOver)?;
     // Marked first: HQ holding this kiosk's history is the very reason to start over.

@@ -489,11 +489,18 @@ pub fn run(cli: Cli) -> Result<()> {
         command,
         Command::Cases { .. } | Command::Show { .. } | Command::Report(_) | Command::Categories { .. }
     );
-    let mut desk =
-        if reads_only { Desk::open_for_reading(settings, &data_dir)? } else { Desk::open(settings, &data_dir)? };
+    let mut desk = if reads_only {
+        Desk::open_for_reading(settings, &data_dir)?
+    } else {
+        Desk::open(settings, &data_dir)?
+    };
     let out = &mut std::io::stdout().lock();
     match command {
         Command::File(args) => {
+            // A restored data directory learns HQ's ticket numbers before it issues one.
+            if let Some(hq) = desk.settings.hq.clone() {
+                hq::preflight(&mut desk, &hq)?;
+            }
             let new = new_case(args.kind, &args);
             let case = desk.file(&new, now)?;
             if args.json {

@@ -276,7 +276,9 @@ pub fn check_content(event: &Event) -> Result<(), String> {
             match &intake.place {
                 super::intake::Place::Home { building, unit, room } => {
                     let part_ok = |p: &str| {
-                        !p.is_empty() && p.chars().count() <= 5 && p.chars().all(|c| c.is_ascii_alphanumeric())
+                        !p.is_empty()
+                            && p.chars().count() <= 5
+                            && p.chars().all(|c| c.is_ascii_alphanumeric())
                     };
                     if !part_ok(building) || !part_ok(room) || unit.as_deref().is_some_and(|u| !part_ok(u)) {
                         return Err("the place is not building-unit-room".into());

@@ -140,7 +140,12 @@ async fn push(
                 .filter(|id| !refused.iter().any(|r| r.id == *id))
                 .collect();
             if !refused.is_empty() {
-                tracing::warn!(kiosk = k.code, refused = refused.len(), first = refused[0].code.code(), "events refused");
+                tracing::warn!(
+                    kiosk = k.code,
+                    refused = refused.len(),
+                    first = refused[0].code.code(),
+                    "events refused"
+                );
             }
             let rejected =
                 refused.into_iter().map(|r| Rejection { id: r.id, code: r.code, reason: r.reason }).collect();

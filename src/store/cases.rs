@@ -235,7 +235,8 @@ const EVENT_INDEX_BLOCK: u64 = 1000;
 /// removes) and from the reservation file beside the database, which a restored or
 /// emptied database cannot lower: an index once handed out is never handed out again.
 pub(super) fn next_origin_seq(conn: &Connection, reservations: &Watermark, origin: &Origin) -> Result<i64> {
-    let meta_u64 = |key: &str| -> Result<u64> { Ok(meta_get(conn, key)?.and_then(|v| v.parse().ok()).unwrap_or(0)) };
+    let meta_u64 =
+        |key: &str| -> Result<u64> { Ok(meta_get(conn, key)?.and_then(|v| v.parse().ok()).unwrap_or(0)) };
     let stored: i64 = conn.query_row(
         "SELECT COALESCE(MAX(origin_seq), 0) FROM events WHERE origin = ?1",
         [&origin.0],
@@ -325,7 +326,10 @@ pub(super) fn insert_event(conn: &Connection, stored: &StoredEvent) -> rusqlite:
 
 pub(super) fn record_arrival(conn: &Connection, event: &Event) -> Result<()> {
     let estate = estate_for(conn, event)?;
-    conn.execute("INSERT INTO received (event_id, estate) VALUES (?1, ?2)", params![event.id.to_string(), estate])?;
+    conn.execute(
+        "INSERT INTO received (event_id, estate) VALUES (?1, ?2)",
+        params![event.id.to_string(), estate],
+    )?;
     note_ticket(conn, &event.body)?;
     Ok(())
 }
@@ -393,7 +397,11 @@ fn parse_event(raw: RawEvent) -> Result<StoredEvent> {
 }
 
 /// Runs a query whose first columns are `EVENT_COLUMNS` and reads the events.
-pub(super) fn query_events<P: rusqlite::Params>(conn: &Connection, sql: &str, params: P) -> Result<Vec<StoredEvent>> {
+pub(super) fn query_events<P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+) -> Result<Vec<StoredEvent>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(params, raw_event)?;
     rows.map(|row| parse_event(row?)).collect()

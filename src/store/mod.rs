@@ -106,7 +106,8 @@ impl Store {
                 return Err(StoreError::MissingDatabase { path: db_path, evidence: evidence.join("; ") });
             }
         }
-        Store::open_at(&db_path, &data_dir.join(WATERMARK_FILE), origin).map_err(|e| explain_read_only(e, data_dir))
+        Store::open_at(&db_path, &data_dir.join(WATERMARK_FILE), origin)
+            .map_err(|e| explain_read_only(e, data_dir))
     }
 
     /// Opens the database only to read, for a data directory lobbydesk cannot write
@@ -116,7 +117,8 @@ impl Store {
         if !db_path.exists() {
             return Err(StoreError::NotFound(format!("database {}", db_path.display())));
         }
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let flags =
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let uri = |extra: &str| format!("file:{}?mode=ro{extra}", db_path.display());
         // WAL needs its shared-memory file; where it cannot be made, read the file as it is.
         let conn = Connection::open_with_flags(uri(""), flags)
@@ -228,7 +230,9 @@ fn is_empty_database(path: &Path) -> bool {
 /// What in `dir` shows lobbydesk has already issued tickets, events or paper there.
 fn ran_here_before(dir: &Path) -> Vec<String> {
     let mut evidence = Vec::new();
-    for (file, what) in [(WATERMARK_FILE, "tickets up to number"), (EVENT_WATERMARK_FILE, "event indexes up to")] {
+    for (file, what) in
+        [(WATERMARK_FILE, "tickets up to number"), (EVENT_WATERMARK_FILE, "event indexes up to")]
+    {
         match Watermark::new(dir.join(file)).read() {
             Ok(0) => {}
             Ok(n) => evidence.push(format!("{file} records {what} {n}")),

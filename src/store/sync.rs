@@ -229,7 +229,11 @@ impl Store {
 
     /// A kiosk takes what HQ sent (HQ checked each event when it arrived there).
     /// Returns how many were new, and any refused.
-    pub fn receive_from_hq(&mut self, events: &[StoredEvent], now: DateTime<Utc>) -> Result<(usize, Vec<Refused>)> {
+    pub fn receive_from_hq(
+        &mut self,
+        events: &[StoredEvent],
+        now: DateTime<Utc>,
+    ) -> Result<(usize, Vec<Refused>)> {
         self.receive(events, now, None)
     }
 
@@ -260,7 +264,10 @@ impl Store {
                 .optional()?;
             if let Some((origin, case_id)) = existing {
                 if origin != e.origin.0 || case_id != e.case_id.to_string() {
-                    refused.push(refuse(RefusalCode::Forbidden, format!("event id {} is taken by another event", e.id)));
+                    refused.push(refuse(
+                        RefusalCode::Forbidden,
+                        format!("event id {} is taken by another event", e.id),
+                    ));
                 }
                 continue;
             }
@@ -290,7 +297,10 @@ impl Store {
                     Ok(_) => {}
                     Err(StoreError::Sqlite(err)) if is_constraint(&err) => {
                         drop(sp);
-                        refused.push(refuse(RefusalCode::TicketTaken, "its ticket number is taken by another case".into()));
+                        refused.push(refuse(
+                            RefusalCode::TicketTaken,
+                            "its ticket number is taken by another case".into(),
+                        ));
                         continue;
                     }
                     Err(other) => {
@@ -361,7 +371,9 @@ impl Store {
     pub fn all_events(&self) -> Result<Vec<StoredEvent>> {
         query_events(
             &self.conn,
-            &format!("SELECT {EVENT_COLUMNS} FROM received r JOIN events e ON e.id = r.event_id ORDER BY r.seq"),
+            &format!(
+                "SELECT {EVENT_COLUMNS} FROM received r JOIN events e ON e.id = r.event_id ORDER BY r.seq"
+            ),
             [],
         )
     }
@@ -470,7 +482,10 @@ pub fn kiosk_may_write(
     let e = &stored.event;
     let db = |err: rusqlite::Error| (RefusalCode::Invalid, format!("HQ could not check it: {err}"));
     if e.origin != Origin::kiosk(&kiosk.code) {
-        return Err((RefusalCode::Forbidden, format!("kiosk {} may not write events for {}", kiosk.code, e.origin)));
+        return Err((
+            RefusalCode::Forbidden,
+            format!("kiosk {} may not write events for {}", kiosk.code, e.origin),
+        ));
     }
     if stored.origin_seq < 1 {
         return Err((RefusalCode::Invalid, format!("index {} is not valid", stored.origin_seq)));
@@ -499,7 +514,8 @@ pub fn kiosk_may_write(
                     format!("kiosk {} files for estate {}, not {}", kiosk.code, kiosk.estate, intake.estate),
                 ));
             }
-            let ticket = TicketNumber::parse(&intake.ticket).map_err(|err| (RefusalCode::Invalid, err.to_string()))?;
+            let ticket =
+                TicketNumber::parse(&intake.ticket).map_err(|err| (RefusalCode::Invalid, err.to_string()))?;
             if ticket.kiosk.as_str() != kiosk.code {
                 return Err((
                     RefusalCode::Forbidden,

@@ -85,7 +85,9 @@ pub fn check_hq_url(url: &str) -> Result<reqwest::Url, String> {
     match parsed.scheme() {
         "https" if parsed.host().is_some() => Ok(parsed),
         "http" if loopback => Ok(parsed),
-        _ => Err(format!("HQ url {url:?} must use https:// (plain http only to 127.0.0.1, [::1] or localhost)")),
+        _ => Err(format!(
+            "HQ url {url:?} must use https:// (plain http only to 127.0.0.1, [::1] or localhost)"
+        )),
     }
 }
 
@@ -223,7 +225,11 @@ impl Client {
 /// (confirmed by the ids HQ answers with, never by a number alone), renumber what a
 /// restored kiosk numbered twice, set aside what HQ refuses for good and keep what may
 /// pass later, then take what HQ has for us.
-pub async fn sync_once(store: &mut Store, client: &Client, now: DateTime<Utc>) -> Result<SyncReport, SyncError> {
+pub async fn sync_once(
+    store: &mut Store,
+    client: &Client,
+    now: DateTime<Utc>,
+) -> Result<SyncReport, SyncError> {
     let status = client.status().await?;
     check_history(store, &status)?;
     // A data directory restored from an old backup must not reuse indexes or ticket
@@ -285,7 +291,8 @@ fn check_history(store: &Store, status: &Status) -> Result<(), SyncError> {
 fn note_clock(store: &mut Store, now: DateTime<Utc>, status: &Status) -> Result<(), SyncError> {
     let skew = now - status.hq_time;
     let warning = if skew.num_seconds().abs() > 120 {
-        let (ahead, by) = if skew > chrono::Duration::zero() { ("ahead of", skew) } else { ("behind", -skew) };
+        let (ahead, by) =
+            if skew > chrono::Duration::zero() { ("ahead of", skew) } else { ("behind", -skew) };
         let text = format!("this kiosk's clock is {} min {ahead} HQ's: check NTP", by.num_minutes().max(2));
         tracing::warn!(skew_seconds = skew.num_seconds(), "kiosk clock differs from HQ's");
         text
@@ -297,7 +304,11 @@ fn note_clock(store: &mut Store, now: DateTime<Utc>, status: &Status) -> Result<
 }
 
 /// One pass over the outbox, oldest index first.
-async fn push_outbox(store: &mut Store, client: &Client, now: DateTime<Utc>) -> Result<SyncReport, SyncError> {
+async fn push_outbox(
+    store: &mut Store,
+    client: &Client,
+    now: DateTime<Utc>,
+) -> Result<SyncReport, SyncError> {
     let mut report = SyncReport::default();
     let mut waiting: Vec<(i64, String)> = Vec::new();
     let mut batch_size = PUSH_BATCH;
@@ -310,16 +321,24 @@ async fn push_outbox(store: &mut Store, client: &Client, now: DateTime<Utc>) -> 
             if batch_size > 1 {
                 batch_size /= 2;
             } else {
-                store.set_aside(batch[0].event.id, RefusalCode::TooLarge, "too large for HQ to accept", now)?;
+                store.set_aside(
+                    batch[0].event.id,
+                    RefusalCode::TooLarge,
+                    "too large for HQ to accept",
+                    now,
+                )?;
                 report.set_aside += 1;
             }
             continue;
         };
         if answer.accepted.is_empty() && answer.rejected.is_empty() {
-            return Err(SyncError::Retryable("HQ answered a batch with neither accepted nor rejected events".into()));
+            return Err(SyncError::Retryable(
+                "HQ answered a batch with neither accepted nor rejected events".into(),
+            ));
         }
         // Only ids we sent count: an answer naming others confirms nothing.
-        let sent: std::collections::HashMap<_, _> = batch.iter().map(|e| (e.event.id, e.origin_seq)).collect();
+        let sent: std::collections::HashMap<_, _> =
+            batch.iter().map(|e| (e.event.id, e.origin_seq)).collect();
         let accepted: Vec<_> = answer.accepted.iter().copied().filter(|id| sent.contains_key(id)).collect();
         store.confirm_sent(&accepted)?;
         report.pushed += accepted.len();
@@ -328,7 +347,9 @@ async fn push_outbox(store: &mut Store, client: &Client, now: DateTime<Utc>) -> 
             let seq = sent[&r.id];
             match r.code {
                 RefusalCode::IndexTaken => renumber_from = Some(renumber_from.map_or(seq, |f| f.min(seq))),
-                code if code.waits() => waiting.push((seq, format!("{} ({}): {}", r.id, code.code(), r.reason))),
+                code if code.waits() => {
+                    waiting.push((seq, format!("{} ({}): {}", r.id, code.code(), r.reason)))
+                }
                 code => {
                     store.set_aside(r.id, code, &r.reason, now)?;
                     report.set_aside += 1;

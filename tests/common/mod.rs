@@ -75,3 +75,85 @@ impl Kiosk {
         .to_string()
     }
 }
+
+/// A process that is killed when the test lets go of it (an HQ server).
+pub struct Server(pub std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// `lobbydesk hq serve` on a loopback port over `dir`, once it accepts connections.
+pub fn serve(dir: &Path, port: u16) -> Server {
+    let child = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["hq", "serve", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "HQ did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Server(child)
+}
+
+/// HQ run from the binary: its data directory, and the server while `start`ed.
+pub struct Hq {
+    pub data: Kiosk,
+    pub port: u16,
+    server: Option<Server>,
+}
+
+impl Hq {
+    pub fn start() -> Hq {
+        let data = Kiosk::new();
+        let port = free_port();
+        let server = Some(serve(data.path(), port));
+        Hq { data, port, server }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Registers a kiosk; returns its credential.
+    pub fn add_kiosk(&self, code: &str, estate: &str) -> String {
+        let out = self.data.ok(&["hq", "add-kiosk", code, "--estate", estate]);
+        out.lines()
+            .find(|l| l.len() == 64 && l.chars().all(|c| c.is_ascii_hexdigit()))
+            .expect("a credential")
+            .to_string()
+    }
+
+    pub fn stop(&mut self) {
+        self.server = None;
+    }
+
+    /// Serves again on the same port and data.
+    pub fn restart(&mut self) {
+        self.server = None;
+        self.server = Some(serve(self.data.path(), self.port));
+    }
+
+    /// A kiosk with its own data directory, registered here and configured to sync.
+    pub fn kiosk(&self, code: &str, estate: &str, extra_hq: &str) -> (Kiosk, String) {
+        let token = self.add_kiosk(code, estate);
+        let kiosk = Kiosk::new();
+        kiosk.write_config(&format!(
+            "[kiosk]\ncode = \"{code}\"\nestate = \"{estate}\"\n[hq]\nurl = \"{}\"\ntoken = \"{token}\"\n{extra_hq}\n",
+            self.url()
+        ));
+        (kiosk, token)
+    }
+}
