@@ -568,3 +568,21 @@ async fn hq_serves_over_tls_and_a_kiosk_syncs_through_it() {
     assert_eq!(report.pushed, 1);
     assert_eq!(Store::open(hq_dir.path(), Origin::hq()).unwrap().cases().unwrap().len(), 1);
 }
+
+/// The schemas in the protocol file are the ones the types give (LOBBYDESK_WRITE_OPENAPI=1
+/// writes them into the file after a change of the types).
+#[test]
+fn the_openapi_schemas_are_the_ones_the_server_reads_and_writes() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/hq/openapi.json");
+    let mut spec: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let generated = serde_json::Value::Object(hq::component_schemas());
+    if std::env::var_os("LOBBYDESK_WRITE_OPENAPI").is_some() {
+        spec["components"]["schemas"] = generated;
+        std::fs::write(path, serde_json::to_string_pretty(&spec).unwrap() + "\n").unwrap();
+        return;
+    }
+    assert_eq!(
+        spec["components"]["schemas"], generated,
+        "src/hq/openapi.json is out of date: run LOBBYDESK_WRITE_OPENAPI=1 cargo test --test sync openapi"
+    );
+}

@@ -414,7 +414,7 @@ fn hq_applies_the_kiosks_content_limits_and_bounds_every_request() {
         })
         .collect();
     let (status, _) = push(&hq, &token, &notes[..1001]);
-    assert_eq!(status, 413, "one push may not hold the store for long");
+    assert_eq!(status, 422, "one push may not hold the store for long");
     for chunk in notes.chunks(1000) {
         let (status, answer) = push(&hq, &token, chunk);
         assert_eq!(status, 200);

@@ -2,6 +2,7 @@
 //! state is nothing but the fold of its events (see `case.rs`).
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -10,7 +11,7 @@ use super::intake::{ComplaintClass, Department, Intake, Severity};
 
 /// Where an event was written: one kiosk (`kiosk:K01`) or headquarters (`hq`). Each origin
 /// appends its own series; nobody else writes events under its name.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(transparent)]
 pub struct Origin(pub String);
 
@@ -29,7 +30,7 @@ impl std::fmt::Display for Origin {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Event {
     pub id: Uuid,
     pub case_id: Uuid,
@@ -50,7 +51,7 @@ impl Event {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ContactMethod {
     /// In person: the resident signs the record (001 11.1.7).
@@ -78,6 +79,15 @@ impl ContactMethod {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "u8", into = "u8")]
 pub struct Rating(u8);
+
+impl JsonSchema for Rating {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Rating".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "integer", "minimum": 1, "maximum": 5 })
+    }
+}
 
 impl Rating {
     /// A quality rating of 3 or better counts as a pass for the repair-quality KPI.
@@ -109,7 +119,7 @@ impl From<Rating> for u8 {
 }
 
 /// What a callback (回访) records (001 4.4, 11.1.7).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CallbackRecord {
     pub method: ContactMethod,
     pub quality: Option<Rating>,
@@ -122,7 +132,7 @@ pub struct CallbackRecord {
     pub next_callback_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum EscalationTarget {
     /// A major complaint goes to the general manager at once (000 4.3.2).
@@ -145,7 +155,7 @@ impl EscalationTarget {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum EventBody {
     Filed {

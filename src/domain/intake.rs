@@ -11,7 +11,7 @@ use super::validate::{Phone, ValidationError};
 macro_rules! vocabulary {
     ($(#[$meta:meta])* $name:ident, $what:literal { $($variant:ident => $code:literal, $zh:literal, $tw:literal, $en:literal;)+ }) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
         #[serde(rename_all = "kebab-case")]
         pub enum $name { $($variant),+ }
 
@@ -114,7 +114,7 @@ vocabulary!(
 );
 
 /// The language a resident chose at the kiosk; their paper is printed in it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum Lang {
     #[default]
     #[serde(rename = "zh-CN")]
@@ -157,7 +157,9 @@ impl fmt::Display for Lang {
 }
 
 /// Where the matter is: a home (building-unit-room, unit optional) or a named public area.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Place {
     Home { building: String, unit: Option<String>, room: String },
@@ -187,7 +189,7 @@ impl fmt::Display for Place {
 }
 
 /// Who to call back. `None` on a case means the resident chose to stay anonymous.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Contact {
     pub name: Option<String>,
     pub phone: Phone,
@@ -195,7 +197,7 @@ pub struct Contact {
 }
 
 /// Which callback rule applies to a case (SPEC §5), decided from its category at filing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum CallbackRule {
     /// Every complaint, within 3 days after resolution.
@@ -210,7 +212,7 @@ pub enum CallbackRule {
 
 /// Hand-over defects have their own clock (002 第十条(7)): small ones fixed the same day,
 /// larger ones within a week.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum DefectSize {
     Small,
@@ -218,7 +220,7 @@ pub enum DefectSize {
 }
 
 /// Everything recorded at filing. Immutable afterwards: later facts are events.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Intake {
     pub ticket: String,
     pub estate: String,
@@ -249,7 +251,7 @@ pub struct Intake {
     pub clock_unsynced: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CallbackPlan {
     pub rule: CallbackRule,
     pub required: bool,

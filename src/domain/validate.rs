@@ -83,6 +83,19 @@ fn within(text: String, what: &'static str, max: usize) -> Result<String, Valida
 #[serde(try_from = "String", into = "String")]
 pub struct Phone(String);
 
+impl schemars::JsonSchema for Phone {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Phone".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^(1[3-9][0-9]{9}|0[0-9]{2,3}-[0-9]{7,8})$",
+            "description": "A mobile number (11 digits, 13–19…) or a landline with its area code (010-12345678)"
+        })
+    }
+}
+
 impl Phone {
     pub fn parse(raw: &str) -> Result<Phone, ValidationError> {
         let compact: String = raw.chars().filter(|c| !c.is_whitespace() && *c != '(' && *c != ')').collect();

@@ -117,17 +117,58 @@ async fn status(State(hq): State<Hq>, headers: HeaderMap) -> Result<Json<Status>
     }))
 }
 
+/// serde takes a number for a variant name (`"type": 0` is `filed`); the protocol file
+/// says names are strings. Inside an event's body the only numbers are ratings.
+fn numbers_only_where_the_schema_has_them(body: &serde_json::Value, path: &str) -> Result<(), String> {
+    use serde_json::Value;
+    match body {
+        Value::Object(fields) => fields.iter().try_for_each(|(key, value)| {
+            let rating = matches!(key.as_str(), "quality" | "effect" | "satisfaction");
+            if value.is_number() && !rating {
+                return Err(format!("{path}.{key} is a number; the protocol has a string there"));
+            }
+            numbers_only_where_the_schema_has_them(value, &format!("{path}.{key}"))
+        }),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| numbers_only_where_the_schema_has_them(v, &format!("{path}[{i}]"))),
+        _ => Ok(()),
+    }
+}
+
+fn parse_push(raw: serde_json::Value) -> Result<PushRequest, ApiError> {
+    let unprocessable = |why: String| ApiError(StatusCode::UNPROCESSABLE_ENTITY, why);
+    if let Some(events) = raw.get("events").and_then(|e| e.as_array()) {
+        for (i, event) in events.iter().enumerate() {
+            if let Some(body) = event.get("body") {
+                numbers_only_where_the_schema_has_them(body, &format!("events[{i}].body"))
+                    .map_err(unprocessable)?;
+            }
+        }
+    }
+    serde_json::from_value(raw).map_err(|e| unprocessable(format!("not a batch of events: {e}")))
+}
+
 async fn push(
     State(hq): State<Hq>,
     headers: HeaderMap,
-    body: Result<Json<PushRequest>, JsonRejection>,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<Json<PushResponse>, ApiError> {
     let k = kiosk(&hq, &headers).await?;
-    let Json(request) = body.map_err(|e| ApiError(e.status(), e.body_text()))?;
+    let Json(raw) = body.map_err(|e| ApiError(e.status(), e.body_text()))?;
+    let request = parse_push(raw)?;
+    // What the protocol file's schema says, checked before anything is stored.
     if request.events.len() > MAX_PUSH_EVENTS {
         return Err(ApiError(
-            StatusCode::PAYLOAD_TOO_LARGE,
+            StatusCode::UNPROCESSABLE_ENTITY,
             format!("{} events in one push; send at most {MAX_PUSH_EVENTS}", request.events.len()),
+        ));
+    }
+    if let Some((i, e)) = request.events.iter().enumerate().find(|(_, e)| e.origin_seq < 1) {
+        return Err(ApiError(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("events[{i}].origin_seq is {}; indexes start at 1", e.origin_seq),
         ));
     }
     let response = hq
@@ -245,4 +286,34 @@ pub fn add_kiosk(store: &mut Store, code: &str, estate: &str) -> Result<String, 
     let token = crate::sync::new_token();
     store.add_kiosk(code.as_str(), estate.trim(), &token_hash(&token), Utc::now())?;
     Ok(token)
+}
+
+/// The request and answer shapes of the protocol as JSON schemas (OpenAPI 3.0), made from
+/// the very types the server deserializes: `openapi.json` carries these, and a test
+/// keeps the file equal to them.
+pub fn component_schemas() -> serde_json::Map<String, serde_json::Value> {
+    use schemars::generate::{Contract, SchemaSettings};
+    let mut generator = SchemaSettings::openapi3()
+        .with(|s| {
+            s.definitions_path = "#/components/schemas/".into();
+            s.contract = Contract::Deserialize;
+        })
+        .into_generator();
+    generator.subschema_for::<PushRequest>();
+    generator.subschema_for::<ErrorBody>();
+    let mut answers = SchemaSettings::openapi3()
+        .with(|s| {
+            s.definitions_path = "#/components/schemas/".into();
+            s.contract = Contract::Serialize;
+        })
+        .into_generator();
+    answers.subschema_for::<Status>();
+    answers.subschema_for::<PushResponse>();
+    answers.subschema_for::<PullResponse>();
+    let mut all = generator.take_definitions(true);
+    for (name, schema) in answers.take_definitions(true) {
+        // One name, one shape: what the server reads and writes must agree.
+        all.entry(name).or_insert(schema);
+    }
+    all
 }

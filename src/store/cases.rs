@@ -17,8 +17,10 @@ use crate::domain::ticket::{KioskCode, TicketNumber};
 const PROJECTION_VERSION: &str = "1";
 
 /// An event as stored: with the per-origin index sync will compare.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StoredEvent {
+    /// This event's index in its origin's series.
+    #[schemars(range(min = 1))]
     pub origin_seq: i64,
     #[serde(flatten)]
     pub event: Event,

@@ -21,7 +21,7 @@ fn is_constraint(e: &rusqlite::Error) -> bool {
 }
 
 /// Why an event from elsewhere was not stored, as the kiosk acts on it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RefusalCode {
     /// Not this sender's to write: another origin, estate or kiosk code. Set aside.

@@ -8,6 +8,7 @@
 
 pub mod client;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -16,7 +17,7 @@ use crate::store::StoredEvent;
 
 pub const PROTOCOL: u32 = 1;
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct Status {
     pub protocol: u32,
     pub kiosk: String,
@@ -29,12 +30,13 @@ pub struct Status {
     pub hq_time: chrono::DateTime<chrono::Utc>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct PushRequest {
+    #[schemars(length(max = 1000))]
     pub events: Vec<StoredEvent>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct Rejection {
     pub id: Uuid,
     /// What the kiosk does about it (see `RefusalCode`).
@@ -42,7 +44,7 @@ pub struct Rejection {
     pub reason: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct PushResponse {
     /// HQ holds these now (stored now or before).
     pub accepted: Vec<Uuid>,
@@ -50,7 +52,7 @@ pub struct PushResponse {
     pub rejected: Vec<Rejection>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct PullResponse {
     pub events: Vec<StoredEvent>,
     /// Ask again with `after` = this.
@@ -58,7 +60,7 @@ pub struct PullResponse {
     pub more: bool,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct ErrorBody {
     pub error: String,
 }
