@@ -11,7 +11,7 @@ mod watermark;
 pub use cases::{CaseRecord, StoredEvent};
 pub use migrations::{MIGRATIONS, SCHEMA_VERSION};
 pub use print_jobs::{DocumentKind, JobState, NewJob, PrintJob};
-pub use sync::{KioskRecord, RefusalCode, Refused, kiosk_may_write};
+pub use sync::{KioskRecord, MAX_CLOCK_AHEAD, RefusalCode, Refused, SetAside, kiosk_may_write};
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};

@@ -89,9 +89,12 @@ pub struct SetAside {
     pub reason: String,
 }
 
-/// How far ahead of HQ's clock an event may be stamped: NTP keeps kiosks within seconds;
-/// this leaves room for a kiosk that has not synced its clock for a while.
-pub const MAX_CLOCK_AHEAD: chrono::Duration = chrono::Duration::minutes(10);
+/// How far ahead of HQ's clock an event may be stamped. NTP keeps kiosks within
+/// milliseconds. It must stay under the minute after which a kiosk marks its tickets
+/// "clock to be checked" (`clock_looks_wrong`): HQ's clock follows the stamps it accepts,
+/// and other kiosks follow HQ's, so one kiosk running ahead must never get that far.
+/// A kiosk further ahead sees its events wait until its time has come, and a warning.
+pub const MAX_CLOCK_AHEAD: chrono::Duration = chrono::Duration::seconds(30);
 
 impl Store {
     /// The oldest events not yet confirmed by HQ, in the order they were written.

@@ -1,0 +1,212 @@
+//! HQ's status, push and pull latency (p50, p99) as its store grows: 10k, 100k and 1M
+//! cases spread over 200 estates, served on loopback. The goal is flat lines: what a
+//! kiosk asks must not cost more because other estates have filed more.
+//! Run: cargo bench --bench hq_latency [-- 10000,100000,1000000]
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use lobbydesk::app::Desk;
+use lobbydesk::config::Settings;
+use lobbydesk::domain::event::{EventBody, Origin};
+use lobbydesk::domain::filing::NewCase;
+use lobbydesk::hq::{self, Hq};
+use lobbydesk::store::{KioskRecord, Store, StoredEvent};
+use uuid::Uuid;
+
+const ESTATES: usize = 200;
+
+fn estate(i: usize) -> String {
+    format!("小区{:03}", i % ESTATES)
+}
+
+fn code(i: usize) -> String {
+    format!("E{:03}", i % ESTATES)
+}
+
+/// One genuine filing per estate, cloned with fresh ids, tickets and indexes.
+fn template(i: usize) -> StoredEvent {
+    filing_of(&code(i), &estate(i))
+}
+
+fn filing_of(code: &str, estate: &str) -> StoredEvent {
+    let dir = tempfile::TempDir::new().unwrap();
+    let settings =
+        Settings::from_toml(&format!("[kiosk]\ncode = \"{code}\"\nestate = \"{estate}\"\n"), "bench")
+            .unwrap();
+    let mut desk = Desk::open(settings, dir.path()).unwrap();
+    let new = NewCase {
+        category: "water".into(),
+        place: "3-2-1201".into(),
+        phone: Some("13800138000".into()),
+        text: "厨房水管漏水，地面有积水".into(),
+        ..NewCase::default()
+    };
+    desk.file(&new, Utc::now()).unwrap();
+    desk.store().outbox_batch(1).unwrap().remove(0)
+}
+
+/// Grows HQ's store to `target` cases, round-robin over the estates.
+fn grow(store: &mut Store, templates: &[StoredEvent], from: usize, target: usize) {
+    let mut batch: Vec<Vec<StoredEvent>> = vec![Vec::new(); ESTATES];
+    let flush = |store: &mut Store, e: usize, events: &mut Vec<StoredEvent>| {
+        if events.is_empty() {
+            return;
+        }
+        let kiosk = KioskRecord { code: code(e), estate: estate(e), revoked: false };
+        let refused = store.receive_from_kiosk(&kiosk, events, Utc::now()).unwrap();
+        assert!(refused.is_empty(), "{:?}", refused[0]);
+        events.clear();
+    };
+    for n in from..target {
+        let e = n % ESTATES;
+        let seq = (n / ESTATES) as i64 + 1;
+        let mut event = templates[e].clone();
+        event.origin_seq = seq;
+        event.event.id = Uuid::now_v7();
+        event.event.case_id = Uuid::now_v7();
+        if let EventBody::Filed { intake } = &mut event.event.body {
+            intake.ticket = format!("{}-{seq:05}", code(e));
+        }
+        batch[e].push(event);
+        if batch[e].len() == 500 {
+            flush(store, e, &mut batch[e]);
+        }
+    }
+    for (e, events) in batch.iter_mut().enumerate() {
+        flush(store, e, events);
+    }
+}
+
+fn percentiles(mut samples: Vec<Duration>) -> (Duration, Duration) {
+    samples.sort();
+    let at = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)];
+    (at(0.50), at(0.99))
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .find(|a| a.chars().next().is_some_and(|c| c.is_ascii_digit()))
+        .map(|a| a.split(',').filter_map(|s| s.parse().ok()).collect())
+        .unwrap_or_else(|| vec![10_000, 100_000, 1_000_000]);
+    lobbydesk::sync::install_crypto();
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut store = Store::open(dir.path(), Origin::hq()).unwrap();
+    let templates: Vec<StoredEvent> = (0..ESTATES).map(template).collect();
+    // The kiosk that measures: one more kiosk of the first estate, with its own numbers.
+    let token = hq::add_kiosk(&mut store, "P01", &estate(0)).unwrap();
+    let measuring = filing_of("P01", &estate(0));
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    println!(
+        "{:>9} | {:>17} | {:>17} | {:>17} | {}",
+        "cases", "status p50/p99", "push p50/p99", "pull p50/p99", "grown in"
+    );
+    let mut have = 0;
+    let mut next_seq = 1i64;
+    for size in sizes {
+        let started = Instant::now();
+        grow(&mut store, &templates, have, size);
+        have = size;
+        let grown = started.elapsed();
+        let hq = Hq::open(dir.path()).unwrap();
+        let (status, push, pull) = runtime.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}", listener.local_addr().unwrap());
+            let server = tokio::spawn(async move { axum::serve(listener, hq::router(hq)).await });
+            let http = reqwest::Client::new();
+            let time = |req: reqwest::RequestBuilder| async move {
+                let t = Instant::now();
+                let resp = req.send().await.unwrap();
+                assert!(resp.status().is_success(), "{}", resp.status());
+                resp.bytes().await.unwrap();
+                t.elapsed()
+            };
+            let mut status = Vec::new();
+            for _ in 0..200 {
+                status.push(time(http.get(format!("{url}/v1/status")).bearer_auth(&token)).await);
+            }
+            // A kiosk's usual push: a few new cases of its own estate.
+            let mut push = Vec::new();
+            for _ in 0..100 {
+                let events: Vec<StoredEvent> = (0..5)
+                    .map(|_| {
+                        let mut e = measuring.clone();
+                        e.origin_seq = next_seq;
+                        e.event.id = Uuid::now_v7();
+                        e.event.case_id = Uuid::now_v7();
+                        if let EventBody::Filed { intake } = &mut e.event.body {
+                            intake.ticket = format!("P01-{next_seq:05}");
+                        }
+                        next_seq += 1;
+                        e
+                    })
+                    .collect();
+                let body = serde_json::json!({ "events": events });
+                push.push(time(http.post(format!("{url}/v1/events")).bearer_auth(&token).json(&body)).await);
+            }
+            // A kiosk that is up to date asks for what is new.
+            let mut latest = 0;
+            loop {
+                let page: serde_json::Value = http
+                    .get(format!("{url}/v1/events?after={latest}&limit=1000"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                latest = page["next"].as_i64().unwrap();
+                if page["more"] != true {
+                    break;
+                }
+            }
+            let mut pull = Vec::new();
+            for _ in 0..200 {
+                pull.push(
+                    time(http.get(format!("{url}/v1/events?after={latest}")).bearer_auth(&token)).await,
+                );
+            }
+            server.abort();
+            (percentiles(status), percentiles(push), percentiles(pull))
+        });
+        let show = |(a, b): (Duration, Duration)| {
+            format!("{:>6.2} / {:>6.2} ms", a.as_secs_f64() * 1e3, b.as_secs_f64() * 1e3)
+        };
+        println!("{size:>9} | {} | {} | {} | {:.1?}", show(status), show(push), show(pull), grown);
+    }
+    // The longest one request may hold the store: full pushes of 1,000 notes onto one
+    // case until it has 14,000 (this once took 110 s under one lock).
+    let kiosk = KioskRecord { code: "P01".into(), estate: estate(0), revoked: false };
+    let mut filing = measuring.clone();
+    filing.origin_seq = next_seq;
+    filing.event.id = Uuid::now_v7();
+    filing.event.case_id = Uuid::now_v7();
+    if let EventBody::Filed { intake } = &mut filing.event.body {
+        intake.ticket = format!("P01-{next_seq:05}");
+    }
+    next_seq += 1;
+    store.receive_from_kiosk(&kiosk, std::slice::from_ref(&filing), Utc::now()).unwrap();
+    let mut longest = Duration::ZERO;
+    for round in 0..14 {
+        let notes: Vec<StoredEvent> = (0..1000)
+            .map(|i| {
+                let mut e = filing.clone();
+                e.origin_seq = next_seq;
+                next_seq += 1;
+                e.event.id = Uuid::now_v7();
+                e.event.stamp.counter = 1 + round * 1000 + i;
+                e.event.body = EventBody::ProgressNote { text: format!("第{round}-{i}次跟进") };
+                e
+            })
+            .collect();
+        let t = Instant::now();
+        let refused = store.receive_from_kiosk(&kiosk, &notes, Utc::now()).unwrap();
+        assert!(refused.is_empty(), "{:?}", refused[0]);
+        longest = longest.max(t.elapsed());
+    }
+    println!(
+        "14 pushes of 1,000 notes onto one case (up to 14,000 events): the longest held the store {longest:.1?}"
+    );
+}
