@@ -99,8 +99,8 @@ fn main() {
     let measuring = filing_of("P01", &estate(0));
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     println!(
-        "{:>9} | {:>17} | {:>17} | {:>17} | {}",
-        "cases", "status p50/p99", "push p50/p99", "pull p50/p99", "grown in"
+        "{:>9} | {:>17} | {:>17} | {:>17} | grown in",
+        "cases", "status p50/p99", "push p50/p99", "pull p50/p99"
     );
     let mut have = 0;
     let mut next_seq = 1i64;
