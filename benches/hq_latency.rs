@@ -60,15 +60,7 @@ fn grow(store: &mut Store, templates: &[StoredEvent], from: usize, target: usize
     };
     for n in from..target {
         let e = n % ESTATES;
-        let seq = (n / ESTATES) as i64 + 1;
-        let mut event = templates[e].clone();
-        event.origin_seq = seq;
-        event.event.id = Uuid::now_v7();
-        event.event.case_id = Uuid::now_v7();
-        if let EventBody::Filed { intake } = &mut event.event.body {
-            intake.ticket = format!("{}-{seq:05}", code(e));
-        }
-        batch[e].push(event);
+        batch[e].push(new_case(&templates[e], &code(e), (n / ESTATES) as i64 + 1));
         if batch[e].len() == 500 {
             flush(store, e, &mut batch[e]);
         }
@@ -76,6 +68,18 @@ fn grow(store: &mut Store, templates: &[StoredEvent], from: usize, target: usize
     for (e, events) in batch.iter_mut().enumerate() {
         flush(store, e, events);
     }
+}
+
+/// A copy of `template` (a filing) as a new case with index `seq` and ticket CODE-seq.
+fn new_case(template: &StoredEvent, code: &str, seq: i64) -> StoredEvent {
+    let mut event = template.clone();
+    event.origin_seq = seq;
+    event.event.id = Uuid::now_v7();
+    event.event.case_id = Uuid::now_v7();
+    if let EventBody::Filed { intake } = &mut event.event.body {
+        intake.ticket = format!("{code}-{seq:05}");
+    }
+    event
 }
 
 fn percentiles(mut samples: Vec<Duration>) -> (Duration, Duration) {
@@ -131,15 +135,8 @@ fn main() {
             for _ in 0..100 {
                 let events: Vec<StoredEvent> = (0..5)
                     .map(|_| {
-                        let mut e = measuring.clone();
-                        e.origin_seq = next_seq;
-                        e.event.id = Uuid::now_v7();
-                        e.event.case_id = Uuid::now_v7();
-                        if let EventBody::Filed { intake } = &mut e.event.body {
-                            intake.ticket = format!("P01-{next_seq:05}");
-                        }
                         next_seq += 1;
-                        e
+                        new_case(&measuring, "P01", next_seq - 1)
                     })
                     .collect();
                 let body = serde_json::json!({ "events": events });
@@ -179,13 +176,7 @@ fn main() {
     // The longest one request may hold the store: full pushes of 1,000 notes onto one
     // case until it has 14,000 (this once took 110 s under one lock).
     let kiosk = KioskRecord { code: "P01".into(), estate: estate(0), revoked: false };
-    let mut filing = measuring.clone();
-    filing.origin_seq = next_seq;
-    filing.event.id = Uuid::now_v7();
-    filing.event.case_id = Uuid::now_v7();
-    if let EventBody::Filed { intake } = &mut filing.event.body {
-        intake.ticket = format!("P01-{next_seq:05}");
-    }
+    let filing = new_case(&measuring, "P01", next_seq);
     next_seq += 1;
     store.receive_from_kiosk(&kiosk, std::slice::from_ref(&filing), Utc::now()).unwrap();
     let mut longest = Duration::ZERO;

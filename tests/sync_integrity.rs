@@ -226,31 +226,30 @@ fn push(hq: &Hq, token: &str, events: &[StoredEvent]) -> (u16, serde_json::Value
 }
 
 fn push_raw(hq: &Hq, authorization: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
-    lobbydesk::sync::install_crypto();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    runtime.block_on(async {
-        let resp = reqwest::Client::new()
-            .post(format!("{}/v1/events", hq.url()))
-            .header("Authorization", authorization)
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(serde_json::Value::Null))
-    })
+    request(hq, authorization, "/v1/events", Some(body))
 }
 
 fn get(hq: &Hq, authorization: &str, path: &str) -> (u16, serde_json::Value) {
+    request(hq, authorization, path, None)
+}
+
+/// A GET, or a POST of `body`, to HQ: the status and the JSON answer.
+fn request(
+    hq: &Hq,
+    authorization: &str,
+    path: &str,
+    body: Option<&serde_json::Value>,
+) -> (u16, serde_json::Value) {
     lobbydesk::sync::install_crypto();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
-        let resp = reqwest::Client::new()
-            .get(format!("{}{path}", hq.url()))
-            .header("Authorization", authorization)
-            .send()
-            .await
-            .unwrap();
+        let http = reqwest::Client::new();
+        let url = format!("{}{path}", hq.url());
+        let req = match body {
+            Some(body) => http.post(url).json(body),
+            None => http.get(url),
+        };
+        let resp = req.header("Authorization", authorization).send().await.unwrap();
         let status = resp.status().as_u16();
         (status, resp.json().await.unwrap_or(serde_json::Value::Null))
     })

@@ -292,21 +292,20 @@ pub fn add_kiosk(store: &mut Store, code: &str, estate: &str) -> Result<String, 
 /// the very types the server deserializes: `openapi.json` carries these, and a test
 /// keeps the file equal to them.
 pub fn component_schemas() -> serde_json::Map<String, serde_json::Value> {
-    use schemars::generate::{Contract, SchemaSettings};
-    let mut generator = SchemaSettings::openapi3()
-        .with(|s| {
-            s.definitions_path = "#/components/schemas/".into();
-            s.contract = Contract::Deserialize;
-        })
-        .into_generator();
+    use schemars::generate::{Contract, SchemaGenerator, SchemaSettings};
+    let generator_for = |contract: Contract| -> SchemaGenerator {
+        SchemaSettings::openapi3()
+            .with(|s| {
+                s.definitions_path = "#/components/schemas/".into();
+                s.contract = contract;
+            })
+            .into_generator()
+    };
+    // Requests as the server reads them, answers as it writes them.
+    let mut generator = generator_for(Contract::Deserialize);
     generator.subschema_for::<PushRequest>();
     generator.subschema_for::<ErrorBody>();
-    let mut answers = SchemaSettings::openapi3()
-        .with(|s| {
-            s.definitions_path = "#/components/schemas/".into();
-            s.contract = Contract::Serialize;
-        })
-        .into_generator();
+    let mut answers = generator_for(Contract::Serialize);
     answers.subschema_for::<Status>();
     answers.subschema_for::<PushResponse>();
     answers.subschema_for::<PullResponse>();
