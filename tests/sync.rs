@@ -486,7 +486,7 @@ fn the_openapi_file_describes_exactly_the_served_routes() {
         estate: "e".into(),
         high_water: 0,
         max_ticket_sequence: 0,
-        hq_time: Utc::now(),
+        hq_time: Some(Utc::now()),
     })
     .unwrap();
     let required: Vec<&str> = spec["components"]["schemas"]["Status"]["required"]

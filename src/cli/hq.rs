@@ -310,7 +310,7 @@ pub fn start_over(
             };
             writeln!(
                 out,
-                "HQ holds {} event(s) and tickets up to {}-{:05} from kiosk {}",
+                "HQ holds kiosk {3}'s events up to index {0} and its tickets up to {1}-{2:05}",
                 status.high_water, status.kiosk, status.max_ticket_sequence, status.kiosk
             )?;
         }
@@ -319,9 +319,8 @@ pub fn start_over(
     }
     writeln!(
         out,
-        "started over in {}: the next event is number {} of {origin}, the next ticket follows {}-{:05}",
+        "started over in {}: the next ticket follows {}-{:05}, and {origin}'s events continue after every index handed out here or held by HQ",
         data_dir.display(),
-        store.origin_counter()? + 1,
         settings.kiosk,
         store.next_ticket_floor()?,
     )?;

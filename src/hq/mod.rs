@@ -113,7 +113,7 @@ async fn status(State(hq): State<Hq>, headers: HeaderMap) -> Result<Json<Status>
         estate: k.estate,
         high_water,
         max_ticket_sequence,
-        hq_time: Utc::now(),
+        hq_time: Some(Utc::now()),
     }))
 }
 

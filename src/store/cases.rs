@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::watermark::Watermark;
+use super::watermark::Reservations;
 use super::{DocumentKind, NewJob, Result, Store, StoreError};
 use crate::domain::case::Case;
 use crate::domain::event::{Event, EventBody, Origin};
@@ -234,37 +234,24 @@ const EVENT_INDEX_BLOCK: u64 = 1000;
 
 /// The next index of this origin's series. It comes from a counter that only grows
 /// (`origin_seq` in meta, never derived from the events still stored, which a purge
-/// removes) and from the reservation file beside the database, which a restored or
-/// emptied database cannot lower: an index once handed out is never handed out again.
-pub(super) fn next_origin_seq(conn: &Connection, reservations: &Watermark, origin: &Origin) -> Result<i64> {
-    let meta_u64 =
-        |key: &str| -> Result<u64> { Ok(meta_get(conn, key)?.and_then(|v| v.parse().ok()).unwrap_or(0)) };
+/// removes) and from the reservations beside the database, which a restored or emptied
+/// database cannot lower: an index once handed out is never handed out again.
+pub(super) fn next_origin_seq(
+    conn: &Connection,
+    reservations: &Reservations,
+    origin: &Origin,
+) -> Result<i64> {
+    let counted: u64 = meta_get(conn, "origin_seq")?.and_then(|v| v.parse().ok()).unwrap_or(0);
     let stored: i64 = conn.query_row(
         "SELECT COALESCE(MAX(origin_seq), 0) FROM events WHERE origin = ?1",
         [&origin.0],
         |r| r.get(0),
     )?;
-    let used = meta_u64("origin_seq")?.max(stored.max(0) as u64);
-    let known_ceiling = meta_u64("origin_seq_reserved")?;
-    let file_ceiling = reservations
-        .read()
+    let used = counted.max(stored.max(0) as u64);
+    let next = reservations
+        .next(used, EVENT_INDEX_BLOCK)
         .map_err(|source| StoreError::Watermark { path: reservations.path().to_path_buf(), source })?;
-    let mut next = used + 1;
-    // The file reserved more than this database knows of: the database is older than the
-    // numbers already handed out (restored, emptied). Skip everything reserved.
-    if file_ceiling > known_ceiling {
-        next = next.max(file_ceiling + 1);
-    }
-    let mut ceiling = known_ceiling.max(file_ceiling);
-    if next > ceiling {
-        ceiling = next + EVENT_INDEX_BLOCK - 1;
-        // Durable before any event with these numbers commits.
-        reservations
-            .write(ceiling)
-            .map_err(|source| StoreError::Watermark { path: reservations.path().to_path_buf(), source })?;
-    }
     meta_set(conn, "origin_seq", &next.to_string())?;
-    meta_set(conn, "origin_seq_reserved", &ceiling.to_string())?;
     i64::try_from(next).map_err(|_| StoreError::BadRecord("event index out of range".into()))
 }
 
@@ -339,7 +326,7 @@ pub(super) fn record_arrival(conn: &Connection, event: &Event) -> Result<()> {
 /// Writes a new event of this origin: next per-origin index, next HLC stamp, outbox entry.
 fn append_local(
     conn: &Connection,
-    reservations: &Watermark,
+    reservations: &Reservations,
     origin: &Origin,
     case_id: Uuid,
     body: EventBody,

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use crate::domain::case::{FoldError, WorkflowError};
 use crate::domain::event::Origin;
 use crate::domain::validate::ValidationError;
-use watermark::Watermark;
+use watermark::{Reservations, Watermark};
 
 pub const DB_FILE: &str = "lobbydesk.sqlite";
 pub const WATERMARK_FILE: &str = "ticket-watermark";
@@ -77,7 +77,7 @@ pub struct Store {
     watermark: Watermark,
     /// Reservations of this origin's event indexes: outlives a purge, a restored or an
     /// emptied database, so no index is ever handed out twice.
-    event_watermark: Watermark,
+    event_watermark: Reservations,
     read_only: bool,
 }
 
@@ -138,7 +138,7 @@ impl Store {
             path: db_path,
             origin: origin.clone(),
             watermark: Watermark::new(data_dir.join(WATERMARK_FILE)),
-            event_watermark: Watermark::new(data_dir.join(EVENT_WATERMARK_FILE)),
+            event_watermark: Reservations::new(data_dir.join(EVENT_WATERMARK_FILE)),
             read_only: true,
         })
     }
@@ -171,7 +171,7 @@ impl Store {
             path: db_path.to_path_buf(),
             origin,
             watermark: Watermark::new(watermark_path.to_path_buf()),
-            event_watermark: Watermark::new(watermark_path.with_file_name(EVENT_WATERMARK_FILE)),
+            event_watermark: Reservations::new(watermark_path.with_file_name(EVENT_WATERMARK_FILE)),
             read_only: false,
         };
         migrations::migrate(&mut store.conn, db_path)?;

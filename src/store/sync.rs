@@ -21,10 +21,11 @@ fn is_constraint(e: &rusqlite::Error) -> bool {
 }
 
 /// Why an event from elsewhere was not stored, as the kiosk acts on it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RefusalCode {
     /// Not this sender's to write: another origin, estate or kiosk code. Set aside.
+    #[default]
     Forbidden,
     /// Over a limit or malformed. Set aside.
     Invalid,

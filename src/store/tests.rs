@@ -371,3 +371,52 @@ fn a_clock_behind_what_the_kiosk_has_seen_marks_the_case() {
     let mut store = open(&dir);
     assert!(!file(&mut store, "正常").intake.clock_unsynced);
 }
+
+#[test]
+fn a_missing_database_where_lobbydesk_ran_before_is_never_made_anew() {
+    // Printed paper alone says this kiosk has issued tickets here.
+    let dir = TempDir::new().unwrap();
+    std::fs::create_dir_all(dir.path().join("printer")).unwrap();
+    std::fs::write(dir.path().join("printer/K01-00007.png"), b"paper").unwrap();
+    let err = Store::open(dir.path(), Origin::kiosk("K01")).err().expect("refused");
+    assert!(
+        matches!(&err, StoreError::MissingDatabase { evidence, .. } if evidence.contains("printer/")),
+        "{err}"
+    );
+    assert!(!dir.path().join(DB_FILE).exists());
+    // Deliberately: made, and the numbers continue after the watermarks.
+    Watermark::new(dir.path().join(WATERMARK_FILE)).write(41).unwrap();
+    Watermark::new(dir.path().join(EVENT_WATERMARK_FILE)).write(2000).unwrap();
+    let mut store = Store::open_with(dir.path(), Origin::kiosk("K01"), Fresh::StartOver).unwrap();
+    assert_eq!(file(&mut store, "重新开始").ticket(), "K01-00042");
+    assert_eq!(store.outbox_batch(1).unwrap()[0].origin_seq, 2001);
+}
+
+#[test]
+fn event_indexes_survive_a_purge_and_a_restored_database() {
+    let dir = TempDir::new().unwrap();
+    let mut store = open(&dir);
+    for _ in 0..3 {
+        file(&mut store, "漏水");
+    }
+    let backup = dir.path().join("old.sqlite");
+    store.backup_to(&backup).unwrap();
+    file(&mut store, "又漏水");
+    assert_eq!(store.origin_counter().unwrap(), 4);
+    // Everything HQ confirmed and closed is purged: the counter stays.
+    store.conn.execute("DELETE FROM outbox", []).unwrap();
+    store.conn.execute("DELETE FROM received", []).unwrap();
+    store.conn.execute("DELETE FROM events", []).unwrap();
+    file(&mut store, "清理之后");
+    assert_eq!(store.outbox_batch(1).unwrap()[0].origin_seq, 5);
+    drop(store);
+    // The old database comes back alone: the reservation file skips what was handed out.
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(dir.path().join(format!("{DB_FILE}{suffix}")));
+    }
+    std::fs::copy(&backup, dir.path().join(DB_FILE)).unwrap();
+    let mut store = open(&dir);
+    file(&mut store, "恢复之后");
+    let newest = store.outbox_batch(10).unwrap().into_iter().map(|e| e.origin_seq).max().unwrap();
+    assert!(newest > 5, "index {newest} was handed out before the restore");
+}

@@ -52,3 +52,39 @@ impl Watermark {
         Ok(())
     }
 }
+
+/// Event-index reservations: the file beside the database holds the highest index any
+/// process may have handed out, and each process remembers the block it reserved itself.
+/// Within its own block a process trusts the database's counter (nobody swaps a database
+/// under a running process); the first index it hands out comes after everything the file
+/// reserved. So a database restored from a backup, emptied or deleted never hands out an
+/// index again, at the price of up to one block of skipped numbers per start.
+pub struct Reservations {
+    file: Watermark,
+    mine: std::sync::atomic::AtomicU64,
+}
+
+impl Reservations {
+    pub fn new(path: PathBuf) -> Reservations {
+        Reservations { file: Watermark::new(path), mine: std::sync::atomic::AtomicU64::new(0) }
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        self.file.path()
+    }
+
+    /// The next index after `used` (the database's counter), reserving `block` more in the
+    /// file, durably, whenever the next one lies outside this process's block.
+    pub fn next(&self, used: u64, block: u64) -> io::Result<u64> {
+        use std::sync::atomic::Ordering;
+        let reserved = self.file.read()?;
+        let mine = self.mine.load(Ordering::SeqCst);
+        let next = if reserved == mine && mine != 0 { used + 1 } else { used.max(reserved) + 1 };
+        if next > mine || reserved != mine {
+            let ceiling = next + block - 1;
+            self.file.write(ceiling)?;
+            self.mine.store(ceiling, Ordering::SeqCst);
+        }
+        Ok(next)
+    }
+}

@@ -280,8 +280,8 @@ fn check_history(store: &Store, status: &Status) -> Result<(), SyncError> {
         || status.max_ticket_sequence > store.next_ticket_floor()?;
     if !synced_before && !started_over && hq_ahead {
         return Err(SyncError::LostHistory(format!(
-            "HQ already holds {} event(s) and tickets up to {}-{:05} from kiosk {}, but this data directory has never synced with HQ: its database was lost or replaced, or another kiosk uses the code {}. Restore the latest backup of this kiosk's data directory, or run `lobbydesk start-over` to continue deliberately after HQ's numbers",
-            status.high_water, status.kiosk, status.max_ticket_sequence, status.kiosk, status.kiosk
+            "HQ already holds kiosk {0}'s events up to index {1} and its tickets up to {0}-{2:05}, but this data directory has never synced with HQ: its database was lost or replaced, or another kiosk uses the code {0}. Restore the latest backup of this kiosk's data directory, or run `lobbydesk start-over` to continue deliberately after HQ's numbers",
+            status.kiosk, status.high_water, status.max_ticket_sequence
         )));
     }
     Ok(())
@@ -289,7 +289,8 @@ fn check_history(store: &Store, status: &Status) -> Result<(), SyncError> {
 
 /// Remembers (for `sync status`) whether this kiosk's clock is far from HQ's.
 fn note_clock(store: &mut Store, now: DateTime<Utc>, status: &Status) -> Result<(), SyncError> {
-    let skew = now - status.hq_time;
+    let Some(hq_time) = status.hq_time else { return Ok(()) };
+    let skew = now - hq_time;
     let warning = if skew.num_seconds().abs() > 120 {
         let (ahead, by) =
             if skew > chrono::Duration::zero() { ("ahead of", skew) } else { ("behind", -skew) };

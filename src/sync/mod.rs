@@ -26,8 +26,10 @@ pub struct Status {
     pub high_water: i64,
     /// The highest ticket sequence HQ has seen from this kiosk code.
     pub max_ticket_sequence: u64,
-    /// HQ's clock when it answered: a kiosk compares its own with it.
-    pub hq_time: chrono::DateTime<chrono::Utc>,
+    /// HQ's clock when it answered: a kiosk compares its own with it. (An HQ older than
+    /// this field leaves it out; the kiosk then skips the comparison.)
+    #[serde(default)]
+    pub hq_time: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
@@ -39,7 +41,9 @@ pub struct PushRequest {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct Rejection {
     pub id: Uuid,
-    /// What the kiosk does about it (see `RefusalCode`).
+    /// What the kiosk does about it (see `RefusalCode`). An HQ older than this field
+    /// leaves it out: the event is set aside, as such an HQ meant.
+    #[serde(default)]
     pub code: RefusalCode,
     pub reason: String,
 }
