@@ -119,8 +119,12 @@ fn a_restored_data_directory_continues_after_what_hq_holds() {
     let d = kiosk.file_repair();
     assert!(d > c, "{d} must come after {c} (and never be {b} again)");
     let out = kiosk.ok(&["sync", "--once"]);
-    assert!(out.contains("sent 1 event(s), set aside 0"), "{out}");
+    assert!(out.contains("sent 1 event(s), set aside 0") && out.contains("received 2"), "{out}");
     assert_eq!(count_cases_at(&hq), 4);
+    // What the backup lacked comes back from HQ: residents can look up B and C here.
+    for ticket in [&b, &c] {
+        assert_eq!(kiosk.json(&["show", ticket])["case"]["intake"]["ticket"], ticket.as_str());
+    }
 
     // Again, but HQ is out of reach while the restored kiosk works: its new event takes
     // an index HQ holds. At the next sync it is renumbered and sent, not dropped.
@@ -177,8 +181,11 @@ fn a_lost_database_stops_the_kiosk_until_a_person_decides() {
     );
     assert_eq!(kiosk.file_repair(), "K01-00003");
     let out = kiosk.ok(&["sync", "--once"]);
-    assert!(out.contains("sent 1 event(s), set aside 0"), "{out}");
+    assert!(out.contains("sent 1 event(s), set aside 0") && out.contains("received 2"), "{out}");
     assert_eq!(count_cases_at(&hq), 3);
+    // The cases the lost database held are back on the kiosk, from HQ.
+    assert_eq!(kiosk.json(&["cases"]).as_array().unwrap().len(), 3);
+    assert!(kiosk.ok(&["sync", "--once"]).contains("received 0"), "taken back once, not every time");
 }
 
 #[test]

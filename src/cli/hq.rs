@@ -294,6 +294,8 @@ pub fn start_over(
     let mut store = Store::open_with(data_dir, origin.clone(), crate::store::Fresh::StartOver)?;
     // Marked first: HQ holding this kiosk's history is the very reason to start over.
     store.set_meta("started_over_at", &Utc::now().to_rfc3339())?;
+    // Its own cases come back from HQ at the next sync.
+    crate::sync::client::take_back_own(&mut store)?;
     match (&settings.hq, without_hq) {
         (Some(hq), false) => {
             let client = Client::new(&hq.url, &hq.token).map_err(anyhow::Error::msg)?;

@@ -202,6 +202,10 @@ struct PullQuery {
     after: i64,
     #[serde(default)]
     limit: Option<usize>,
+    /// Also this kiosk's own events: a kiosk whose data directory was restored or
+    /// started over takes back what it had sent.
+    #[serde(default)]
+    own: bool,
 }
 
 async fn pull(
@@ -218,8 +222,9 @@ async fn pull(
     if q.after < 0 {
         return Err(ApiError(StatusCode::BAD_REQUEST, format!("after {} is negative", q.after)));
     }
+    let exclude = (!q.own).then(|| Origin::kiosk(&k.code));
     let (events, next, more) =
-        hq.with_store(move |s| s.events_since(q.after, &k.estate, &Origin::kiosk(&k.code), limit)).await??;
+        hq.with_store(move |s| s.events_since(q.after, &k.estate, exclude.as_ref(), limit)).await??;
     Ok(Json(PullResponse { events, next, more }))
 }
 

@@ -344,7 +344,7 @@ impl Store {
         &self,
         after: i64,
         estate: &str,
-        exclude: &Origin,
+        exclude: Option<&Origin>,
         limit: usize,
     ) -> Result<(Vec<StoredEvent>, i64, bool)> {
         let arrivals: Vec<(i64, String, String)> = self
@@ -359,7 +359,7 @@ impl Store {
         let next = arrivals.last().map(|(seq, _, _)| *seq).unwrap_or(after);
         let mut events = Vec::with_capacity(arrivals.len());
         for (_, id, origin) in arrivals {
-            if origin == exclude.0 {
+            if exclude.is_some_and(|o| o.0 == origin) {
                 continue;
             }
             events.extend(query_events(

@@ -210,10 +210,11 @@ impl Client {
         self.answer(r).await.map(Some)
     }
 
-    pub async fn pull(&self, after: i64, limit: usize) -> Result<PullResponse, SyncError> {
+    /// `own`: this kiosk's own events too (taking back what a restored directory lost).
+    pub async fn pull(&self, after: i64, limit: usize, own: bool) -> Result<PullResponse, SyncError> {
         let r = self
             .http
-            .get(format!("{}/v1/events?after={after}&limit={limit}", self.base))
+            .get(format!("{}/v1/events?after={after}&limit={limit}&own={own}", self.base))
             .bearer_auth(&self.token)
             .send()
             .await;
@@ -232,15 +233,13 @@ pub async fn sync_once(
 ) -> Result<SyncReport, SyncError> {
     let status = client.status().await?;
     check_history(store, &status)?;
-    // A data directory restored from an old backup must not reuse indexes or ticket
-    // numbers HQ has already seen from this kiosk.
-    store.raise_origin_floor(status.high_water)?;
-    store.raise_ticket_floor(status.max_ticket_sequence)?;
+    learn_numbers(store, &status)?;
     note_clock(store, now, &status)?;
     let mut report = push_outbox(store, client, now).await?;
     let mut after: i64 = store.get_meta("sync_pull_after")?.and_then(|v| v.parse().ok()).unwrap_or(0);
+    let own = store.get_meta(TAKE_BACK_KEY)?.is_some_and(|v| !v.is_empty());
     loop {
-        let page = client.pull(after, PULL_BATCH).await?;
+        let page = client.pull(after, PULL_BATCH, own).await?;
         let (new, refused) = store.receive_from_hq(&page.events, now)?;
         for r in &refused {
             tracing::warn!(event = %r.id, code = r.code.code(), reason = r.reason, "an event from HQ was not stored");
@@ -251,6 +250,9 @@ pub async fn sync_once(
         if !page.more {
             break;
         }
+    }
+    if own {
+        store.set_meta(TAKE_BACK_KEY, "")?;
     }
     store.set_meta("sync_last_ok", &now.to_rfc3339())?;
     store.set_meta("sync_last_error", "")?;
@@ -263,9 +265,29 @@ pub async fn sync_once(
 pub async fn preflight(store: &mut Store, client: &Client) -> Result<Status, SyncError> {
     let status = client.status().await?;
     check_history(store, &status)?;
+    learn_numbers(store, &status)?;
+    Ok(status)
+}
+
+/// Set while this kiosk must take back its own events from HQ (meta key).
+pub const TAKE_BACK_KEY: &str = "sync_take_back_own";
+
+/// A data directory restored from an old backup (or started over) must not reuse indexes
+/// or ticket numbers HQ has already seen from this kiosk, and takes back from HQ the
+/// cases it no longer holds: the next pull starts from the beginning, own events too.
+fn learn_numbers(store: &mut Store, status: &Status) -> Result<(), SyncError> {
+    if status.high_water > store.origin_counter()? {
+        take_back_own(store)?;
+    }
     store.raise_origin_floor(status.high_water)?;
     store.raise_ticket_floor(status.max_ticket_sequence)?;
-    Ok(status)
+    Ok(())
+}
+
+/// The next sync pulls everything of the estate again, this kiosk's own events included.
+pub fn take_back_own(store: &mut Store) -> Result<(), StoreError> {
+    store.set_meta(TAKE_BACK_KEY, "1")?;
+    store.set_meta("sync_pull_after", "0")
 }
 
 /// A data directory that has never synced, while HQ holds events or tickets of this kiosk
