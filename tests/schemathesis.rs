@@ -8,7 +8,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-/// Where schemathesis is: $LOBBYDESK_SCHEMATHESIS, the venv `.ci/run` makes, or PATH.
+/// Where schemathesis is: $LOBBYDESK_SCHEMATHESIS, the venv `scripts/test` makes, or PATH.
 fn schemathesis() -> PathBuf {
     if let Some(path) = std::env::var_os("LOBBYDESK_SCHEMATHESIS") {
         return PathBuf::from(path);
@@ -20,7 +20,7 @@ fn schemathesis() -> PathBuf {
     let on_path = Command::new("st").arg("--version").output().is_ok_and(|o| o.status.success());
     assert!(
         on_path,
-        "schemathesis is not installed. Install it with: python3 -m venv target/py && target/py/bin/pip install schemathesis==4.32.5 (.ci/run does this)"
+        "schemathesis is missing: run scripts/test, which installs it (PyPI package schemathesis, into target/py)"
     );
     PathBuf::from("st")
 }

@@ -41,7 +41,7 @@ fn a_frozen_kiosk_misses_its_watchdog_pings_and_is_restarted() {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("Xvfb is installed (.ci/run installs it)"),
+            .expect("Xvfb is missing: run scripts/test, which installs it (Debian package xvfb)"),
     );
     std::thread::sleep(Duration::from_millis(500));
     let dir = tempfile::TempDir::new().unwrap();

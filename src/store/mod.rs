@@ -215,8 +215,15 @@ impl Store {
     }
 }
 
-/// No database file, a zero-length one, or one without lobbydesk's tables.
+/// No database file, a zero-length one, or one without lobbydesk's tables. A database
+/// whose changes still sit in its write-ahead log (a kill before any checkpoint) is not
+/// empty: SQLite recovers it on open.
 fn is_empty_database(path: &Path) -> bool {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+        return false;
+    }
     match std::fs::metadata(path) {
         Err(_) => true,
         Ok(m) if m.len() == 0 => true,

@@ -76,7 +76,7 @@ impl Kiosk {
     }
 }
 
-/// A process that is killed when the test lets go of it (an HQ server).
+/// A process that is killed when the test lets go of it (an HQ server, a child under test).
 pub struct Server(pub std::process::Child);
 
 impl Drop for Server {
