@@ -197,7 +197,7 @@ impl Store {
     /// The highest index this origin has handed out (stored or not, purged or not).
     pub fn origin_counter(&self) -> Result<i64> {
         let counted: i64 = meta_get(&self.conn, "origin_seq")?.and_then(|v| v.parse().ok()).unwrap_or(0);
-        Ok(counted.max(self.high_water(&self.origin.clone())?))
+        Ok(counted.max(self.high_water(&self.origin)?))
     }
 
     /// The highest ticket sequence among cases filed by the kiosk with `code`.

@@ -231,9 +231,7 @@ pub async fn sync_once(
     client: &Client,
     now: DateTime<Utc>,
 ) -> Result<SyncReport, SyncError> {
-    let status = client.status().await?;
-    check_history(store, &status)?;
-    learn_numbers(store, &status)?;
+    let status = preflight(store, client).await?;
     note_clock(store, now, &status)?;
     let mut report = push_outbox(store, client, now).await?;
     let mut after: i64 = store.get_meta("sync_pull_after")?.and_then(|v| v.parse().ok()).unwrap_or(0);
