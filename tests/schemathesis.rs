@@ -38,7 +38,6 @@ fn schemathesis_finds_no_mismatch_between_the_protocol_file_and_hq() {
         .args(["run", spec, "--url", &hq.url(), "--max-examples", "150", "--seed", "20261123"])
         .args(["--header", &format!("Authorization: Bearer {token}")])
         .args(["--checks", "all", "--exclude-checks", "ignored_auth,positive_data_acceptance"])
-        .env("SCHEMATHESIS_TELEMETRY", "false")
         .env("NO_COLOR", "1")
         .output()
         .expect("schemathesis runs");
