@@ -21,7 +21,11 @@ fn main() -> ExitCode {
         Err(error) => {
             // One line: what happened, then its causes (`{:#}` joins them with ": ").
             eprintln!("error: {error:#}");
-            ExitCode::FAILURE
+            if lobbydesk::cli::needs_a_person(&error) {
+                ExitCode::from(lobbydesk::cli::EXIT_NEEDS_A_PERSON)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

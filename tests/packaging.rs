@@ -53,6 +53,7 @@ fn the_unit_is_supervised_by_the_watchdog_and_reboots_as_a_last_resort() {
         "Type=notify",
         "Restart=always",
         "StartLimitAction=reboot",
+        "RestartPreventExitStatus=78",
         "User=lobbydesk",
         "ProtectSystem=strict",
         "ReadWritePaths=/var/lib/lobbydesk",

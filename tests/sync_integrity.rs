@@ -169,6 +169,8 @@ fn a_lost_database_stops_the_kiosk_until_a_person_decides() {
         );
     }
     assert_eq!(std::fs::metadata(&db).unwrap().len(), 0, "nothing was created");
+    // systemd does not restart (and so never reboots the Pi) on this exit status.
+    assert_eq!(kiosk.run(&["cases"]).status.code(), Some(78));
     // Deleted, with the ticket watermark still there: the same.
     std::fs::remove_file(&db).unwrap();
     assert!(kiosk.fails(&["cases"]).contains("ticket-watermark records tickets up to number 2"));
@@ -200,6 +202,8 @@ fn a_wiped_data_directory_is_refused_by_what_hq_holds() {
     kiosk.write_config(&config);
     let err = kiosk.fails(&["file", "--category", "water", "--place", "1-1", "--anonymous", "--text", "x"]);
     assert!(err.contains("HQ already holds") && err.contains("start-over"), "{err}");
+    let refused = kiosk.run(&["file", "--category", "water", "--place", "1-1", "--anonymous", "--text", "x"]);
+    assert_eq!(refused.status.code(), Some(78));
     kiosk.ok(&["start-over"]);
     assert_eq!(kiosk.file_repair(), "K01-00002", "never K01-00001 twice");
     assert!(kiosk.ok(&["sync", "--once"]).contains("sent 1 event(s), set aside 0"));

@@ -271,7 +271,7 @@ pub fn preflight(desk: &mut Desk, hq: &crate::config::HqSettings) -> Result<()> 
     });
     match asked {
         Ok(Ok(_)) => Ok(()),
-        Ok(Err(crate::sync::client::SyncError::LostHistory(why))) => bail!("{why}"),
+        Ok(Err(lost @ crate::sync::client::SyncError::LostHistory(_))) => Err(lost.into()),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "HQ did not confirm this kiosk's numbers at start; continuing offline");
             Ok(())

@@ -443,6 +443,30 @@ pub fn default_data_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("lobbydesk-data"))
 }
 
+/// The exit status for a start that needs a person, not a retry (sysexits' EX_CONFIG):
+/// the systemd unit does not restart on it (`RestartPreventExitStatus`), so a kiosk whose
+/// database is missing or damaged waits for someone instead of rebooting the Pi in a loop.
+pub const EXIT_NEEDS_A_PERSON: u8 = 78;
+
+/// Whether `error` is one that restarting cannot cure.
+pub fn needs_a_person(error: &anyhow::Error) -> bool {
+    use crate::store::StoreError;
+    error.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<StoreError>(),
+            Some(
+                StoreError::MissingDatabase { .. }
+                    | StoreError::Damaged { .. }
+                    | StoreError::NewerSchema { .. }
+                    | StoreError::ReadOnly { .. }
+            )
+        ) || matches!(
+            cause.downcast_ref::<crate::sync::client::SyncError>(),
+            Some(crate::sync::client::SyncError::LostHistory(_))
+        )
+    })
+}
+
 pub fn run(cli: Cli) -> Result<()> {
     let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
     let (config_path, required) = match &cli.config {
