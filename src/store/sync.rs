@@ -254,7 +254,9 @@ impl Store {
         let mut inserted = 0;
         let mut refused = Vec::new();
         let mut newest = Hlc::default();
+        // Cases to fold once the batch is in, in the order first touched.
         let mut touched: Vec<Uuid> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         let mut tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         for stored in events {
             let e = &stored.event;
@@ -313,7 +315,7 @@ impl Store {
                         continue;
                     }
                 }
-            } else if !touched.contains(&e.case_id) {
+            } else if seen.insert(e.case_id) {
                 touched.push(e.case_id);
             }
             sp.commit()?;
