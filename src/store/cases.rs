@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::watermark::Reservations;
+use super::watermark::{Reservations, Watermark};
 use super::{DocumentKind, NewJob, Result, Store, StoreError};
 use crate::domain::case::Case;
 use crate::domain::event::{Event, EventBody, Origin};
@@ -50,12 +50,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Case> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let in_db: u64 = meta_get(&tx, "ticket_seq")?.and_then(|v| v.parse().ok()).unwrap_or(0);
-        let marked = self
-            .watermark
-            .read()
-            .map_err(|source| StoreError::Watermark { path: self.watermark.path().to_path_buf(), source })?;
-        let sequence = in_db.max(marked) + 1;
+        let sequence = ticket_floor(&tx, &self.watermark)? + 1;
         let ticket = TicketNumber::new(kiosk.clone(), sequence)
             .map_err(|_| StoreError::TicketsExhausted(kiosk.to_string()))?;
         // Durable before the case commits: if we crash after this, the number is skipped.
@@ -85,12 +80,7 @@ impl Store {
 
     /// The highest ticket sequence issued here or known to be taken: the next is above it.
     pub fn next_ticket_floor(&self) -> Result<u64> {
-        let in_db: u64 = meta_get(&self.conn, "ticket_seq")?.and_then(|v| v.parse().ok()).unwrap_or(0);
-        let marked = self
-            .watermark
-            .read()
-            .map_err(|source| StoreError::Watermark { path: self.watermark.path().to_path_buf(), source })?;
-        Ok(in_db.max(marked))
+        ticket_floor(&self.conn, &self.watermark)
     }
 
     /// Checks `body` against the case's current state and, if it may happen, appends it.
@@ -241,7 +231,7 @@ pub(super) fn next_origin_seq(
     reservations: &Reservations,
     origin: &Origin,
 ) -> Result<i64> {
-    let counted: u64 = meta_get(conn, "origin_seq")?.and_then(|v| v.parse().ok()).unwrap_or(0);
+    let counted = meta_counter(conn, "origin_seq")?;
     let stored: i64 = conn.query_row(
         "SELECT COALESCE(MAX(origin_seq), 0) FROM events WHERE origin = ?1",
         [&origin.0],
@@ -255,14 +245,26 @@ pub(super) fn next_origin_seq(
     i64::try_from(next).map_err(|_| StoreError::BadRecord("event index out of range".into()))
 }
 
-/// Never hand out an index at or below `seq` (HQ holds this origin's series that far:
-/// this database is older than what HQ has seen from it).
-pub(super) fn raise_origin_floor(conn: &Connection, seq: i64) -> Result<()> {
-    let current: i64 = meta_get(conn, "origin_seq")?.and_then(|v| v.parse().ok()).unwrap_or(0);
-    if seq > current {
-        meta_set(conn, "origin_seq", &seq.to_string())?;
+/// A counter kept in meta (`ticket_seq`, `origin_seq`); 0 when not yet set.
+pub(super) fn meta_counter(conn: &Connection, key: &str) -> Result<u64> {
+    Ok(meta_get(conn, key)?.and_then(|v| v.parse().ok()).unwrap_or(0))
+}
+
+/// Raises a counter in meta to at least `value`; it never goes down.
+pub(super) fn raise_counter(conn: &Connection, key: &str, value: u64) -> Result<()> {
+    if value > meta_counter(conn, key)? {
+        meta_set(conn, key, &value.to_string())?;
     }
     Ok(())
+}
+
+/// The highest ticket sequence issued here: the database's counter or the watermark
+/// beside it, whichever is higher (a restored database cannot bring a number back).
+fn ticket_floor(conn: &Connection, watermark: &Watermark) -> Result<u64> {
+    let marked = watermark
+        .read()
+        .map_err(|source| StoreError::Watermark { path: watermark.path().to_path_buf(), source })?;
+    Ok(meta_counter(conn, "ticket_seq")?.max(marked))
 }
 
 /// Keeps the highest ticket sequence per kiosk code (HQ's status answer reads it).
@@ -285,10 +287,12 @@ pub(super) fn estate_for(conn: &Connection, event: &Event) -> Result<String> {
     if let EventBody::Filed { intake } = &event.body {
         return Ok(intake.estate.clone());
     }
-    Ok(conn
-        .query_row("SELECT estate FROM cases WHERE id = ?1", [event.case_id.to_string()], |r| r.get(0))
-        .optional()?
-        .unwrap_or_default())
+    Ok(case_estate(conn, event.case_id)?.unwrap_or_default())
+}
+
+/// The estate of a case, if this store has it.
+pub(super) fn case_estate(conn: &Connection, case_id: Uuid) -> rusqlite::Result<Option<String>> {
+    conn.query_row("SELECT estate FROM cases WHERE id = ?1", [case_id.to_string()], |r| r.get(0)).optional()
 }
 
 /// Stores an event with its index and records its arrival. Fails on a taken index.

@@ -11,7 +11,7 @@ mod watermark;
 pub use cases::{CaseRecord, StoredEvent};
 pub use migrations::{MIGRATIONS, SCHEMA_VERSION};
 pub use print_jobs::{DocumentKind, JobState, NewJob, PrintJob};
-pub use sync::{KioskRecord, MAX_CLOCK_AHEAD, RefusalCode, Refused, SetAside, kiosk_may_write};
+pub use sync::{KioskRecord, MAX_CLOCK_AHEAD, RefusalCode, Refused, SetAside};
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
@@ -78,7 +78,6 @@ pub struct Store {
     /// Reservations of this origin's event indexes: outlives a purge, a restored or an
     /// emptied database, so no index is ever handed out twice.
     event_watermark: Reservations,
-    read_only: bool,
 }
 
 /// How `Store::open_with` treats a database that is missing or empty.
@@ -139,12 +138,7 @@ impl Store {
             origin: origin.clone(),
             watermark: Watermark::new(data_dir.join(WATERMARK_FILE)),
             event_watermark: Reservations::new(data_dir.join(EVENT_WATERMARK_FILE)),
-            read_only: true,
         })
-    }
-
-    pub fn is_read_only(&self) -> bool {
-        self.read_only
     }
 
     pub fn open_at(db_path: &Path, watermark_path: &Path, origin: Origin) -> Result<Store> {
@@ -172,7 +166,6 @@ impl Store {
             origin,
             watermark: Watermark::new(watermark_path.to_path_buf()),
             event_watermark: Reservations::new(watermark_path.with_file_name(EVENT_WATERMARK_FILE)),
-            read_only: false,
         };
         migrations::migrate(&mut store.conn, db_path)?;
         store.refresh_stale_projections()?;

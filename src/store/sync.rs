@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::cases::{
-    EVENT_COLUMNS, insert_event, meta_get, meta_get_json, meta_set, meta_set_json, next_origin_seq,
-    query_events, raise_origin_floor, record_arrival, refresh_projection, ts,
+    EVENT_COLUMNS, case_estate, insert_event, meta_counter, meta_get, meta_get_json, meta_set, meta_set_json,
+    next_origin_seq, query_events, raise_counter, record_arrival, refresh_projection, ts,
 };
 use super::{Result, Store, StoreError, StoredEvent};
 use crate::domain::event::{EventBody, Origin, check_content};
@@ -182,7 +182,7 @@ impl Store {
 
     /// HQ holds this origin's series up to `seq`: number new events above it.
     pub fn raise_origin_floor(&mut self, seq: i64) -> Result<()> {
-        raise_origin_floor(&self.conn, seq)
+        raise_counter(&self.conn, "origin_seq", seq.max(0) as u64)
     }
 
     /// The highest index this store holds from `origin` (0 for none).
@@ -196,7 +196,7 @@ impl Store {
 
     /// The highest index this origin has handed out (stored or not, purged or not).
     pub fn origin_counter(&self) -> Result<i64> {
-        let counted: i64 = meta_get(&self.conn, "origin_seq")?.and_then(|v| v.parse().ok()).unwrap_or(0);
+        let counted = i64::try_from(meta_counter(&self.conn, "origin_seq")?).unwrap_or(i64::MAX);
         Ok(counted.max(self.high_water(&self.origin)?))
     }
 
@@ -212,11 +212,7 @@ impl Store {
     /// Never issue a ticket at or below `sequence` (HQ has seen it: a restored data
     /// directory must not reuse numbers).
     pub fn raise_ticket_floor(&mut self, sequence: u64) -> Result<()> {
-        let current: u64 = meta_get(&self.conn, "ticket_seq")?.and_then(|v| v.parse().ok()).unwrap_or(0);
-        if sequence > current {
-            meta_set(&self.conn, "ticket_seq", &sequence.to_string())?;
-        }
-        Ok(())
+        raise_counter(&self.conn, "ticket_seq", sequence)
     }
 
     /// HQ takes a batch from a kiosk: each event is checked against what HQ itself
@@ -386,10 +382,7 @@ impl Store {
 
     /// The estate of a case, if this store has it.
     pub fn estate_of(&self, case_id: Uuid) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row("SELECT estate FROM cases WHERE id = ?1", [case_id.to_string()], |r| r.get(0))
-            .optional()?)
+        Ok(case_estate(&self.conn, case_id)?)
     }
 
     pub fn get_meta(&self, key: &str) -> Result<Option<String>> {
@@ -479,7 +472,7 @@ impl Store {
 /// them, the case as HQ stored it, HQ's own clock. A kiosk writes only under its own
 /// origin, files only under its own ticket code and estate, never files a case id or a
 /// ticket that exists, and touches only cases of its own estate.
-pub fn kiosk_may_write(
+fn kiosk_may_write(
     conn: &Connection,
     kiosk: &KioskRecord,
     stored: &StoredEvent,
@@ -508,10 +501,7 @@ pub fn kiosk_may_write(
         ));
     }
     check_content(e).map_err(|why| (RefusalCode::Invalid, why))?;
-    let case_estate: Option<String> = conn
-        .query_row("SELECT estate FROM cases WHERE id = ?1", [e.case_id.to_string()], |r| r.get(0))
-        .optional()
-        .map_err(db)?;
+    let estate_held = case_estate(conn, e.case_id).map_err(db)?;
     match &e.body {
         EventBody::Filed { intake } => {
             if intake.estate != kiosk.estate {
@@ -528,13 +518,13 @@ pub fn kiosk_may_write(
                     format!("kiosk {} issues tickets {}-…, not {}", kiosk.code, kiosk.code, intake.ticket),
                 ));
             }
-            if case_estate.is_some() {
+            if estate_held.is_some() {
                 return Err((RefusalCode::CaseExists, format!("case {} is already filed", e.case_id)));
             }
             Ok(())
         }
         body => {
-            match case_estate {
+            match estate_held {
                 Some(estate) if estate == kiosk.estate => {}
                 Some(estate) => {
                     return Err((
@@ -550,10 +540,7 @@ pub fn kiosk_may_write(
                 }
             }
             if let EventBody::LinkedDuplicate { primary, .. } = body {
-                let primary_estate: Option<String> = conn
-                    .query_row("SELECT estate FROM cases WHERE id = ?1", [primary.to_string()], |r| r.get(0))
-                    .optional()
-                    .map_err(db)?;
+                let primary_estate = case_estate(conn, *primary).map_err(db)?;
                 if primary_estate.as_deref() != Some(kiosk.estate.as_str()) {
                     return Err((
                         RefusalCode::Forbidden,
