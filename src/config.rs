@@ -58,6 +58,13 @@ pub struct RawKiosk {
     pub emergency_phone: Option<String>,
     pub idle_seconds: Option<u32>,
     pub dim_seconds: Option<u32>,
+    /// The estate's buildings as residents name them ("1栋"): an emergency's place is
+    /// one tap on one of them.
+    #[serde(default)]
+    pub buildings: Vec<String>,
+    /// The estate's lifts ("3栋2号梯"): someone trapped in one says which.
+    #[serde(default)]
+    pub lifts: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -176,6 +183,8 @@ pub struct Settings {
     pub keep_closed_days: u32,
     pub gpio: crate::hw::GpioConfig,
     pub staff: Vec<StaffAccount>,
+    pub buildings: Vec<String>,
+    pub lifts: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -290,6 +299,8 @@ impl RawConfig {
             return Err(format!("[kiosk] idle_seconds is {idle_seconds}; use 20 to 600"));
         }
         let staff = validate_staff(self.staff)?;
+        let buildings = place_names(self.kiosk.buildings, "buildings", MAX_BUILDINGS)?;
+        let lifts = place_names(self.kiosk.lifts, "lifts", MAX_LIFTS)?;
         Ok(Settings {
             kiosk,
             estate: estate.trim().to_string(),
@@ -305,8 +316,35 @@ impl RawConfig {
             keep_closed_days,
             gpio,
             staff,
+            buildings,
+            lifts,
         })
     }
+}
+
+/// The emergency place list must fit the 7" panel one tap per place.
+pub const MAX_BUILDINGS: usize = 8;
+pub const MAX_LIFTS: usize = 16;
+
+fn place_names(names: Vec<String>, key: &str, max: usize) -> Result<Vec<String>, String> {
+    if names.len() > max {
+        return Err(format!(
+            "[kiosk] {key} lists {} places; at most {max} fit the emergency screen (name groups, such as \"1-4栋\", instead)",
+            names.len()
+        ));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for name in names {
+        let name = name.trim().to_string();
+        if name.is_empty() || name.chars().count() > 12 {
+            return Err(format!("[kiosk] {key}: {name:?} must be 1 to 12 characters"));
+        }
+        if out.contains(&name) {
+            return Err(format!("[kiosk] {key}: {name:?} appears twice"));
+        }
+        out.push(name);
+    }
+    Ok(out)
 }
 
 fn validate_staff(raw: Vec<RawStaff>) -> Result<Vec<StaffAccount>, String> {

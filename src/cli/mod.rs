@@ -705,22 +705,7 @@ fn run_kiosk(settings: Settings, data_dir: &std::path::Path) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("GPIO: {e}"))?;
     service.attach_panel(std::sync::Arc::new(panel));
     let backend = std::rc::Rc::new(crate::kiosk::service::Threaded::start(service));
-    let phone = |p: &Option<crate::domain::validate::Phone>| {
-        p.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default()
-    };
-    let config = crate::ui::KioskConfig {
-        estate: settings.estate.clone(),
-        front_desk_phone: phone(&settings.front_desk_phone),
-        // Never an emergency screen without a number: the public ones until one is set.
-        emergency_phone: Some(phone(&settings.emergency_phone))
-            .filter(|p| !p.is_empty())
-            .unwrap_or_else(|| crate::ui::PUBLIC_EMERGENCY_NUMBERS.into()),
-        catalogue: settings.catalogue.clone(),
-        idle_timeout: std::time::Duration::from_secs(u64::from(settings.idle_seconds)),
-        default_lang: Lang::ZhCn,
-        dim_after: (settings.dim_seconds > 0)
-            .then(|| std::time::Duration::from_secs(u64::from(settings.dim_seconds))),
-    };
+    let config = crate::ui::KioskConfig::from_settings(&settings);
     let button = simulated.zip(gpio.call_button);
     crate::ui::run(backend, config, button).map_err(|e| {
         anyhow::anyhow!(

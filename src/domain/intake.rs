@@ -173,7 +173,19 @@ impl Place {
             (Place::PublicArea { name }, Lang::ZhTw) => format!("公共區域：{name}"),
             (Place::PublicArea { name }, Lang::En) => format!("Public area: {name}"),
             (Place::PublicArea { name }, Lang::ZhCn) => format!("公共区域：{name}"),
-            (home, _) => home.to_string(),
+            // As people say them: 3栋2单元1201室.
+            (Place::Home { building, unit, room }, Lang::ZhCn) => {
+                let unit = unit.as_ref().map(|u| format!("{u}单元")).unwrap_or_default();
+                format!("{building}栋{unit}{room}室")
+            }
+            (Place::Home { building, unit, room }, Lang::ZhTw) => {
+                let unit = unit.as_ref().map(|u| format!("{u}單元")).unwrap_or_default();
+                format!("{building}棟{unit}{room}室")
+            }
+            (Place::Home { building, unit, room }, Lang::En) => {
+                let unit = unit.as_ref().map(|u| format!(", unit {u}")).unwrap_or_default();
+                format!("Building {building}{unit}, room {room}")
+            }
         }
     }
 }

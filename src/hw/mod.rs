@@ -202,6 +202,11 @@ impl Panel {
         }
     }
 
+    /// Whether a buzzer is wired: an alert then sounds at the front desk.
+    pub fn has_buzzer(&self) -> bool {
+        self.config.buzzer.is_some()
+    }
+
     pub fn alerts_pending(&self) -> u32 {
         self.alarm.lock().map(|a| a.pending).unwrap_or(0)
     }

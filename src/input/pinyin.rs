@@ -93,17 +93,46 @@ pub fn candidates(typed: &str, limit: usize) -> Vec<Candidate> {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Composer {
     pub preedit: String,
+    /// The first candidate on the page shown (the bar shows a page at a time).
+    pub first: usize,
+    /// Where the pages before this one began, for the "previous page" key.
+    earlier: Vec<usize>,
 }
 
 impl Composer {
     pub fn push(&mut self, letter: char) {
         if letter.is_ascii_alphabetic() && self.preedit.len() < 30 {
             self.preedit.push(letter.to_ascii_lowercase());
+            self.first_page();
         }
     }
 
     pub fn backspace(&mut self) -> bool {
+        self.first_page();
         self.preedit.pop().is_some()
+    }
+
+    fn first_page(&mut self) {
+        self.first = 0;
+        self.earlier.clear();
+    }
+
+    /// The next page, after the `shown` candidates of this one.
+    pub fn next_page(&mut self, shown: usize) {
+        if shown > 0 {
+            self.earlier.push(self.first);
+            self.first += shown;
+        }
+    }
+
+    pub fn previous_page(&mut self) {
+        if let Some(first) = self.earlier.pop() {
+            self.first = first;
+        }
+    }
+
+    pub fn has_previous_page(&self) -> bool {
+        !self.earlier.is_empty()
     }
 
     pub fn candidates(&self, limit: usize) -> Vec<Candidate> {
@@ -112,7 +141,8 @@ impl Composer {
 
     /// Chooses candidate `i`: returns the text to insert and keeps the unconverted rest.
     pub fn choose(&mut self, i: usize) -> Option<String> {
-        let candidate = self.candidates(40).into_iter().nth(i)?;
+        let candidate = self.candidates(i + 1).into_iter().nth(i)?;
+        self.first_page();
         self.preedit = self.preedit.get(candidate.consumes..).unwrap_or("").to_string();
         Some(candidate.word)
     }

@@ -14,10 +14,19 @@ pub enum Screen {
     #[default]
     Home,
     Category,
+    /// Which emergency: fire, gas, flood, power cut, trapped in a lift.
+    Hazard,
+    /// Where it is: one tap from a short list.
+    EmergencyWhere,
+    /// The one confirmation (with an optional phone number) before the alert goes out.
+    EmergencyConfirm,
+    /// Filed: the number to call and what to do now.
     Emergency,
     Place,
     Details,
     Contact,
+    /// When a repair visit suits (repairs with a phone number only).
+    Visit,
     Review,
     Ticket,
     Lookup,
@@ -56,6 +65,11 @@ pub struct Flow {
     pub name_composer: Composer,
     pub name_keyboard: KeyboardMode,
     pub visit: usize,
+    // Emergency
+    pub hazard: Option<String>,
+    /// The place chosen from the emergency list (its words, in Chinese).
+    pub emergency_place: Option<String>,
+    pub emergency_phone: String,
     /// The message shown on the current screen, if its check failed.
     pub error: Option<Msg>,
 }
@@ -84,21 +98,38 @@ impl Flow {
         };
     }
 
+    /// The emergency path, from its own entry on the home screen or from the repair
+    /// categories: nothing typed before it is kept.
+    pub fn start_emergency(&mut self) {
+        let (lang, large) = (self.lang, self.large_text);
+        *self = Flow { lang, large_text: large, kind: Some(Kind::Repair), screen: Screen::Hazard, ..Flow::default() };
+    }
+
     pub fn back(&mut self) {
         self.error = None;
         self.screen = match self.screen {
             Screen::Home
             | Screen::Category
+            | Screen::Hazard
             | Screen::Lookup
             | Screen::Emergency
             | Screen::Ticket
             | Screen::StaffSignIn
             | Screen::Staff => Screen::Home,
+            Screen::EmergencyWhere => Screen::Hazard,
+            Screen::EmergencyConfirm => Screen::EmergencyWhere,
             Screen::Place => Screen::Category,
             Screen::Details => Screen::Place,
             Screen::Contact => Screen::Details,
+            Screen::Visit => Screen::Contact,
+            Screen::Review if self.asks_visit() => Screen::Visit,
             Screen::Review => Screen::Contact,
         };
+    }
+
+    /// Repairs with a way to reach the resident ask when a visit suits.
+    fn asks_visit(&self) -> bool {
+        self.kind == Some(Kind::Repair) && !self.anonymous
     }
 
     // --- Place ---
@@ -225,8 +256,44 @@ impl Flow {
             return false;
         }
         self.error = None;
-        self.screen = Screen::Review;
+        self.screen = if self.asks_visit() { Screen::Visit } else { Screen::Review };
         true
+    }
+
+    pub fn pick_visit(&mut self, i: usize) {
+        self.visit = i.min(words::VISIT_WINDOWS.len() - 1);
+        self.screen = Screen::Review;
+    }
+
+    // --- Emergency ---
+
+    pub fn emergency_phone_key(&mut self, key: &str) {
+        if key.chars().all(|c| c.is_ascii_digit() || c == '-') && self.emergency_phone.len() < 16 {
+            self.emergency_phone.push_str(key);
+        }
+    }
+
+    /// The emergency case, once confirmed: anonymous unless a valid phone was left.
+    /// `None` (and an error on screen) when the phone typed is not a phone number.
+    pub fn emergency_case(&mut self) -> Option<NewCase> {
+        let hazard = self.hazard.clone()?;
+        let place = self.emergency_place.clone().unwrap_or_else(|| words::AREAS[0].0.to_string());
+        let phone = self.emergency_phone.trim().to_string();
+        if !phone.is_empty() && Phone::parse(&phone).is_err() {
+            self.error = Some(words::ERR_PHONE);
+            return None;
+        }
+        self.error = None;
+        Some(NewCase {
+            kind: Some(Kind::Repair),
+            category: hazard,
+            place: format!("public:{place}"),
+            anonymous: phone.is_empty(),
+            phone: (!phone.is_empty()).then_some(phone),
+            text: place,
+            lang: self.lang,
+            ..NewCase::default()
+        })
     }
 
     /// What the review screen and the store get.

@@ -52,6 +52,10 @@ pub struct Filed {
     pub ticket: String,
     pub promise: String,
     pub emergency: bool,
+    /// An emergency's alert reached someone: a buzzer sounds, or staff accounts exist to
+    /// see it on the staff screen. Without either the screen must not say "the front
+    /// desk has been told".
+    pub alerted: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,7 +145,18 @@ impl Service {
         if case.intake.emergency {
             self.raise_alert(case.ticket(), Some(&case.intake.category), now);
         }
-        Ok(Filed { ticket: case.ticket().to_string(), promise, emergency: case.intake.emergency })
+        Ok(Filed {
+            ticket: case.ticket().to_string(),
+            promise,
+            emergency: case.intake.emergency,
+            alerted: case.intake.emergency && self.alerts_reach_someone(),
+        })
+    }
+
+    /// Whether a raised alert is heard or seen by anyone: a buzzer at the front desk, or
+    /// staff accounts that can open the staff screen.
+    pub fn alerts_reach_someone(&self) -> bool {
+        self.panel.as_ref().is_some_and(|p| p.has_buzzer()) || !self.desk.settings.staff.is_empty()
     }
 
     /// The front desk must come: the buzzer sounds and the LED flashes until a staff
@@ -298,7 +313,8 @@ impl Service {
         Some(Progress {
             ticket: case.ticket().to_string(),
             status: progress::status_name(case.status, lang).to_string(),
-            summary: format!("{} · {} · {}", case.kind().name(lang), category, case.intake.place.label(lang)),
+            // Kind and category only: where someone lives is nobody else's business.
+            summary: format!("{} · {}", case.kind().name(lang), category),
             steps: progress::timeline(&events, lang, self.desk.settings.calendar.tz),
             can_rate: progress::can_rate(case),
         })

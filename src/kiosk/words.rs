@@ -22,6 +22,9 @@ pub const TITLE_COMPLAINT: Msg = Msg("投诉", "投訴", "Complaint");
 pub const TITLE_SUGGESTION: Msg = Msg("建议", "建議", "Suggestion");
 pub const TITLE_PLACE: Msg = Msg("在哪里？", "在哪裡？", "Where?");
 pub const TITLE_DETAILS: Msg = Msg("什么问题？", "什麼問題？", "What is the problem?");
+pub const TITLE_DETAILS_SUGGESTION: Msg = Msg("您的建议", "您的建議", "Your suggestion");
+pub const TITLE_VISIT: Msg = Msg("上门时间", "上門時間", "When can we visit?");
+pub const TITLE_EMERGENCY_CONFIRM: Msg = Msg("请确认紧急情况", "請確認緊急情況", "Confirm the emergency");
 pub const TITLE_CONTACT: Msg = Msg("怎么联系您？", "怎麼聯繫您？", "How can we reach you?");
 pub const TITLE_REVIEW: Msg = Msg("确认提交", "確認提交", "Check and submit");
 pub const TITLE_TICKET: Msg = Msg("受理单", "受理單", "Your ticket");
@@ -93,16 +96,16 @@ pub const STAFF_CALLED: Msg = Msg(
     "The front desk has been called; staff are on their way.",
 );
 pub const PIN_WRONG: Msg =
-    Msg("PIN 不正确，还可尝试 {} 次", "PIN 不正確，還可嘗試 {} 次", "Wrong PIN; {} tries left");
+    Msg("密码不正确，还可尝试 {} 次", "密碼不正確，還可嘗試 {} 次", "Wrong PIN; {} tries left");
 pub const PIN_LOCKED: Msg = Msg(
-    "PIN 错误次数过多，请 {} 分钟后再试",
-    "PIN 錯誤次數過多，請 {} 分鐘後再試",
+    "密码错误次数过多，请 {} 分钟后再试",
+    "密碼錯誤次數過多，請 {} 分鐘後再試",
     "Too many wrong PINs; try again in {} minutes",
 );
 pub const PIN_NO_ACCOUNTS: Msg = Msg(
-    "本机尚未设置工作人员账号，请联系管理员（lobbydesk staff-pin）",
-    "本機尚未設定工作人員帳號，請聯繫管理員（lobbydesk staff-pin）",
-    "No staff accounts are set up on this kiosk; ask the administrator (lobbydesk staff-pin)",
+    "本机尚未设置工作人员账号，请联系物业管理员",
+    "本機尚未設定工作人員帳號，請聯繫物業管理員",
+    "No staff accounts are set up on this kiosk; please ask the estate's administrator",
 );
 pub const ALERT_CALL: Msg = Msg("大堂呼叫前台", "大堂呼叫前台", "Call from the lobby");
 pub const ALERT_EMERGENCY: Msg = Msg("紧急报修 {}", "緊急報修 {}", "Emergency: {}");
@@ -113,15 +116,82 @@ pub const RATED_REOPENED: Msg = Msg(
     "Thank you; we will work on it again and contact you.",
 );
 
-pub const EMERGENCY_STEPS: [Msg; 3] = [
-    Msg("保持冷静，远离危险区域", "保持冷靜，遠離危險區域", "Stay calm and keep away from danger"),
-    Msg(
-        "如有人受伤或被困，先拨打紧急电话",
-        "如有人受傷或被困，先撥打緊急電話",
-        "If anyone is hurt or trapped, call the emergency number first",
-    ),
-    Msg("在大堂等候工作人员", "在大堂等候工作人員", "Wait in the lobby for staff"),
-];
+/// What to do now, per hazard (the seeds' emergency procedures and common sense).
+pub fn emergency_steps(category: &str) -> &'static [Msg] {
+    match category {
+        "fire" => &[
+            Msg("立即离开，走楼梯，不要乘电梯", "立即離開，走樓梯，不要乘電梯", "Leave now by the stairs, not the lift"),
+            Msg("拨打119报警", "撥打119報警", "Call 119 (fire service)"),
+            Msg("有烟时用湿毛巾捂住口鼻，弯腰低姿前进", "有煙時用濕毛巾捂住口鼻，彎腰低姿前進", "In smoke, cover your mouth with a wet cloth and keep low"),
+            Msg("到室外安全处等候工作人员", "到室外安全處等候工作人員", "Wait for staff somewhere safe outside"),
+        ],
+        "gas" => &[
+            Msg("不要开关任何电器和电灯，不要用明火", "不要開關任何電器和電燈，不要用明火", "Do not switch anything on or off; no flames"),
+            Msg("打开门窗通风", "打開門窗通風", "Open doors and windows"),
+            Msg("能安全操作时关闭燃气阀门", "能安全操作時關閉燃氣閥門", "Close the gas valve if it is safe to"),
+            Msg("离开房间，到室外再打电话", "離開房間，到室外再打電話", "Leave, and make calls only once outside"),
+        ],
+        "elevator-trapped" => &[
+            Msg("保持冷静，不要扒门或爬出轿厢", "保持冷靜，不要扒門或爬出轎廂", "Stay calm; do not force the doors or climb out"),
+            Msg("按下电梯内的警铃或对讲按钮", "按下電梯內的警鈴或對講按鈕", "Press the alarm or intercom button in the lift"),
+            Msg("等候工作人员救援，有人不适请拨打120", "等候工作人員救援，有人不適請撥打120", "Wait for rescue; if anyone feels unwell call 120"),
+        ],
+        "flood" => &[
+            Msg("远离积水和电源插座", "遠離積水和電源插座", "Keep away from the water and from sockets"),
+            Msg("能安全操作时关闭入户总水阀", "能安全操作時關閉入戶總水閥", "Close the main water valve if it is safe to"),
+            Msg("把电器和贵重物品移到高处", "把電器和貴重物品移到高處", "Move appliances and valuables up high"),
+        ],
+        "power-cut" => &[
+            Msg("关闭大功率电器，防止来电时跳闸", "關閉大功率電器，防止來電時跳閘", "Switch off big appliances before power returns"),
+            Msg("不要自行打开配电箱检修", "不要自行打開配電箱檢修", "Do not open the distribution box yourself"),
+            Msg("有人被困电梯请告诉工作人员", "有人被困電梯請告訴工作人員", "Tell staff if anyone is stuck in a lift"),
+        ],
+        _ => &[
+            Msg("保持冷静，远离危险区域", "保持冷靜，遠離危險區域", "Stay calm and keep away from danger"),
+            Msg("如有人受伤或被困，先拨打紧急电话", "如有人受傷或被困，先撥打緊急電話", "If anyone is hurt or trapped, call the emergency number first"),
+            Msg("在安全处等候工作人员", "在安全處等候工作人員", "Wait for staff somewhere safe"),
+        ],
+    }
+}
+
+/// The last choice of the emergency place list, when none of the others is right.
+pub const ELSEWHERE: Msg = Msg("其他地方", "其他地方", "Somewhere else");
+/// The lift, when the estate has not listed its lifts.
+pub const A_LIFT: Msg = Msg("电梯", "電梯", "A lift");
+/// The emergency tile among the repair categories.
+pub const EMERGENCY_TILE: Msg = Msg("紧急情况", "緊急情況", "Emergency");
+
+/// A mark for each category's tile, distinct within its kind (Chinese screens only).
+pub fn badge(category: &str, lang: Lang) -> &'static str {
+    let mark = match category {
+        "water" => Msg("水", "水", ""),
+        "electric" => Msg("电", "電", ""),
+        "door-lock" => Msg("锁", "鎖", ""),
+        "elevator" => Msg("梯", "梯", ""),
+        "public-facility" => Msg("公", "公", ""),
+        "leak" => Msg("漏", "漏", ""),
+        "repair-other" => Msg("修", "修", ""),
+        "flood" => Msg("浸", "浸", ""),
+        "power-cut" => Msg("停", "停", ""),
+        "elevator-trapped" => Msg("困", "困", ""),
+        "gas" => Msg("气", "氣", ""),
+        "fire" => Msg("火", "火", ""),
+        "emergency" => Msg("急", "急", ""),
+        "attitude" => Msg("态", "態", ""),
+        "cleaning" => Msg("洁", "潔", ""),
+        "security" => Msg("安", "安", ""),
+        "noise" => Msg("噪", "噪", ""),
+        "parking" => Msg("车", "車", ""),
+        "greening" => Msg("绿", "綠", ""),
+        "fees" => Msg("费", "費", ""),
+        "quality" => Msg("质", "質", ""),
+        "external" => Msg("外", "外", ""),
+        "complaint-other" => Msg("他", "他", ""),
+        "suggestion" => Msg("议", "議", ""),
+        _ => Msg("", "", ""),
+    };
+    mark.get(lang)
+}
 
 /// Public areas a resident can pick.
 pub const AREAS: [Msg; 8] = [

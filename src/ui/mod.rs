@@ -68,6 +68,33 @@ pub struct KioskConfig {
     pub default_lang: Lang,
     /// Quiet time before the screen dims (`None`: never).
     pub dim_after: Option<Duration>,
+    /// This kiosk's ticket prefix: the lookup starts with it typed.
+    pub kiosk_code: String,
+    pub buildings: Vec<String>,
+    pub lifts: Vec<String>,
+}
+
+impl KioskConfig {
+    pub fn from_settings(settings: &crate::config::Settings) -> KioskConfig {
+        let phone = |p: &Option<crate::domain::validate::Phone>| {
+            p.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default()
+        };
+        KioskConfig {
+            estate: settings.estate.clone(),
+            front_desk_phone: phone(&settings.front_desk_phone),
+            // Never an emergency screen without a number: the public ones until one is set.
+            emergency_phone: Some(phone(&settings.emergency_phone))
+                .filter(|p| !p.is_empty())
+                .unwrap_or_else(|| PUBLIC_EMERGENCY_NUMBERS.into()),
+            catalogue: settings.catalogue.clone(),
+            idle_timeout: Duration::from_secs(u64::from(settings.idle_seconds)),
+            default_lang: Lang::ZhCn,
+            dim_after: (settings.dim_seconds > 0).then(|| Duration::from_secs(u64::from(settings.dim_seconds))),
+            kiosk_code: settings.kiosk.as_str().to_string(),
+            buildings: settings.buildings.clone(),
+            lifts: settings.lifts.clone(),
+        }
+    }
 }
 
 pub struct Kiosk {
@@ -213,6 +240,7 @@ fn wire(app: &AppWindow) {
         })
     });
     h.on_lookup(|| event(|k| k.open_lookup()));
+    h.on_emergency(|| event(|k| k.flow.start_emergency()));
     h.on_staff(|| event(|k| k.open_staff()));
 
     let st = app.global::<StaffAdapter>();
@@ -239,7 +267,28 @@ fn wire(app: &AppWindow) {
     st.on_sign_out(|| event(|k| k.reset()));
 
     app.global::<CategoryAdapter>().on_pick(|code| event(|k| k.pick_category(&code)));
-    app.global::<EmergencyAdapter>().on_done(|| event(|k| k.reset()));
+
+    let e = app.global::<EmergencyAdapter>();
+    e.on_pick_hazard(|code| event(|k| k.pick_hazard(&code)));
+    e.on_pick_place(|i| {
+        event(|k| {
+            let lang = k.flow.lang;
+            if let Some((stored, _)) = k.emergency_places(lang).into_iter().nth(i.max(0) as usize) {
+                k.flow.emergency_place = Some(stored);
+                k.flow.error = None;
+                k.flow.screen = Screen::EmergencyConfirm;
+            }
+        })
+    });
+    e.on_key(|key| event(|k| k.flow.emergency_phone_key(&key)));
+    e.on_backspace(|| {
+        event(|k| {
+            k.flow.emergency_phone.pop();
+        })
+    });
+    e.on_confirm(|| event(|k| k.confirm_emergency()));
+    e.on_cancel(|| event(|k| k.reset()));
+    e.on_done(|| event(|k| k.reset()));
 
     let p = app.global::<PlaceAdapter>();
     p.on_set_mode(|m| event(|k| k.flow.public_area = m == 1));
@@ -269,7 +318,16 @@ fn wire(app: &AppWindow) {
     d.on_backspace(|| event(|k| Flow::backspace(&mut k.flow.text, &mut k.flow.composer)));
     d.on_space(|| event(|k| Flow::space(&mut k.flow.text, &mut k.flow.composer, MAX_TEXT_CHARS)));
     d.on_choose(|i| {
-        event(|k| Flow::choose(&mut k.flow.text, &mut k.flow.composer, i.max(0) as usize, MAX_TEXT_CHARS))
+        event(|k| {
+            let i = k.flow.composer.first + i.max(0) as usize;
+            Flow::choose(&mut k.flow.text, &mut k.flow.composer, i, MAX_TEXT_CHARS)
+        })
+    });
+    d.on_page(|delta| {
+        event(|k| {
+            let shown = k.candidate_page(&k.flow.composer).0.len();
+            page(&mut k.flow.composer, delta, shown);
+        })
     });
     d.on_set_mode(|m| {
         event(|k| {
@@ -316,7 +374,16 @@ fn wire(app: &AppWindow) {
     });
     c.on_space(|| event(|k| Flow::space(&mut k.flow.name, &mut k.flow.name_composer, 30)));
     c.on_choose(|i| {
-        event(|k| Flow::choose(&mut k.flow.name, &mut k.flow.name_composer, i.max(0) as usize, 30))
+        event(|k| {
+            let i = k.flow.name_composer.first + i.max(0) as usize;
+            Flow::choose(&mut k.flow.name, &mut k.flow.name_composer, i, 30)
+        })
+    });
+    c.on_page(|delta| {
+        event(|k| {
+            let shown = k.candidate_page(&k.flow.name_composer).0.len();
+            page(&mut k.flow.name_composer, delta, shown);
+        })
     });
     c.on_set_mode(|m| event(|k| k.flow.name_keyboard = m));
     c.on_toggle_anonymous(|| {
@@ -325,7 +392,7 @@ fn wire(app: &AppWindow) {
             k.flow.error = None;
         })
     });
-    c.on_pick_window(|i| event(|k| k.flow.visit = i.max(0) as usize));
+    c.on_pick_window(|i| event(|k| k.flow.pick_visit(i.max(0) as usize)));
     c.on_next(|| {
         event(|k| {
             k.flow.contact_next();
@@ -340,8 +407,15 @@ fn wire(app: &AppWindow) {
 
     let l = app.global::<LookupAdapter>();
     l.on_focus(|f| event(|k| k.lookup.field = f));
-    // Letters and digits only: a ticket number has no Chinese in it.
-    l.on_set_mode(|m| event(|k| k.lookup.keyboard = if m == 2 { 2 } else { 1 }));
+    // The keypad (this kiosk's code is typed already), or letters for another code.
+    l.on_set_mode(|m| {
+        event(|k| {
+            k.lookup.keyboard = if m == 2 { 2 } else { 1 };
+            if m != 2 {
+                k.lookup.field = 0;
+            }
+        })
+    });
     l.on_key(|key| event(|k| k.lookup_key(&key)));
     l.on_backspace(|| {
         event(|k| {
@@ -359,7 +433,106 @@ fn wire(app: &AppWindow) {
     l.on_done(|| event(|k| k.reset()));
 }
 
+fn page(composer: &mut crate::input::pinyin::Composer, delta: i32, shown: usize) {
+    if delta > 0 {
+        composer.next_page(shown);
+    } else {
+        composer.previous_page();
+    }
+}
+
+/// About how wide `text` is drawn at `font` px: Chinese characters are square, Latin
+/// letters a little over half as wide. Used to fill the candidate bar without overflow;
+/// the fit test measures the real thing.
+fn text_width(text: &str, font: f32) -> f32 {
+    text.chars().map(|c| if c.is_ascii() { 0.62 * font } else { font }).sum()
+}
+
+/// As many `words` (from the first) as fit in `room` px, each padded by `pad` and at
+/// least `min` wide.
+fn fitting(words: &[String], room: f32, font: f32, pad: f32, min: f32) -> usize {
+    let mut used = 0.0;
+    words
+        .iter()
+        .take_while(|w| {
+            used += (text_width(w, font) + pad).max(min);
+            used <= room
+        })
+        .count()
+}
+
+/// The ticket typed at the lookup with its number padded: "K01-1" is K01-00001.
+fn padded_ticket(typed: &str) -> String {
+    match typed.rsplit_once('-') {
+        Some((code, digits)) if !digits.is_empty() && digits.len() < 5 && digits.chars().all(|c| c.is_ascii_digit()) => {
+            format!("{code}-{digits:0>5}")
+        }
+        _ => typed.to_string(),
+    }
+}
+
 impl Kiosk {
+    /// The page of candidates the bar shows now, and whether more follow.
+    fn candidate_page(&self, composer: &crate::input::pinyin::Composer) -> (Vec<String>, bool) {
+        let Some(app) = self.app.upgrade() else { return (Vec::new(), false) };
+        let theme = app.global::<Theme>();
+        let (font, key) = (theme.get_font_title(), theme.get_key());
+        let preedit = text_width(&composer.preedit, theme.get_font_body()).min(theme.get_font_body() * 5.0);
+        let room = theme.get_window_width() - 2.0 * key - preedit - 2.0 * theme.get_gap();
+        let all: Vec<String> =
+            composer.candidates(composer.first + 60).into_iter().skip(composer.first).map(|c| c.word).collect();
+        let shown = fitting(&all, room, font, 2.0 * theme.get_gap(), key).max(1).min(all.len());
+        let more = all.len() > shown;
+        (all.into_iter().take(shown).collect(), more)
+    }
+
+    /// The quick phrases that fit the bar in one row.
+    fn fitting_phrases(&self, phrases: Vec<String>) -> Vec<String> {
+        let Some(app) = self.app.upgrade() else { return phrases };
+        let theme = app.global::<Theme>();
+        let room = theme.get_window_width() - theme.get_gap();
+        let n = fitting(&phrases, room, theme.get_font_body(), 2.5 * theme.get_gap() + 4.0, theme.get_key());
+        phrases.into_iter().take(n).collect()
+    }
+
+    /// The emergency place list for the hazard chosen: (stored words, shown words).
+    fn emergency_places(&self, lang: Lang) -> Vec<(String, String)> {
+        let same = |n: &String| (n.clone(), n.clone());
+        let mut places: Vec<(String, String)> = Vec::new();
+        if self.flow.hazard.as_deref() == Some("elevator-trapped") {
+            if self.config.lifts.is_empty() {
+                places.extend(self.config.buildings.iter().map(same));
+                places.push((words::A_LIFT.0.to_string(), words::A_LIFT.get(lang).to_string()));
+            } else {
+                places.extend(self.config.lifts.iter().map(same));
+            }
+        } else {
+            places.extend(self.config.buildings.iter().map(same));
+            places.extend(words::AREAS.iter().map(|m| (m.0.to_string(), m.get(lang).to_string())));
+        }
+        places.push((words::ELSEWHERE.0.to_string(), words::ELSEWHERE.get(lang).to_string()));
+        places
+    }
+
+    fn pick_hazard(&mut self, code: &str) {
+        if self.config.catalogue.get(code).is_some_and(|c| c.emergency) {
+            self.flow.hazard = Some(code.to_string());
+            self.flow.category = Some(code.to_string());
+            self.flow.screen = Screen::EmergencyWhere;
+        }
+    }
+
+    /// The one confirmation: files the emergency and raises the alert.
+    fn confirm_emergency(&mut self) {
+        if self.busy || self.ticket.filed.is_some() {
+            return;
+        }
+        let Some(new) = self.flow.emergency_case() else { return };
+        self.busy = true;
+        self.flow.screen = Screen::Emergency;
+        self.file(new);
+    }
+
     /// Clears everything typed and returns home, back in the default language.
     pub fn reset(&mut self) {
         self.flow = Flow::new(self.config.default_lang);
@@ -482,27 +655,25 @@ impl Kiosk {
         self.set_lang(lang.code());
         self.flow.large_text = large;
         self.flow.screen = Screen::Lookup;
+        self.lookup.keyboard = 2;
+        self.lookup.ticket = format!("{}-", self.config.kiosk_code);
     }
 
     fn pick_category(&mut self, code: &str) {
+        if code == "emergency" {
+            self.flow.start_emergency();
+            return;
+        }
         let Some(category) = self.config.catalogue.get(code).cloned() else {
             return;
         };
-        self.flow.category = Some(category.code.clone());
         if category.emergency {
-            self.flow.screen = Screen::Emergency;
-            // Filed at once from the lobby: no form to fill in an emergency.
-            let new = crate::domain::filing::NewCase {
-                category: category.code,
-                place: format!("public:{}", words::AREAS[0].0),
-                anonymous: true,
-                lang: self.flow.lang,
-                ..Default::default()
-            };
-            self.file(new);
-        } else {
-            self.flow.screen = Screen::Place;
+            self.flow.start_emergency();
+            self.pick_hazard(&category.code);
+            return;
         }
+        self.flow.category = Some(category.code.clone());
+        self.flow.screen = Screen::Place;
     }
 
     fn submit(&mut self) {
@@ -528,7 +699,7 @@ impl Kiosk {
         self.busy = false;
         match filed {
             Ok(filed) => {
-                if self.flow.screen != Screen::Emergency {
+                if !filed.emergency {
                     self.flow.screen = Screen::Ticket;
                 }
                 self.ticket = TicketView { filed: Some(filed), print, reprinted: false };
@@ -559,6 +730,11 @@ impl Kiosk {
             if self.lookup.ticket.len() < 12 {
                 self.lookup.ticket.push_str(&key.to_uppercase());
             }
+            // Five digits after the dash make a whole number: on to the phone digits.
+            let full = self.lookup.ticket.rsplit_once('-').is_some_and(|(_, d)| d.len() == 5);
+            if full && key.chars().all(|c| c.is_ascii_digit()) && self.lookup.keyboard == 2 {
+                self.lookup.field = 1;
+            }
         } else if key.chars().all(|c| c.is_ascii_digit()) && self.lookup.last4.len() < 4 {
             self.lookup.last4.push_str(key);
         }
@@ -567,7 +743,8 @@ impl Kiosk {
     /// The guard (wrong tries per ticket and overall) lives with the store in the
     /// service, so a restart does not lift it.
     fn lookup_submit(&mut self) {
-        let (ticket, last4, lang) = (self.lookup.ticket.clone(), self.lookup.last4.clone(), self.flow.lang);
+        let ticket = padded_ticket(&self.lookup.ticket);
+        let (last4, lang) = (self.lookup.last4.clone(), self.flow.lang);
         self.backend.run(Box::new(move |svc| {
             let result = svc.lookup_guarded(&ticket, &last4, lang, Utc::now());
             on_ui_thread(move || system_event(|k| k.looked_up(result)));
@@ -653,6 +830,9 @@ impl Kiosk {
         let printable = text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
         if self.flow.screen == Screen::Home && printable && !text.is_empty() {
             self.open_lookup();
+            // The scanner types the whole number, code included.
+            self.lookup.ticket.clear();
+            self.lookup.keyboard = 1;
         }
         if self.flow.screen != Screen::Lookup {
             return false;
@@ -727,10 +907,13 @@ impl Kiosk {
                 Some(Kind::Suggestion) => words::TITLE_SUGGESTION,
                 _ => words::TITLE_REPAIR,
             },
-            Screen::Emergency => words::TITLE_EMERGENCY,
+            Screen::Hazard | Screen::EmergencyWhere | Screen::Emergency => words::TITLE_EMERGENCY,
+            Screen::EmergencyConfirm => words::TITLE_EMERGENCY_CONFIRM,
             Screen::Place => words::TITLE_PLACE,
+            Screen::Details if self.flow.kind == Some(Kind::Suggestion) => words::TITLE_DETAILS_SUGGESTION,
             Screen::Details => words::TITLE_DETAILS,
             Screen::Contact => words::TITLE_CONTACT,
+            Screen::Visit => words::TITLE_VISIT,
             Screen::Review => words::TITLE_REVIEW,
             Screen::Ticket => words::TITLE_TICKET,
             Screen::Lookup => words::TITLE_LOOKUP,
@@ -754,10 +937,14 @@ impl Kiosk {
         k.set_page(match f.screen {
             Screen::Home => Page::Home,
             Screen::Category => Page::Category,
+            Screen::Hazard => Page::Hazard,
+            Screen::EmergencyWhere => Page::EmergencyWhere,
+            Screen::EmergencyConfirm => Page::EmergencyConfirm,
             Screen::Emergency => Page::Emergency,
             Screen::Place => Page::Place,
             Screen::Details => Page::Details,
             Screen::Contact => Page::Contact,
+            Screen::Visit => Page::Visit,
             Screen::Review => Page::Review,
             Screen::Ticket => Page::Ticket,
             Screen::Lookup => Page::Lookup,
@@ -765,7 +952,9 @@ impl Kiosk {
             Screen::Staff => Page::Staff,
         });
         k.set_lang(lang.code().into());
-        k.set_title(self.title().get(lang).into());
+        // Home carries the estate's name; every other screen says what it is for.
+        let title = if f.screen == Screen::Home { self.config.estate.as_str() } else { self.title().get(lang) };
+        k.set_title(title.into());
         // Staff see a call in their alert list; a banner would only cover their buttons.
         let staff_screen = matches!(f.screen, Screen::StaffSignIn | Screen::Staff);
         let notice = self.notice.filter(|_| !staff_screen).map(|(m, _)| m.get(lang));
@@ -784,30 +973,33 @@ impl Kiosk {
         let kind = f.kind.unwrap_or(Kind::Repair);
         let c = app.global::<CategoryAdapter>();
         c.set_kind(kind.code().into());
-        let items: Vec<CategoryItem> = self
+        let item = |code: &str, name: &str, emergency: bool| CategoryItem {
+            code: code.into(),
+            name: name.into(),
+            badge: words::badge(code, lang).into(),
+            emergency,
+            // Chinese names never break mid-word; English ones wrap between words.
+            one_line: lang != Lang::En,
+        };
+        let mut items: Vec<CategoryItem> = Vec::new();
+        let hazards: Vec<CategoryItem> = self
             .config
             .catalogue
-            .of_kind(kind)
-            .filter(|cat| !cat.staff_only)
-            .map(|cat| {
-                let name = cat.name(lang);
-                CategoryItem {
-                    code: cat.code.clone().into(),
-                    // The first character of the name the resident reads, as a big mark.
-                    badge: name
-                        .chars()
-                        .next()
-                        .map(|c| c.to_uppercase().collect::<String>())
-                        .unwrap_or_default()
-                        .into(),
-                    name: name.into(),
-                    emergency: cat.emergency,
-                }
-            })
+            .of_kind(Kind::Repair)
+            .filter(|cat| cat.emergency && !cat.staff_only)
+            .map(|cat| item(&cat.code, cat.name(lang), true))
             .collect();
-        // Emergencies first: they must be found at a glance.
-        let mut items = items;
-        items.sort_by_key(|i| !i.emergency);
+        // Emergencies have one tile of their own, first: found at a glance.
+        if kind == Kind::Repair && !hazards.is_empty() {
+            items.push(item("emergency", words::EMERGENCY_TILE.get(lang), true));
+        }
+        items.extend(
+            self.config
+                .catalogue
+                .of_kind(kind)
+                .filter(|cat| !cat.staff_only && !cat.emergency)
+                .map(|cat| item(&cat.code, cat.name(lang), false)),
+        );
         c.set_items(ModelRc::new(VecModel::from(items)));
 
         let category_name = f
@@ -818,11 +1010,39 @@ impl Kiosk {
             .unwrap_or_default();
 
         let e = app.global::<EmergencyAdapter>();
-        e.set_category(category_name.clone().into());
-        e.set_phone(self.config.emergency_phone.clone().into());
-        e.set_alerted(self.ticket.filed.is_some());
-        e.set_ticket(self.ticket.filed.as_ref().map(|t| t.ticket.clone()).unwrap_or_default().into());
-        e.set_steps(strings(words::EMERGENCY_STEPS.iter().map(|m| m.get(lang).to_string())));
+        e.set_hazards(ModelRc::new(VecModel::from(hazards)));
+        let hazard_name = f
+            .hazard
+            .as_deref()
+            .and_then(|code| self.config.catalogue.get(code))
+            .map(|cat| cat.name(lang).to_string())
+            .unwrap_or_default();
+        e.set_category(hazard_name.into());
+        let places = self.emergency_places(lang);
+        let place_shown = f
+            .emergency_place
+            .as_ref()
+            .and_then(|stored| places.iter().find(|(s, _)| s == stored))
+            .map(|(_, shown)| shown.clone())
+            .unwrap_or_default();
+        e.set_places(strings(places.into_iter().map(|(_, shown)| shown)));
+        e.set_place(place_shown.into());
+        e.set_phone(f.emergency_phone.clone().into());
+        e.set_emergency_phone(self.config.emergency_phone.clone().into());
+        e.set_front_desk_phone(
+            if self.config.front_desk_phone.is_empty() { &self.config.emergency_phone } else { &self.config.front_desk_phone }
+                .clone()
+                .into(),
+        );
+        let filed = self.ticket.filed.as_ref().filter(|t| t.emergency);
+        e.set_filed(filed.is_some());
+        e.set_alerted(filed.is_some_and(|t| t.alerted));
+        e.set_ticket(filed.map(|t| t.ticket.clone()).unwrap_or_default().into());
+        let error = f.error.map(|m| m.get(lang)).unwrap_or("");
+        e.set_error(if f.screen == Screen::EmergencyConfirm { error } else { "" }.into());
+        e.set_steps(strings(
+            words::emergency_steps(f.hazard.as_deref().unwrap_or("")).iter().map(|m| m.get(lang).to_string()),
+        ));
 
         let p = app.global::<PlaceAdapter>();
         p.set_mode(if f.public_area { 1 } else { 0 });
@@ -832,16 +1052,17 @@ impl Kiosk {
         p.set_active(f.place_field);
         p.set_areas(strings(words::AREAS.iter().map(|m| m.get(lang).to_string())));
         p.set_area(f.area.and_then(|i| words::AREAS.get(i)).map(|m| m.get(lang)).unwrap_or("").into());
-        let error = f.error.map(|m| m.get(lang)).unwrap_or("");
         p.set_error(if f.screen == Screen::Place { error } else { "" }.into());
 
         let d = app.global::<DetailsAdapter>();
         d.set_text(f.text.clone().into());
-        d.set_phrases(strings(
-            words::phrases(f.category.as_deref().unwrap_or("")).iter().map(|m| m.get(lang).to_string()),
-        ));
+        let phrases = words::phrases(f.category.as_deref().unwrap_or("")).iter().map(|m| m.get(lang).to_string());
+        d.set_phrases(strings(self.fitting_phrases(phrases.collect())));
         d.set_preedit(f.composer.preedit.clone().into());
-        d.set_candidates(strings(f.composer.candidates(8).into_iter().map(|c| c.word)));
+        let (candidates, more) = self.candidate_page(&f.composer);
+        d.set_candidates(strings(candidates));
+        d.set_has_next(more);
+        d.set_has_previous(f.composer.has_previous_page());
         d.set_keyboard_mode(f.keyboard);
         d.set_error(if f.screen == Screen::Details { error } else { "" }.into());
 
@@ -849,12 +1070,14 @@ impl Kiosk {
         ct.set_phone(f.phone.clone().into());
         ct.set_name(f.name.clone().into());
         ct.set_anonymous(f.anonymous);
-        ct.set_is_repair(kind == Kind::Repair);
         ct.set_windows(strings(words::VISIT_WINDOWS.iter().map(|m| m.get(lang).to_string())));
         ct.set_window_index(f.visit as i32);
         ct.set_active(f.contact_field);
         ct.set_preedit(f.name_composer.preedit.clone().into());
-        ct.set_candidates(strings(f.name_composer.candidates(8).into_iter().map(|c| c.word)));
+        let (candidates, more) = self.candidate_page(&f.name_composer);
+        ct.set_candidates(strings(candidates));
+        ct.set_has_next(more);
+        ct.set_has_previous(f.name_composer.has_previous_page());
         ct.set_keyboard_mode(f.name_keyboard);
         ct.set_error(if f.screen == Screen::Contact { error } else { "" }.into());
 
@@ -919,13 +1142,17 @@ impl Kiosk {
             }
             .into(),
         );
-        t.set_can_reprint(!self.ticket.reprinted && self.ticket.print.is_some());
+        // Only while the printer is working: a reprint into an empty printer would come
+        // out later, for whoever stands there then.
+        t.set_can_reprint(
+            !self.ticket.reprinted && matches!(self.ticket.print, Some(PrintOutcome::Printed | PrintOutcome::Sent)),
+        );
 
         let l = app.global::<LookupAdapter>();
         l.set_ticket(self.lookup.ticket.clone().into());
         l.set_last4(self.lookup.last4.clone().into());
         l.set_active(self.lookup.field);
-        l.set_keyboard_mode(if self.lookup.keyboard == 0 { 1 } else { self.lookup.keyboard });
+        l.set_keyboard_mode(if self.lookup.keyboard == 0 { 2 } else { self.lookup.keyboard });
         l.set_error(self.lookup.error.clone().unwrap_or_default().into());
         l.set_found(self.lookup.result.is_some());
         l.set_choosing_reason(self.lookup.choosing_reason);

@@ -19,20 +19,33 @@ use crate::kiosk::flow::Screen;
 use crate::kiosk::service::{Inline, PrintOutcome, Service};
 use crate::printer::status::PrinterStatus;
 
-pub const SCREENS: [&str; 17] = [
+pub const SCREENS: [&str; 30] = [
     "home",
     "category",
     "category-complaint",
+    "category-suggestion",
+    "hazard",
+    "emergency-where",
+    "emergency-where-lift",
+    "emergency-confirm",
+    "emergency-confirm-error",
     "emergency",
     "place",
+    "place-error",
     "place-public",
     "details",
+    "details-long",
+    "details-phrases",
     "contact",
+    "contact-name",
     "contact-anonymous",
+    "visit",
     "review",
+    "review-error",
     "ticket",
     "ticket-printer-problem",
     "lookup",
+    "lookup-letters",
     "lookup-result",
     "idle",
     "staff-sign-in",
@@ -76,7 +89,7 @@ impl Renderer {
         let data_dir = std::env::temp_dir().join(format!("lobbydesk-screens-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&data_dir);
         let settings = Settings::from_toml(
-            "[kiosk]\nestate = \"翠湖花园\"\nfront_desk_phone = \"0755-12345678\"\nemergency_phone = \"0755-87654321\"\n",
+            "[kiosk]\nestate = \"翠湖花园\"\nfront_desk_phone = \"0755-12345678\"\nemergency_phone = \"0755-87654321\"\nbuildings = [\"1栋\", \"2栋\", \"3栋\", \"5栋\", \"6栋\", \"7栋\", \"8栋\", \"9栋\"]\nlifts = [\"1栋1号梯\", \"1栋2号梯\", \"2栋1号梯\", \"2栋2号梯\", \"3栋1号梯\", \"3栋2号梯\"]\n",
             "sample",
         )?;
         let mut desk = Desk::open(settings.clone(), &data_dir)?;
@@ -109,15 +122,7 @@ impl Renderer {
         )?;
         let printer = Printer::open(&settings.printer, &data_dir).map_err(anyhow::Error::msg)?;
         let backend = Rc::new(Inline(std::cell::RefCell::new(Service::new(desk, printer))));
-        let config = KioskConfig {
-            estate: settings.estate.clone(),
-            front_desk_phone: "0755-12345678".into(),
-            emergency_phone: "0755-87654321".into(),
-            catalogue: settings.catalogue.clone(),
-            idle_timeout: Duration::from_secs(60),
-            default_lang: Lang::ZhCn,
-            dim_after: None,
-        };
+        let config = KioskConfig::from_settings(&settings);
         attach(&app, backend.clone(), config);
         app.show()?;
         Ok(Renderer { large_text: false, window, app, data_dir, sample_ticket: ticket, service: backend })
@@ -151,9 +156,25 @@ impl Renderer {
                 "home" => {}
                 "category" => f.start(Kind::Repair),
                 "category-complaint" => f.start(Kind::Complaint),
-                "place" => {
+                "category-suggestion" => f.start(Kind::Suggestion),
+                "hazard" => f.start_emergency(),
+                "emergency-where" | "emergency-where-lift" | "emergency-confirm" | "emergency-confirm-error" => {
+                    f.start_emergency();
+                    f.hazard = Some(if screen == "emergency-where-lift" { "elevator-trapped" } else { "gas" }.into());
+                    f.screen = Screen::EmergencyWhere;
+                    if screen.starts_with("emergency-confirm") {
+                        f.emergency_place = Some("3栋".into());
+                        f.emergency_phone = "1380013800".into();
+                        f.screen = Screen::EmergencyConfirm;
+                    }
+                }
+                "place" | "place-error" => {
                     fill(f);
                     f.screen = Screen::Place;
+                    if screen == "place-error" {
+                        f.room.clear();
+                        f.place_next();
+                    }
                 }
                 "place-public" => {
                     fill(f);
@@ -169,19 +190,48 @@ impl Renderer {
                     }
                     f.screen = Screen::Details;
                 }
-                "contact" => {
+                "details-long" => {
+                    fill(f);
+                    f.text = f.text.repeat(12);
+                    f.screen = Screen::Details;
+                }
+                "details-phrases" => {
+                    fill(f);
+                    f.kind = Some(Kind::Suggestion);
+                    f.category = Some("suggestion".into());
+                    f.text.clear();
+                    f.screen = Screen::Details;
+                    f.details_next();
+                }
+                "contact" | "contact-name" => {
                     fill(f);
                     f.phone = "1380013".into();
                     f.screen = Screen::Contact;
+                    if screen == "contact-name" {
+                        f.contact_field = 1;
+                        for c in "zhang".chars() {
+                            f.name_composer.push(c);
+                        }
+                    } else {
+                        f.contact_next();
+                    }
+                }
+                "visit" => {
+                    fill(f);
+                    f.screen = Screen::Visit;
                 }
                 "contact-anonymous" => {
                     fill(f);
                     f.anonymous = true;
                     f.screen = Screen::Contact;
                 }
-                "review" | "idle" => {
+                "review" | "review-error" | "idle" => {
                     fill(f);
                     f.screen = Screen::Review;
+                    if screen == "review-error" {
+                        f.text = f.text.repeat(6);
+                        f.name = if lang == Lang::En { "Zhang Wei-Ming".into() } else { "张伟明".into() };
+                    }
                 }
                 _ => {}
             }
@@ -190,9 +240,14 @@ impl Renderer {
         .unwrap_or(Ok(()))?;
         match screen {
             "emergency" => with_kiosk(|k| {
-                k.flow.start(Kind::Repair);
-                k.pick_category("flood");
+                k.flow.start_emergency();
+                k.pick_hazard("gas");
+                k.flow.emergency_place = Some("3栋".into());
+                k.flow.screen = Screen::EmergencyConfirm;
+                k.confirm_emergency();
             }),
+            "emergency-confirm-error" => with_kiosk(|k| k.confirm_emergency()),
+            "review-error" => with_kiosk(|k| k.save_error = Some(crate::kiosk::words::ERR_SAVE)),
             "ticket" | "ticket-printer-problem" => with_kiosk(|k| {
                 k.flow.start(Kind::Repair);
                 k.flow.category = Some("water".into());
@@ -209,6 +264,13 @@ impl Renderer {
                 k.lookup.ticket = ticket.clone();
                 k.lookup.last4 = "80".into();
                 k.lookup.field = 1;
+                k.lookup.error = Some(crate::kiosk::words::LOOKUP_WRONG.get(lang).to_string());
+            }),
+            "lookup-letters" => with_kiosk(|k| {
+                k.open_lookup();
+                k.flow.large_text = large;
+                k.lookup.ticket = "A".into();
+                k.lookup.keyboard = 1;
             }),
             "lookup-result" => with_kiosk(|k| {
                 k.open_lookup();
@@ -260,14 +322,27 @@ impl Renderer {
         Ok(())
     }
 
-    /// One screen as PNG bytes.
-    pub fn render(&self, screen: &str, lang: Lang, (w, h): (u32, u32)) -> anyhow::Result<Vec<u8>> {
+    /// The window the screens are staged in (tests measure its elements).
+    pub fn app(&self) -> &AppWindow {
+        &self.app
+    }
+
+    /// Puts the kiosk on `screen` in a window of `w`×`h`, laid out but not drawn.
+    pub fn stage_at(&self, screen: &str, lang: Lang, (w, h): (u32, u32)) -> anyhow::Result<()> {
         if !SCREENS.contains(&screen) {
             anyhow::bail!("unknown screen {screen:?}; screens: {}", SCREENS.join(", "));
         }
         self.window.set_size(slint::PhysicalSize::new(w, h));
+        // The window's new size reaches the theme (a change handler) before staging.
+        slint::platform::update_timers_and_animations();
         self.stage(screen, lang)?;
         slint::platform::update_timers_and_animations();
+        Ok(())
+    }
+
+    /// One screen as PNG bytes.
+    pub fn render(&self, screen: &str, lang: Lang, size: (u32, u32)) -> anyhow::Result<Vec<u8>> {
+        self.stage_at(screen, lang, size)?;
         let shot = self.app.window().take_snapshot()?;
         let mut out = Vec::new();
         {
