@@ -24,12 +24,24 @@ fn compile_ui() {
 const MAX_SPELLINGS: usize = 8;
 
 /// `assets/pinyin/words.txt` ("word frequency" lines) → `OUT_DIR/pinyin_index.tsv`
-/// ("spelling\tword\tfrequency" lines, sorted by spelling, then most frequent first).
+/// ("spelling\tword\tfrequency\ttraditional" lines, sorted by spelling, then most
+/// frequent first), without any word of `assets/pinyin/blocked.txt`.
 fn build_pinyin_index() {
     let source = "assets/pinyin/words.txt";
     let glossary = "assets/pinyin/kiosk-words.txt";
+    let blocklist = "assets/pinyin/blocked.txt";
     println!("cargo:rerun-if-changed={source}");
     println!("cargo:rerun-if-changed={glossary}");
+    println!("cargo:rerun-if-changed={blocklist}");
+    let blocked: Vec<String> = std::fs::read_to_string(blocklist)
+        .expect("assets/pinyin/blocked.txt is readable")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect();
+    let traditional = ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::S2tw)
+        .expect("OpenCC's simplified-to-Taiwan tables load");
     let text = std::fs::read_to_string(source).expect("assets/pinyin/words.txt is readable");
     // Words of a lobby (漏水, 电梯, 物业费…) outrank general-language words spelled alike.
     let boosted: BTreeSet<String> = std::fs::read_to_string(glossary)
@@ -49,6 +61,9 @@ fn build_pinyin_index() {
         let Ok(freq) = freq.trim().parse::<u32>() else {
             continue;
         };
+        if blocked.iter().any(|b| word.contains(b.as_str())) {
+            continue;
+        }
         // (spelling, uses only each character's first — most common — reading)
         let mut spellings: Vec<(String, bool)> = vec![(String::new(), true)];
         let mut ok = true;
@@ -81,9 +96,11 @@ fn build_pinyin_index() {
             rows.insert((spelling, std::cmp::Reverse(score), word.to_string()));
         }
     }
-    let mut out = String::with_capacity(rows.len() * 16);
+    // "spelling\tword\tfrequency\tthe word in traditional characters (Taiwan)"
+    let mut out = String::with_capacity(rows.len() * 20);
     for (spelling, freq, word) in rows {
-        let _ = writeln!(out, "{spelling}\t{word}\t{}", freq.0);
+        let tw = traditional.convert(&word);
+        let _ = writeln!(out, "{spelling}\t{word}\t{}\t{tw}", freq.0);
     }
     let path = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("pinyin_index.tsv");
     std::fs::write(path, out).expect("OUT_DIR is writable");

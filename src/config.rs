@@ -123,6 +123,7 @@ pub struct RawGpio {
     pub status_led: Option<u8>,
     pub call_button: Option<u8>,
     pub buzzer: Option<u8>,
+    pub silence_button: Option<u8>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -279,6 +280,7 @@ impl RawConfig {
             ("status_led", self.gpio.status_led),
             ("call_button", self.gpio.call_button),
             ("buzzer", self.gpio.buzzer),
+            ("silence_button", self.gpio.silence_button),
         ];
         for (key, pin) in pins {
             if pin.is_some_and(|p| p > 27) {
@@ -293,6 +295,7 @@ impl RawConfig {
             status_led: self.gpio.status_led,
             call_button: self.gpio.call_button,
             buzzer: self.gpio.buzzer,
+            silence_button: self.gpio.silence_button,
         };
         let idle_seconds = self.kiosk.idle_seconds.unwrap_or(60);
         if !(20..=600).contains(&idle_seconds) {

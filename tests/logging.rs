@@ -67,7 +67,7 @@ fn a_kiosk_session_logs_tickets_but_no_personal_data() {
         assert!(service.staff_sign_in("111111", Utc::now()).is_err());
         let staff = service.staff_sign_in("864209", Utc::now()).unwrap();
         let shown: Vec<u64> = service.alerts.iter().map(|a| a.id).collect();
-        service.acknowledge(&shown, &staff);
+        service.acknowledge(&shown, &staff, Utc::now());
         // A refused filing is logged too, with the reason but not the input.
         let bad = NewCase { phone: Some("1391234".into()), ..resident.clone() };
         assert!(service.file(&bad, Utc::now()).is_err());

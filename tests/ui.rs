@@ -39,7 +39,7 @@ fn settings() -> Settings {
         format!("[[staff]]\nid = \"wangfang\"\nname = \"王芳\"\npin = \"{hash}\"\n")
     });
     Settings::from_toml(
-        &format!("[kiosk]\nestate = \"翠湖花园\"\nfront_desk_phone = \"0755-12345678\"\nemergency_phone = \"0755-87654321\"\n{staff}"),
+        &format!("[kiosk]\nestate = \"翠湖花园\"\nfront_desk_phone = \"0755-12345678\"\nemergency_phone = \"0755-87654321\"\nbuildings = [\"1栋\", \"2栋\", \"3栋\"]\nlifts = [\"3栋1号梯\", \"3栋2号梯\"]\n{staff}"),
         "test",
     )
     .unwrap()
@@ -58,15 +58,16 @@ impl Kiosk {
             &app,
             service.clone(),
             ui::KioskConfig {
-                estate: "翠湖花园".into(),
-                front_desk_phone: "0755-12345678".into(),
-                emergency_phone: "0755-87654321".into(),
-                catalogue: settings.catalogue.clone(),
                 idle_timeout: Duration::from_secs(60),
-                default_lang: Lang::ZhCn,
                 dim_after: Some(Duration::from_secs(300)),
+                ..ui::KioskConfig::from_settings(&settings)
             },
         );
+        // The 7" panel: every tap below lands where a finger would, inside this window.
+        app.window().set_size(slint::PhysicalSize::new(800, 480));
+        // The new size reaches the theme through a change handler, as the event loop
+        // would run it.
+        slint::platform::update_timers_and_animations();
         Kiosk { _data: data, app, service }
     }
 
@@ -80,11 +81,26 @@ impl Kiosk {
             .collect()
     }
 
+    /// Presses the control as a finger would: a pointer press and release at its centre,
+    /// which must lie in the 800×480 window (whatever lies on top there gets the press).
     fn tap(&self, label: &str) {
         let found = self.controls(label);
         let element =
             found.first().unwrap_or_else(|| panic!("no control labelled {label:?} on {:?}", self.page()));
-        element.invoke_accessible_default_action();
+        press(element);
+    }
+
+    /// Presses and holds the control for a second (the emergency confirmation).
+    fn hold(&self, label: &str) {
+        let found = self.controls(label);
+        let element = found.first().unwrap_or_else(|| panic!("no control labelled {label:?}"));
+        let (p, size) = (element.absolute_position(), element.size());
+        let position = slint::LogicalPosition::new(p.x + size.width / 2.0, p.y + size.height / 2.0);
+        let button = slint::platform::PointerEventButton::Left;
+        let w = self.app.window();
+        w.dispatch_event(slint::platform::WindowEvent::PointerPressed { position, button });
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(1000));
+        w.dispatch_event(slint::platform::WindowEvent::PointerReleased { position, button });
     }
 
     /// A word in the pinyin candidate bar (a quick phrase may carry the same word).
@@ -94,7 +110,7 @@ impl Kiosk {
             .into_iter()
             .find(|e| e.accessible_description().as_deref() == Some("候选词"))
             .unwrap_or_else(|| panic!("no candidate {word:?}"));
-        candidate.invoke_accessible_default_action();
+        press(&candidate);
     }
 
     fn has(&self, label: &str) -> bool {
@@ -145,6 +161,17 @@ impl Kiosk {
     }
 }
 
+fn press(element: &ElementHandle) {
+    let (p, s) = (element.absolute_position(), element.size());
+    let (x, y) = (p.x + s.width / 2.0, p.y + s.height / 2.0);
+    assert!(
+        (0.0..800.0).contains(&x) && (0.0..480.0).contains(&y),
+        "{:?} is at ({x}, {y}), outside the 800×480 window",
+        element.accessible_label()
+    );
+    element.mock_single_click(slint::platform::PointerEventButton::Left);
+}
+
 #[test]
 fn a_repair_is_filed_end_to_end_by_taps_and_its_ticket_printed() {
     let k = Kiosk::new();
@@ -166,6 +193,8 @@ fn a_repair_is_filed_end_to_end_by_taps_and_its_ticket_printed() {
     assert_eq!(k.page(), Page::Contact);
     k.taps("13800138000");
     k.tap("下一步");
+    assert_eq!(k.page(), Page::Visit, "a repair asks when a visit suits");
+    k.tap("明天上午");
     assert_eq!(k.page(), Page::Review);
     k.tap("提交");
     assert_eq!(k.page(), Page::Ticket);
@@ -179,6 +208,7 @@ fn a_repair_is_filed_end_to_end_by_taps_and_its_ticket_printed() {
         assert_eq!(case.intake.place.to_string(), "3-2-1201");
         assert_eq!(case.intake.text, "漏水");
         assert_eq!(case.intake.contact.as_ref().unwrap().phone.as_str(), "13800138000");
+        assert_eq!(case.intake.visit_window.as_deref(), Some("明天上午"));
         let jobs = s.desk.store().print_jobs_of(case.id).unwrap();
         assert_eq!(jobs.len(), 1);
         assert_eq!(jobs[0].state, JobState::Printed);
@@ -212,28 +242,144 @@ fn a_printer_out_of_paper_is_said_plainly_and_the_case_is_saved() {
     assert_eq!(t.get_print_state(), 2);
     let message = t.get_print_message().to_string();
     assert!(message.contains("打印机缺纸") && message.contains("已登记"), "{message}");
-    k.with_service(|s| assert!(s.desk.show(&t.get_ticket()).is_ok()));
+    assert!(!t.get_can_reprint(), "no reprint into an empty printer");
+    let ticket = t.get_ticket().to_string();
+    // The resident leaves; paper goes in; the kiosk keeps printing what is queued. Their
+    // ticket must not come out for whoever stands here next: the front desk has it.
+    k.with_service(|s| {
+        let vp = s.printer.virtual_printer.clone().unwrap();
+        vp.set_paper(lobbydesk::printer::virtual_printer::PaperLevel::Plenty);
+        s.desk.print_due(&mut s.printer, Utc::now() + chrono::Duration::minutes(5)).unwrap();
+        assert_eq!(vp.printed(), 0, "nothing printed by itself");
+        let case = s.desk.show(&ticket).unwrap().case;
+        let jobs = s.desk.store().print_jobs_of(case.id).unwrap();
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(jobs[0].state, JobState::Held);
+    });
 }
 
 #[test]
-fn an_emergency_shows_the_number_files_the_case_and_alerts_the_front_desk() {
+fn an_emergency_asks_where_confirms_once_files_the_case_and_alerts_the_front_desk() {
     let k = Kiosk::new();
-    k.tap("报修");
-    k.tap("水浸/爆管");
+    let (_pins, panel) = panel(&k);
+    let taps = std::cell::Cell::new(0);
+    let tap = |label: &str| {
+        taps.set(taps.get() + 1);
+        k.tap(label);
+    };
+    tap("紧急情况");
+    assert_eq!(k.page(), Page::Hazard);
+    tap("电梯困人");
+    assert_eq!(k.page(), Page::EmergencyWhere);
+    assert!(k.has("3栋2号梯"), "the estate's lifts are the choices");
+    tap("3栋2号梯");
+    assert_eq!(k.page(), Page::EmergencyConfirm);
+    k.with_service(|s| assert!(s.alerts.is_empty(), "nothing is filed before the confirmation"));
+    k.tap("确认，通知前台");
+    assert_eq!(k.page(), Page::EmergencyConfirm, "a quick touch is not a confirmation");
+    k.with_service(|s| assert!(s.alerts.is_empty()));
+    taps.set(taps.get() + 1);
+    k.hold("确认，通知前台");
+    assert_eq!(taps.get(), 4, "four touches from home, the last held for a second");
     assert_eq!(k.page(), Page::Emergency);
     let e = k.app.global::<lobbydesk::ui::EmergencyAdapter>();
-    assert_eq!(e.get_phone(), "0755-87654321");
-    assert!(e.get_alerted());
+    assert_eq!(e.get_emergency_phone(), "0755-87654321");
+    assert!(e.get_alerted(), "a buzzer is wired: the front desk is told");
+    let steps: Vec<String> = e.get_steps().iter().map(|s| s.to_string()).collect();
+    assert!(steps.iter().any(|s| s.contains("警铃")), "lift advice: press the alarm: {steps:?}");
     let ticket = e.get_ticket().to_string();
     k.with_service(|s| {
         let case = s.desk.show(&ticket).unwrap().case;
         assert!(case.intake.emergency);
-        assert_eq!(case.intake.urgency, Some(lobbydesk::domain::intake::Urgency::Emergency));
+        assert_eq!(case.intake.category, "elevator-trapped");
+        assert_eq!(case.intake.place.to_string(), "公共区域:3栋2号梯", "staff know which lift");
+        assert!(case.intake.contact.is_none(), "no phone left: anonymous");
         assert_eq!(s.alerts.len(), 1);
         assert_eq!(s.alerts[0].ticket, ticket);
     });
+    assert_eq!(panel.alerts_pending(), 1);
     k.tap("我知道了");
     assert_eq!(k.page(), Page::Home);
+}
+
+#[test]
+fn an_emergency_can_leave_a_phone_and_a_wrong_one_is_explained_not_filed() {
+    let k = Kiosk::new();
+    k.tap("报修");
+    k.tap("紧急情况");
+    k.tap("燃气异味");
+    k.tap("2栋");
+    k.taps("1380013");
+    k.hold("确认，通知前台");
+    assert_eq!(k.page(), Page::EmergencyConfirm);
+    assert!(k.app.global::<lobbydesk::ui::EmergencyAdapter>().get_error().contains("手机号不正确"));
+    k.with_service(|s| assert!(s.alerts.is_empty()));
+    k.taps("8000");
+    k.hold("确认，通知前台");
+    let e = k.app.global::<lobbydesk::ui::EmergencyAdapter>();
+    let ticket = e.get_ticket().to_string();
+    k.with_service(|s| {
+        let case = s.desk.show(&ticket).unwrap().case;
+        assert_eq!(case.intake.contact.as_ref().unwrap().phone.as_str(), "13800138000");
+        assert_eq!(case.intake.place.to_string(), "公共区域:2栋");
+    });
+    let steps: Vec<String> = e.get_steps().iter().map(|s| s.to_string()).collect();
+    assert!(steps.iter().any(|s| s.contains("不要开关")), "gas advice: switch nothing: {steps:?}");
+}
+
+#[test]
+fn without_a_buzzer_or_staff_the_emergency_screen_says_to_call_the_front_desk() {
+    let k = Kiosk::new();
+    k.with_service(|s| s.desk.settings.staff.clear());
+    k.tap("紧急情况");
+    k.tap("火警/烟雾");
+    k.tap("大堂");
+    k.hold("确认，通知前台");
+    let e = k.app.global::<lobbydesk::ui::EmergencyAdapter>();
+    assert!(e.get_filed());
+    assert!(!e.get_alerted(), "nobody would hear or see the alert");
+    assert_eq!(texts(&k, "请拨打前台电话 0755-12345678 告知工作人员。"), 1);
+    assert_eq!(texts(&k, "已通知前台，工作人员将尽快到场。"), 0);
+    let steps: Vec<String> = e.get_steps().iter().map(|s| s.to_string()).collect();
+    assert!(steps.iter().any(|s| s.contains("119")), "fire advice: call 119: {steps:?}");
+}
+
+/// Random taps anywhere on the screen, as a child or a leaning bag would: they never
+/// file an emergency (before, two taps did, and a run like this filed two).
+#[test]
+fn random_taps_never_file_an_emergency() {
+    let k = Kiosk::new();
+    // xorshift: the same run every time.
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut pages = std::collections::BTreeSet::new();
+    for _ in 0..3000 {
+        let (x, y) = ((next() % 800) as f32, (next() % 480) as f32);
+        let position = slint::LogicalPosition::new(x, y);
+        let w = k.app.window();
+        w.dispatch_event(slint::platform::WindowEvent::PointerPressed {
+            position,
+            button: slint::platform::PointerEventButton::Left,
+        });
+        w.dispatch_event(slint::platform::WindowEvent::PointerReleased {
+            position,
+            button: slint::platform::PointerEventButton::Left,
+        });
+        pages.insert(format!("{:?}", k.page()));
+    }
+    assert!(
+        pages.contains("Hazard") && pages.contains("EmergencyWhere"),
+        "the run went the emergency way: {pages:?}"
+    );
+    k.with_service(|s| {
+        let emergencies = s.alerts.iter().filter(|a| a.category.is_some()).count();
+        assert_eq!(emergencies, 0, "random taps filed {emergencies} emergencies");
+    });
 }
 
 #[test]
@@ -279,15 +425,12 @@ fn status_lookup_refuses_a_wrong_secret_and_shows_progress_for_the_right_one() {
     let ticket = k.resolved_case();
     k.tap("查询进度");
     assert_eq!(k.page(), Page::Lookup);
-    // The ticket's letters, then its digits, then the last four of the phone.
-    let (code, number) = ticket.split_once('-').unwrap();
-    k.taps(&code[..1].to_lowercase());
-    k.tap("切换输入法");
-    k.taps(&code[1..]);
-    k.tap("-");
+    // This kiosk's code is there already: the number's digits, then the phone's last four.
+    assert_eq!(k.app.global::<LookupAdapter>().get_ticket(), "K01-");
+    let (_, number) = ticket.split_once('-').unwrap();
     k.taps(number);
     assert_eq!(k.app.global::<LookupAdapter>().get_ticket(), ticket.as_str());
-    k.tap("手机后4位");
+    assert_eq!(k.app.global::<LookupAdapter>().get_active(), 1, "five digits: on to the phone");
     k.taps("1234");
     k.tap("查询");
     let l = k.app.global::<LookupAdapter>();
@@ -308,6 +451,41 @@ fn status_lookup_refuses_a_wrong_secret_and_shows_progress_for_the_right_one() {
     assert!(shown.contains("已受理") && shown.contains("已处理完毕"), "{shown}");
     let everything = format!("{shown} {} {}", l.get_summary(), l.get_status());
     assert!(!everything.contains("张三") && !everything.contains("138"), "no personal data: {everything}");
+    assert!(
+        !everything.contains("1201") && !everything.contains('栋'),
+        "not even where they live: {everything}"
+    );
+}
+
+#[test]
+fn a_ticket_of_this_kiosk_is_found_in_six_taps() {
+    let k = Kiosk::new();
+    let ticket = k.resolved_case();
+    assert_eq!(ticket, "K01-00001");
+    k.tap("查询进度");
+    // The number in one tap (this kiosk's code is there, "1" is 00001), then the
+    // phone's last four and 查询: seven taps from the lookup screen to the progress.
+    for t in ["1", "手机后4位", "8", "0", "0", "0", "查询"] {
+        k.tap(t);
+    }
+    let l = k.app.global::<LookupAdapter>();
+    assert!(l.get_found(), "{}", l.get_error());
+    assert_eq!(l.get_ticket(), "K01-00001", "the number is padded: 1 is 00001");
+}
+
+#[test]
+fn another_kiosks_code_can_be_typed_with_letters() {
+    let k = Kiosk::new();
+    k.tap("查询进度");
+    k.tap("字母");
+    k.taps("k");
+    k.tap("切换输入法");
+    k.taps("02");
+    k.tap("短横线");
+    k.taps("00007");
+    assert_eq!(k.app.global::<LookupAdapter>().get_ticket(), "K02-00007");
+    k.tap("数字");
+    assert_eq!(k.app.global::<LookupAdapter>().get_keyboard_mode(), 2);
 }
 
 #[test]
@@ -511,7 +689,7 @@ fn panel(k: &Kiosk) -> (lobbydesk::hw::sim::SimulatedPins, std::sync::Arc<lobbyd
     let pins = SimulatedPins::default();
     let panel = Panel::start(
         Box::new(pins.clone()),
-        GpioConfig { status_led: Some(17), call_button: Some(27), buzzer: Some(22) },
+        GpioConfig { status_led: Some(17), call_button: Some(27), buzzer: Some(22), silence_button: None },
         Box::new(ui::staff_called_from_any_thread),
     )
     .unwrap();
@@ -530,8 +708,10 @@ fn staff_acknowledge_alerts_on_the_staff_screen_and_the_buzzer_stops() {
     let k = Kiosk::new();
     let (pins, panel) = panel(&k);
     // An emergency case from one resident, then a press of the call button.
-    k.tap("报修");
+    k.tap("紧急情况");
     k.tap("水浸/爆管");
+    k.tap("1栋");
+    k.hold("确认，通知前台");
     let ticket = k.app.global::<lobbydesk::ui::EmergencyAdapter>().get_ticket().to_string();
     k.tap("我知道了");
     assert!(k.app.global::<KioskAdapter>().invoke_physical_key("\u{F705}".into()));
@@ -544,7 +724,7 @@ fn staff_acknowledge_alerts_on_the_staff_screen_and_the_buzzer_stops() {
     assert_eq!(staff.get_pin_length(), 4, "digits show as dots only");
     k.tap("登录");
     assert_eq!(k.page(), Page::StaffSignIn);
-    assert!(staff.get_error().contains("还可尝试 4 次"), "{}", staff.get_error());
+    assert!(staff.get_error().contains("还可尝试 3 次"), "{}", staff.get_error());
     assert_eq!(staff.get_pin_length(), 0, "a refused PIN is cleared");
 
     k.taps(STAFF_PIN);
@@ -566,7 +746,16 @@ fn staff_acknowledge_alerts_on_the_staff_screen_and_the_buzzer_stops() {
     assert_eq!(panel.alerts_pending(), 0, "all acknowledged: the buzzer stops");
     assert_eq!(pins.level(22), Some(false));
     assert_eq!(texts(&k, "没有待处理的提醒。"), 1);
-    k.with_service(|s| assert!(s.alerts.is_empty()));
+    k.with_service(|s| {
+        assert!(s.alerts.is_empty());
+        let case = s.desk.show(&ticket).unwrap();
+        let ack = case
+            .events
+            .iter()
+            .find(|e| matches!(e.event.body, lobbydesk::domain::event::EventBody::Acknowledged { .. }))
+            .expect("the emergency case records the acknowledgement");
+        assert_eq!(ack.event.actor, "wangfang", "who acknowledged it");
+    });
 
     k.tap("退出登录");
     assert_eq!(k.page(), Page::Home);
@@ -597,7 +786,7 @@ fn an_alert_raised_while_the_staff_screen_is_open_shows_and_is_not_acknowledged_
 }
 
 #[test]
-fn five_wrong_pins_lock_the_staff_screen_across_a_restart() {
+fn wrong_pins_make_the_keypad_wait_briefly_across_a_restart() {
     let k = Kiosk::new();
     k.tap("工作人员");
     for _ in 0..5 {
@@ -605,10 +794,13 @@ fn five_wrong_pins_lock_the_staff_screen_across_a_restart() {
         k.tap("登录");
     }
     let staff = k.app.global::<StaffAdapter>();
-    assert!(staff.get_error().contains("15 分钟后再试"), "{}", staff.get_error());
+    let error = staff.get_error().to_string();
+    let seconds: i64 =
+        error.split("请 ").nth(1).and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or(0);
+    assert!((1..=30).contains(&seconds), "half a minute at most: {error}");
     k.taps(STAFF_PIN);
     k.tap("登录");
-    assert_eq!(k.page(), Page::StaffSignIn, "even the right PIN waits out the lockout");
+    assert_eq!(k.page(), Page::StaffSignIn, "even the right PIN waits");
     // Pulling the plug does not lift it: a new service on the same data.
     let settings = settings();
     let desk = Desk::open(settings.clone(), k._data.path()).unwrap();
@@ -618,7 +810,8 @@ fn five_wrong_pins_lock_the_staff_screen_across_a_restart() {
         restarted.staff_sign_in(STAFF_PIN, Utc::now()),
         Err(lobbydesk::kiosk::staff::SignInRefusal::Locked { .. })
     ));
-    assert!(restarted.staff_sign_in(STAFF_PIN, Utc::now() + chrono::Duration::minutes(16)).is_ok());
+    // A passer-by's five wrong PINs keep staff out for half a minute, not a quarter hour.
+    assert!(restarted.staff_sign_in(STAFF_PIN, Utc::now() + chrono::Duration::seconds(31)).is_ok());
 }
 
 #[test]
@@ -647,7 +840,12 @@ fn unacknowledged_alerts_sound_again_after_a_restart() {
     assert_eq!(restarted.alerts.len(), 1);
     let panel = lobbydesk::hw::Panel::start(
         Box::new(lobbydesk::hw::sim::SimulatedPins::default()),
-        lobbydesk::hw::GpioConfig { status_led: None, call_button: None, buzzer: Some(22) },
+        lobbydesk::hw::GpioConfig {
+            status_led: None,
+            call_button: None,
+            buzzer: Some(22),
+            silence_button: None,
+        },
         Box::new(|| {}),
     )
     .unwrap();
@@ -664,7 +862,8 @@ fn a_kiosk_without_staff_accounts_says_so_at_the_pin_pad() {
     k.taps("1234");
     k.tap("登录");
     let error = k.app.global::<StaffAdapter>().get_error().to_string();
-    assert!(error.contains("尚未设置工作人员账号") && error.contains("staff-pin"), "{error}");
+    assert!(error.contains("尚未设置工作人员账号"), "{error}");
+    assert!(!error.contains("lobbydesk"), "the public never sees a command line: {error}");
 }
 
 #[test]

@@ -31,7 +31,10 @@ impl Rect {
     }
     /// Inside `outer`, half a pixel of rounding allowed.
     fn inside(&self, outer: &Rect) -> bool {
-        self.x0 >= outer.x0 - 0.5 && self.y0 >= outer.y0 - 0.5 && self.x1 <= outer.x1 + 0.5 && self.y1 <= outer.y1 + 0.5
+        self.x0 >= outer.x0 - 0.5
+            && self.y0 >= outer.y0 - 0.5
+            && self.x1 <= outer.x1 + 0.5
+            && self.y1 <= outer.y1 + 0.5
     }
     fn inside_horizontally(&self, outer: &Rect) -> bool {
         self.x0 >= outer.x0 - 0.5 && self.x1 <= outer.x1 + 0.5
@@ -136,10 +139,14 @@ fn problems(app: &lobbydesk::ui::AppWindow, (w, h): (u32, u32)) -> Vec<String> {
         if !visible_area(t) {
             out.push(format!("text {:?} {} leaves the window", t.label, t.rect));
         }
-        if let Some(c) = controls.iter().find(|c| c.scroller == t.scroller && c.rect.contains_center_of(&t.rect))
+        if let Some(c) =
+            controls.iter().find(|c| c.scroller == t.scroller && c.rect.contains_center_of(&t.rect))
             && !t.rect.inside(&c.rect)
         {
-            out.push(format!("text {:?} {} runs out of its control {:?} {}", t.label, t.rect, c.label, c.rect));
+            out.push(format!(
+                "text {:?} {} runs out of its control {:?} {}",
+                t.label, t.rect, c.label, c.rect
+            ));
         }
     }
     for (i, a) in texts.iter().enumerate() {

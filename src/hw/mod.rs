@@ -100,12 +100,24 @@ pub struct GpioConfig {
     pub status_led: Option<Pin>,
     pub call_button: Option<Pin>,
     pub buzzer: Option<Pin>,
+    /// A button behind the front desk, out of the public's reach: it quiets the buzzer
+    /// for the alerts pending now (they stay on the staff screen, the LED keeps
+    /// flashing, a new alert sounds again). Nothing typed at the kiosk can block it.
+    pub silence_button: Option<Pin>,
 }
 
 /// Alerts the buzzer sounds for until staff acknowledge them.
 #[derive(Clone, Debug, Default)]
 pub struct AlarmState {
     pending: u32,
+    /// Quieted by the front-desk button while no more than this many alerts wait.
+    silenced_at: Option<u32>,
+}
+
+impl AlarmState {
+    fn sounding(&self) -> bool {
+        self.pending > 0 && self.silenced_at.is_none_or(|quiet| self.pending > quiet)
+    }
 }
 
 /// The kiosk's panel: drives the LED pattern and buzzer, and turns button presses into
@@ -135,6 +147,20 @@ impl Panel {
                 Box::new(move |level, at| {
                     if debouncer.press(level, at) {
                         on_call();
+                    }
+                }),
+            )?;
+        }
+        if let Some(pin) = config.silence_button {
+            let mut debouncer = Debouncer::new(Duration::from_millis(200));
+            let alarm = alarm.clone();
+            // Only the state here (the pins are busy delivering this press): the buzzer
+            // thread leaves the pin low from its next beat, within half a second.
+            pins.lock().map_err(|_| "GPIO lock poisoned")?.watch(
+                pin,
+                Box::new(move |level, at| {
+                    if debouncer.press(level, at) {
+                        silence(&alarm);
                     }
                 }),
             )?;
@@ -169,7 +195,7 @@ impl Panel {
                         if let Ok(a) = alarm.lock()
                             && let Ok(mut p) = pins.lock()
                         {
-                            let _ = p.set(pin, a.pending > 0);
+                            let _ = p.set(pin, a.sounding());
                         }
                         std::thread::sleep(Duration::from_millis(500));
                         if let Ok(mut p) = pins.lock() {
@@ -194,12 +220,28 @@ impl Panel {
     pub fn set_pending(&self, pending: u32) {
         if let Ok(mut a) = self.alarm.lock() {
             a.pending = pending;
-            if pending == 0
+            // Quiet covers the alerts that were waiting: once some are dealt with, any
+            // new one sounds again.
+            a.silenced_at = a.silenced_at.map(|quiet| quiet.min(pending)).filter(|_| pending > 0);
+            if !a.sounding()
                 && let (Some(pin), Ok(mut p)) = (self.config.buzzer, self.pins.lock())
             {
                 let _ = p.set(pin, false);
             }
         }
+    }
+
+    /// What the front-desk silence button does.
+    pub fn silence(&self) {
+        silence(&self.alarm);
+        if let (Some(pin), Ok(mut p)) = (self.config.buzzer, self.pins.lock()) {
+            let _ = p.set(pin, false);
+        }
+    }
+
+    /// Whether the buzzer sounds for the alerts pending now.
+    pub fn sounding(&self) -> bool {
+        self.alarm.lock().map(|a| a.sounding()).unwrap_or(false)
     }
 
     /// Whether a buzzer is wired: an alert then sounds at the front desk.
@@ -209,6 +251,13 @@ impl Panel {
 
     pub fn alerts_pending(&self) -> u32 {
         self.alarm.lock().map(|a| a.pending).unwrap_or(0)
+    }
+}
+
+fn silence(alarm: &Mutex<AlarmState>) {
+    if let Ok(mut a) = alarm.lock() {
+        a.silenced_at = Some(a.pending);
+        tracing::info!(pending = a.pending, "buzzer silenced at the front desk");
     }
 }
 

@@ -21,7 +21,7 @@ fn the_simulated_button_raises_one_call_per_press() {
     let pins = SimulatedPins::default();
     let calls = Arc::new(AtomicU32::new(0));
     let c = calls.clone();
-    let config = GpioConfig { status_led: None, call_button: Some(27), buzzer: None };
+    let config = GpioConfig { status_led: None, call_button: Some(27), buzzer: None, silence_button: None };
     let _panel = Panel::start(
         Box::new(pins.clone()),
         config,
@@ -48,7 +48,8 @@ fn the_most_urgent_state_decides_the_led() {
 #[test]
 fn the_led_blinks_its_pattern_and_the_buzzer_sounds_until_acknowledged() {
     let pins = SimulatedPins::default();
-    let config = GpioConfig { status_led: Some(17), call_button: None, buzzer: Some(22) };
+    let config =
+        GpioConfig { status_led: Some(17), call_button: None, buzzer: Some(22), silence_button: None };
     let panel = Panel::start(Box::new(pins.clone()), config, Box::new(|| {})).unwrap();
     panel.show(Indicator::PrinterProblem);
     std::thread::sleep(Duration::from_millis(1300));
@@ -62,4 +63,29 @@ fn the_led_blinks_its_pattern_and_the_buzzer_sounds_until_acknowledged() {
     panel.set_pending(0);
     assert_eq!(panel.alerts_pending(), 0);
     assert_eq!(pins.level(22), Some(false));
+}
+
+#[test]
+fn the_front_desk_silence_button_quiets_the_alerts_waiting_and_a_new_one_sounds_again() {
+    let pins = SimulatedPins::default();
+    let config =
+        GpioConfig { status_led: None, call_button: None, buzzer: Some(22), silence_button: Some(23) };
+    let panel = Panel::start(Box::new(pins.clone()), config, Box::new(|| {})).unwrap();
+    panel.set_pending(2);
+    assert!(panel.sounding());
+    pins.press(23);
+    assert!(!panel.sounding(), "silenced by the button behind the desk");
+    std::thread::sleep(Duration::from_millis(600));
+    let beeps_before = pins.history(22).iter().filter(|on| **on).count();
+    std::thread::sleep(Duration::from_millis(2200));
+    let beeps_after = pins.history(22).iter().filter(|on| **on).count();
+    assert_eq!(beeps_before, beeps_after, "no beat sounds after the press");
+    assert_eq!(panel.alerts_pending(), 2, "the alerts themselves stay until dealt with");
+    panel.set_pending(1);
+    assert!(!panel.sounding(), "one dealt with: still quiet");
+    panel.set_pending(2);
+    assert!(panel.sounding(), "a new alert sounds again");
+    panel.set_pending(0);
+    panel.set_pending(1);
+    assert!(panel.sounding(), "after all were dealt with, the next alert sounds");
 }

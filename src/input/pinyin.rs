@@ -10,6 +10,8 @@ struct Entry {
     spelling: &'static str,
     word: &'static str,
     freq: u32,
+    /// The word in traditional characters as Taiwan writes them (OpenCC, at build time).
+    word_tw: &'static str,
 }
 
 /// Sorted by spelling, then most frequent first (as build.rs wrote it).
@@ -24,6 +26,7 @@ fn index() -> &'static [Entry] {
                     spelling: parts.next()?,
                     word: parts.next()?,
                     freq: parts.next()?.parse().ok()?,
+                    word_tw: parts.next()?,
                 })
             })
             .collect()
@@ -53,13 +56,19 @@ pub struct Candidate {
 /// then words for the leading syllables (longest first) so a phrase can be built piece by
 /// piece, then completions of an unfinished last syllable.
 pub fn candidates(typed: &str, limit: usize) -> Vec<Candidate> {
+    candidates_in(typed, limit, false)
+}
+
+/// As `candidates`, in traditional characters when `traditional` (the 繁體 screens).
+pub fn candidates_in(typed: &str, limit: usize, traditional: bool) -> Vec<Candidate> {
     let typed: String =
         typed.chars().filter(|c| c.is_ascii_alphabetic()).map(|c| c.to_ascii_lowercase()).collect();
     if typed.is_empty() {
         return Vec::new();
     }
     let mut out: Vec<Candidate> = Vec::new();
-    let push = |word: &str, consumes: usize, out: &mut Vec<Candidate>| {
+    let push = |e: &Entry, consumes: usize, out: &mut Vec<Candidate>| {
+        let word = if traditional { e.word_tw } else { e.word };
         if out.len() < limit && !out.iter().any(|c| c.word == word) {
             out.push(Candidate { word: word.to_string(), consumes });
         }
@@ -69,21 +78,21 @@ pub fn candidates(typed: &str, limit: usize) -> Vec<Candidate> {
         v
     };
     for e in by_freq(exactly(&typed).collect()) {
-        push(e.word, typed.len(), &mut out);
+        push(e, typed.len(), &mut out);
     }
     // An unfinished last syllable: "dianh" → 电话.
     let completions = by_freq(with_prefix(&typed).iter().filter(|e| e.spelling != typed).collect());
     for e in completions.iter().take(8) {
-        push(e.word, typed.len(), &mut out);
+        push(e, typed.len(), &mut out);
     }
     // The leading syllables, longest first, to build a phrase piece by piece.
     for cut in (1..typed.len()).rev() {
         for e in by_freq(exactly(&typed[..cut]).collect()).into_iter().take(8) {
-            push(e.word, cut, &mut out);
+            push(e, cut, &mut out);
         }
     }
     for e in completions.iter().skip(8) {
-        push(e.word, typed.len(), &mut out);
+        push(e, typed.len(), &mut out);
     }
     out
 }
@@ -93,6 +102,8 @@ pub fn candidates(typed: &str, limit: usize) -> Vec<Candidate> {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Composer {
     pub preedit: String,
+    /// Offer words in traditional characters (the 繁體 screens).
+    pub traditional: bool,
     /// The first candidate on the page shown (the bar shows a page at a time).
     pub first: usize,
     /// Where the pages before this one began, for the "previous page" key.
@@ -136,7 +147,7 @@ impl Composer {
     }
 
     pub fn candidates(&self, limit: usize) -> Vec<Candidate> {
-        candidates(&self.preedit, limit)
+        candidates_in(&self.preedit, limit, self.traditional)
     }
 
     /// Chooses candidate `i`: returns the text to insert and keeps the unconverted rest.
@@ -199,6 +210,36 @@ mod tests {
         assert!(candidates("dianh", 20).iter().any(|c| c.word == "电话"), "{:?}", candidates("dianh", 20));
         assert!(candidates("", 10).is_empty());
         assert!(candidates("123", 10).is_empty());
+    }
+
+    #[test]
+    fn the_traditional_keyboard_offers_traditional_characters() {
+        let tw = candidates_in("dianti", 5, true);
+        assert_eq!(tw[0].word, "電梯", "{tw:?}");
+        let leak = candidates_in("loushui", 5, true);
+        assert_eq!(leak[0].word, "漏水");
+        assert!(candidates_in("wuye", 5, true).iter().any(|c| c.word == "物業"));
+    }
+
+    /// Every word in the blocklist, and every word containing one, is gone from the
+    /// index: a lobby screen never proposes them, whatever is typed.
+    #[test]
+    fn offensive_and_political_words_are_never_offered() {
+        let blocked: Vec<&str> = include_str!("../../assets/pinyin/blocked.txt")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect();
+        assert!(blocked.len() > 20);
+        for e in index() {
+            assert!(!blocked.iter().any(|b| e.word.contains(b)), "{} offered for {}", e.word, e.spelling);
+        }
+        // The reported case: 台独 was the second candidate for "taidu".
+        assert!(candidates("taidu", 40).iter().all(|c| !c.word.contains("台独")));
+        assert!(candidates_in("taidu", 40, true).iter().all(|c| !c.word.contains("台獨")));
+        assert!(candidates("shabi", 40).iter().all(|c| c.word != "傻逼"));
+        // Ordinary words spelled alike are still there.
+        assert!(candidates("taidu", 40).iter().any(|c| c.word == "态度"));
     }
 
     #[test]

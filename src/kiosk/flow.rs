@@ -96,13 +96,26 @@ impl Flow {
             name_keyboard: keyboard,
             ..Flow::default()
         };
+        self.set_script(lang);
+    }
+
+    /// The 繁體 screens get traditional characters from the pinyin keyboard.
+    pub fn set_script(&mut self, lang: Lang) {
+        self.composer.traditional = lang == Lang::ZhTw;
+        self.name_composer.traditional = lang == Lang::ZhTw;
     }
 
     /// The emergency path, from its own entry on the home screen or from the repair
     /// categories: nothing typed before it is kept.
     pub fn start_emergency(&mut self) {
         let (lang, large) = (self.lang, self.large_text);
-        *self = Flow { lang, large_text: large, kind: Some(Kind::Repair), screen: Screen::Hazard, ..Flow::default() };
+        *self = Flow {
+            lang,
+            large_text: large,
+            kind: Some(Kind::Repair),
+            screen: Screen::Hazard,
+            ..Flow::default()
+        };
     }
 
     pub fn back(&mut self) {

@@ -174,13 +174,23 @@ impl Service {
     }
 
     /// A staff member has dealt with these alerts (the ones they saw: an alert raised
-    /// meanwhile stays); the buzzer stops once none is left.
-    pub fn acknowledge(&mut self, ids: &[u64], by: &StaffSession) {
-        let before = self.alerts.len();
-        self.alerts.retain(|a| !ids.contains(&a.id));
+    /// meanwhile stays); the buzzer stops once none is left. An emergency's case records
+    /// who acknowledged it and when: the 30-minute on-site clock runs from the filing, and
+    /// the record shows the front desk knew.
+    pub fn acknowledge(&mut self, ids: &[u64], by: &StaffSession, now: DateTime<Utc>) {
+        let (done, left): (Vec<Alert>, Vec<Alert>) =
+            std::mem::take(&mut self.alerts).into_iter().partition(|a| ids.contains(&a.id));
+        self.alerts = left;
+        for alert in done.iter().filter(|a| !a.ticket.is_empty()) {
+            let note = Some(words::ACK_NOTE.0.to_string());
+            let action = crate::app::Action::Acknowledge { note };
+            if let Err(e) = self.desk.act(&alert.ticket, action, &by.id, now) {
+                tracing::warn!(ticket = alert.ticket, error = %e, "acknowledgement not recorded on the case");
+            }
+        }
         tracing::info!(
             staff = by.id,
-            acknowledged = before - self.alerts.len(),
+            acknowledged = done.len(),
             left = self.alerts.len(),
             "alerts acknowledged"
         );
@@ -225,9 +235,11 @@ impl Service {
         match &result {
             Ok(session) => tracing::info!(staff = session.id, "staff signed in"),
             Err(SignInRefusal::Wrong { tries_left }) => tracing::warn!(tries_left, "wrong staff PIN"),
-            Err(SignInRefusal::Locked { minutes }) => tracing::warn!(minutes, "staff screen locked"),
+            Err(SignInRefusal::Locked { seconds }) => tracing::warn!(seconds, "staff keypad waits"),
             Err(SignInRefusal::NoAccounts) => {
-                tracing::info!("staff screen asked for, but no [[staff]] is configured")
+                tracing::info!(
+                    "staff screen asked for, but no [[staff]] is configured (add one with `lobbydesk staff-pin`)"
+                )
             }
         }
         result
@@ -254,10 +266,22 @@ impl Service {
             .ok()
             .and_then(|r| self.desk.store().print_jobs_of(r.case.id).ok())
             .and_then(|jobs| jobs.into_iter().rev().find(|j| j.document == DocumentKind::Ticket));
-        match job.map(|j| j.state) {
+        match job.as_ref().map(|j| j.state) {
             Some(JobState::Printed) => PrintOutcome::Printed,
             Some(JobState::Sent) => PrintOutcome::Sent,
-            _ => PrintOutcome::Problem(self.printer.last_status),
+            _ => {
+                // Its resident will not wait for the paper: printed later, the ticket
+                // (number, place, phone) would go to whoever stands here then.
+                if let Some(job) = job.filter(|j| j.state == JobState::Queued)
+                    && let Err(e) = self.desk.store_mut().hold_print_job(
+                        job.id,
+                        "held for the front desk: the printer was not ready while the resident was here",
+                    )
+                {
+                    tracing::error!(error = %e, "cannot hold the ticket that did not print");
+                }
+                PrintOutcome::Problem(self.printer.last_status)
+            }
         }
     }
 

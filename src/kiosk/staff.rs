@@ -129,14 +129,17 @@ impl std::str::FromStr for PinHash {
 pub enum SignInRefusal {
     /// No `[[staff]]` in the config: nobody can sign in on this kiosk.
     NoAccounts,
-    /// Wrong PIN; this many tries are left before the lockout.
+    /// Wrong PIN; this many tries are left before the keypad starts making people wait.
     Wrong { tries_left: u32 },
-    /// Too many wrong PINs; try again in this many minutes.
-    Locked { minutes: i64 },
+    /// Too many wrong PINs: the keypad takes the next one in this many seconds.
+    Locked { seconds: i64 },
 }
 
-/// Wrong PINs counted for the whole kiosk (anyone at the keypad is the same stranger):
-/// `MAX_WRONG` in a row lock the staff screen for `LOCKOUT`.
+/// Wrong PINs counted for the whole kiosk (anyone at the keypad is the same stranger).
+/// After `FREE_TRIES` each wrong PIN makes the keypad wait, twice as long each time up
+/// to `MAX_WAIT`: guessing stays hopeless (a 6-digit PIN takes years), yet a passer-by
+/// pressing buttons never keeps the staff out for more than a few minutes, and the
+/// front-desk silence button (GPIO) quiets the buzzer meanwhile whatever the keypad says.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PinLock {
     pub wrong: u32,
@@ -144,33 +147,35 @@ pub struct PinLock {
 }
 
 impl PinLock {
-    pub const MAX_WRONG: u32 = 5;
-    pub const LOCKOUT: Duration = Duration::minutes(15);
+    pub const FREE_TRIES: u32 = 3;
+    pub const FIRST_WAIT: Duration = Duration::seconds(30);
+    pub const MAX_WAIT: Duration = Duration::minutes(5);
 
-    /// `Err(minutes left)` while locked.
+    /// `Err(seconds left)` while the keypad waits.
     pub fn check(&mut self, now: DateTime<Utc>) -> Result<(), i64> {
         let Some(until) = self.locked_until else { return Ok(()) };
         // A Pi without a real-time clock may boot with a wrong time and correct it later:
-        // a lock can never last longer than one lockout from now.
-        let until = until.min(now + Self::LOCKOUT);
+        // a wait can never last longer than the longest wait from now.
+        let until = until.min(now + Self::MAX_WAIT);
         self.locked_until = Some(until);
         if now < until {
-            let seconds = (until - now).num_seconds();
-            Err((seconds + 59) / 60)
+            Err((until - now).num_seconds().max(1))
         } else {
-            *self = PinLock::default();
+            // The count stays: the next wrong PIN waits longer still.
+            self.locked_until = None;
             Ok(())
         }
     }
 
     pub fn wrong_pin(&mut self, now: DateTime<Utc>) -> SignInRefusal {
         self.wrong += 1;
-        if self.wrong >= Self::MAX_WRONG {
-            self.locked_until = Some(now + Self::LOCKOUT);
-            SignInRefusal::Locked { minutes: Self::LOCKOUT.num_minutes() }
-        } else {
-            SignInRefusal::Wrong { tries_left: Self::MAX_WRONG - self.wrong }
+        if self.wrong <= Self::FREE_TRIES {
+            return SignInRefusal::Wrong { tries_left: Self::FREE_TRIES - self.wrong + 1 };
         }
+        let doublings = (self.wrong - Self::FREE_TRIES - 1).min(16);
+        let wait = (Self::FIRST_WAIT * 2i32.pow(doublings)).min(Self::MAX_WAIT);
+        self.locked_until = Some(now + wait);
+        SignInRefusal::Locked { seconds: wait.num_seconds() }
     }
 }
 
@@ -185,7 +190,7 @@ pub fn sign_in(
     if accounts.is_empty() {
         return Err(SignInRefusal::NoAccounts);
     }
-    lock.check(now).map_err(|minutes| SignInRefusal::Locked { minutes })?;
+    lock.check(now).map_err(|seconds| SignInRefusal::Locked { seconds })?;
     let mut found = None;
     for account in accounts {
         if account.pin.verify(pin) && found.is_none() {
@@ -258,19 +263,36 @@ mod tests {
         assert_eq!(sign_in(&[], &mut lock, "2222", t(0)), Err(SignInRefusal::NoAccounts));
     }
 
+    fn at(seconds: i64) -> DateTime<Utc> {
+        t(0) + Duration::seconds(seconds)
+    }
+
     #[test]
-    fn five_wrong_pins_lock_the_staff_screen_even_for_the_right_pin() {
+    fn wrong_pins_make_the_keypad_wait_longer_each_time_but_never_long() {
         let accounts = [account("wang", "1111")];
         let mut lock = PinLock::default();
-        for left in (1..5).rev() {
-            assert_eq!(
-                sign_in(&accounts, &mut lock, "9999", t(0)),
-                Err(SignInRefusal::Wrong { tries_left: left })
-            );
+        for left in (2..=4).rev() {
+            let refused = sign_in(&accounts, &mut lock, "9999", at(0));
+            assert_eq!(refused, Err(SignInRefusal::Wrong { tries_left: left - 1 }));
         }
-        assert_eq!(sign_in(&accounts, &mut lock, "9999", t(0)), Err(SignInRefusal::Locked { minutes: 15 }));
-        assert_eq!(sign_in(&accounts, &mut lock, "1111", t(1)), Err(SignInRefusal::Locked { minutes: 14 }));
-        assert!(sign_in(&accounts, &mut lock, "1111", t(15)).is_ok());
+        // Then 30 s, 60 s, 120 s, 240 s, and never more than 5 minutes.
+        let mut now = 0;
+        for wait in [30, 60, 120, 240, 300, 300] {
+            assert_eq!(
+                sign_in(&accounts, &mut lock, "9999", at(now)),
+                Err(SignInRefusal::Locked { seconds: wait })
+            );
+            // Even the right PIN waits: otherwise the wait guards nothing.
+            assert_eq!(
+                sign_in(&accounts, &mut lock, "1111", at(now + 1)),
+                Err(SignInRefusal::Locked { seconds: wait - 1 })
+            );
+            now += wait;
+        }
+        assert!(
+            sign_in(&accounts, &mut lock, "1111", at(now)).is_ok(),
+            "a passer-by never locks staff out for long"
+        );
         assert_eq!(lock, PinLock::default(), "a right PIN starts the count again");
     }
 
@@ -278,18 +300,18 @@ mod tests {
     fn a_right_pin_clears_earlier_mistakes() {
         let accounts = [account("wang", "1111")];
         let mut lock = PinLock::default();
-        for _ in 0..4 {
+        for _ in 0..3 {
             let _ = sign_in(&accounts, &mut lock, "0000", t(0));
         }
         assert!(sign_in(&accounts, &mut lock, "1111", t(0)).is_ok());
-        assert_eq!(sign_in(&accounts, &mut lock, "0000", t(0)), Err(SignInRefusal::Wrong { tries_left: 4 }));
+        assert_eq!(sign_in(&accounts, &mut lock, "0000", t(0)), Err(SignInRefusal::Wrong { tries_left: 3 }));
     }
 
     #[test]
     fn a_clock_set_back_cannot_stretch_the_lockout() {
         // Locked at a wrong boot time a year ahead, then NTP corrects the clock.
         let mut lock = PinLock { wrong: 5, locked_until: Some(t(365 * 24 * 60)) };
-        assert_eq!(lock.check(t(0)), Err(15));
-        assert_eq!(lock.check(t(15)), Ok(()));
+        assert_eq!(lock.check(t(0)), Err(300));
+        assert_eq!(lock.check(t(5)), Ok(()));
     }
 }

@@ -65,9 +65,9 @@ pub const PRINT_SENT: Msg = Msg(
     "Your ticket was sent to the printer; please take it.",
 );
 pub const PRINT_PROBLEM: Msg = Msg(
-    "打印机暂时无法打印（{}）。您的事项已登记，单号如上；可拍照记下，或到前台补打受理单。",
-    "印表機暫時無法列印（{}）。您的事項已登記，單號如上；可拍照記下，或到前台補打受理單。",
-    "The printer cannot print right now ({}). Your case is saved with the number above; note it down or ask the front desk for the ticket.",
+    "打印机暂时无法打印（{}）。您的事项已登记，单号如上，可拍照记下；受理单不会稍后在这里自动打出，请到前台补打。",
+    "印表機暫時無法列印（{}）。您的事項已登記，單號如上，可拍照記下；受理單不會稍後在這裡自動印出，請到前台補印。",
+    "Printer problem ({}). Your case is saved: note the number above. The ticket will not print here later; the front desk has it.",
 );
 pub const REPRINT_LATE: Msg = Msg(
     "如需再打印，请到前台补打。",
@@ -98,15 +98,18 @@ pub const STAFF_CALLED: Msg = Msg(
 pub const PIN_WRONG: Msg =
     Msg("密码不正确，还可尝试 {} 次", "密碼不正確，還可嘗試 {} 次", "Wrong PIN; {} tries left");
 pub const PIN_LOCKED: Msg = Msg(
-    "密码错误次数过多，请 {} 分钟后再试",
-    "密碼錯誤次數過多，請 {} 分鐘後再試",
-    "Too many wrong PINs; try again in {} minutes",
+    "密码错误次数过多，请 {} 秒后再试",
+    "密碼錯誤次數過多，請 {} 秒後再試",
+    "Too many wrong PINs; try again in {} seconds",
 );
 pub const PIN_NO_ACCOUNTS: Msg = Msg(
     "本机尚未设置工作人员账号，请联系物业管理员",
     "本機尚未設定工作人員帳號，請聯繫物業管理員",
     "No staff accounts are set up on this kiosk; please ask the estate's administrator",
 );
+/// Recorded on an emergency case when the front desk acknowledges its alert.
+pub const ACK_NOTE: Msg =
+    Msg("前台已确认紧急提醒", "前台已確認緊急提醒", "Front desk acknowledged the alert");
 pub const ALERT_CALL: Msg = Msg("大堂呼叫前台", "大堂呼叫前台", "Call from the lobby");
 pub const ALERT_EMERGENCY: Msg = Msg("紧急报修 {}", "緊急報修 {}", "Emergency: {}");
 pub const RATED_THANKS: Msg = Msg("感谢您的评价！", "感謝您的評價！", "Thank you for your rating!");
@@ -120,35 +123,95 @@ pub const RATED_REOPENED: Msg = Msg(
 pub fn emergency_steps(category: &str) -> &'static [Msg] {
     match category {
         "fire" => &[
-            Msg("立即离开，走楼梯，不要乘电梯", "立即離開，走樓梯，不要乘電梯", "Leave now by the stairs, not the lift"),
+            Msg(
+                "立即离开，走楼梯，不要乘电梯",
+                "立即離開，走樓梯，不要乘電梯",
+                "Leave now by the stairs, not the lift",
+            ),
             Msg("拨打119报警", "撥打119報警", "Call 119 (fire service)"),
-            Msg("有烟时用湿毛巾捂住口鼻，弯腰低姿前进", "有煙時用濕毛巾捂住口鼻，彎腰低姿前進", "In smoke, cover your mouth with a wet cloth and keep low"),
-            Msg("到室外安全处等候工作人员", "到室外安全處等候工作人員", "Wait for staff somewhere safe outside"),
+            Msg(
+                "有烟时用湿毛巾捂住口鼻，弯腰低姿前进",
+                "有煙時用濕毛巾捂住口鼻，彎腰低姿前進",
+                "In smoke, cover your mouth with a wet cloth and keep low",
+            ),
+            Msg(
+                "到室外安全处等候工作人员",
+                "到室外安全處等候工作人員",
+                "Wait for staff somewhere safe outside",
+            ),
         ],
         "gas" => &[
-            Msg("不要开关任何电器和电灯，不要用明火", "不要開關任何電器和電燈，不要用明火", "Do not switch anything on or off; no flames"),
+            Msg(
+                "不要开关任何电器和电灯，不要用明火",
+                "不要開關任何電器和電燈，不要用明火",
+                "Do not switch anything on or off; no flames",
+            ),
             Msg("打开门窗通风", "打開門窗通風", "Open doors and windows"),
-            Msg("能安全操作时关闭燃气阀门", "能安全操作時關閉燃氣閥門", "Close the gas valve if it is safe to"),
-            Msg("离开房间，到室外再打电话", "離開房間，到室外再打電話", "Leave, and make calls only once outside"),
+            Msg(
+                "能安全操作时关闭燃气阀门",
+                "能安全操作時關閉燃氣閥門",
+                "Close the gas valve if it is safe to",
+            ),
+            Msg(
+                "离开房间，到室外再打电话",
+                "離開房間，到室外再打電話",
+                "Leave, and make calls only once outside",
+            ),
         ],
         "elevator-trapped" => &[
-            Msg("保持冷静，不要扒门或爬出轿厢", "保持冷靜，不要扒門或爬出轎廂", "Stay calm; do not force the doors or climb out"),
-            Msg("按下电梯内的警铃或对讲按钮", "按下電梯內的警鈴或對講按鈕", "Press the alarm or intercom button in the lift"),
-            Msg("等候工作人员救援，有人不适请拨打120", "等候工作人員救援，有人不適請撥打120", "Wait for rescue; if anyone feels unwell call 120"),
+            Msg(
+                "保持冷静，不要扒门或爬出轿厢",
+                "保持冷靜，不要扒門或爬出轎廂",
+                "Stay calm; do not force the doors or climb out",
+            ),
+            Msg(
+                "按下电梯内的警铃或对讲按钮",
+                "按下電梯內的警鈴或對講按鈕",
+                "Press the alarm or intercom button in the lift",
+            ),
+            Msg(
+                "等候工作人员救援，有人不适请拨打120",
+                "等候工作人員救援，有人不適請撥打120",
+                "Wait for rescue; if anyone feels unwell call 120",
+            ),
         ],
         "flood" => &[
             Msg("远离积水和电源插座", "遠離積水和電源插座", "Keep away from the water and from sockets"),
-            Msg("能安全操作时关闭入户总水阀", "能安全操作時關閉入戶總水閥", "Close the main water valve if it is safe to"),
-            Msg("把电器和贵重物品移到高处", "把電器和貴重物品移到高處", "Move appliances and valuables up high"),
+            Msg(
+                "能安全操作时关闭入户总水阀",
+                "能安全操作時關閉入戶總水閥",
+                "Close the main water valve if it is safe to",
+            ),
+            Msg(
+                "把电器和贵重物品移到高处",
+                "把電器和貴重物品移到高處",
+                "Move appliances and valuables up high",
+            ),
         ],
         "power-cut" => &[
-            Msg("关闭大功率电器，防止来电时跳闸", "關閉大功率電器，防止來電時跳閘", "Switch off big appliances before power returns"),
-            Msg("不要自行打开配电箱检修", "不要自行打開配電箱檢修", "Do not open the distribution box yourself"),
-            Msg("有人被困电梯请告诉工作人员", "有人被困電梯請告訴工作人員", "Tell staff if anyone is stuck in a lift"),
+            Msg(
+                "关闭大功率电器，防止来电时跳闸",
+                "關閉大功率電器，防止來電時跳閘",
+                "Switch off big appliances before power returns",
+            ),
+            Msg(
+                "不要自行打开配电箱检修",
+                "不要自行打開配電箱檢修",
+                "Do not open the distribution box yourself",
+            ),
+            Msg(
+                "有人被困电梯请告诉工作人员",
+                "有人被困電梯請告訴工作人員",
+                "Tell staff if anyone is stuck in a lift",
+            ),
         ],
         _ => &[
             Msg("保持冷静，远离危险区域", "保持冷靜，遠離危險區域", "Stay calm and keep away from danger"),
-            Msg("如有人受伤或被困，先拨打紧急电话", "如有人受傷或被困，先撥打緊急電話", "If anyone is hurt or trapped, call the emergency number first"),
+            Msg(
+                "如有人受伤或被困，先拨打紧急电话",
+                "如有人受傷或被困，先撥打緊急電話",
+                "If anyone is hurt or trapped, call the emergency number first",
+            ),
             Msg("在安全处等候工作人员", "在安全處等候工作人員", "Wait for staff somewhere safe"),
         ],
     }

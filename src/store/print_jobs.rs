@@ -46,6 +46,10 @@ pub enum JobState {
     Uncertain,
     /// Could not be printed at all (e.g. its case is gone); kept for the record.
     Failed,
+    /// A resident's ticket that could not print while they stood there: never printed
+    /// later by itself (it would land in the next person's hands); the front desk
+    /// reprints it.
+    Held,
 }
 
 impl JobState {
@@ -57,6 +61,7 @@ impl JobState {
             JobState::Sent => "sent",
             JobState::Uncertain => "uncertain",
             JobState::Failed => "failed",
+            JobState::Held => "held",
         }
     }
 
@@ -68,6 +73,7 @@ impl JobState {
             JobState::Sent,
             JobState::Uncertain,
             JobState::Failed,
+            JobState::Held,
         ]
         .into_iter()
         .find(|j| j.code() == s)
@@ -241,6 +247,15 @@ impl Store {
             params![id, reason, ts(next_try_at)],
         )?;
         Ok(())
+    }
+
+    /// Takes a queued job out of the queue for good: it is kept for the record and for
+    /// the front desk, and never printed by itself.
+    pub fn hold_print_job(&mut self, id: i64, reason: &str) -> Result<bool> {
+        Ok(self.conn.execute(
+            "UPDATE print_jobs SET state = 'held', last_error = ?2 WHERE id = ?1 AND state = 'queued'",
+            params![id, reason],
+        )? == 1)
     }
 
     /// At start: a job left `printing` was cut off mid-send.

@@ -89,7 +89,8 @@ impl KioskConfig {
             catalogue: settings.catalogue.clone(),
             idle_timeout: Duration::from_secs(u64::from(settings.idle_seconds)),
             default_lang: Lang::ZhCn,
-            dim_after: (settings.dim_seconds > 0).then(|| Duration::from_secs(u64::from(settings.dim_seconds))),
+            dim_after: (settings.dim_seconds > 0)
+                .then(|| Duration::from_secs(u64::from(settings.dim_seconds))),
             kiosk_code: settings.kiosk.as_str().to_string(),
             buildings: settings.buildings.clone(),
             lifts: settings.lifts.clone(),
@@ -410,13 +411,26 @@ fn wire(app: &AppWindow) {
     // The keypad (this kiosk's code is typed already), or letters for another code.
     l.on_set_mode(|m| {
         event(|k| {
-            k.lookup.keyboard = if m == 2 { 2 } else { 1 };
+            k.lookup.keyboard = if (1..=3).contains(&m) { m } else { 2 };
             if m != 2 {
                 k.lookup.field = 0;
             }
         })
     });
-    l.on_key(|key| event(|k| k.lookup_key(&key)));
+    l.on_key(|key| {
+        event(|k| {
+            k.lookup_key(&key);
+            // Five digits typed on the keypad make a whole number: on to the phone digits.
+            let full = k.lookup.ticket.rsplit_once('-').is_some_and(|(_, d)| d.len() == 5);
+            if k.lookup.field == 0
+                && full
+                && k.lookup.keyboard == 2
+                && key.chars().all(|c| c.is_ascii_digit())
+            {
+                k.lookup.field = 1;
+            }
+        })
+    });
     l.on_backspace(|| {
         event(|k| {
             if k.lookup.field == 0 {
@@ -464,7 +478,9 @@ fn fitting(words: &[String], room: f32, font: f32, pad: f32, min: f32) -> usize 
 /// The ticket typed at the lookup with its number padded: "K01-1" is K01-00001.
 fn padded_ticket(typed: &str) -> String {
     match typed.rsplit_once('-') {
-        Some((code, digits)) if !digits.is_empty() && digits.len() < 5 && digits.chars().all(|c| c.is_ascii_digit()) => {
+        Some((code, digits))
+            if !digits.is_empty() && digits.len() < 5 && digits.chars().all(|c| c.is_ascii_digit()) =>
+        {
             format!("{code}-{digits:0>5}")
         }
         _ => typed.to_string(),
@@ -479,8 +495,12 @@ impl Kiosk {
         let (font, key) = (theme.get_font_title(), theme.get_key());
         let preedit = text_width(&composer.preedit, theme.get_font_body()).min(theme.get_font_body() * 5.0);
         let room = theme.get_window_width() - 2.0 * key - preedit - 2.0 * theme.get_gap();
-        let all: Vec<String> =
-            composer.candidates(composer.first + 60).into_iter().skip(composer.first).map(|c| c.word).collect();
+        let all: Vec<String> = composer
+            .candidates(composer.first + 60)
+            .into_iter()
+            .skip(composer.first)
+            .map(|c| c.word)
+            .collect();
         let shown = fitting(&all, room, font, 2.0 * theme.get_gap(), key).max(1).min(all.len());
         let more = all.len() > shown;
         (all.into_iter().take(shown).collect(), more)
@@ -583,8 +603,8 @@ impl Kiosk {
                     SignInRefusal::Wrong { tries_left } => {
                         words::PIN_WRONG.get(lang).replace("{}", &tries_left.to_string())
                     }
-                    SignInRefusal::Locked { minutes } => {
-                        words::PIN_LOCKED.get(lang).replace("{}", &minutes.to_string())
+                    SignInRefusal::Locked { seconds } => {
+                        words::PIN_LOCKED.get(lang).replace("{}", &seconds.to_string())
                     }
                 })
             }
@@ -596,7 +616,7 @@ impl Kiosk {
         let lang = self.flow.lang;
         self.staff.busy = true;
         self.backend.run(Box::new(move |svc| {
-            svc.acknowledge(&ids, &session);
+            svc.acknowledge(&ids, &session, Utc::now());
             let rows = svc.alert_rows(lang);
             on_ui_thread(move || {
                 system_event(|k| {
@@ -639,6 +659,7 @@ impl Kiosk {
     fn set_lang(&mut self, code: &str) {
         if let Ok(lang) = code.parse::<Lang>() {
             self.flow.lang = lang;
+            self.flow.set_script(lang);
             let _ = slint::select_bundled_translation(lang.code());
             if let Some(result) = &self.lookup.result {
                 // Show the progress again in the new language.
@@ -727,13 +748,15 @@ impl Kiosk {
 
     fn lookup_key(&mut self, key: &str) {
         if self.lookup.field == 0 {
+            // A letter typed onto this kiosk's own prefix starts another kiosk's number
+            // (or a scanner typing a whole one).
+            if key.chars().all(|c| c.is_ascii_alphabetic())
+                && self.lookup.ticket == format!("{}-", self.config.kiosk_code)
+            {
+                self.lookup.ticket.clear();
+            }
             if self.lookup.ticket.len() < 12 {
                 self.lookup.ticket.push_str(&key.to_uppercase());
-            }
-            // Five digits after the dash make a whole number: on to the phone digits.
-            let full = self.lookup.ticket.rsplit_once('-').is_some_and(|(_, d)| d.len() == 5);
-            if full && key.chars().all(|c| c.is_ascii_digit()) && self.lookup.keyboard == 2 {
-                self.lookup.field = 1;
             }
         } else if key.chars().all(|c| c.is_ascii_digit()) && self.lookup.last4.len() < 4 {
             self.lookup.last4.push_str(key);
@@ -830,9 +853,6 @@ impl Kiosk {
         let printable = text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
         if self.flow.screen == Screen::Home && printable && !text.is_empty() {
             self.open_lookup();
-            // The scanner types the whole number, code included.
-            self.lookup.ticket.clear();
-            self.lookup.keyboard = 1;
         }
         if self.flow.screen != Screen::Lookup {
             return false;
@@ -953,7 +973,8 @@ impl Kiosk {
         });
         k.set_lang(lang.code().into());
         // Home carries the estate's name; every other screen says what it is for.
-        let title = if f.screen == Screen::Home { self.config.estate.as_str() } else { self.title().get(lang) };
+        let title =
+            if f.screen == Screen::Home { self.config.estate.as_str() } else { self.title().get(lang) };
         k.set_title(title.into());
         // Staff see a call in their alert list; a banner would only cover their buttons.
         let staff_screen = matches!(f.screen, Screen::StaffSignIn | Screen::Staff);
@@ -1030,9 +1051,13 @@ impl Kiosk {
         e.set_phone(f.emergency_phone.clone().into());
         e.set_emergency_phone(self.config.emergency_phone.clone().into());
         e.set_front_desk_phone(
-            if self.config.front_desk_phone.is_empty() { &self.config.emergency_phone } else { &self.config.front_desk_phone }
-                .clone()
-                .into(),
+            if self.config.front_desk_phone.is_empty() {
+                &self.config.emergency_phone
+            } else {
+                &self.config.front_desk_phone
+            }
+            .clone()
+            .into(),
         );
         let filed = self.ticket.filed.as_ref().filter(|t| t.emergency);
         e.set_filed(filed.is_some());
@@ -1056,7 +1081,8 @@ impl Kiosk {
 
         let d = app.global::<DetailsAdapter>();
         d.set_text(f.text.clone().into());
-        let phrases = words::phrases(f.category.as_deref().unwrap_or("")).iter().map(|m| m.get(lang).to_string());
+        let phrases =
+            words::phrases(f.category.as_deref().unwrap_or("")).iter().map(|m| m.get(lang).to_string());
         d.set_phrases(strings(self.fitting_phrases(phrases.collect())));
         d.set_preedit(f.composer.preedit.clone().into());
         let (candidates, more) = self.candidate_page(&f.composer);
@@ -1145,7 +1171,8 @@ impl Kiosk {
         // Only while the printer is working: a reprint into an empty printer would come
         // out later, for whoever stands there then.
         t.set_can_reprint(
-            !self.ticket.reprinted && matches!(self.ticket.print, Some(PrintOutcome::Printed | PrintOutcome::Sent)),
+            !self.ticket.reprinted
+                && matches!(self.ticket.print, Some(PrintOutcome::Printed | PrintOutcome::Sent)),
         );
 
         let l = app.global::<LookupAdapter>();

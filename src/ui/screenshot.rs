@@ -158,9 +158,14 @@ impl Renderer {
                 "category-complaint" => f.start(Kind::Complaint),
                 "category-suggestion" => f.start(Kind::Suggestion),
                 "hazard" => f.start_emergency(),
-                "emergency-where" | "emergency-where-lift" | "emergency-confirm" | "emergency-confirm-error" => {
+                "emergency-where"
+                | "emergency-where-lift"
+                | "emergency-confirm"
+                | "emergency-confirm-error" => {
                     f.start_emergency();
-                    f.hazard = Some(if screen == "emergency-where-lift" { "elevator-trapped" } else { "gas" }.into());
+                    f.hazard = Some(
+                        if screen == "emergency-where-lift" { "elevator-trapped" } else { "gas" }.into(),
+                    );
                     f.screen = Screen::EmergencyWhere;
                     if screen.starts_with("emergency-confirm") {
                         f.emergency_place = Some("3栋".into());
