@@ -238,10 +238,7 @@ impl Flow {
     }
 
     pub fn details_next(&mut self) -> bool {
-        if !self.composer.preedit.is_empty() {
-            let best = self.composer.commit_best();
-            push_limited(&mut self.text, &best, MAX_TEXT_CHARS);
-        }
+        commit_all(&mut self.text, &mut self.composer, MAX_TEXT_CHARS);
         if self.text.trim().is_empty() {
             self.error = Some(words::ERR_TEXT);
             return false;
@@ -260,10 +257,7 @@ impl Flow {
     }
 
     pub fn contact_next(&mut self) -> bool {
-        if !self.name_composer.preedit.is_empty() {
-            let best = self.name_composer.commit_best();
-            push_limited(&mut self.name, &best, 30);
-        }
+        commit_all(&mut self.name, &mut self.name_composer, 30);
         if !self.anonymous && Phone::parse(&self.phone).is_err() {
             self.error = Some(words::ERR_PHONE);
             return false;
@@ -335,6 +329,15 @@ impl Flow {
     }
 }
 
+/// Letters still being typed become words (the best each time) before moving on:
+/// nothing typed is dropped.
+fn commit_all(text: &mut String, composer: &mut Composer, max: usize) {
+    while !composer.preedit.is_empty() {
+        let best = composer.commit_best();
+        push_limited(text, &best, max);
+    }
+}
+
 fn push_limited(text: &mut String, add: &str, max: usize) {
     for c in add.chars() {
         if text.chars().count() >= max {
@@ -363,6 +366,17 @@ mod tests {
         }
         Flow::type_key(&mut f.text, &mut f.composer, 0, "。", 500);
         assert_eq!(f.text, "漏水了。");
+    }
+
+    #[test]
+    fn next_converts_every_letter_still_typed() {
+        let mut f = Flow::new(Lang::ZhCn);
+        f.screen = Screen::Details;
+        for c in "loushuile".chars() {
+            Flow::type_key(&mut f.text, &mut f.composer, 0, &c.to_string(), 500);
+        }
+        assert!(f.details_next());
+        assert_eq!(f.text, "漏水了", "nothing typed is dropped");
     }
 
     #[test]
