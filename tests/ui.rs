@@ -27,6 +27,7 @@ struct Kiosk {
     _data: TempDir,
     app: AppWindow,
     service: Rc<Inline>,
+    size: (f32, f32),
 }
 
 /// The staff account every test kiosk has: 王芳, PIN 246810.
@@ -47,7 +48,15 @@ fn settings() -> Settings {
 
 impl Kiosk {
     fn new() -> Kiosk {
-        i_slint_backend_testing::init_no_event_loop();
+        Kiosk::sized(800, 480)
+    }
+
+    /// A kiosk whose window is `w`×`h`: every tap below must land inside it.
+    fn sized(w: u32, h: u32) -> Kiosk {
+        thread_local!(static READY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+        if !READY.with(|r| r.replace(true)) {
+            i_slint_backend_testing::init_no_event_loop();
+        }
         let data = TempDir::new().unwrap();
         let settings = settings();
         let desk = Desk::open(settings.clone(), data.path()).unwrap();
@@ -63,12 +72,12 @@ impl Kiosk {
                 ..ui::KioskConfig::from_settings(&settings)
             },
         );
-        // The 7" panel: every tap below lands where a finger would, inside this window.
-        app.window().set_size(slint::PhysicalSize::new(800, 480));
+        // The 7" panel by default: every tap lands where a finger would, inside the window.
+        app.window().set_size(slint::PhysicalSize::new(w, h));
         // The new size reaches the theme through a change handler, as the event loop
         // would run it.
         slint::platform::update_timers_and_animations();
-        Kiosk { _data: data, app, service }
+        Kiosk { _data: data, app, service, size: (w as f32, h as f32) }
     }
 
     /// Controls a resident can press with this label (text on screen also carries its
@@ -87,7 +96,7 @@ impl Kiosk {
         let found = self.controls(label);
         let element =
             found.first().unwrap_or_else(|| panic!("no control labelled {label:?} on {:?}", self.page()));
-        press(element);
+        press(element, self.size);
     }
 
     /// Presses and holds the control for a second (the emergency confirmation).
@@ -95,6 +104,7 @@ impl Kiosk {
         let found = self.controls(label);
         let element = found.first().unwrap_or_else(|| panic!("no control labelled {label:?}"));
         let (p, size) = (element.absolute_position(), element.size());
+        assert!(p.y + size.height <= self.size.1 + 0.5, "{label:?} is not wholly inside the window");
         let position = slint::LogicalPosition::new(p.x + size.width / 2.0, p.y + size.height / 2.0);
         let button = slint::platform::PointerEventButton::Left;
         let w = self.app.window();
@@ -110,7 +120,7 @@ impl Kiosk {
             .into_iter()
             .find(|e| e.accessible_description().as_deref() == Some("候选词"))
             .unwrap_or_else(|| panic!("no candidate {word:?}"));
-        press(&candidate);
+        press(&candidate, self.size);
     }
 
     fn has(&self, label: &str) -> bool {
@@ -161,13 +171,17 @@ impl Kiosk {
     }
 }
 
-fn press(element: &ElementHandle) {
+fn press(element: &ElementHandle, (w, h): (f32, f32)) {
     let (p, s) = (element.absolute_position(), element.size());
     let (x, y) = (p.x + s.width / 2.0, p.y + s.height / 2.0);
     assert!(
-        (0.0..800.0).contains(&x) && (0.0..480.0).contains(&y),
-        "{:?} is at ({x}, {y}), outside the 800×480 window",
-        element.accessible_label()
+        p.x >= 0.0 && p.y >= 0.0 && p.x + s.width <= w + 0.5 && p.y + s.height <= h + 0.5,
+        "{:?} at ({}, {}) {}×{} is not wholly inside the {w}×{h} window",
+        element.accessible_label(),
+        p.x,
+        p.y,
+        s.width,
+        s.height
     );
     element.mock_single_click(slint::platform::PointerEventButton::Left);
 }
@@ -187,17 +201,22 @@ fn a_repair_is_filed_end_to_end_by_taps_and_its_ticket_printed() {
     k.taps("1201");
     k.tap("下一步");
     assert_eq!(k.page(), Page::Details);
+    assert_eq!(texts(&k, "什么问题？"), 1, "the header says what this page is for");
     k.taps("loushui");
     k.tap_candidate("漏水");
     k.tap("下一步");
     assert_eq!(k.page(), Page::Contact);
+    assert_eq!(texts(&k, "怎么联系您？"), 1, "not the last page's title");
+    assert_eq!(texts(&k, "什么问题？"), 0);
     k.taps("13800138000");
     k.tap("下一步");
     assert_eq!(k.page(), Page::Visit, "a repair asks when a visit suits");
     k.tap("明天上午");
     assert_eq!(k.page(), Page::Review);
+    assert_eq!(texts(&k, "确认提交"), 1);
     k.tap("提交");
     assert_eq!(k.page(), Page::Ticket);
+    assert_eq!(texts(&k, "受理单"), 1);
     let ticket = k.app.global::<TicketAdapter>().get_ticket().to_string();
     assert_eq!(ticket, "K01-00001");
     assert_eq!(k.app.global::<TicketAdapter>().get_print_state(), 1, "printed");
@@ -218,6 +237,80 @@ fn a_repair_is_filed_end_to_end_by_taps_and_its_ticket_printed() {
     assert_eq!(k.page(), Page::Home);
 }
 
+/// What the pilot needs, by touch, on the 7" panel, a 1024×600 one and a portrait one,
+/// in Chinese and English, with large text off and on: a repair with a phone number,
+/// an emergency with a place, and a lookup of the repair.
+#[test]
+fn repair_emergency_and_lookup_by_touch_at_every_pilot_size_language_and_text_size() {
+    for (w, h) in [(800, 480), (1024, 600), (480, 800)] {
+        for en in [false, true] {
+            for large in [false, true] {
+                let k = Kiosk::sized(w, h);
+                let tr = |zh: &'static str, english: &'static str| if en { english } else { zh };
+                // Each resident starts from home in the kiosk's language: choose again.
+                let choose = || {
+                    if en {
+                        // A narrow panel has one language button going round the three.
+                        if w < 600 {
+                            k.tap("切换语言");
+                            k.tap("切換語言");
+                        } else {
+                            k.tap("EN");
+                        }
+                        assert_eq!(k.app.global::<KioskAdapter>().get_lang(), "en");
+                    }
+                    if large {
+                        k.tap(tr("大字", "A+"));
+                        assert!(k.app.global::<lobbydesk::ui::Theme>().get_large_text());
+                    }
+                };
+                choose();
+                let at = format!("{w}x{h} en={en} large={large}");
+                k.tap(tr("报修", "Repair"));
+                k.tap(tr("给排水", "Water & plumbing"));
+                k.tap(tr("楼栋", "Building"));
+                k.taps("3");
+                k.tap(tr("房号", "Room"));
+                k.taps("1201");
+                k.tap(tr("下一步", "Next"));
+                k.tap(tr("漏水", "leaking"));
+                k.tap(tr("下一步", "Next"));
+                assert_eq!(k.page(), Page::Contact, "{at}");
+                k.taps("13800138000");
+                k.tap(tr("下一步", "Next"));
+                k.tap(tr("尽快", "As soon as possible"));
+                k.tap(tr("提交", "Submit"));
+                assert_eq!(k.page(), Page::Ticket, "{at}");
+                let ticket = k.app.global::<TicketAdapter>().get_ticket().to_string();
+                k.tap(tr("完成", "Done"));
+
+                choose();
+                k.tap(tr("紧急情况", "Emergency"));
+                k.tap(tr("燃气异味", "Gas smell"));
+                k.tap("2栋");
+                k.hold(tr("确认，通知前台", "Confirm: alert the front desk"));
+                assert_eq!(k.page(), Page::Emergency, "{at}");
+                k.tap(tr("我知道了", "OK"));
+
+                choose();
+                k.tap(tr("查询进度", "Check progress"));
+                k.tap("1");
+                k.tap(tr("手机后4位", "Last 4 digits"));
+                k.taps("8000");
+                k.tap(tr("查询", "Look up"));
+                let l = k.app.global::<LookupAdapter>();
+                assert!(l.get_found(), "{at}: {}", l.get_error());
+                assert_eq!(l.get_ticket(), ticket.as_str(), "{at}");
+                k.with_service(|s| {
+                    let case = s.desk.show(&ticket).unwrap().case;
+                    assert_eq!(case.intake.contact.as_ref().unwrap().phone.as_str(), "13800138000", "{at}");
+                    assert_eq!(s.alerts.len(), 1, "{at}: the emergency");
+                });
+            }
+        }
+    }
+}
+
 #[test]
 fn a_printer_out_of_paper_is_said_plainly_and_the_case_is_saved() {
     let k = Kiosk::new();
@@ -233,6 +326,7 @@ fn a_printer_out_of_paper_is_said_plainly_and_the_case_is_saved() {
     k.tap("公共区域");
     k.tap("中心花园");
     k.tap("下一步");
+    assert_eq!(texts(&k, "您的建议"), 1, "a suggestion is not asked 什么问题？");
     k.tap("增加快递柜");
     k.tap("下一步");
     k.tap("匿名提交（不留电话，无法回访）");

@@ -348,3 +348,28 @@ pub fn phrases(category: &str) -> &'static [Msg] {
         _ => &[],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::category::Catalogue;
+    use crate::domain::intake::Kind;
+
+    /// A tile's mark tells it from its neighbours: distinct within a kind, in both scripts.
+    #[test]
+    fn category_badges_are_distinct_within_each_kind() {
+        let catalogue = Catalogue::default();
+        for kind in [Kind::Repair, Kind::Complaint, Kind::Suggestion] {
+            for lang in [Lang::ZhCn, Lang::ZhTw] {
+                let mut seen = std::collections::BTreeMap::new();
+                for cat in catalogue.of_kind(kind).filter(|c| !c.staff_only) {
+                    let mark = badge(&cat.code, lang);
+                    assert!(!mark.is_empty(), "{} has no badge", cat.code);
+                    if let Some(other) = seen.insert(mark, cat.code.clone()) {
+                        panic!("{} and {other} share the badge {mark}", cat.code);
+                    }
+                }
+            }
+        }
+    }
+}
