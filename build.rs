@@ -33,24 +33,12 @@ fn build_pinyin_index() {
     println!("cargo:rerun-if-changed={source}");
     println!("cargo:rerun-if-changed={glossary}");
     println!("cargo:rerun-if-changed={blocklist}");
-    let blocked: Vec<String> = std::fs::read_to_string(blocklist)
-        .expect("assets/pinyin/blocked.txt is readable")
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
-        .collect();
+    let blocked: Vec<String> = word_list(blocklist).into_iter().collect();
     let traditional = ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::S2tw)
         .expect("OpenCC's simplified-to-Taiwan tables load");
     let text = std::fs::read_to_string(source).expect("assets/pinyin/words.txt is readable");
     // Words of a lobby (漏水, 电梯, 物业费…) outrank general-language words spelled alike.
-    let boosted: BTreeSet<String> = std::fs::read_to_string(glossary)
-        .expect("assets/pinyin/kiosk-words.txt is readable")
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
-        .collect();
+    let boosted: BTreeSet<String> = word_list(glossary);
     let extra: String = boosted.iter().map(|w| format!("{w} 1\n")).collect();
     let text = format!("{text}{extra}");
     let mut rows: BTreeSet<(String, std::cmp::Reverse<u32>, String)> = BTreeSet::new();
@@ -104,4 +92,15 @@ fn build_pinyin_index() {
     }
     let path = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("pinyin_index.tsv");
     std::fs::write(path, out).expect("OUT_DIR is writable");
+}
+
+/// One word per line; blank lines and `#` comments skipped.
+fn word_list(path: &str) -> BTreeSet<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{path} is readable: {e}"))
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
 }

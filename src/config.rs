@@ -462,6 +462,13 @@ mod tests {
             ("[printer]\ntransport = \"lpt:1\"", "[printer] printer transport"),
             ("[gpio]\nstatus_led = 40", "BCM GPIO number"),
             ("[gpio]\nstatus_led = 17\nbuzzer = 17", "same pin"),
+            ("[gpio]\nbuzzer = 22\nsilence_button = 22", "same pin"),
+            ("[kiosk]\nbuildings = [\"1栋\", \"1栋\"]", "appears twice"),
+            (
+                "[kiosk]\nbuildings = [\"1\", \"2\", \"3\", \"4\", \"5\", \"6\", \"7\", \"8\", \"9\"]",
+                "at most 8",
+            ),
+            ("[kiosk]\nlifts = [\" \"]", "1 to 12 characters"),
             ("[[staff]]\nid = \"wang\"\nname = \"王芳\"\npin = \"1234\"", "PIN itself"),
             ("[[staff]]\nid = \"wang fang\"\nname = \"王芳\"\npin = \"x\"", "[[staff]] id"),
             ("[[staff]]\nid = \"wang\"\nname = \" \"\npin = \"x\"", "name must not be empty"),

@@ -5,18 +5,10 @@
 
 mod common;
 
+use common::Reaped;
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
-
-struct Reaped(Child);
-
-impl Drop for Reaped {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 const MISSING: &str =
     "run scripts/test, which installs xvfb, dbus, at-spi2-core, libglib2.0-bin and python3-pyatspi";
@@ -24,14 +16,7 @@ const MISSING: &str =
 #[test]
 fn a_screen_reader_files_a_repair_and_reads_the_ticket_number() {
     let display = format!(":{}", 80 + std::process::id() % 9);
-    let _xvfb = Reaped(
-        Command::new("Xvfb")
-            .args([display.as_str(), "-screen", "0", "800x480x24"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect(MISSING),
-    );
+    let _xvfb = common::xvfb(&display);
     // A private session bus: the accessibility bus is found through it.
     let mut bus = Reaped(
         Command::new("dbus-daemon")

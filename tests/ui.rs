@@ -746,6 +746,13 @@ fn every_screen_string_is_translated_in_every_catalogue() {
             let at = po.find(&entry).unwrap_or_else(|| panic!("{lang}: no entry for {s:?}"));
             let translated = po[at + entry.len()..].split('"').next().unwrap();
             assert!(!translated.is_empty(), "{lang}: empty translation for {s:?}");
+            // Chinese screens speak Chinese: no "PIN", no command names.
+            if lang != "en" {
+                assert!(
+                    !translated.chars().any(|c| c.is_ascii_alphabetic()),
+                    "{lang}: Latin letters in {translated:?}"
+                );
+            }
         }
     }
 }

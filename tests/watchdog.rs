@@ -4,18 +4,10 @@
 
 mod common;
 
+use common::Reaped;
 use std::os::unix::net::UnixDatagram;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-struct Reaped(Child);
-
-impl Drop for Reaped {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Waits for a message starting with `prefix` on the notify socket.
 fn expect(socket: &UnixDatagram, prefix: &str, within: Duration) -> bool {
@@ -35,15 +27,7 @@ fn expect(socket: &UnixDatagram, prefix: &str, within: Duration) -> bool {
 #[test]
 fn a_frozen_kiosk_misses_its_watchdog_pings_and_is_restarted() {
     let display = format!(":{}", 90 + std::process::id() % 9);
-    let _xvfb = Reaped(
-        Command::new("Xvfb")
-            .args([display.as_str(), "-screen", "0", "800x480x24"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb is missing: run scripts/test, which installs it (Debian package xvfb)"),
-    );
-    std::thread::sleep(Duration::from_millis(500));
+    let _xvfb = common::xvfb(&display);
     let dir = tempfile::TempDir::new().unwrap();
     let socket_path = dir.path().join("notify");
     let socket = UnixDatagram::bind(&socket_path).unwrap();

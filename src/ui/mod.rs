@@ -515,6 +515,13 @@ impl Kiosk {
         phrases.into_iter().take(n).collect()
     }
 
+    /// A category's name in `lang` (empty when none is chosen).
+    fn category_name(&self, code: Option<&str>, lang: Lang) -> String {
+        code.and_then(|code| self.config.catalogue.get(code))
+            .map(|cat| cat.name(lang).to_string())
+            .unwrap_or_default()
+    }
+
     /// The emergency place list for the hazard chosen: (stored words, shown words).
     fn emergency_places(&self, lang: Lang) -> Vec<(String, String)> {
         let same = |n: &String| (n.clone(), n.clone());
@@ -1023,22 +1030,11 @@ impl Kiosk {
         );
         c.set_items(ModelRc::new(VecModel::from(items)));
 
-        let category_name = f
-            .category
-            .as_deref()
-            .and_then(|code| self.config.catalogue.get(code))
-            .map(|cat| cat.name(lang).to_string())
-            .unwrap_or_default();
+        let category_name = self.category_name(f.category.as_deref(), lang);
 
         let e = app.global::<EmergencyAdapter>();
         e.set_hazards(ModelRc::new(VecModel::from(hazards)));
-        let hazard_name = f
-            .hazard
-            .as_deref()
-            .and_then(|code| self.config.catalogue.get(code))
-            .map(|cat| cat.name(lang).to_string())
-            .unwrap_or_default();
-        e.set_category(hazard_name.into());
+        e.set_category(self.category_name(f.hazard.as_deref(), lang).into());
         let places = self.emergency_places(lang);
         let place_shown = f
             .emergency_place

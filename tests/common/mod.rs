@@ -157,3 +157,27 @@ impl Hq {
         (kiosk, token)
     }
 }
+
+/// A child process killed and reaped when dropped, also when a test fails.
+pub struct Reaped(pub std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A virtual 800×480 display on `display` (":91"); gone when dropped.
+pub fn xvfb(display: &str) -> Reaped {
+    let server = Reaped(
+        Command::new("Xvfb")
+            .args([display, "-screen", "0", "800x480x24"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("Xvfb is missing: run scripts/test, which installs it (Debian package xvfb)"),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    server
+}
