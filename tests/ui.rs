@@ -118,7 +118,9 @@ impl Kiosk {
         let candidate = self
             .controls(word)
             .into_iter()
-            .find(|e| e.accessible_description().as_deref() == Some("候选词"))
+            .find(|e| {
+                matches!(e.accessible_description().as_deref(), Some("候选词" | "候選詞" | "candidate"))
+            })
             .unwrap_or_else(|| panic!("no candidate {word:?}"));
         press(&candidate, self.size);
     }
@@ -173,7 +175,6 @@ impl Kiosk {
 
 fn press(element: &ElementHandle, (w, h): (f32, f32)) {
     let (p, s) = (element.absolute_position(), element.size());
-    let (x, y) = (p.x + s.width / 2.0, p.y + s.height / 2.0);
     assert!(
         p.x >= 0.0 && p.y >= 0.0 && p.x + s.width <= w + 0.5 && p.y + s.height <= h + 0.5,
         "{:?} at ({}, {}) {}×{} is not wholly inside the {w}×{h} window",
@@ -693,6 +694,46 @@ fn the_pinyin_keyboard_turns_loushui_into_a_water_leak() {
     k.taps("le");
     k.tap("空格");
     assert_eq!(d.get_text(), "漏水了");
+}
+
+#[test]
+fn candidates_come_a_page_at_a_time_and_in_traditional_characters_on_traditional_screens() {
+    let k = Kiosk::new();
+    k.tap("报修");
+    k.tap("给排水");
+    k.tap("楼栋");
+    k.taps("3");
+    k.tap("房号");
+    k.taps("101");
+    k.tap("下一步");
+    k.taps("shi");
+    let d = k.app.global::<DetailsAdapter>();
+    let page = |d: &lobbydesk::ui::DetailsAdapter| {
+        d.get_candidates().iter().map(|c| c.to_string()).collect::<Vec<_>>()
+    };
+    let first = page(&d);
+    assert!(first.len() >= 3 && d.get_has_next() && !d.get_has_previous(), "{first:?}");
+    k.tap("下一页候选词");
+    let second = page(&d);
+    assert!(!second.is_empty() && second.iter().all(|w| !first.contains(w)), "{first:?} then {second:?}");
+    assert!(d.get_has_previous());
+    // A word from the second page goes in whole.
+    k.tap_candidate(&second[0]);
+    assert_eq!(d.get_text(), second[0].as_str());
+    k.tap("清空");
+    k.taps("shi");
+    assert_eq!(page(&d), first, "new letters start at the first page");
+
+    k.tap("繁體");
+    k.tap("清空");
+    k.taps("dianti");
+    assert_eq!(
+        page(&d).first().map(String::as_str),
+        Some("電梯"),
+        "繁體 screens offer traditional characters"
+    );
+    k.tap_candidate("電梯");
+    assert_eq!(d.get_text(), "電梯");
 }
 
 #[test]
