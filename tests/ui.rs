@@ -873,23 +873,24 @@ fn staff_acknowledge_alerts_on_the_staff_screen_and_the_buzzer_stops() {
     k.tap("登录");
     assert_eq!(k.page(), Page::Staff);
     assert!(k.app.global::<KioskAdapter>().get_title().contains("前台提醒"));
-    assert_eq!(texts(&k, "紧急报修 水浸/爆管"), 1, "the emergency, by category");
+    assert_eq!(texts(&k, "紧急报修 水浸/爆管 · 公共区域：1栋"), 1, "the emergency, by category and place");
     assert_eq!(texts(&k, "大堂呼叫前台"), 1, "the call button");
     let alerts = staff.get_alerts();
     assert_eq!(alerts.row_count(), 2);
     assert_eq!(alerts.row_data(0).unwrap().ticket, ticket);
 
-    // One dealt with: the other still sounds.
+    // The emergency acknowledged: the call still sounds; the emergency stays listed with
+    // its on-site clock until someone is there.
     let first = alerts.row_data(0).unwrap().id;
     staff.invoke_acknowledge(first);
     assert_eq!(panel.alerts_pending(), 1);
-    assert_eq!(texts(&k, "紧急报修 水浸/爆管"), 0);
+    let clock = staff.get_alerts().row_data(0).unwrap().on_site_clock.to_string();
+    assert!(clock.contains("分钟内须到场"), "{clock}");
     k.tap("已处理");
     assert_eq!(panel.alerts_pending(), 0, "all acknowledged: the buzzer stops");
     assert_eq!(pins.level(22), Some(false));
-    assert_eq!(texts(&k, "没有待处理的提醒。"), 1);
+    assert_eq!(texts(&k, "大堂呼叫前台"), 0, "an answered call is done with");
     k.with_service(|s| {
-        assert!(s.alerts.is_empty());
         let case = s.desk.show(&ticket).unwrap();
         let ack = case
             .events
@@ -897,6 +898,14 @@ fn staff_acknowledge_alerts_on_the_staff_screen_and_the_buzzer_stops() {
             .find(|e| matches!(e.event.body, lobbydesk::domain::event::EventBody::Acknowledged { .. }))
             .expect("the emergency case records the acknowledgement");
         assert_eq!(ack.event.actor, "wangfang", "who acknowledged it");
+        assert!(case.case.on_site_at.is_none());
+    });
+    k.tap("已到场");
+    assert_eq!(texts(&k, "没有待处理的提醒。"), 1);
+    k.with_service(|s| {
+        assert!(s.alerts.is_empty());
+        let case = s.desk.show(&ticket).unwrap().case;
+        assert!(case.on_site_at.is_some(), "the 30-minute on-site clock stops, from the screen");
     });
 
     k.tap("退出登录");

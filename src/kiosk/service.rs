@@ -31,6 +31,18 @@ pub struct Alert {
     /// The emergency case's category code; `None` for the call button.
     pub category: Option<String>,
     pub at: DateTime<Utc>,
+    /// An emergency the front desk has acknowledged: the buzzer is quiet for it, and it
+    /// stays on the staff screen, with the 30-minute on-site clock, until someone is
+    /// recorded on site.
+    #[serde(default)]
+    pub acknowledged_at: Option<DateTime<Utc>>,
+}
+
+impl Alert {
+    /// Still waiting for anyone to notice it (the buzzer sounds for these).
+    pub fn unanswered(&self) -> bool {
+        self.acknowledged_at.is_none()
+    }
 }
 
 const PENDING_ALERTS: &str = "pending_alerts";
@@ -45,6 +57,8 @@ pub struct AlertRow {
     pub what: String,
     pub ticket: String,
     pub emergency: bool,
+    /// Acknowledged, waiting for someone on site: what the on-site clock says.
+    pub on_site_clock: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -114,7 +128,7 @@ impl Service {
             tracing::error!(error = %e, "cannot keep the pending alerts");
         }
         if let Some(panel) = &self.panel {
-            panel.set_pending(self.alerts.len() as u32);
+            panel.set_pending(self.alerts.iter().filter(|a| a.unanswered()).count() as u32);
         }
         self.update_indicator();
     }
@@ -169,36 +183,52 @@ impl Service {
             ticket: ticket.to_string(),
             category: category.map(str::to_string),
             at: now,
+            acknowledged_at: None,
         });
         self.alerts_changed();
     }
 
-    /// A staff member has dealt with these alerts (the ones they saw: an alert raised
-    /// meanwhile stays); the buzzer stops once none is left. An emergency's case records
-    /// who acknowledged it and when: the 30-minute on-site clock runs from the filing, and
-    /// the record shows the front desk knew.
+    /// A staff member has seen these alerts (the ones they saw: an alert raised
+    /// meanwhile stays); the buzzer stops once none is left unanswered. A call-button
+    /// alert is done with. An emergency records on its case who acknowledged it and
+    /// when, and stays listed until someone is on site (`on_site`).
     pub fn acknowledge(&mut self, ids: &[u64], by: &StaffSession, now: DateTime<Utc>) {
-        let (done, left): (Vec<Alert>, Vec<Alert>) =
-            std::mem::take(&mut self.alerts).into_iter().partition(|a| ids.contains(&a.id));
-        self.alerts = left;
-        for alert in done.iter().filter(|a| !a.ticket.is_empty()) {
-            let note = Some(words::ACK_NOTE.0.to_string());
-            let action = crate::app::Action::Acknowledge { note };
+        let mut done = 0;
+        for alert in self.alerts.iter_mut().filter(|a| ids.contains(&a.id) && a.unanswered()) {
+            done += 1;
+            alert.acknowledged_at = Some(now);
+            if alert.ticket.is_empty() {
+                continue;
+            }
+            let action = crate::app::Action::Acknowledge { note: Some(words::ACK_NOTE.0.to_string()) };
             if let Err(e) = self.desk.act(&alert.ticket, action, &by.id, now) {
                 tracing::warn!(ticket = alert.ticket, error = %e, "acknowledgement not recorded on the case");
             }
         }
-        tracing::info!(
-            staff = by.id,
-            acknowledged = done.len(),
-            left = self.alerts.len(),
-            "alerts acknowledged"
-        );
+        // A call from the lobby needs nothing more once someone has answered it.
+        self.alerts.retain(|a| a.unanswered() || !a.ticket.is_empty());
+        tracing::info!(staff = by.id, acknowledged = done, left = self.alerts.len(), "alerts acknowledged");
+        self.alerts_changed();
+    }
+
+    /// Someone is at the emergency: recorded on its case (the 30-minute on-site clock
+    /// stops there), and the alert is done with.
+    pub fn on_site(&mut self, id: u64, by: &StaffSession, now: DateTime<Utc>) {
+        let Some(alert) = self.alerts.iter().find(|a| a.id == id).cloned() else { return };
+        if !alert.ticket.is_empty() {
+            let action = crate::app::Action::OnSite { note: Some(words::ON_SITE_NOTE.0.to_string()) };
+            if let Err(e) = self.desk.act(&alert.ticket, action, &by.id, now) {
+                tracing::warn!(ticket = alert.ticket, error = %e, "on site not recorded on the case");
+                return;
+            }
+        }
+        self.alerts.retain(|a| a.id != id);
+        tracing::info!(staff = by.id, ticket = alert.ticket, "on site for the emergency");
         self.alerts_changed();
     }
 
     /// The pending alerts as the staff screen lists them, oldest first.
-    pub fn alert_rows(&self, lang: Lang) -> Vec<AlertRow> {
+    pub fn alert_rows(&self, lang: Lang, now: DateTime<Utc>) -> Vec<AlertRow> {
         let settings = &self.desk.settings;
         self.alerts
             .iter()
@@ -207,15 +237,27 @@ impl Service {
                     None => words::ALERT_CALL.get(lang).to_string(),
                     Some(code) => {
                         let name = settings.catalogue.get(code).map(|c| c.name(lang)).unwrap_or(code);
-                        words::ALERT_EMERGENCY.get(lang).replace("{}", name)
+                        let place = self.desk.show(&a.ticket).map(|r| r.case.intake.place.label(lang)).ok();
+                        let what = words::ALERT_EMERGENCY.get(lang).replace("{}", name);
+                        place.map_or(what.clone(), |p| format!("{what} · {p}"))
                     }
                 };
+                // SPEC: an emergency repair has staff on site within 30 minutes of filing.
+                let on_site_clock = a.acknowledged_at.map(|_| {
+                    let left = (a.at + chrono::Duration::minutes(30) - now).num_minutes();
+                    if left >= 0 {
+                        words::ON_SITE_LEFT.get(lang).replace("{}", &left.to_string())
+                    } else {
+                        words::ON_SITE_LATE.get(lang).replace("{}", &(-left).to_string())
+                    }
+                });
                 AlertRow {
                     id: a.id,
                     when: a.at.with_timezone(&settings.calendar.tz).format("%m-%d %H:%M").to_string(),
                     what,
                     ticket: a.ticket.clone(),
                     emergency: a.category.is_some(),
+                    on_site_clock,
                 }
             })
             .collect()
@@ -252,7 +294,8 @@ impl Service {
                 self.desk.store().get_meta("sync_last_error").ok().flatten().is_none_or(|e| e.is_empty());
             let printer_ok =
                 self.printer.last_status.can_print() || self.printer.last_status == PrinterStatus::Unknown;
-            panel.show(crate::hw::indicator(hq_ok, printer_ok, !self.alerts.is_empty()));
+            let unanswered = self.alerts.iter().any(|a| a.unanswered());
+            panel.show(crate::hw::indicator(hq_ok, printer_ok, unanswered));
         }
     }
 

@@ -110,6 +110,12 @@ pub const PIN_NO_ACCOUNTS: Msg = Msg(
 /// Recorded on an emergency case when the front desk acknowledges its alert.
 pub const ACK_NOTE: Msg =
     Msg("前台已确认紧急提醒", "前台已確認緊急提醒", "Front desk acknowledged the alert");
+/// Recorded on an emergency case when the staff screen says someone is on site.
+pub const ON_SITE_NOTE: Msg = Msg("前台登记已到场", "前台登記已到場", "On site, recorded at the front desk");
+pub const ON_SITE_LEFT: Msg =
+    Msg("已确认，{} 分钟内须到场", "已確認，{} 分鐘內須到場", "Acknowledged: on site within {} min");
+pub const ON_SITE_LATE: Msg =
+    Msg("已超过到场时限 {} 分钟", "已超過到場時限 {} 分鐘", "On-site time passed {} min ago");
 pub const ALERT_CALL: Msg = Msg("大堂呼叫前台", "大堂呼叫前台", "Call from the lobby");
 pub const ALERT_EMERGENCY: Msg = Msg("紧急报修 {}", "緊急報修 {}", "Emergency: {}");
 pub const RATED_THANKS: Msg = Msg("感谢您的评价！", "感謝您的評價！", "Thank you for your rating!");

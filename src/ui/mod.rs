@@ -261,10 +261,11 @@ fn wire(app: &AppWindow) {
     st.on_acknowledge(|id| event(|k| k.acknowledge(vec![id as u64])));
     st.on_acknowledge_all(|| {
         event(|k| {
-            let shown = k.staff.alerts.iter().map(|a| a.id).collect();
+            let shown = k.staff.alerts.iter().filter(|a| a.on_site_clock.is_none()).map(|a| a.id).collect();
             k.acknowledge(shown);
         })
     });
+    st.on_on_site(|id| event(|k| k.on_site(id as u64)));
     st.on_sign_out(|| event(|k| k.reset()));
 
     app.global::<CategoryAdapter>().on_pick(|code| event(|k| k.pick_category(&code)));
@@ -588,7 +589,7 @@ impl Kiosk {
         let lang = self.flow.lang;
         self.backend.run(Box::new(move |svc| {
             let result = svc.staff_sign_in(&pin, Utc::now());
-            let rows = svc.alert_rows(lang);
+            let rows = svc.alert_rows(lang, Utc::now());
             on_ui_thread(move || system_event(|k| k.signed_in(result, rows)));
         }));
     }
@@ -624,7 +625,23 @@ impl Kiosk {
         self.staff.busy = true;
         self.backend.run(Box::new(move |svc| {
             svc.acknowledge(&ids, &session, Utc::now());
-            let rows = svc.alert_rows(lang);
+            let rows = svc.alert_rows(lang, Utc::now());
+            on_ui_thread(move || {
+                system_event(|k| {
+                    k.staff.busy = false;
+                    k.show_alerts(rows);
+                })
+            });
+        }));
+    }
+
+    fn on_site(&mut self, id: u64) {
+        let Some(session) = self.staff.session.clone() else { return };
+        let lang = self.flow.lang;
+        self.staff.busy = true;
+        self.backend.run(Box::new(move |svc| {
+            svc.on_site(id, &session, Utc::now());
+            let rows = svc.alert_rows(lang, Utc::now());
             on_ui_thread(move || {
                 system_event(|k| {
                     k.staff.busy = false;
@@ -641,7 +658,7 @@ impl Kiosk {
         }
         let lang = self.flow.lang;
         self.backend.run(Box::new(move |svc| {
-            let rows = svc.alert_rows(lang);
+            let rows = svc.alert_rows(lang, Utc::now());
             on_ui_thread(move || system_event(|k| k.show_alerts(rows)));
         }));
     }
@@ -1204,6 +1221,7 @@ impl Kiosk {
         st.set_error(self.staff.error.clone().unwrap_or_default().into());
         st.set_busy(self.staff.busy);
         st.set_staff_name(self.staff.session.as_ref().map(|s| s.name.clone()).unwrap_or_default().into());
+        st.set_unanswered(self.staff.alerts.iter().filter(|a| a.on_site_clock.is_none()).count() as i32);
         st.set_alerts(ModelRc::new(VecModel::from(
             self.staff
                 .alerts
@@ -1214,6 +1232,7 @@ impl Kiosk {
                     what: a.what.clone().into(),
                     ticket: a.ticket.clone().into(),
                     emergency: a.emergency,
+                    on_site_clock: a.on_site_clock.clone().unwrap_or_default().into(),
                 })
                 .collect::<Vec<_>>(),
         )));

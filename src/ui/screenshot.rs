@@ -297,6 +297,8 @@ impl Renderer {
                     let now = Utc::now();
                     service.raise_alert(&ticket, Some("flood"), now - chrono::Duration::minutes(4));
                     service.raise_alert("", None, now - chrono::Duration::minutes(1));
+                    // The emergency acknowledged: it waits for someone on site.
+                    service.alerts[0].acknowledged_at = Some(now - chrono::Duration::minutes(3));
                 }
                 with_kiosk(|k| {
                     k.open_staff();
