@@ -333,3 +333,21 @@ fn staff_pin_prints_a_config_block_holding_only_a_hash() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("digits only"));
 }
+
+/// Working days need no configuration for the published years; a year without a notice
+/// is said to be weekends only; configured dates show beside the notice.
+#[test]
+fn calendar_check_names_each_years_source_and_its_exceptions() {
+    let k = Kiosk::new();
+    let out = k.ok(&["calendar", "check"]);
+    assert!(out.contains("2026: 国务院办公厅关于2026年部分节假日安排的通知"), "{out}");
+    assert!(out.contains("02-14 周六") && out.contains("02-16 周一"), "{out}");
+    assert!(out.contains("2027: warning: no published arrangement"), "{out}");
+    assert!(k.ok(&["calendar", "check", "--year", "2025"]).contains("国办发明电〔2024〕12号"));
+    k.write_config("[calendar]\nholidays = [2027-02-08]\n");
+    let out = k.ok(&["calendar", "check", "--year", "2027"]);
+    assert!(
+        out.contains("2027: [calendar] dates from the config only") && out.contains("02-08 周一"),
+        "{out}"
+    );
+}

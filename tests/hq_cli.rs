@@ -67,3 +67,12 @@ fn hq_refuses_plain_http_off_loopback_and_bad_hq_config_is_explained() {
     let unconfigured = Kiosk::new();
     assert!(unconfigured.fails(&["sync", "--once"]).contains("no HQ configured"));
 }
+
+/// Records are kept two years: a purge of anything younger is refused and deletes nothing.
+#[test]
+fn hq_refuses_to_purge_records_younger_than_two_years() {
+    let hq = Kiosk::new();
+    let err = hq.fails(&["hq", "purge", "--older-than-days", "1"]);
+    assert!(err.contains("kept two years") && err.contains("730"), "{err}");
+    assert!(hq.ok(&["hq", "purge"]).contains("0 case(s) closed more than 730 days ago deleted"));
+}

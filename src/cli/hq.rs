@@ -14,6 +14,9 @@ use crate::domain::event::Origin;
 use crate::store::Store;
 use crate::sync::client::{Client, sync_once};
 
+/// Case records are kept two years (000 §5, 002 第十八条).
+pub const MIN_KEEP_DAYS: u32 = 730;
+
 #[derive(Subcommand, Debug)]
 pub enum HqCommand {
     /// Run the sync server kiosks talk to.
@@ -51,7 +54,8 @@ pub enum HqCommand {
     Act(ActArgs),
     /// The daily or monthly report across all estates.
     Report(ReportArgs),
-    /// Delete cases closed more than this many days ago (records are kept 2 years).
+    /// Delete cases closed more than this many days ago. Records are kept two years
+    /// (SPEC's records clause, 000 §5), so anything under 730 days is refused.
     Purge {
         #[arg(long, default_value_t = 730)]
         older_than_days: u32,
@@ -134,6 +138,11 @@ pub fn run_hq(
             super::report(&desk, &args, now, out)?;
         }
         HqCommand::Purge { older_than_days } => {
+            if older_than_days < MIN_KEEP_DAYS {
+                anyhow::bail!(
+                    "records are kept two years: --older-than-days must be at least {MIN_KEEP_DAYS} (it was {older_than_days}); nothing deleted"
+                );
+            }
             let mut store = Store::open(data_dir, Origin::hq())?;
             let n = store.purge_closed(now - Duration::days(i64::from(older_than_days)))?;
             writeln!(out, "{n} case(s) closed more than {older_than_days} days ago deleted")?;

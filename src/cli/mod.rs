@@ -136,6 +136,10 @@ enum Command {
         #[arg(long)]
         name: String,
     },
+    /// Working days: where each year's holidays come from (the State Council's notice
+    /// shipped with the program, the config, or nothing but weekends) and which days differ.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
     /// Fill the data directory with sample cases and show what the desk sees.
     Demo,
     /// Check this build works here, headless: a store in a temporary directory, a case
@@ -144,6 +148,16 @@ enum Command {
     SelfCheck,
     #[command(hide = true, subcommand)]
     Debug(DebugCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum CalendarCommand {
+    /// This year and next (or --year): the source of their holidays and every day that is
+    /// not a plain Monday-to-Friday one.
+    Check {
+        #[arg(long)]
+        year: Option<i32>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -497,6 +511,11 @@ pub fn run(cli: Cli) -> Result<()> {
     if let Command::Kiosk = command {
         return run_kiosk(settings, &data_dir);
     }
+    if let Command::Calendar(CalendarCommand::Check { year }) = command {
+        let this_year = settings.calendar.local_date(now).year();
+        let years = year.map_or(vec![this_year, this_year + 1], |y| vec![y]);
+        return calendar_check(&settings.calendar, &years, &mut std::io::stdout().lock());
+    }
     if let Command::SelfCheck = command {
         return self_check(&mut std::io::stdout().lock());
     }
@@ -583,6 +602,7 @@ pub fn run(cli: Cli) -> Result<()> {
         | Command::Hq(_)
         | Command::Sync { .. }
         | Command::StartOver { .. }
+        | Command::Calendar(_)
         | Command::SelfCheck => {
             unreachable!("handled above")
         }
@@ -811,6 +831,43 @@ fn parse_when(s: &str, desk: &Desk) -> Result<DateTime<Utc>> {
         .latest()
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or_else(|| cal.end_of_day(day)))
+}
+
+fn calendar_check(
+    cal: &crate::domain::calendar::WorkCalendar,
+    years: &[i32],
+    out: &mut impl Write,
+) -> Result<()> {
+    use crate::domain::calendar::CalendarSource;
+    const WEEKDAYS: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+    for &year in years {
+        match cal.source(year) {
+            CalendarSource::Published { notice, configured } => {
+                let extra = if configured { ", with [calendar] dates from the config" } else { "" };
+                writeln!(out, "{year}: {notice}{extra}")?;
+            }
+            CalendarSource::Configured => writeln!(out, "{year}: [calendar] dates from the config only")?,
+            CalendarSource::WeekendsOnly => {
+                writeln!(
+                    out,
+                    "{year}: warning: no published arrangement ships for {year} and none is configured: only weekends are off, so deadlines around the holidays will be wrong. Add the State Council's dates as [calendar] holidays and workdays."
+                )?;
+                continue;
+            }
+        }
+        let exceptions = cal.exceptions(year);
+        for (label, working) in [("  weekdays off:", false), ("  weekend days worked:", true)] {
+            let days: Vec<String> = exceptions
+                .iter()
+                .filter(|(_, w)| *w == working)
+                .map(|(d, _)| {
+                    format!("{} {}", d.format("%m-%d"), WEEKDAYS[d.weekday().num_days_from_monday() as usize])
+                })
+                .collect();
+            writeln!(out, "{label} {}", if days.is_empty() { "none".to_string() } else { days.join(", ") })?;
+        }
+    }
+    Ok(())
 }
 
 /// Files cases as fast as the store allows, printing each ticket after its commit. The

@@ -1,5 +1,7 @@
-//! Working days (SPEC §4): weekends and configured public holidays are off, configured
-//! make-up working days (调休) are on. All day arithmetic happens in the estate's time zone.
+//! Working days (SPEC §4): weekends and public holidays are off, make-up working days
+//! (调休) are on. The State Council's published arrangements ship with the program
+//! (`holidays_cn`); configured dates add to them and win over them. All day arithmetic
+//! happens in the estate's time zone.
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
@@ -32,10 +34,43 @@ impl WorkCalendar {
     }
 
     pub fn is_working_day(&self, day: NaiveDate) -> bool {
+        // The configuration first (it may correct the shipped data), then the notice.
         if self.workdays.contains(&day) {
             return true;
         }
-        !self.holidays.contains(&day) && !matches!(day.weekday(), Weekday::Sat | Weekday::Sun)
+        if self.holidays.contains(&day) {
+            return false;
+        }
+        match official(day) {
+            Some(on) => on,
+            None => !matches!(day.weekday(), Weekday::Sat | Weekday::Sun),
+        }
+    }
+
+    /// Where `year`'s holidays come from: the shipped notice, the configuration, both, or
+    /// neither (then only weekends are off, which is wrong around the holidays).
+    pub fn source(&self, year: i32) -> CalendarSource {
+        let configured = self.holidays.iter().chain(&self.workdays).any(|d| d.year() == year);
+        match (super::holidays_cn::arrangement(year), configured) {
+            (Some(a), configured) => CalendarSource::Published { notice: a.notice, configured },
+            (None, true) => CalendarSource::Configured,
+            (None, false) => CalendarSource::WeekendsOnly,
+        }
+    }
+
+    /// The days of `year` that differ from a plain Monday-to-Friday week: (day, working).
+    pub fn exceptions(&self, year: i32) -> Vec<(NaiveDate, bool)> {
+        let mut day = NaiveDate::from_ymd_opt(year, 1, 1).expect("January 1st exists");
+        let mut out = Vec::new();
+        while day.year() == year {
+            let weekend = matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
+            let working = self.is_working_day(day);
+            if working == weekend {
+                out.push((day, working));
+            }
+            day = day + Days::new(1);
+        }
+        out
     }
 
     pub fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
@@ -79,6 +114,25 @@ impl WorkCalendar {
     }
 }
 
+/// Where a year's working days come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CalendarSource {
+    Published { notice: &'static str, configured: bool },
+    Configured,
+    WeekendsOnly,
+}
+
+/// The shipped arrangement for `day`: `Some(true)` a make-up working day, `Some(false)` a
+/// day off, `None` when the notice says nothing about it (or there is no notice).
+fn official(day: NaiveDate) -> Option<bool> {
+    let year = super::holidays_cn::arrangement(day.year())?;
+    let (m, d) = (day.month(), day.day());
+    if year.on.contains(&(m, d)) {
+        return Some(true);
+    }
+    year.off.iter().any(|&(month, first, last)| month == m && (first..=last).contains(&d)).then_some(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,6 +152,57 @@ mod tests {
             (1..=7).map(|day| NaiveDate::from_ymd_opt(2026, 10, day).unwrap()),
             [d("2026-09-27"), d("2026-10-10")],
         )
+    }
+
+    /// One holiday and one make-up Saturday per shipped year, with no configuration.
+    #[test]
+    fn the_state_councils_arrangements_ship_without_configuration() {
+        let cal = WorkCalendar::default();
+        // 2025 (国办发明电〔2024〕12号): 春节 1月28日–2月4日 off, Saturday 2月8日 worked.
+        assert!(!cal.is_working_day(d("2025-01-28")), "Tuesday, 除夕");
+        assert!(!cal.is_working_day(d("2025-02-03")), "Monday, 春节");
+        assert!(cal.is_working_day(d("2025-02-08")), "Saturday worked");
+        assert!(cal.is_working_day(d("2025-10-11")), "Saturday worked after 国庆");
+        // 2026 (notice of 2025-11-04): 春节 2月15日–23日 off, Saturdays 2月14日, 2月28日 worked.
+        assert!(!cal.is_working_day(d("2026-02-16")), "Monday, 春节");
+        assert!(cal.is_working_day(d("2026-02-14")), "Saturday worked");
+        assert!(cal.is_working_day(d("2026-10-10")), "Saturday worked after 国庆");
+        assert!(cal.is_working_day(d("2026-09-20")), "Sunday worked before 国庆");
+        assert!(!cal.is_working_day(d("2026-10-05")), "Monday, 国庆");
+        assert!(matches!(cal.source(2026), CalendarSource::Published { .. }));
+    }
+
+    #[test]
+    fn a_year_without_a_notice_falls_back_to_weekends_and_says_so() {
+        let cal = WorkCalendar::default();
+        assert_eq!(cal.source(2027), CalendarSource::WeekendsOnly);
+        assert!(cal.is_working_day(d("2027-10-04")), "Monday: nothing known, so worked");
+        let configured = WorkCalendar::new(chrono_tz::Asia::Shanghai, [d("2027-10-04")], []);
+        assert_eq!(configured.source(2027), CalendarSource::Configured);
+        assert!(!configured.is_working_day(d("2027-10-04")));
+    }
+
+    #[test]
+    fn configured_days_win_over_the_shipped_ones() {
+        // An estate that works on 2026-02-16 and takes 2026-02-14 off after all.
+        let cal = WorkCalendar::new(chrono_tz::Asia::Shanghai, [d("2026-02-14")], [d("2026-02-16")]);
+        assert!(cal.is_working_day(d("2026-02-16")));
+        assert!(!cal.is_working_day(d("2026-02-14")));
+        assert!(matches!(cal.source(2026), CalendarSource::Published { configured: true, .. }));
+    }
+
+    #[test]
+    fn the_exceptions_of_a_year_are_its_holidays_and_make_up_days() {
+        let cal = WorkCalendar::default();
+        let exceptions = cal.exceptions(2026);
+        assert!(exceptions.contains(&(d("2026-02-14"), true)));
+        assert!(exceptions.contains(&(d("2026-10-01"), false)));
+        assert!(!exceptions.iter().any(|(day, _)| *day == d("2026-11-23")));
+        // Counted from the 2026 notice by hand: weekdays off are 元旦 2 (Thu, Fri), 春节 6
+        // (16–20, 23), 清明 1, 劳动节 3 (Fri, Mon, Tue), 端午 1, 中秋 1, 国庆 5: 19; weekend
+        // days worked: 1-4, 2-14, 2-28, 5-9, 9-20, 10-10: 6.
+        assert_eq!(exceptions.iter().filter(|(_, on)| !on).count(), 19);
+        assert_eq!(exceptions.iter().filter(|(_, on)| *on).count(), 6);
     }
 
     #[test]

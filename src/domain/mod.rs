@@ -9,6 +9,7 @@ pub mod clocks;
 pub mod event;
 pub mod filing;
 pub mod hlc;
+pub mod holidays_cn;
 pub mod intake;
 pub mod report;
 pub mod ticket;
