@@ -491,7 +491,10 @@ fn kpis(
         .collect();
     let called = owing.iter().filter(|c| c.callbacks.iter().any(|cb| cb.at < as_of)).count();
     let satisfied = month_callbacks.iter().filter(|(_, cb)| cb.value.satisfied).count();
-    let closed = own.iter().filter(|c| c.closed_at.is_some_and(|t| t < as_of)).count();
+    // 投诉结案率 (000 5.6): complaints closed among the month's complaints; repairs and
+    // suggestions have rates of their own.
+    let complaints: Vec<&&&Case> = own.iter().filter(|c| c.kind() == Kind::Complaint).collect();
+    let closed = complaints.iter().filter(|c| c.closed_at.is_some_and(|t| t < as_of)).count();
     let (timely, repairs_decided) = rate(
         own.iter()
             .filter(|c| c.kind() == Kind::Repair)
@@ -515,7 +518,7 @@ fn kpis(
             month_callbacks.len(),
             CALLBACK_SATISFACTION,
         ),
-        Kpi::new("closure-rate", "结案率", closed, own.len(), CLOSURE_RATE),
+        Kpi::new("closure-rate", "投诉结案率", closed, complaints.len(), CLOSURE_RATE),
         Kpi::new("repair-timeliness", "维修及时率", timely, repairs_decided, REPAIR_TIMELINESS),
         Kpi::new("repair-quality", "维修质量合格率", passed, rated.len(), REPAIR_QUALITY),
     ]

@@ -626,6 +626,24 @@ fn kpis_measure_against_the_company_targets() {
     assert_eq!(kpi("repair-timeliness").value, None, "no repairs: nothing measured");
 }
 
+/// 000 5.6 投诉结案率: the share of the month's complaints that are closed. Repairs and
+/// suggestions, open or closed, count neither way.
+#[test]
+fn closure_rate_counts_complaints_only_000_5_6() {
+    let cal = WorkCalendar::default();
+    let mut closed = Script::file(complaint(), monday());
+    closed.ok(monday() + Duration::hours(1), resolved("已处理"));
+    closed.ok(monday() + Duration::hours(2), callback(true));
+    closed.ok(monday() + Duration::hours(3), close());
+    let open = Script::file(complaint(), monday());
+    let repair = Script::file(new_case("leak"), monday());
+    let cases = [closed.case(), open.case(), repair.case()];
+    let r = report::monthly(&cases, &cal, 2026, 11, monday() + Duration::days(1)).unwrap();
+    let kpi = r.kpis.iter().find(|k| k.code == "closure-rate").unwrap();
+    assert_eq!((kpi.numerator, kpi.denominator), (1, 2), "two complaints, one closed; the repair is not counted");
+    assert_eq!(kpi.value, Some(0.5));
+}
+
 // ---- Fold: the same events in any order give the same case ----
 
 /// The commands two origins may try on one case, in order, while offline from each other.
