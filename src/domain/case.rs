@@ -305,6 +305,14 @@ impl Case {
         !self.intake.is_anonymous() && self.intake.callback.is_some_and(|c| c.required)
     }
 
+    /// The resident has rated the latest resolution at the kiosk already.
+    pub fn rated_by_resident(&self) -> bool {
+        let since = self.resolved_at;
+        self.callbacks
+            .iter()
+            .any(|c| c.value.method == ContactMethod::Kiosk && since.is_some_and(|r| c.at >= r))
+    }
+
     pub fn satisfied_callback(&self) -> Option<&Stamped<CallbackRecord>> {
         self.callbacks.iter().rev().find(|c| c.value.satisfied)
     }
@@ -563,7 +571,13 @@ impl Case {
             }
             EventBody::CallbackRecorded { record } => {
                 self.callbacks.push(Stamped::of(event, record.clone()));
-                if record.satisfied {
+                // A resident's own "satisfied" at the kiosk is their rating, kept as such;
+                // where the rules require a callback, staff still owe it (a major hotline
+                // complaint must not close on a kiosk tap).
+                let own_rating = record.method == ContactMethod::Kiosk && self.callback_required();
+                if record.satisfied && own_rating {
+                    // Recorded above; the status waits for the staff callback.
+                } else if record.satisfied {
                     self.status = Status::CallbackDone;
                     self.next_callback_at = None;
                 } else {

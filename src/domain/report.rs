@@ -9,7 +9,7 @@ use super::calendar::WorkCalendar;
 use super::callback::{CallbackOwner, next_callback};
 use super::case::Case;
 use super::clocks::{Clock, DeadlineState, deadlines, repair_clock};
-use super::event::Rating;
+use super::event::{ContactMethod, Rating};
 use super::intake::{Kind, Place};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -341,7 +341,6 @@ pub fn monthly(
         .flat_map(|c| c.callbacks.iter().map(move |cb| (c, cb)))
         .filter(|(_, cb)| in_month(cb.at))
         .collect();
-    use super::event::ContactMethod;
     let method_count =
         |m: ContactMethod| month_callbacks.iter().filter(|(_, cb)| cb.value.method == m).count();
     let satisfied = month_callbacks.iter().filter(|(_, cb)| cb.value.satisfied).count();
@@ -489,7 +488,11 @@ fn kpis(
         .filter(|c| c.kind() == Kind::Complaint && c.callback_required() && c.duplicate_of.is_none())
         .filter(|c| c.first_resolved_at.is_some_and(&in_month))
         .collect();
-    let called = owing.iter().filter(|c| c.callbacks.iter().any(|cb| cb.at < as_of)).count();
+    // Staff callbacks only: a resident's own rating at the kiosk is not the callback owed.
+    let called = owing
+        .iter()
+        .filter(|c| c.callbacks.iter().any(|cb| cb.at < as_of && cb.value.method != ContactMethod::Kiosk))
+        .count();
     let satisfied = month_callbacks.iter().filter(|(_, cb)| cb.value.satisfied).count();
     // 投诉结案率 (000 5.6): complaints closed among the month's complaints; repairs and
     // suggestions have rates of their own.

@@ -626,6 +626,33 @@ fn kpis_measure_against_the_company_targets() {
     assert_eq!(kpi("repair-timeliness").value, None, "no repairs: nothing measured");
 }
 
+/// A resident's own "satisfied" at the kiosk is their rating: where a callback is required
+/// the complaint does not close on it, and the callback-rate KPI does not count it.
+#[test]
+fn a_kiosk_rating_is_never_the_required_staff_callback() {
+    let cal = WorkCalendar::default();
+    let mut s = Script::file(complaint(), monday());
+    s.ok(monday() + Duration::hours(1), resolved("已处理"));
+    let mut rating = callback(true);
+    if let EventBody::CallbackRecorded { record } = &mut rating {
+        record.method = ContactMethod::Kiosk;
+    }
+    let case = s.ok(monday() + Duration::hours(2), rating);
+    assert!(case.callback_required());
+    assert_eq!(case.status, Status::Resolved, "staff still owe the callback");
+    assert!(case.rated_by_resident());
+    assert!(matches!(
+        s.act(monday() + Duration::hours(3), close()),
+        Err(WorkflowError::CallbackOutstanding { .. })
+    ));
+    let r = report::monthly(&[s.case()], &cal, 2026, 11, monday() + Duration::days(1)).unwrap();
+    let kpi = r.kpis.iter().find(|k| k.code == "callback-rate").unwrap();
+    assert_eq!((kpi.numerator, kpi.denominator), (0, 1), "the rating is not a callback");
+    // The staff callback, then closing.
+    assert_eq!(s.ok(monday() + Duration::hours(4), callback(true)).status, Status::CallbackDone);
+    assert_eq!(s.ok(monday() + Duration::hours(5), close()).status, Status::Closed);
+}
+
 /// 000 5.6 投诉结案率: the share of the month's complaints that are closed. Repairs and
 /// suggestions, open or closed, count neither way.
 #[test]
@@ -640,7 +667,11 @@ fn closure_rate_counts_complaints_only_000_5_6() {
     let cases = [closed.case(), open.case(), repair.case()];
     let r = report::monthly(&cases, &cal, 2026, 11, monday() + Duration::days(1)).unwrap();
     let kpi = r.kpis.iter().find(|k| k.code == "closure-rate").unwrap();
-    assert_eq!((kpi.numerator, kpi.denominator), (1, 2), "two complaints, one closed; the repair is not counted");
+    assert_eq!(
+        (kpi.numerator, kpi.denominator),
+        (1, 2),
+        "two complaints, one closed; the repair is not counted"
+    );
     assert_eq!(kpi.value, Some(0.5));
 }
 

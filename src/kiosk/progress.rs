@@ -97,5 +97,5 @@ pub fn timeline(events: &[Event], lang: Lang, tz: Tz) -> Vec<Step> {
 
 /// Whether the resident may rate the case here: it is resolved and they left a number.
 pub fn can_rate(case: &Case) -> bool {
-    case.status == Status::Resolved && !case.intake.is_anonymous()
+    case.status == Status::Resolved && !case.intake.is_anonymous() && !case.rated_by_resident()
 }
