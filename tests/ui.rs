@@ -99,6 +99,18 @@ impl Kiosk {
         press(element, self.size);
     }
 
+    /// A water repair for 3-101, up to the details page.
+    fn to_details(&self) {
+        self.tap("报修");
+        self.tap("给排水");
+        self.tap("楼栋");
+        self.taps("3");
+        self.tap("房号");
+        self.taps("101");
+        self.tap("下一步");
+        assert_eq!(self.page(), Page::Details);
+    }
+
     /// Presses and holds the control for a second (the emergency confirmation).
     fn hold(&self, label: &str) {
         let found = self.controls(label);
@@ -676,13 +688,7 @@ fn the_language_switch_changes_every_screen() {
 #[test]
 fn the_pinyin_keyboard_turns_loushui_into_a_water_leak() {
     let k = Kiosk::new();
-    k.tap("报修");
-    k.tap("给排水");
-    k.tap("楼栋");
-    k.taps("3");
-    k.tap("房号");
-    k.taps("101");
-    k.tap("下一步");
+    k.to_details();
     k.taps("loushui");
     let d = k.app.global::<DetailsAdapter>();
     assert_eq!(d.get_preedit(), "loushui");
@@ -699,13 +705,7 @@ fn the_pinyin_keyboard_turns_loushui_into_a_water_leak() {
 #[test]
 fn candidates_come_a_page_at_a_time_and_in_traditional_characters_on_traditional_screens() {
     let k = Kiosk::new();
-    k.tap("报修");
-    k.tap("给排水");
-    k.tap("楼栋");
-    k.taps("3");
-    k.tap("房号");
-    k.taps("101");
-    k.tap("下一步");
+    k.to_details();
     k.taps("shi");
     let d = k.app.global::<DetailsAdapter>();
     let page = |d: &lobbydesk::ui::DetailsAdapter| {
