@@ -233,6 +233,11 @@ pub fn deadlines(case: &Case, cal: &WorkCalendar, now: DateTime<Utc>) -> Vec<Dea
             };
             out.push(Deadline::judge(clock, due, done, now));
         }
+        // An emergency is not finished when someone arrives: the repair itself is due
+        // within 24 hours of filing, like an urgent one.
+        if case.intake.defect.is_none() && case.intake.urgency == Some(Urgency::Emergency) {
+            out.push(Deadline::judge(Clock::RepairDone, case.filed_at + Duration::hours(24), resolved, now));
+        }
     }
     if let Some(callback) = next_callback(case) {
         out.push(Deadline::judge(Clock::Callback, callback.due, None, now));

@@ -626,6 +626,30 @@ fn kpis_measure_against_the_company_targets() {
     assert_eq!(kpi("repair-timeliness").value, None, "no repairs: nothing measured");
 }
 
+/// An emergency repair: on site within 30 minutes, and the repair itself still due within
+/// 24 hours of filing once someone is there.
+#[test]
+fn an_emergency_repair_keeps_a_completion_clock_after_staff_are_on_site() {
+    let cal = WorkCalendar::default();
+    let mut s = Script::file(
+        NewCase { urgency: Some(crate::domain::intake::Urgency::Emergency), ..new_case("flood") },
+        monday(),
+    );
+    let case = s.ok(monday() + Duration::minutes(20), EventBody::OnSite { note: None });
+    let clock = |case: &Case, at| {
+        deadlines(case, &cal, at).into_iter().find(|d| d.clock == Clock::RepairDone).map(|d| d.state)
+    };
+    assert_eq!(clock(&case, monday() + Duration::hours(2)), Some(DeadlineState::Pending));
+    assert_eq!(
+        clock(&case, monday() + Duration::hours(25)),
+        Some(DeadlineState::Overdue),
+        "on site is not done"
+    );
+    assert!(is_overdue(&case, &cal, monday() + Duration::hours(25)));
+    let done = s.ok(monday() + Duration::hours(10), resolved("关阀换管"));
+    assert_eq!(clock(&done, monday() + Duration::hours(25)), Some(DeadlineState::Met));
+}
+
 /// A resident's own "satisfied" at the kiosk is their rating: where a callback is required
 /// the complaint does not close on it, and the callback-rate KPI does not count it.
 #[test]
