@@ -34,7 +34,7 @@ pub fn plan_for(
     }
     let rule = rule?;
     let required = match rule {
-        CallbackRule::Complaint | CallbackRule::EmergencyAid => true,
+        CallbackRule::Complaint | CallbackRule::EmergencyAid | CallbackRule::HandoverDefect => true,
         CallbackRule::ResidentRepair | CallbackRule::MaintenanceWorks => in_sample(case_id, repair_percent),
     };
     Some(CallbackPlan { rule, required })
@@ -118,6 +118,8 @@ pub fn next_callback(case: &Case) -> Option<CallbackDue> {
     let (opens, rule_due) = match plan.rule {
         CallbackRule::Complaint | CallbackRule::ResidentRepair => (resolved, resolved + Duration::days(3)),
         CallbackRule::EmergencyAid => (resolved, resolved + Duration::days(7)),
+        // 002 第十条(8): 问题处理完毕，须在24小时内做好回访.
+        CallbackRule::HandoverDefect => (resolved, resolved + Duration::hours(24)),
         CallbackRule::MaintenanceWorks => {
             (resolved.checked_add_months(Months::new(1))?, resolved.checked_add_months(Months::new(2))?)
         }

@@ -142,7 +142,9 @@ impl NewCase {
             (_, Channel::Kiosk) | (None, _) => FRONT_DESK.to_string(),
             (Some(staff), _) => clean_text(staff, false),
         };
-        let rule = category.callback.or(default_rule(kind));
+        // Hand-over defects are every one called back within a day of the fix (002 第十条(8)).
+        let defect_rule = category.defect.map(|_| super::intake::CallbackRule::HandoverDefect);
+        let rule = category.callback.or(defect_rule).or(default_rule(kind));
         Ok(Intake {
             ticket: String::new(),
             estate: ctx.estate.to_string(),

@@ -220,6 +220,8 @@ pub enum CallbackRule {
     MaintenanceWorks,
     /// Emergency aid (急救), every case, within 1 week.
     EmergencyAid,
+    /// Hand-over defects, every one, within 24 hours of the fix (002 第十条(8)).
+    HandoverDefect,
 }
 
 /// Hand-over defects have their own clock (002 第十条(7)): small ones fixed the same day,

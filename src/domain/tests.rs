@@ -626,6 +626,19 @@ fn kpis_measure_against_the_company_targets() {
     assert_eq!(kpi("repair-timeliness").value, None, "no repairs: nothing measured");
 }
 
+/// 002 第十条(8): every hand-over defect is called back within 24 hours of the fix — not a
+/// 30% sample three days later.
+#[test]
+fn every_handover_defect_is_called_back_within_24_hours_002_10_8() {
+    for code in ["handover-small", "handover-large"] {
+        let mut s = Script::file(NewCase { staff: Some("wang".into()), ..new_case(code) }, monday());
+        let case = s.ok(monday() + Duration::hours(3), resolved("已修复"));
+        assert!(case.callback_required(), "{code}: every one, no sample");
+        let due = next_callback(&case).expect("a callback is due");
+        assert_eq!(due.due, monday() + Duration::hours(27), "{code}: 24 h after the fix");
+    }
+}
+
 /// An emergency repair: on site within 30 minutes, and the repair itself still due within
 /// 24 hours of filing once someone is there.
 #[test]
