@@ -496,8 +496,8 @@ fn kpis(
     let satisfied = month_callbacks.iter().filter(|(_, cb)| cb.value.satisfied).count();
     // 投诉结案率 (000 5.6): complaints closed among the month's complaints; repairs and
     // suggestions have rates of their own.
-    let complaints: Vec<&&&Case> = own.iter().filter(|c| c.kind() == Kind::Complaint).collect();
-    let closed = complaints.iter().filter(|c| c.closed_at.is_some_and(|t| t < as_of)).count();
+    let complaints = own.iter().filter(|c| c.kind() == Kind::Complaint);
+    let closed = complaints.clone().filter(|c| c.closed_at.is_some_and(|t| t < as_of)).count();
     let (timely, repairs_decided) = rate(
         own.iter()
             .filter(|c| c.kind() == Kind::Repair)
@@ -521,7 +521,7 @@ fn kpis(
             month_callbacks.len(),
             CALLBACK_SATISFACTION,
         ),
-        Kpi::new("closure-rate", "投诉结案率", closed, complaints.len(), CLOSURE_RATE),
+        Kpi::new("closure-rate", "投诉结案率", closed, complaints.count(), CLOSURE_RATE),
         Kpi::new("repair-timeliness", "维修及时率", timely, repairs_decided, REPAIR_TIMELINESS),
         Kpi::new("repair-quality", "维修质量合格率", passed, rated.len(), REPAIR_QUALITY),
     ]

@@ -15,7 +15,7 @@ use crate::app::Desk;
 use crate::app::printing::Printer;
 use crate::domain::event::ContactMethod;
 use crate::domain::filing::NewCase;
-use crate::domain::intake::Lang;
+use crate::domain::intake::{Lang, Place};
 use crate::printer::layouts::{self, PaperContext};
 use crate::printer::status::PrinterStatus;
 use crate::store::{DocumentKind, JobState, StoreError};
@@ -31,6 +31,10 @@ pub struct Alert {
     /// The emergency case's category code; `None` for the call button.
     pub category: Option<String>,
     pub at: DateTime<Utc>,
+    /// Where the emergency is, kept with the alert so the staff screen (redrawn every
+    /// second) never reads the store for it.
+    #[serde(default)]
+    pub place: Option<Place>,
     /// An emergency the front desk has acknowledged: the buzzer is quiet for it, and it
     /// stays on the staff screen, with the 30-minute on-site clock, until someone is
     /// recorded on site.
@@ -157,7 +161,7 @@ impl Service {
         };
         let promise = layouts::promise(&case, &ctx, case.intake.lang).to_string();
         if case.intake.emergency {
-            self.raise_alert(case.ticket(), Some(&case.intake.category), now);
+            self.raise(case.ticket(), Some(&case.intake.category), Some(case.intake.place.clone()), now);
         }
         Ok(Filed {
             ticket: case.ticket().to_string(),
@@ -176,6 +180,17 @@ impl Service {
     /// The front desk must come: the buzzer sounds and the LED flashes until a staff
     /// member acknowledges on the staff screen.
     pub fn raise_alert(&mut self, ticket: &str, category: Option<&str>, now: DateTime<Utc>) {
+        self.raise(ticket, category, None, now);
+    }
+
+    /// An alert, with the emergency's place when it has one.
+    pub(crate) fn raise(
+        &mut self,
+        ticket: &str,
+        category: Option<&str>,
+        place: Option<Place>,
+        now: DateTime<Utc>,
+    ) {
         tracing::warn!(ticket, category, "front desk alerted");
         let id = self.alerts.iter().map(|a| a.id).max().unwrap_or(0) + 1;
         self.alerts.push(Alert {
@@ -183,6 +198,7 @@ impl Service {
             ticket: ticket.to_string(),
             category: category.map(str::to_string),
             at: now,
+            place,
             acknowledged_at: None,
         });
         self.alerts_changed();
@@ -237,9 +253,11 @@ impl Service {
                     None => words::ALERT_CALL.get(lang).to_string(),
                     Some(code) => {
                         let name = settings.catalogue.get(code).map(|c| c.name(lang)).unwrap_or(code);
-                        let place = self.desk.show(&a.ticket).map(|r| r.case.intake.place.label(lang)).ok();
                         let what = words::ALERT_EMERGENCY.get(lang).replace("{}", name);
-                        place.map_or(what.clone(), |p| format!("{what} · {p}"))
+                        match &a.place {
+                            Some(place) => format!("{what} · {}", place.label(lang)),
+                            None => what,
+                        }
                     }
                 };
                 // SPEC: an emergency repair has staff on site within 30 minutes of filing.

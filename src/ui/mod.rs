@@ -5,7 +5,7 @@
 
 pub mod screenshot;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -16,7 +16,9 @@ use crate::domain::intake::{Kind, Lang};
 use crate::domain::validate::MAX_TEXT_CHARS;
 use crate::kiosk::flow::{Flow, Screen};
 use crate::kiosk::guard::{Idle, IdleTimer, LookupRefusal};
-use crate::kiosk::service::{AlertRow as AlertLine, Backend, Filed, LookupOutcome, PrintOutcome, Progress};
+use crate::kiosk::service::{
+    AlertRow as AlertLine, Backend, Filed, LookupOutcome, PrintOutcome, Progress, Service,
+};
 use crate::kiosk::staff::{PIN_DIGITS, SignInRefusal, StaffSession};
 use crate::kiosk::words::{self, Msg};
 
@@ -620,27 +622,24 @@ impl Kiosk {
     }
 
     fn acknowledge(&mut self, ids: Vec<u64>) {
-        let Some(session) = self.staff.session.clone() else { return };
-        let lang = self.flow.lang;
-        self.staff.busy = true;
-        self.backend.run(Box::new(move |svc| {
-            svc.acknowledge(&ids, &session, Utc::now());
-            let rows = svc.alert_rows(lang, Utc::now());
-            on_ui_thread(move || {
-                system_event(|k| {
-                    k.staff.busy = false;
-                    k.show_alerts(rows);
-                })
-            });
-        }));
+        self.staff_action(move |svc, session, now| svc.acknowledge(&ids, session, now));
     }
 
     fn on_site(&mut self, id: u64) {
+        self.staff_action(move |svc, session, now| svc.on_site(id, session, now));
+    }
+
+    /// Something the signed-in staff member did to the alerts: done by the service as
+    /// them, then the list shown again.
+    fn staff_action(
+        &mut self,
+        act: impl FnOnce(&mut Service, &StaffSession, DateTime<Utc>) + Send + 'static,
+    ) {
         let Some(session) = self.staff.session.clone() else { return };
         let lang = self.flow.lang;
         self.staff.busy = true;
         self.backend.run(Box::new(move |svc| {
-            svc.on_site(id, &session, Utc::now());
+            act(svc, &session, Utc::now());
             let rows = svc.alert_rows(lang, Utc::now());
             on_ui_thread(move || {
                 system_event(|k| {
@@ -701,7 +700,12 @@ impl Kiosk {
         self.flow.large_text = large;
         self.flow.screen = Screen::Lookup;
         self.lookup.keyboard = 2;
-        self.lookup.ticket = format!("{}-", self.config.kiosk_code);
+        self.lookup.ticket = self.own_prefix();
+    }
+
+    /// This kiosk's ticket prefix ("K01-"): a lookup starts with it typed.
+    fn own_prefix(&self) -> String {
+        format!("{}-", self.config.kiosk_code)
     }
 
     fn pick_category(&mut self, code: &str) {

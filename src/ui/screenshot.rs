@@ -295,7 +295,8 @@ impl Renderer {
                     let mut service = self.service.0.borrow_mut();
                     service.alerts.clear();
                     let now = Utc::now();
-                    service.raise_alert(&ticket, Some("flood"), now - chrono::Duration::minutes(4));
+                    let place = service.desk.show(&ticket).ok().map(|r| r.case.intake.place);
+                    service.raise(&ticket, Some("flood"), place, now - chrono::Duration::minutes(4));
                     service.raise_alert("", None, now - chrono::Duration::minutes(1));
                     // The emergency acknowledged: it waits for someone on site.
                     service.alerts[0].acknowledged_at = Some(now - chrono::Duration::minutes(3));
