@@ -231,14 +231,6 @@ impl Panel {
         }
     }
 
-    /// What the front-desk silence button does.
-    pub fn silence(&self) {
-        silence(&self.alarm);
-        if let (Some(pin), Ok(mut p)) = (self.config.buzzer, self.pins.lock()) {
-            let _ = p.set(pin, false);
-        }
-    }
-
     /// Whether the buzzer sounds for the alerts pending now.
     pub fn sounding(&self) -> bool {
         self.alarm.lock().map(|a| a.sounding()).unwrap_or(false)
@@ -254,6 +246,8 @@ impl Panel {
     }
 }
 
+/// What the front-desk silence button does: the alerts waiting now go quiet (the
+/// buzzer thread leaves the pin low from its next beat).
 fn silence(alarm: &Mutex<AlarmState>) {
     if let Ok(mut a) = alarm.lock() {
         a.silenced_at = Some(a.pending);
