@@ -13,7 +13,8 @@ use crate::printer::transport::Target;
 use crate::domain::calendar::WorkCalendar;
 use crate::domain::callback::REPAIR_SAMPLE_PERCENT;
 use crate::domain::category::{Catalogue, Category, default_categories};
-use crate::domain::intake::Lang;
+use crate::domain::intake::{Department, Lang};
+use crate::domain::roles::Role;
 use crate::domain::ticket::KioskCode;
 use crate::domain::validate::Phone;
 use crate::kiosk::staff::StaffAccount;
@@ -45,8 +46,15 @@ pub struct RawConfig {
 pub struct RawStaff {
     pub id: String,
     pub name: String,
-    /// The hash `lobbydesk staff-pin` prints, never the PIN itself.
-    pub pin: String,
+    /// The hash `lobbydesk staff-pin` prints, never the PIN itself. Without one the person
+    /// cannot open the staff screen, but can still be named with `--by`.
+    pub pin: Option<String>,
+    /// front-desk (the default), technician, department-supervisor, service-supervisor,
+    /// cs-director, estate-manager, hotline or quality-office.
+    pub role: Option<String>,
+    /// For a department supervisor: engineering, security, customer-service or
+    /// cleaning-greening.
+    pub department: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -350,6 +358,22 @@ fn place_names(names: Vec<String>, key: &str, max: usize) -> Result<Vec<String>,
     Ok(out)
 }
 
+/// The people sample data acts as (`lobbydesk demo`, screenshots) when the config does not
+/// name them: never written to a config, never able to sign in (no PIN).
+pub fn add_sample_staff(staff: &mut Vec<StaffAccount>) {
+    let people = [
+        ("wang", "王芳", Role::FrontDesk, None),
+        ("li", "李师傅", Role::Technician, None),
+        ("zhao", "赵强", Role::FrontDesk, None),
+        ("chen", "陈经理", Role::EstateManager, None),
+    ];
+    for (id, name, role, department) in people {
+        if !staff.iter().any(|s| s.id == id) {
+            staff.push(StaffAccount { id: id.into(), name: name.into(), pin: None, role, department });
+        }
+    }
+}
+
 fn validate_staff(raw: Vec<RawStaff>) -> Result<Vec<StaffAccount>, String> {
     let mut accounts: Vec<StaffAccount> = Vec::new();
     for entry in raw {
@@ -369,8 +393,34 @@ fn validate_staff(raw: Vec<RawStaff>) -> Result<Vec<StaffAccount>, String> {
         if name.is_empty() {
             return Err(format!("[[staff]] {id}: name must not be empty"));
         }
-        let pin = entry.pin.parse().map_err(|e| format!("[[staff]] {id}: pin: {e}"))?;
-        accounts.push(StaffAccount { id, name, pin });
+        let pin = entry
+            .pin
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(|e| format!("[[staff]] {id}: pin: {e}"))?;
+        let role = match entry.role.as_deref() {
+            Some(r) => r.parse::<Role>().map_err(|e| format!("[[staff]] {id}: {e}"))?,
+            None => Role::FrontDesk,
+        };
+        let department = entry
+            .department
+            .as_deref()
+            .map(str::parse::<Department>)
+            .transpose()
+            .map_err(|e| format!("[[staff]] {id}: {e}"))?;
+        match (role, department) {
+            (Role::DepartmentSupervisor, None) => {
+                return Err(format!("[[staff]] {id}: a department supervisor needs department = \"...\""));
+            }
+            (Role::DepartmentSupervisor, Some(_)) | (_, None) => {}
+            (_, Some(_)) => {
+                return Err(format!(
+                    "[[staff]] {id}: department applies to role = \"department-supervisor\" only"
+                ));
+            }
+        }
+        accounts.push(StaffAccount { id, name, pin, role, department });
     }
     Ok(accounts)
 }
@@ -472,7 +522,9 @@ mod tests {
             ("[[staff]]\nid = \"wang\"\nname = \"王芳\"\npin = \"1234\"", "PIN itself"),
             ("[[staff]]\nid = \"wang fang\"\nname = \"王芳\"\npin = \"x\"", "[[staff]] id"),
             ("[[staff]]\nid = \"wang\"\nname = \" \"\npin = \"x\"", "name must not be empty"),
-            ("[[staff]]\nid = \"wang\"\nname = \"王芳\"", "missing field `pin`"),
+            ("[[staff]]\nid = \"wang\"\nname = \"王芳\"\nrole = \"boss\"", "unknown role \"boss\""),
+            ("[[staff]]\nid = \"zhou\"\nname = \"周\"\nrole = \"department-supervisor\"", "needs department"),
+            ("[[staff]]\nid = \"wang\"\nname = \"王\"\ndepartment = \"security\"", "department applies to"),
         ];
         for (text, expected) in cases {
             let err = Settings::from_toml(text, "lobbydesk.toml").unwrap_err().to_string();
@@ -486,7 +538,7 @@ mod tests {
         let entry = |id: &str| format!("[[staff]]\nid = \"{id}\"\nname = \"王芳\"\npin = \"{hash}\"\n");
         let s = Settings::from_toml(&(entry("wang") + &entry("li")), "x").unwrap();
         assert_eq!(s.staff.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), ["wang", "li"]);
-        assert!(s.staff[0].pin.verify("2468"));
+        assert!(s.staff[0].pin.as_ref().unwrap().verify("2468"));
         let err = Settings::from_toml(&(entry("wang") + &entry("wang")), "x").unwrap_err().to_string();
         assert!(err.contains("listed twice"), "{err}");
     }

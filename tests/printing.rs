@@ -244,6 +244,7 @@ fn a_resident_may_reprint_once_within_the_window() {
 #[test]
 fn phone_cases_queue_no_ticket_and_walk_ins_do() {
     let mut rig = Rig::new();
+    lobbydesk::config::add_sample_staff(&mut rig.desk.settings.staff);
     for (channel, expected) in [("phone", 0), ("walk-in", 1)] {
         let new = NewCase {
             category: "noise".into(),

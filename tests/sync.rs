@@ -3,6 +3,8 @@
 //! kiosk restarted, HQ restarted mid-batch — and afterwards both hold exactly the same
 //! events and compute the same state for every case.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -27,7 +29,8 @@ use lobbydesk::sync::client::{Client, sync_once};
 const ESTATE: &str = "翠湖花园";
 
 fn settings(code: &str) -> Settings {
-    Settings::from_toml(&format!("[kiosk]\ncode = \"{code}\"\nestate = \"{ESTATE}\"\n"), "test").unwrap()
+    let toml = format!("[kiosk]\ncode = \"{code}\"\nestate = \"{ESTATE}\"\n{}", common::STAFF);
+    Settings::from_toml(&toml, "test").unwrap()
 }
 
 /// HQ on a loopback port; `restart` stops it and starts it again on the same store.
@@ -341,7 +344,7 @@ async fn changes_made_on_both_sides_while_offline_converge() {
     sync_until_done(&mut desk, &client).await;
     // Offline from each other: HQ closes, the kiosk reopens.
     let mut hq_desk = Desk::open_hq(settings("K01"), hq_dir.path()).unwrap();
-    hq_desk.act(&ticket, Action::Close { note: Some("总部结案".into()) }, "hq", Utc::now()).unwrap();
+    hq_desk.act(&ticket, Action::Close { note: Some("总部结案".into()) }, "hq-quality", Utc::now()).unwrap();
     desk.act(
         &ticket,
         Action::Reopen { reason: "住户说又漏了".into() },

@@ -12,7 +12,9 @@ use uuid::Uuid;
 use crate::config::Settings;
 use crate::domain::case::Case;
 use crate::domain::clocks::{Deadline, deadlines, is_overdue};
-use crate::domain::event::{CallbackRecord, ContactMethod, EscalationTarget, EventBody, Origin, Rating};
+use crate::domain::event::{
+    CallbackRecord, ContactMethod, EscalationTarget, EventBody, Origin, PauseReason, Rating, Signature,
+};
 use crate::domain::filing::{FilingContext, NewCase};
 use crate::domain::intake::{Channel, ComplaintClass, Department, Severity};
 use crate::domain::report::{self, DailyReport, MonthlyReport};
@@ -75,6 +77,30 @@ pub enum Action {
         adopted: bool,
         reason: String,
     },
+    /// 001 11.1.8: a supervisor's opinion on callback `round` (from 1).
+    Review {
+        round: u32,
+        opinion: String,
+    },
+    Pause {
+        reason: PauseReason,
+        note: String,
+    },
+    Resume {
+        note: Option<String>,
+    },
+    /// Class 2: the joint record with the developer (需开发商协商处理问题记录表).
+    ReferDeveloper {
+        record: String,
+    },
+    DeveloperReply {
+        text: String,
+    },
+    /// The first-inquiry owner hands the follow-up to a colleague (004).
+    HandOver {
+        to: String,
+        note: String,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -87,7 +113,11 @@ pub struct CallbackInput {
     pub shortcomings: Option<String>,
     pub suggestions: Option<String>,
     pub next_callback_at: Option<DateTime<Utc>>,
+    pub signature: Option<Signature>,
 }
+
+/// The actor a kiosk records for a resident's own rating at the lookup screen.
+pub const RESIDENT: &str = "resident";
 
 /// A case as the list views show it.
 #[derive(Clone, Debug, Serialize)]
@@ -101,6 +131,10 @@ pub struct CaseSummary {
     pub filed_at: DateTime<Utc>,
     pub emergency: bool,
     pub overdue: bool,
+    /// The first-inquiry owner following it now (004).
+    pub owner: String,
+    /// What the clocks wait for, while they stand still.
+    pub paused: Option<String>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -150,7 +184,36 @@ impl Desk {
         Ok(Desk { settings, store })
     }
 
+    /// The staff member `by` names, checked against the config: a made-up id records
+    /// nothing (issue: "`--by` must name a known staff member").
+    pub fn staff(&self, by: &str) -> Result<&crate::kiosk::staff::StaffAccount> {
+        self.settings
+            .staff
+            .iter()
+            .find(|s| s.id == by)
+            .ok_or_else(|| crate::store::StoreError::UnknownStaff(by.to_string()))
+    }
+
+    /// Whether `by` may write `body` on `case`: a resident only their own rating at the
+    /// kiosk; staff as their role allows.
+    fn authorize(&self, by: &str, body: &EventBody, case: &Case) -> Result<()> {
+        if by == RESIDENT {
+            return match body {
+                EventBody::CallbackRecorded { record } if record.method == ContactMethod::Kiosk => Ok(()),
+                _ => Err(ValidationError::Invalid(
+                    "a resident only rates their own case at the kiosk; staff act with --by STAFF".into(),
+                )
+                .into()),
+            };
+        }
+        crate::domain::roles::may(self.staff(by)?.actor(), body, case)?;
+        Ok(())
+    }
+
     pub fn file(&mut self, new: &NewCase, now: DateTime<Utc>) -> Result<Case> {
+        if let Some(by) = new.staff.as_deref() {
+            self.staff(&clean_text(by, false))?;
+        }
         let case_id = Uuid::now_v7();
         let intake = new.validate(&FilingContext {
             catalogue: &self.settings.catalogue,
@@ -173,7 +236,52 @@ impl Desk {
         let ticket = normalize_ticket(ticket)?;
         let case_id = self.store.case_id_by_ticket(&ticket)?;
         let body = self.event_for(case_id, action)?;
-        self.store.append(case_id, body, &by, now)
+        let case = self.store.case_by_id(case_id)?.case;
+        self.authorize(&by, &body, &case)?;
+        let reply = matches!(body, EventBody::Replied { .. }).then(|| body.clone());
+        let case = self.store.append(case_id, body, &by, now)?;
+        // 001 11.1.12: a matter raised by several residents is worked once, but every one
+        // of them is told: the reply on the earlier case reaches each linked reporter.
+        if let Some(EventBody::Replied { method, text }) = reply {
+            for reporter in self.reporters(&case)? {
+                if reporter.intake.is_anonymous() || !reporter.status.is_open() {
+                    continue;
+                }
+                let told = EventBody::Replied {
+                    method,
+                    text: format!("（同一事项 {}）{text}", case.ticket()),
+                };
+                if reporter.check(&told, now).is_ok() {
+                    self.store.append(reporter.id, told, &by, now)?;
+                }
+            }
+        }
+        Ok(case)
+    }
+
+    /// The other residents who reported the same matter, linked to `case` (001 11.1.12).
+    pub fn reporters(&self, case: &Case) -> Result<Vec<Case>> {
+        self.store.linked_to(case.id)
+    }
+
+    /// Whether the desk should consider making `case` 重大 (003 §3.1.1): the same resident
+    /// complained again within the window. Staff decide with `act classify --severity`.
+    pub fn major_suggestion(
+        &self,
+        case: &Case,
+        now: DateTime<Utc>,
+    ) -> Result<Option<report::MajorSuggestion>> {
+        let Some(contact) = &case.intake.contact else { return Ok(None) };
+        if case.kind() != crate::domain::intake::Kind::Complaint || case.severity_classified {
+            return Ok(None);
+        }
+        let same_phone: Vec<Case> = self
+            .store
+            .search(contact.phone.as_str())?
+            .into_iter()
+            .filter(|c| c.intake.contact.as_ref().is_some_and(|o| o.phone == contact.phone))
+            .collect();
+        Ok(report::major_suggestions(&same_phone, now).into_iter().find(|s| s.ticket == case.ticket()))
     }
 
     fn event_for(&self, case_id: Uuid, action: Action) -> Result<EventBody> {
@@ -213,6 +321,13 @@ impl Desk {
                     shortcomings: note(c.shortcomings, "the shortcomings")?,
                     suggestions: note(c.suggestions, "the suggestions")?,
                     next_callback_at: c.next_callback_at,
+                    signature: match c.signature {
+                        Some(sig) => {
+                            sig.check().map_err(ValidationError::Invalid)?;
+                            Some(sig)
+                        }
+                        None => None,
+                    },
                 },
             },
             Action::Reopen { reason } => EventBody::Reopened { reason: text(&reason, "the reason")? },
@@ -237,6 +352,24 @@ impl Desk {
             }
             Action::Decide { adopted, reason } => {
                 EventBody::SuggestionDecided { adopted, reason: clean_text(&reason, true) }
+            }
+            Action::Review { round, opinion } => {
+                EventBody::CallbackReviewed { round, opinion: text(&opinion, "the review opinion")? }
+            }
+            Action::Pause { reason, note: n } => {
+                EventBody::Paused { reason, note: text(&n, "what the case is waiting for")? }
+            }
+            Action::Resume { note: n } => EventBody::Resumed { note: note(n, "the note")? },
+            Action::ReferDeveloper { record } => {
+                EventBody::DeveloperReferred { record: text(&record, "the joint record")? }
+            }
+            Action::DeveloperReply { text: t } => {
+                EventBody::DeveloperReplied { text: text(&t, "the developer's reply")? }
+            }
+            Action::HandOver { to, note: n } => {
+                let to = clean_text(&to, false);
+                self.staff(&to)?;
+                EventBody::OwnerHandedOver { to, note: text(&n, "a note for the new owner")? }
             }
         })
     }
@@ -267,6 +400,8 @@ impl Desk {
                 filed_at: c.filed_at,
                 emergency: c.intake.emergency,
                 overdue: is_overdue(c, cal, now),
+                owner: c.owner.clone(),
+                paused: c.current_pause().map(|p| p.reason.zh().to_string()),
             })
             .filter(|s| !filter.open_only || s.status != "closed")
             .filter(|s| !filter.overdue_only || s.overdue)

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use super::Desk;
 use crate::config::PrinterSettings;
 use crate::domain::case::Case;
+use crate::domain::event::{ContactMethod, EventBody};
 use crate::domain::validate::ValidationError;
 use crate::printer::document::Document;
 use crate::printer::layouts::{self, PaperContext};
@@ -131,6 +132,41 @@ impl Desk {
                 let date =
                     params.get("date").and_then(|d| d.as_str()).and_then(|d| d.parse::<NaiveDate>().ok());
                 layouts::daily_report(&self.daily_report(date, now)?, &ctx)
+            }
+            DocumentKind::Escalation => {
+                layouts::escalation_letter(need_case()?, &ctx, now).ok_or_else(|| {
+                    ValidationError::Invalid(
+                        "this case has not been escalated: `act TICKET escalate` first".into(),
+                    )
+                })?
+            }
+            DocumentKind::Reply => {
+                let case = need_case()?;
+                let text = self
+                    .store
+                    .case_by_id(case.id)?
+                    .events
+                    .iter()
+                    .rev()
+                    .find_map(|e| match &e.event.body {
+                        EventBody::Replied { method: ContactMethod::Written, text } => Some(text.clone()),
+                        _ => None,
+                    })
+                    .ok_or_else(|| {
+                        ValidationError::Invalid(
+                            "this case has no written reply: `act TICKET reply --method written --text ...` first"
+                                .into(),
+                        )
+                    })?;
+                layouts::written_reply(case, &ctx, &text, now)
+            }
+            DocumentKind::DeveloperRecord => {
+                layouts::developer_record(need_case()?, &ctx, now).ok_or_else(|| {
+                    ValidationError::Invalid(
+                        "this case was not referred to the developer: `act TICKET refer-developer` first"
+                            .into(),
+                    )
+                })?
             }
             DocumentKind::Test => layouts::test_page(
                 &self.settings.printer.profile.name,

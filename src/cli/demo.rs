@@ -14,6 +14,7 @@ use crate::domain::intake::{Channel, Department, Urgency};
 
 pub fn run(desk: &mut Desk, data_dir: &Path, now: DateTime<Utc>, out: &mut impl Write) -> Result<()> {
     writeln!(out, "lobbydesk demo — data in {}", data_dir.display())?;
+    crate::config::add_sample_staff(&mut desk.settings.staff);
     writeln!(out, "(the touch screens come later; this files sample cases through the same core)\n")?;
     let ago = |hours: i64| now - Duration::hours(hours);
     let resident = |category: &str, place: &str, phone: &str, text: &str| NewCase {
@@ -79,6 +80,7 @@ pub fn run(desk: &mut Desk, data_dir: &Path, now: DateTime<Utc>, out: &mut impl 
                 shortcomings: None,
                 suggestions: None,
                 next_callback_at: None,
+                signature: None,
             }),
             "wang",
             ago(1),

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use crate::app::{Action, CallbackInput, CaseFilter, Desk};
 use crate::config::Settings;
-use crate::domain::event::{ContactMethod, EscalationTarget};
+use crate::domain::event::{ContactMethod, EscalationTarget, PauseReason, Signature};
 use crate::domain::filing::NewCase;
 use crate::domain::intake::{Channel, ComplaintClass, Department, Kind, Lang, Severity, Urgency};
 
@@ -64,6 +64,12 @@ enum Command {
     },
     /// Move a case through the workflow.
     Act(ActArgs),
+    /// Callback records waiting for a supervisor's review (001 11.1.8, 篇2 §5), oldest
+    /// first; review one with `act TICKET review --callback N --opinion ...`.
+    Callbacks {
+        #[arg(long)]
+        json: bool,
+    },
     /// The daily hotline report or the monthly summary.
     Report(ReportArgs),
     /// The configured categories: code, kind, names, emergency flag.
@@ -351,6 +357,49 @@ enum ActCommand {
         /// When not satisfied: when to call again (YYYY-MM-DD or RFC 3339).
         #[arg(long, value_name = "DATE")]
         next: Option<String>,
+        /// In person: the resident's signature as the staff screen captures it, a JSON file
+        /// {"strokes": [[[x, y], ...], ...]} with points in 0..=1000 (001 11.1.7).
+        #[arg(long, value_name = "FILE.json")]
+        signature: Option<PathBuf>,
+    },
+    /// A supervisor's opinion on a callback record (001 11.1.8); see `lobbydesk callbacks`.
+    Review {
+        /// Which callback of the case, from 1.
+        #[arg(long, value_name = "N")]
+        callback: u32,
+        #[arg(long)]
+        opinion: String,
+    },
+    /// Stop the resident-facing clocks while the case waits (resident, parts, third-party).
+    Pause {
+        #[arg(long, value_parser = parse_pause_reason)]
+        reason: PauseReason,
+        /// What it waits for.
+        #[arg(long)]
+        note: String,
+    },
+    /// Start the clocks again.
+    Resume {
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Class 2: take the matter to the developer with the joint record (需开发商协商处理
+    /// 问题记录表); the resident-facing clocks wait for the developer's reply.
+    ReferDeveloper {
+        #[arg(long)]
+        record: String,
+    },
+    /// The developer's reply; the clocks run again.
+    DeveloperReply {
+        #[arg(long)]
+        text: String,
+    },
+    /// Hand the first-inquiry ownership to a colleague (004).
+    HandOver {
+        #[arg(long, value_name = "STAFF")]
+        to: String,
+        #[arg(long)]
+        note: String,
     },
     Reopen {
         #[arg(long)]
@@ -438,6 +487,16 @@ fn parse_size(s: &str) -> Result<(u32, u32), String> {
     match (dim(w), dim(h)) {
         (Some(w), Some(h)) => Ok((w, h)),
         _ => Err(format!("{s:?}: use WIDTHxHEIGHT such as 800x480")),
+    }
+}
+
+fn parse_pause_reason(s: &str) -> Result<PauseReason, String> {
+    match s.trim() {
+        "resident" | "等待住户" => Ok(PauseReason::Resident),
+        "parts" | "等待配件" => Ok(PauseReason::Parts),
+        "third-party" | "等待第三方" => Ok(PauseReason::ThirdParty),
+        "developer" => Err("the developer pause starts with `refer-developer --record ...`".into()),
+        _ => Err(format!("{s:?}: use resident, parts or third-party")),
     }
 }
 
@@ -530,7 +589,11 @@ pub fn run(cli: Cli) -> Result<()> {
     }
     let reads_only = matches!(
         command,
-        Command::Cases { .. } | Command::Show { .. } | Command::Report(_) | Command::Categories { .. }
+        Command::Cases { .. }
+            | Command::Show { .. }
+            | Command::Report(_)
+            | Command::Categories { .. }
+            | Command::Callbacks { .. }
     );
     let mut desk = if reads_only {
         Desk::open_for_reading(settings, &data_dir)?
@@ -566,7 +629,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Show { ticket, json } => {
             let record = desk.show(&ticket)?;
             if json {
-                output::json(out, &output::shown(&desk, &record, now))?;
+                output::json(out, &output::shown(&desk, &record, now)?)?;
             } else {
                 output::case_detail(out, &desk, &record, now)?;
             }
@@ -582,6 +645,29 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Report(args) => report(&desk, &args, now, out)?,
+        Command::Callbacks { json } => {
+            let lines = crate::domain::report::callbacks_to_review(&desk.store().cases()?);
+            if json {
+                output::json(out, &lines)?;
+            } else if lines.is_empty() {
+                writeln!(out, "no callback records wait for review")?;
+            } else {
+                for l in &lines {
+                    writeln!(
+                        out,
+                        "{} callback {}  {}  by {}  {}{}  {}",
+                        l.ticket,
+                        l.round,
+                        output::local(&desk, l.at),
+                        l.by,
+                        l.method.zh(),
+                        if l.signed { " (住户已签名)" } else { "" },
+                        if l.satisfied { "满意" } else { "不满意" }
+                    )?;
+                }
+                writeln!(out, "{} callback record(s) to review", lines.len())?;
+            }
+        }
         Command::Categories { json } => {
             if json {
                 output::json(out, &desk.settings.catalogue.all())?;
@@ -780,7 +866,17 @@ fn action(cmd: ActCommand, desk: &Desk, now: DateTime<Utc>) -> Result<Action> {
             shortcomings,
             suggestions,
             next,
+            signature,
         } => {
+            let signature = signature
+                .map(|path| -> Result<Signature> {
+                    let text = std::fs::read_to_string(&path)
+                        .with_context(|| format!("cannot read the signature {}", path.display()))?;
+                    serde_json::from_str(&text).with_context(|| {
+                        format!("{} is not a signature (strokes of [x, y] points)", path.display())
+                    })
+                })
+                .transpose()?;
             let next_callback_at = next.as_deref().map(when).transpose()?;
             if let Some(next) = next_callback_at.filter(|n| *n <= now) {
                 bail!("--next {next} is in the past: give a later date for the next callback");
@@ -794,8 +890,15 @@ fn action(cmd: ActCommand, desk: &Desk, now: DateTime<Utc>) -> Result<Action> {
                 shortcomings,
                 suggestions,
                 next_callback_at,
+                signature,
             })
         }
+        ActCommand::Review { callback, opinion } => Action::Review { round: callback, opinion },
+        ActCommand::Pause { reason, note } => Action::Pause { reason, note },
+        ActCommand::Resume { note } => Action::Resume { note },
+        ActCommand::ReferDeveloper { record } => Action::ReferDeveloper { record },
+        ActCommand::DeveloperReply { text } => Action::DeveloperReply { text },
+        ActCommand::HandOver { to, note } => Action::HandOver { to, note },
         ActCommand::Reopen { reason } => Action::Reopen { reason },
         ActCommand::Escalate { to, reason } => Action::Escalate { to: to.into(), reason },
         ActCommand::Close { note } => Action::Close { note },

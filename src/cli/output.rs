@@ -21,7 +21,7 @@ pub fn json(out: &mut impl Write, value: &impl Serialize) -> Result<()> {
     Ok(())
 }
 
-fn local(desk: &Desk, t: DateTime<Utc>) -> String {
+pub fn local(desk: &Desk, t: DateTime<Utc>) -> String {
     t.with_timezone(&desk.settings.calendar.tz).format("%Y-%m-%d %H:%M").to_string()
 }
 
@@ -43,7 +43,7 @@ fn category_name<'a>(desk: &'a Desk, code: &'a str) -> &'a str {
 }
 
 fn deadline_json(d: &Deadline) -> Value {
-    json!({ "clock": d.clock.code(), "due": d.due, "done_at": d.done_at, "state": d.state })
+    json!({ "clock": d.clock.code(), "round": d.round, "due": d.due, "done_at": d.done_at, "state": d.state })
 }
 
 /// `file --json` and `act --json`: the case's headline and its clocks.
@@ -62,13 +62,26 @@ pub fn filed(desk: &Desk, case: &Case, now: DateTime<Utc>) -> Value {
 }
 
 /// `show --json`: the folded case, every event, every deadline, the next callback.
-pub fn shown(desk: &Desk, record: &CaseRecord, now: DateTime<Utc>) -> Value {
-    json!({
+pub fn shown(desk: &Desk, record: &CaseRecord, now: DateTime<Utc>) -> Result<Value> {
+    let reporters: Vec<Value> = desk
+        .reporters(&record.case)?
+        .iter()
+        .map(|r| {
+            json!({
+                "ticket": r.ticket(),
+                "phone": r.intake.contact.as_ref().map(|c| c.phone.masked()),
+                "told_at": r.last_told_at(),
+            })
+        })
+        .collect();
+    Ok(json!({
         "case": record.case,
         "events": record.events,
         "deadlines": desk.deadlines(&record.case, now).iter().map(deadline_json).collect::<Vec<_>>(),
         "next_callback": next_callback(&record.case),
-    })
+        "reporters": reporters,
+        "major_suggestion": desk.major_suggestion(&record.case, now)?,
+    }))
 }
 
 pub fn case_list(out: &mut impl Write, desk: &Desk, cases: &[CaseSummary]) -> Result<()> {
@@ -86,14 +99,16 @@ pub fn case_list(out: &mut impl Write, desk: &Desk, cases: &[CaseSummary]) -> Re
         let category = category_name(desk, &c.category);
         writeln!(
             out,
-            "{:<12} {:<16} {:<13} {:<10} {} {} {}",
+            "{:<12} {:<16} {:<13} {:<10} {} {} {} [{}]{}",
             c.ticket,
             local(desk, c.filed_at),
             c.status,
             flag,
             c.place,
             category,
-            c.kind
+            c.kind,
+            c.owner,
+            c.paused.as_deref().map(|p| format!(" paused: {p}")).unwrap_or_default()
         )?;
     }
     writeln!(out, "{} case(s)", cases.len())?;
@@ -138,7 +153,57 @@ pub fn case_detail(out: &mut impl Write, desk: &Desk, record: &CaseRecord, now: 
             c.assignee.as_deref().map(|a| format!(" / {a}")).unwrap_or_default()
         )?;
     }
-    writeln!(out, "  owner:    {} (首问责任人)", i.first_owner)?;
+    writeln!(out, "  owner:    {} (首问责任人)", c.owner)?;
+    for h in &c.handovers {
+        writeln!(
+            out,
+            "            handed over {} → {} at {}: {}",
+            h.value.from,
+            h.value.to,
+            local(desk, h.at),
+            h.value.note
+        )?;
+    }
+    if let Some(p) = c.current_pause() {
+        writeln!(
+            out,
+            "  paused:   {} since {} — {} (clocks stand still)",
+            p.reason.zh(),
+            local(desk, p.from),
+            p.note
+        )?;
+    }
+    if let Some(r) = &c.developer_record {
+        writeln!(out, "  developer record (需开发商协商处理问题记录表) {}: {}", local(desk, r.at), r.value)?;
+    }
+    if let Some(r) = &c.developer_reply {
+        writeln!(out, "  developer reply {}: {}", local(desk, r.at), r.value)?;
+    }
+    if let Some(s) = desk.major_suggestion(c, now)? {
+        writeln!(
+            out,
+            "  suggest 重大: the same resident complained again within 30 days ({}); confirm with `act {} classify --severity major` or set another severity (003 §3.1.1)",
+            s.earlier.join(", "),
+            c.ticket()
+        )?;
+    }
+    let reporters = desk.reporters(c)?;
+    if !reporters.is_empty() {
+        writeln!(out, "  reporters of this matter (001 11.1.12):")?;
+        for r in reporters {
+            let told = match r.last_told_at() {
+                Some(t) if c.resolved_at.is_none_or(|res| t >= res) => format!("told {}", local(desk, t)),
+                _ if c.resolved_at.is_some() => "NOT TOLD the outcome yet".into(),
+                _ => "waiting for the outcome".into(),
+            };
+            writeln!(
+                out,
+                "    {} {} — {told}",
+                r.ticket(),
+                r.intake.contact.as_ref().map(|c| c.phone.masked()).unwrap_or_else(|| "anonymous".into())
+            )?;
+        }
+    }
     if let Some(w) = &i.visit_window {
         writeln!(out, "  visit:    {w}")?;
     }
@@ -149,16 +214,18 @@ pub fn case_detail(out: &mut impl Write, desk: &Desk, record: &CaseRecord, now: 
     writeln!(out, "  text:     {}", i.text)?;
     writeln!(out, "deadlines:")?;
     for d in desk.deadlines(c, now) {
+        let round = if d.round > 1 { format!(" (round {})", d.round) } else { String::new() };
         let state = match d.state {
             DeadlineState::Pending => "pending",
             DeadlineState::Met => "met",
             DeadlineState::MetLate => "met late",
             DeadlineState::Overdue => "OVERDUE",
             DeadlineState::NotNeeded => "not needed",
+            DeadlineState::Paused => "paused",
         };
         writeln!(
             out,
-            "  {:<24} due {}  {}  {}",
+            "  {:<24} due {}  {}  {}{round}",
             d.clock.code(),
             local_due(desk, d.due),
             state,
@@ -196,10 +263,16 @@ pub fn case_detail(out: &mut impl Write, desk: &Desk, record: &CaseRecord, now: 
 fn event_text(body: &EventBody) -> String {
     match body {
         EventBody::Filed { .. } => String::new(),
-        EventBody::Acknowledged { note } | EventBody::OnSite { note } | EventBody::Closed { note } => {
-            note.clone().unwrap_or_default()
-        }
-        EventBody::Replied { method, text } => format!("[{}] {text}", method.zh()),
+        EventBody::Acknowledged { note }
+        | EventBody::OnSite { note }
+        | EventBody::Closed { note }
+        | EventBody::Resumed { note } => note.clone().unwrap_or_default(),
+        EventBody::Replied { method, text } => format!("[{}] {text}", method.reply_zh()),
+        EventBody::CallbackReviewed { round, opinion } => format!("回访 {round} 审核意见: {opinion}"),
+        EventBody::Paused { reason, note } => format!("[{}] {note}", reason.zh()),
+        EventBody::DeveloperReferred { record } => format!("需开发商协商处理问题记录表: {record}"),
+        EventBody::DeveloperReplied { text } => format!("开发商答复: {text}"),
+        EventBody::OwnerHandedOver { to, note } => format!("首问责任人移交给 {to} — {note}"),
         EventBody::Classified { complaint_class, severity, department } => [
             complaint_class.map(|c| format!("class {}", c.code())),
             severity.map(|s| s.zh().to_string()),
@@ -223,8 +296,9 @@ fn event_text(body: &EventBody) -> String {
         }
         EventBody::Resolved { note } => note.clone(),
         EventBody::CallbackRecorded { record } => format!(
-            "[{}] {}{}",
+            "[{}{}] {}{}",
             record.method.zh(),
+            if record.signature.is_some() { ", 住户已签名" } else { "" },
             if record.satisfied { "满意 satisfied" } else { "不满意 NOT satisfied" },
             record.shortcomings.as_deref().map(|s| format!(" — {s}")).unwrap_or_default()
         ),
@@ -264,12 +338,14 @@ pub fn daily(out: &mut impl Write, desk: &Desk, r: &DailyReport) -> Result<()> {
     };
     let line = |l: &crate::domain::report::CaseLine| {
         format!(
-            "{} {} {} {}{}",
+            "{} {} {} {}{} [{}]{}",
             l.ticket,
             l.status,
             l.place,
             category_name(desk, &l.category),
-            if l.emergency { " !!" } else { "" }
+            if l.emergency { " !!" } else { "" },
+            l.owner,
+            l.paused.as_deref().map(|p| format!(" paused: {p}")).unwrap_or_default()
         )
     };
     section(out, "new:", r.new.iter().map(line).collect())?;
@@ -288,6 +364,41 @@ pub fn daily(out: &mut impl Write, desk: &Desk, r: &DailyReport) -> Result<()> {
             .collect(),
     )?;
     section(out, "resolved:", r.resolved.iter().map(line).collect())?;
+    section(
+        out,
+        "reporters to tell the outcome (001 11.1.12):",
+        r.reporters_to_tell
+            .iter()
+            .map(|l| {
+                format!("{} — same matter as {}, due {}", line(&l.case), l.matter, local_due(desk, l.due))
+            })
+            .collect(),
+    )?;
+    section(
+        out,
+        "callback records to review (001 11.1.8):",
+        r.callbacks_to_review
+            .iter()
+            .map(|l| {
+                format!(
+                    "{} callback {} by {} at {} [{}]",
+                    l.ticket,
+                    l.round,
+                    l.by,
+                    local(desk, l.at),
+                    l.method.zh()
+                )
+            })
+            .collect(),
+    )?;
+    section(
+        out,
+        "suggest 重大 (same resident again within 30 days; staff decide):",
+        r.major_suggestions
+            .iter()
+            .map(|m| format!("{} (earlier: {})", m.ticket, m.earlier.join(", ")))
+            .collect(),
+    )?;
     section(
         out,
         "callbacks due:",
@@ -361,6 +472,10 @@ pub fn monthly(out: &mut impl Write, desk: &Desk, r: &MonthlyReport) -> Result<(
             verdict,
             k.name_zh
         )?;
+    }
+    writeln!(out, "KPI definitions (numerator / denominator; source):")?;
+    for k in &r.kpis {
+        writeln!(out, "  {}: {} / {}; {}", k.code, k.numerator_is, k.denominator_is, k.source)?;
     }
     let f = &r.flags;
     if !f.unsatisfied_callbacks.is_empty()

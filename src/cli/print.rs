@@ -37,6 +37,24 @@ pub enum PrintCommand {
         #[command(flatten)]
         out: Output,
     },
+    /// 书面上报: the written escalation of a case (000 4.3.3), after `act escalate`.
+    Escalation {
+        ticket: String,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// 书面回复函: the case's latest written reply (004).
+    Reply {
+        ticket: String,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// 需开发商协商处理问题记录表: a class 2 case's joint record with the developer.
+    DeveloperRecord {
+        ticket: String,
+        #[command(flatten)]
+        out: Output,
+    },
     /// A test page: widths, Chinese, QR code, cutter.
     Test {
         #[command(flatten)]
@@ -130,6 +148,15 @@ pub fn run_print(
                     .with_context(|| format!("{d:?} is not a date: use YYYY-MM-DD"))?;
             }
             (DocumentKind::DailyReport, None, serde_json::json!({ "date": date }), false, out)
+        }
+        PrintCommand::Escalation { ticket, out } => {
+            (DocumentKind::Escalation, Some(ticket), serde_json::Value::Null, false, out)
+        }
+        PrintCommand::Reply { ticket, out } => {
+            (DocumentKind::Reply, Some(ticket), serde_json::Value::Null, false, out)
+        }
+        PrintCommand::DeveloperRecord { ticket, out } => {
+            (DocumentKind::DeveloperRecord, Some(ticket), serde_json::Value::Null, false, out)
         }
         PrintCommand::Test { out } => (DocumentKind::Test, None, serde_json::Value::Null, false, out),
     };

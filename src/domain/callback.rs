@@ -110,7 +110,18 @@ pub struct CallbackDue {
 /// callback the case is worked again; once resolved again the next callback is due by the
 /// date staff set, else by the rule's window.
 pub fn next_callback(case: &Case) -> Option<CallbackDue> {
-    if !case.callback_required() || case.status != Status::Resolved {
+    if !case.callback_required() || case.duplicate_of.is_some() {
+        return None;
+    }
+    let round = case.callbacks.len() + 1;
+    // Not satisfied and not fixed yet: the progress callback (阶段性回访) is due on the date
+    // agreed with the resident (001 11.1.9, 11.2.3), whether or not the fix is done.
+    if case.status == Status::Reopened {
+        let due = case.next_callback_at?;
+        let opens = case.reopened_at.unwrap_or(due).min(due);
+        return Some(CallbackDue { opens, due, owner: owner(case), round });
+    }
+    if case.status != Status::Resolved {
         return None;
     }
     let plan = case.intake.callback?;
@@ -128,7 +139,7 @@ pub fn next_callback(case: &Case) -> Option<CallbackDue> {
         Some(next) if next > resolved => next,
         _ => rule_due,
     };
-    Some(CallbackDue { opens: opens.min(due), due, owner: owner(case), round: case.callbacks.len() + 1 })
+    Some(CallbackDue { opens: opens.min(due), due, owner: owner(case), round })
 }
 
 pub fn owner(case: &Case) -> CallbackOwner {

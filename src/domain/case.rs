@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use uuid::Uuid;
 
-use super::event::{CallbackRecord, ContactMethod, EscalationTarget, Event, EventBody, Origin};
+use super::event::{CallbackRecord, ContactMethod, EscalationTarget, Event, EventBody, Origin, PauseReason};
 use super::intake::{Channel, ComplaintClass, Department, Intake, Kind, Severity};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -106,6 +106,30 @@ pub struct Decision {
     pub reason: String,
 }
 
+/// A stretch of time the resident-facing clocks stood still, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pause {
+    pub reason: PauseReason,
+    pub note: String,
+    pub from: DateTime<Utc>,
+    /// `None` while it lasts.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// A supervisor's opinion on one callback record (001 11.1.8).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    pub round: u32,
+    pub opinion: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handover {
+    pub from: String,
+    pub to: String,
+    pub note: String,
+}
+
 /// An event the fold could not apply because another origin's event got there first
 /// (e.g. HQ closed the case while the kiosk recorded a note on its way to resolution).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,10 +152,15 @@ pub struct Case {
     pub assignee: Option<String>,
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub first_reply_at: Option<DateTime<Utc>>,
+    /// The latest reply: a linked reporter is told the outcome by one after it is known.
+    pub last_reply_at: Option<DateTime<Utc>>,
     pub written_reply_at: Option<DateTime<Utc>>,
     pub on_site_at: Option<DateTime<Utc>>,
     pub plan_at: Option<DateTime<Utc>>,
     pub major_since: Option<DateTime<Utc>>,
+    /// Staff set the severity after filing: the system's 重大 proposal is answered.
+    #[serde(default)]
+    pub severity_classified: bool,
     pub promise: Option<Stamped<Promise>>,
     /// The first resolution: the clocks judge timeliness on it.
     pub first_resolved_at: Option<DateTime<Utc>>,
@@ -139,6 +168,20 @@ pub struct Case {
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub reopen_count: u32,
+    /// The latest time the case went back to work: its fresh clocks run from here.
+    pub reopened_at: Option<DateTime<Utc>>,
+    /// Since the latest reopening: when the resident was first given a fix, a plan, a new
+    /// date or an explanation (001 11.2.3).
+    pub reworked_at: Option<DateTime<Utc>>,
+    pub pauses: Vec<Pause>,
+    /// Class 2: the joint record taken to the developer, and the developer's answer.
+    pub developer_record: Option<Stamped<String>>,
+    pub developer_reply: Option<Stamped<String>>,
+    /// Who follows the case to the resident's answer now (004): the filer, or whoever it
+    /// was handed to.
+    pub owner: String,
+    pub handovers: Vec<Stamped<Handover>>,
+    pub reviews: Vec<Stamped<Review>>,
     pub escalations: Vec<Stamped<Escalation>>,
     pub callbacks: Vec<Stamped<CallbackRecord>>,
     pub next_callback_at: Option<DateTime<Utc>>,
@@ -193,6 +236,30 @@ pub enum WorkflowError {
     Missing { what: &'static str },
     #[error("the case was filed twice")]
     FiledTwice,
+    #[error(
+        "case {ticket}: an in-person callback needs the resident's signature (001 11.1.7); a callback by phone is recorded as 电话回访 (--method phone)"
+    )]
+    SignatureMissing { ticket: String },
+    #[error("case {ticket} has no callback {round}: it has {count}")]
+    NoSuchCallback { ticket: String, round: u32, count: usize },
+    #[error(
+        "callback {round} of case {ticket} is the resident's own rating at the kiosk, not a callback record to review"
+    )]
+    ResidentRatingNotReviewed { ticket: String, round: u32 },
+    #[error("a developer pause starts with the joint record: use `act TICKET refer-developer --record ...`")]
+    DeveloperPauseByReferral,
+    #[error("case {ticket} is already paused ({reason}); resume it first")]
+    AlreadyPaused { ticket: String, reason: &'static str },
+    #[error("case {ticket} is not paused")]
+    NotPaused { ticket: String },
+    #[error(
+        "case {ticket} is not a class 2 (developer) complaint: classify it --class 2 first (002 第十五条)"
+    )]
+    NotClassTwo { ticket: String },
+    #[error("case {ticket} is not waiting for the developer")]
+    NotWithDeveloper { ticket: String },
+    #[error("case {ticket} is already followed by {owner}")]
+    AlreadyOwner { ticket: String, owner: String },
 }
 
 impl WorkflowError {
@@ -215,6 +282,15 @@ impl WorkflowError {
             WorkflowError::PromiseInPast => "promise-in-past",
             WorkflowError::Missing { .. } => "missing",
             WorkflowError::FiledTwice => "filed-twice",
+            WorkflowError::SignatureMissing { .. } => "signature-missing",
+            WorkflowError::NoSuchCallback { .. } => "no-such-callback",
+            WorkflowError::ResidentRatingNotReviewed { .. } => "resident-rating",
+            WorkflowError::DeveloperPauseByReferral => "developer-pause-by-referral",
+            WorkflowError::AlreadyPaused { .. } => "already-paused",
+            WorkflowError::NotPaused { .. } => "not-paused",
+            WorkflowError::NotClassTwo { .. } => "not-class-two",
+            WorkflowError::NotWithDeveloper { .. } => "not-with-developer",
+            WorkflowError::AlreadyOwner { .. } => "already-owner",
         }
     }
 }
@@ -270,15 +346,25 @@ impl Case {
             assignee: None,
             acknowledged_at: None,
             first_reply_at: None,
+            last_reply_at: None,
             written_reply_at: None,
             on_site_at: None,
             plan_at: None,
             major_since: (intake.severity == Some(Severity::Major)).then_some(filed.at),
+            severity_classified: false,
             promise: None,
             first_resolved_at: None,
             resolved_at: None,
             closed_at: None,
             reopen_count: 0,
+            reopened_at: None,
+            reworked_at: None,
+            pauses: Vec::new(),
+            developer_record: None,
+            developer_reply: None,
+            owner: intake.first_owner.clone(),
+            handovers: Vec::new(),
+            reviews: Vec::new(),
             escalations: Vec::new(),
             callbacks: Vec::new(),
             next_callback_at: None,
@@ -311,6 +397,27 @@ impl Case {
         self.callbacks
             .iter()
             .any(|c| c.value.method == ContactMethod::Kiosk && since.is_some_and(|r| c.at >= r))
+    }
+
+    /// The pause under way, if the clocks stand still now.
+    pub fn current_pause(&self) -> Option<&Pause> {
+        self.pauses.last().filter(|p| p.until.is_none())
+    }
+
+    /// Callbacks a supervisor has not yet reviewed (staff callbacks only; a resident's own
+    /// rating at the kiosk is not a callback record), with their round numbers from 1.
+    pub fn unreviewed_callbacks(&self) -> impl Iterator<Item = (u32, &Stamped<CallbackRecord>)> {
+        self.callbacks.iter().enumerate().filter_map(|(i, c)| {
+            let round = i as u32 + 1;
+            let reviewed = self.reviews.iter().any(|r| r.value.round == round);
+            (c.value.method != ContactMethod::Kiosk && !reviewed).then_some((round, c))
+        })
+    }
+
+    /// When this reporter of a linked matter was last told anything (a reply or a callback).
+    pub fn last_told_at(&self) -> Option<DateTime<Utc>> {
+        let called = self.callbacks.iter().map(|c| c.at).max();
+        self.last_reply_at.max(called)
     }
 
     pub fn satisfied_callback(&self) -> Option<&Stamped<CallbackRecord>> {
@@ -400,12 +507,21 @@ impl Case {
                 unresolved()?;
                 nonempty(note, "what was done")
             }
-            EventBody::CallbackRecorded { .. } => {
+            EventBody::CallbackRecorded { record } => {
                 open()?;
                 if self.intake.is_anonymous() {
                     return Err(WorkflowError::Anonymous { ticket: ticket() });
                 }
                 not_suggestion("a callback")?;
+                if record.method == ContactMethod::InPerson && record.signature.is_none() {
+                    return Err(WorkflowError::SignatureMissing { ticket: ticket() });
+                }
+                // A reporter of a linked matter is told the outcome on their own case; a
+                // reopened case with an agreed date gets its progress callback (阶段性回访).
+                let progress_call = self.status == Status::Reopened && self.next_callback_at.is_some();
+                if self.duplicate_of.is_some() || progress_call {
+                    return Ok(());
+                }
                 if self.status != Status::Resolved {
                     return Err(if self.status == Status::CallbackDone {
                         WorkflowError::AlreadyDone {
@@ -442,6 +558,67 @@ impl Case {
                 }
                 nonempty(primary_ticket, "the earlier case's ticket")
             }
+            EventBody::CallbackReviewed { round, opinion } => {
+                nonempty(opinion, "the review opinion")?;
+                let index = (*round as usize).checked_sub(1);
+                match index.and_then(|i| self.callbacks.get(i)) {
+                    None => Err(WorkflowError::NoSuchCallback {
+                        ticket: ticket(),
+                        round: *round,
+                        count: self.callbacks.len(),
+                    }),
+                    Some(c) if c.value.method == ContactMethod::Kiosk => {
+                        Err(WorkflowError::ResidentRatingNotReviewed { ticket: ticket(), round: *round })
+                    }
+                    Some(_) if self.reviews.iter().any(|r| r.value.round == *round) => {
+                        Err(WorkflowError::AlreadyDone {
+                            ticket: ticket(),
+                            what: "reviewed for this callback",
+                        })
+                    }
+                    Some(_) => Ok(()),
+                }
+            }
+            EventBody::Paused { reason, note } => {
+                unresolved()?;
+                nonempty(note, "what the case is waiting for")?;
+                if *reason == PauseReason::Developer {
+                    return Err(WorkflowError::DeveloperPauseByReferral);
+                }
+                self.not_paused()
+            }
+            EventBody::Resumed { .. } => {
+                open()?;
+                if self.current_pause().is_none() {
+                    return Err(WorkflowError::NotPaused { ticket: ticket() });
+                }
+                Ok(())
+            }
+            EventBody::DeveloperReferred { record } => {
+                unresolved()?;
+                if kind != Kind::Complaint || self.complaint_class != Some(ComplaintClass::Developer) {
+                    return Err(WorkflowError::NotClassTwo { ticket: ticket() });
+                }
+                nonempty(record, "the joint record")?;
+                self.not_paused()
+            }
+            EventBody::DeveloperReplied { text } => {
+                open()?;
+                nonempty(text, "the developer's reply")?;
+                if self.current_pause().is_none_or(|p| p.reason != PauseReason::Developer) {
+                    return Err(WorkflowError::NotWithDeveloper { ticket: ticket() });
+                }
+                Ok(())
+            }
+            EventBody::OwnerHandedOver { to, note } => {
+                open()?;
+                nonempty(to, "who takes the case over")?;
+                nonempty(note, "a note for the new owner")?;
+                if to.trim() == self.owner {
+                    return Err(WorkflowError::AlreadyOwner { ticket: ticket(), owner: self.owner.clone() });
+                }
+                Ok(())
+            }
             EventBody::SuggestionDecided { adopted, reason } => {
                 open()?;
                 if kind != Kind::Suggestion {
@@ -460,6 +637,35 @@ impl Case {
                 }
                 Ok(())
             }
+        }
+    }
+
+    fn not_paused(&self) -> Result<(), WorkflowError> {
+        match self.current_pause() {
+            Some(p) => Err(WorkflowError::AlreadyPaused {
+                ticket: self.intake.ticket.clone(),
+                reason: p.reason.zh(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    fn end_pause(&mut self, at: DateTime<Utc>) {
+        if let Some(p) = self.pauses.last_mut().filter(|p| p.until.is_none()) {
+            p.until = Some(at.max(p.from));
+        }
+    }
+
+    fn reopen(&mut self, at: DateTime<Utc>) {
+        self.status = Status::Reopened;
+        self.reopen_count += 1;
+        self.reopened_at = Some(at);
+        self.reworked_at = None;
+    }
+
+    fn reworked(&mut self, at: DateTime<Utc>) {
+        if self.reopened_at.is_some() {
+            self.reworked_at.get_or_insert(at);
         }
     }
 
@@ -517,8 +723,10 @@ impl Case {
                 self.advance_to(Status::Acknowledged);
             }
             EventBody::Replied { method, .. } => {
+                self.reworked(at);
                 self.acknowledged_at.get_or_insert(at);
                 self.first_reply_at.get_or_insert(at);
+                self.last_reply_at = Some(self.last_reply_at.map_or(at, |t| t.max(at)));
                 if *method == ContactMethod::Written {
                     self.written_reply_at.get_or_insert(at);
                 }
@@ -536,6 +744,7 @@ impl Case {
                         self.major_since = Some(at);
                     }
                     self.severity = Some(*severity);
+                    self.severity_classified = true;
                 }
                 // Class 2 is engineering's to take to the developer (002 第十五条).
                 self.department = department.or(match complaint_class {
@@ -555,6 +764,7 @@ impl Case {
                 self.advance_to(Status::InProgress);
             }
             EventBody::PlanSet { .. } => {
+                self.reworked(at);
                 self.plan_at.get_or_insert(at);
                 if self.kind() != Kind::Suggestion {
                     self.advance_to(Status::InProgress);
@@ -562,9 +772,12 @@ impl Case {
             }
             EventBody::ProgressNote { .. } => {}
             EventBody::PromiseSet { due, reason } => {
+                self.reworked(at);
                 self.promise = Some(Stamped::of(event, Promise { due: *due, reason: reason.clone() }));
             }
             EventBody::Resolved { .. } => {
+                self.reworked(at);
+                self.end_pause(at);
                 self.first_resolved_at.get_or_insert(at);
                 self.resolved_at = Some(at);
                 self.status = Status::Resolved;
@@ -575,27 +788,31 @@ impl Case {
                 // where the rules require a callback, staff still owe it (a major hotline
                 // complaint must not close on a kiosk tap).
                 let own_rating = record.method == ContactMethod::Kiosk && self.callback_required();
-                if record.satisfied && own_rating {
+                if self.duplicate_of.is_some() {
+                    // Told the outcome of the matter worked on the earlier case.
+                } else if self.status == Status::Reopened {
+                    // A progress callback: the work is still owed; the next date is agreed.
+                    self.next_callback_at = record.next_callback_at;
+                } else if record.satisfied && own_rating {
                     // Recorded above; the status waits for the staff callback.
                 } else if record.satisfied {
                     self.status = Status::CallbackDone;
                     self.next_callback_at = None;
                 } else {
                     // 001 11.1.9: fix it or explain, then call again.
-                    self.status = Status::Reopened;
-                    self.reopen_count += 1;
+                    self.reopen(at);
                     self.next_callback_at = record.next_callback_at;
                 }
             }
             EventBody::Reopened { .. } => {
-                self.status = Status::Reopened;
-                self.reopen_count += 1;
+                self.reopen(at);
                 self.closed_at = None;
             }
             EventBody::Escalated { to, reason } => {
                 self.escalations.push(Stamped::of(event, Escalation { to: *to, reason: reason.clone() }));
             }
             EventBody::Closed { .. } => {
+                self.end_pause(at);
                 self.status = Status::Closed;
                 self.closed_at = Some(at);
             }
@@ -607,6 +824,32 @@ impl Case {
                 self.decision =
                     Some(Stamped::of(event, Decision { adopted: *adopted, reason: reason.clone() }));
                 self.status = if *adopted { Status::Adopted } else { Status::Declined };
+            }
+            EventBody::CallbackReviewed { round, opinion } => {
+                self.reviews.push(Stamped::of(event, Review { round: *round, opinion: opinion.clone() }));
+            }
+            EventBody::Paused { reason, note } => {
+                self.pauses.push(Pause { reason: *reason, note: note.clone(), from: at, until: None });
+            }
+            EventBody::Resumed { .. } => self.end_pause(at),
+            EventBody::DeveloperReferred { record } => {
+                self.developer_record = Some(Stamped::of(event, record.clone()));
+                self.pauses.push(Pause {
+                    reason: PauseReason::Developer,
+                    note: record.clone(),
+                    from: at,
+                    until: None,
+                });
+            }
+            EventBody::DeveloperReplied { text } => {
+                self.developer_reply = Some(Stamped::of(event, text.clone()));
+                self.end_pause(at);
+            }
+            EventBody::OwnerHandedOver { to, note } => {
+                let handover =
+                    Handover { from: self.owner.clone(), to: to.trim().to_string(), note: note.clone() };
+                self.owner = handover.to.clone();
+                self.handovers.push(Stamped::of(event, handover));
             }
         }
     }

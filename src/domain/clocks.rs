@@ -7,7 +7,7 @@ use super::calendar::WorkCalendar;
 use super::callback::next_callback;
 use super::case::Case;
 use super::event::EscalationTarget;
-use super::intake::{Channel, DefectSize, Kind, Lang, Urgency};
+use super::intake::{CallbackRule, Channel, DefectSize, Kind, Lang, Urgency};
 
 /// How long "immediately" is for reporting a major complaint to the general manager
 /// (000 4.3.2): within the hour it became major.
@@ -41,6 +41,11 @@ pub enum Clock {
     RepairDone,
     /// The next callback (SPEC §5).
     Callback,
+    /// Reopened: fix it, or explain and agree the next date, within 24 h (001 11.2.3).
+    Rework,
+    /// The first-inquiry owner follows the case until the resident is answered (004):
+    /// 1 working day. Complaints have the first-reply clock for this.
+    OwnerFollowUp,
 }
 
 impl Clock {
@@ -58,7 +63,20 @@ impl Clock {
             Clock::RepairOnSite => "repair-on-site",
             Clock::RepairDone => "repair-done",
             Clock::Callback => "callback",
+            Clock::Rework => "rework",
+            Clock::OwnerFollowUp => "owner-follow-up",
         }
+    }
+
+    /// Clocks that stand still while the case waits for the resident, parts, a third party
+    /// or the developer. Acknowledging, replying, reporting and escalating internally do
+    /// not wait for anyone, so they keep running (a case stuck with the developer is just
+    /// what the 7-day escalation is for).
+    pub fn pauses(self) -> bool {
+        matches!(
+            self,
+            Clock::InitialPlan | Clock::Resolve | Clock::PromisedDate | Clock::RepairDone | Clock::Rework
+        )
     }
 
     pub fn name(self, lang: Lang) -> &'static str {
@@ -83,6 +101,8 @@ impl Clock {
             Clock::RepairOnSite => "急修30分鐘到場",
             Clock::RepairDone => "維修完成時限",
             Clock::Callback => "回訪",
+            Clock::Rework => "重新處理24小時內整改或說明",
+            Clock::OwnerFollowUp => "首問責任人跟進至答覆",
         }
     }
 
@@ -100,6 +120,8 @@ impl Clock {
             Clock::RepairOnSite => "emergency: on site within 30 min",
             Clock::RepairDone => "repair deadline",
             Clock::Callback => "callback",
+            Clock::Rework => "reopened: fix or explain within 24 h",
+            Clock::OwnerFollowUp => "first-inquiry owner answers within 1 working day",
         }
     }
 
@@ -117,6 +139,8 @@ impl Clock {
             Clock::RepairOnSite => "急修30分钟到场",
             Clock::RepairDone => "维修完成时限",
             Clock::Callback => "回访",
+            Clock::Rework => "重新处理24小时内整改或说明",
+            Clock::OwnerFollowUp => "首问责任人跟进至答复",
         }
     }
 }
@@ -133,11 +157,15 @@ pub enum DeadlineState {
     Overdue,
     /// The condition that would make it due never arose (e.g. resolved before day 7).
     NotNeeded,
+    /// Not done, and the clock stands still: the case waits (see `Clock::pauses`).
+    Paused,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deadline {
     pub clock: Clock,
+    /// 1 for the first time through; 2 and on after each reopening, with fresh clocks.
+    pub round: u32,
     pub due: DateTime<Utc>,
     pub done_at: Option<DateTime<Utc>>,
     pub state: DeadlineState,
@@ -156,7 +184,7 @@ impl Deadline {
             None if now > due => DeadlineState::Overdue,
             None => DeadlineState::Pending,
         };
-        Deadline { clock, due, done_at, state }
+        Deadline { clock, round: 1, due, done_at, state }
     }
 
     pub fn is_overdue(&self) -> bool {
@@ -164,8 +192,44 @@ impl Deadline {
     }
 }
 
-/// Every deadline `case` owes, judged at `now`.
+/// Every deadline `case` owes, judged at `now`: the first time through, then a fresh
+/// round after each reopening; paused clocks move later by the time the case waited.
 pub fn deadlines(case: &Case, cal: &WorkCalendar, now: DateTime<Utc>) -> Vec<Deadline> {
+    let mut out = first_round(case, cal, now);
+    if let Some(reopened) = case.reopened_at {
+        out.extend(rework_round(case, cal, reopened, now));
+    }
+    if let Some(callback) = next_callback(case) {
+        out.push(Deadline::judge(Clock::Callback, callback.due, None, now));
+    }
+    for d in out.iter_mut().filter(|d| d.clock.pauses()) {
+        let start = if d.round > 1 { case.reopened_at.unwrap_or(case.filed_at) } else { case.filed_at };
+        pause(d, case, start, now);
+    }
+    out
+}
+
+/// Moves `d` later by every pause that began before it fell due.
+fn pause(d: &mut Deadline, case: &Case, start: DateTime<Utc>, now: DateTime<Utc>) {
+    if case.pauses.is_empty() || matches!(d.state, DeadlineState::NotNeeded) {
+        return;
+    }
+    let mut due = d.due;
+    for p in &case.pauses {
+        let from = p.from.max(start);
+        let until = p.until.unwrap_or(now).max(from);
+        if from < due && d.done_at.is_none_or(|done| from < done) {
+            due += until - from;
+        }
+    }
+    let round = d.round;
+    *d = Deadline { round, ..Deadline::judge(d.clock, due, d.done_at, now) };
+    if d.done_at.is_none() && case.current_pause().is_some() && d.state == DeadlineState::Pending {
+        d.state = DeadlineState::Paused;
+    }
+}
+
+fn first_round(case: &Case, cal: &WorkCalendar, now: DateTime<Utc>) -> Vec<Deadline> {
     let filed = case.filed_at;
     let resolved = case.first_resolved_at;
     let mut out = Vec::new();
@@ -175,13 +239,23 @@ pub fn deadlines(case: &Case, cal: &WorkCalendar, now: DateTime<Utc>) -> Vec<Dea
     if case.duplicate_of.is_some() {
         return out;
     }
+    // Nobody to reply to or call back (001 11.1.13): only the work itself is timed.
+    let reachable = !case.intake.is_anonymous();
 
-    if matches!(case.kind(), Kind::Complaint | Kind::Suggestion) {
+    if reachable && matches!(case.kind(), Kind::Complaint | Kind::Suggestion) {
         push(Clock::Acknowledge, filed + Duration::hours(24), case.acknowledged_at);
     }
+    if reachable && matches!(case.kind(), Kind::Repair | Kind::Inquiry | Kind::Suggestion | Kind::Praise) {
+        let promised = case.promise.as_ref().map(|p| p.at);
+        let answered =
+            earliest(earliest(case.first_reply_at, resolved), earliest(case.decision_told_at, promised));
+        push(Clock::OwnerFollowUp, cal.working_days_after(filed, 1), answered);
+    }
     if case.kind() == Kind::Complaint {
-        push(Clock::FirstReply, cal.working_days_after(filed, 1), case.first_reply_at);
-        push(Clock::FirstReplyLimit, cal.working_days_after(filed, 3), case.first_reply_at);
+        if reachable {
+            push(Clock::FirstReply, cal.working_days_after(filed, 1), case.first_reply_at);
+            push(Clock::FirstReplyLimit, cal.working_days_after(filed, 3), case.first_reply_at);
+        }
         let plan_or_solved = earliest(case.plan_at, resolved);
         push(Clock::InitialPlan, cal.working_days_after(filed, 3), plan_or_solved);
         let resolve_due = cal.working_days_after(filed, 15);
@@ -189,25 +263,8 @@ pub fn deadlines(case: &Case, cal: &WorkCalendar, now: DateTime<Utc>) -> Vec<Dea
         // date then has a clock of its own.
         let promise_in_time = case.promise.as_ref().map(|p| p.at).filter(|at| *at <= resolve_due);
         push(Clock::Resolve, resolve_due, earliest(resolved, promise_in_time));
-        if let Some(promise) = &case.promise {
-            push(Clock::PromisedDate, promise.value.due, resolved);
-        }
 
-        let escalate_at = filed + Duration::days(7);
-        match resolved {
-            Some(done) if done <= escalate_at => out.push(Deadline {
-                clock: Clock::Escalation,
-                due: escalate_at,
-                done_at: None,
-                state: DeadlineState::NotNeeded,
-            }),
-            _ => out.push(Deadline::judge(
-                Clock::Escalation,
-                escalate_at,
-                case.escalated_to(EscalationTarget::GroupHead),
-                now,
-            )),
-        }
+        out.push(escalation(case, filed, resolved, now));
         if let Some(major_since) = case.major_since {
             let reported = case
                 .escalations
@@ -217,7 +274,10 @@ pub fn deadlines(case: &Case, cal: &WorkCalendar, now: DateTime<Utc>) -> Vec<Dea
             out.push(Deadline::judge(Clock::ReportMajor, major_since + REPORT_MAJOR_WITHIN, reported, now));
         }
     }
-    if case.intake.channel == Channel::Hotline {
+    if let Some(promise) = &case.promise {
+        out.push(Deadline::judge(Clock::PromisedDate, promise.value.due, case.resolved_at, now));
+    }
+    if reachable && case.intake.channel == Channel::Hotline {
         out.push(Deadline::judge(
             Clock::HotlineFirstCallback,
             filed + Duration::hours(24),
@@ -229,6 +289,9 @@ pub fn deadlines(case: &Case, cal: &WorkCalendar, now: DateTime<Utc>) -> Vec<Dea
         if let Some((clock, due)) = repair_clock(case, cal) {
             let done = match clock {
                 Clock::RepairOnSite => earliest(case.on_site_at, resolved),
+                Clock::InitialPlan => {
+                    earliest(earliest(case.plan_at, resolved), case.promise.as_ref().map(|p| p.at))
+                }
                 _ => resolved,
             };
             out.push(Deadline::judge(clock, due, done, now));
@@ -239,8 +302,51 @@ pub fn deadlines(case: &Case, cal: &WorkCalendar, now: DateTime<Utc>) -> Vec<Dea
             out.push(Deadline::judge(Clock::RepairDone, case.filed_at + Duration::hours(24), resolved, now));
         }
     }
-    if let Some(callback) = next_callback(case) {
-        out.push(Deadline::judge(Clock::Callback, callback.due, None, now));
+    out
+}
+
+/// 000 4.3.3: unresolved (or no measure) 7 days after `from`, in writing to the group head.
+fn escalation(
+    case: &Case,
+    from: DateTime<Utc>,
+    resolved: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Deadline {
+    let due = from + Duration::days(7);
+    match resolved {
+        Some(done) if done <= due => Deadline {
+            clock: Clock::Escalation,
+            round: 1,
+            due,
+            done_at: None,
+            state: DeadlineState::NotNeeded,
+        },
+        _ => {
+            let escalated =
+                case.escalations.iter().find(|e| e.value.to == EscalationTarget::GroupHead && e.at >= from);
+            Deadline::judge(Clock::Escalation, due, escalated.map(|e| e.at), now)
+        }
+    }
+}
+
+/// After a reopening at `from` (an unsatisfied callback, or staff reopening): the case is
+/// worked again with clocks of its own (001 11.1.9, 11.2.3) — fix or explain within 24 h,
+/// resolve within 15 working days and, for complaints, the 7-day written escalation.
+fn rework_round(case: &Case, cal: &WorkCalendar, from: DateTime<Utc>, now: DateTime<Utc>) -> Vec<Deadline> {
+    if case.kind() == Kind::Suggestion || case.duplicate_of.is_some() {
+        return Vec::new();
+    }
+    let resolved = case.resolved_at.filter(|r| *r >= from);
+    let round = case.reopen_count + 1;
+    let mut out = vec![
+        Deadline::judge(Clock::Rework, from + Duration::hours(24), case.reworked_at, now),
+        Deadline::judge(Clock::Resolve, cal.working_days_after(from, 15), resolved, now),
+    ];
+    if case.kind() == Kind::Complaint {
+        out.push(escalation(case, from, resolved, now));
+    }
+    for d in &mut out {
+        d.round = round;
     }
     out
 }
@@ -248,6 +354,12 @@ pub fn deadlines(case: &Case, cal: &WorkCalendar, now: DateTime<Utc>) -> Vec<Dea
 /// The one repair promise that applies: hand-over defects by size, else by urgency.
 pub fn repair_clock(case: &Case, cal: &WorkCalendar) -> Option<(Clock, DateTime<Utc>)> {
     let filed = case.filed_at;
+    // Maintenance works are planned jobs, not a resident waiting on a leak: a schedule
+    // (plan or promised date) within 3 working days, then the promised date, instead of
+    // the 48 h resident-repair promise.
+    if case.intake.callback.is_some_and(|c| c.rule == CallbackRule::MaintenanceWorks) {
+        return Some((Clock::InitialPlan, cal.working_days_after(filed, 3)));
+    }
     if let Some(size) = case.intake.defect {
         let due = match size {
             DefectSize::Small => cal.end_of_day(cal.local_date(filed)),
@@ -267,6 +379,25 @@ fn earliest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTi
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     }
+}
+
+/// When the work on `case` is due now, for the work order (SPEC §7): the promised date,
+/// else the current round's resolve clock, else the repair promise.
+pub fn work_due(case: &Case, cal: &WorkCalendar, now: DateTime<Utc>) -> Option<Deadline> {
+    let all = deadlines(case, cal, now);
+    let latest_round = all.iter().map(|d| d.round).max().unwrap_or(1);
+    let pick = |clock: Clock| {
+        all.iter()
+            .rev()
+            .find(|d| d.clock == clock && (d.round == latest_round || clock == Clock::PromisedDate))
+            .cloned()
+    };
+    pick(Clock::PromisedDate)
+        .or_else(|| pick(Clock::Rework))
+        .or_else(|| pick(Clock::Resolve))
+        .or_else(|| pick(Clock::RepairDone))
+        .or_else(|| pick(Clock::RepairOnSite))
+        .or_else(|| pick(Clock::InitialPlan))
 }
 
 /// A case is overdue when any of its clocks is.

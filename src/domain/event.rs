@@ -73,6 +73,17 @@ impl ContactMethod {
             ContactMethod::Written => "书面回复",
         }
     }
+
+    /// For a reply (not a callback): 电话回访 is the callback's mark (001 11.1.7), so a
+    /// reply by phone is 电话回复.
+    pub fn reply_zh(self) -> &'static str {
+        match self {
+            ContactMethod::InPerson => "当面答复",
+            ContactMethod::Phone => "电话回复",
+            ContactMethod::Kiosk => "终端告知",
+            ContactMethod::Written => "书面回复",
+        }
+    }
 }
 
 /// A rating from 1 (very poor) to 5 (very good).
@@ -130,6 +141,83 @@ pub struct CallbackRecord {
     pub suggestions: Option<String>,
     /// When not satisfied: when to call again (001 11.1.9).
     pub next_callback_at: Option<DateTime<Utc>>,
+    /// In person: the resident's signature, drawn on the touchscreen (001 11.1.7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<Signature>,
+}
+
+/// A signature as the strokes a finger drew, each point in 0..=1000 of the pad's width
+/// and height: small to store and sync, and redrawable on screen and paper at any size.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Signature {
+    pub strokes: Vec<Vec<[u16; 2]>>,
+}
+
+impl Signature {
+    pub const MAX_POINTS: usize = 4_000;
+    pub const SCALE: u16 = 1_000;
+
+    /// A signature someone could have drawn: some ink, every point on the pad, bounded.
+    pub fn check(&self) -> Result<(), String> {
+        let points: usize = self.strokes.iter().map(Vec::len).sum();
+        if points < 2 {
+            return Err("the signature is empty: the resident signs on the pad".into());
+        }
+        if points > Self::MAX_POINTS {
+            return Err(format!("the signature has {points} points, at most {}", Self::MAX_POINTS));
+        }
+        if self.strokes.iter().flatten().any(|[x, y]| *x > Self::SCALE || *y > Self::SCALE) {
+            return Err(format!("a signature point lies outside 0..={}", Self::SCALE));
+        }
+        Ok(())
+    }
+}
+
+/// Why a case's resident-facing clocks stand still (SPEC §4, 002 第十五条).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PauseReason {
+    /// Waiting for the resident (access to the home, a decision, a document).
+    Resident,
+    /// Waiting for parts.
+    Parts,
+    /// Waiting for a third party (utility, supplier, government office).
+    ThirdParty,
+    /// Class 2: waiting for the developer (需开发商协商处理问题记录表).
+    Developer,
+}
+
+impl PauseReason {
+    pub fn code(self) -> &'static str {
+        match self {
+            PauseReason::Resident => "resident",
+            PauseReason::Parts => "parts",
+            PauseReason::ThirdParty => "third-party",
+            PauseReason::Developer => "developer",
+        }
+    }
+    pub fn zh(self) -> &'static str {
+        match self {
+            PauseReason::Resident => "等待住户",
+            PauseReason::Parts => "等待配件",
+            PauseReason::ThirdParty => "等待第三方",
+            PauseReason::Developer => "等待开发商",
+        }
+    }
+    pub fn name(self, lang: super::intake::Lang) -> &'static str {
+        use super::intake::Lang;
+        match (lang, self) {
+            (Lang::ZhCn, _) => self.zh(),
+            (Lang::ZhTw, PauseReason::Resident) => "等待住戶",
+            (Lang::ZhTw, PauseReason::Parts) => "等待配件",
+            (Lang::ZhTw, PauseReason::ThirdParty) => "等待第三方",
+            (Lang::ZhTw, PauseReason::Developer) => "等待開發商",
+            (Lang::En, PauseReason::Resident) => "waiting for the resident",
+            (Lang::En, PauseReason::Parts) => "waiting for parts",
+            (Lang::En, PauseReason::ThirdParty) => "waiting for a third party",
+            (Lang::En, PauseReason::Developer) => "waiting for the developer",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -221,6 +309,34 @@ pub enum EventBody {
         adopted: bool,
         reason: String,
     },
+    /// A supervisor checked a callback record and signed an opinion (001 11.1.8, 篇2 §5).
+    /// `round` is the callback's number on the case, from 1.
+    CallbackReviewed {
+        round: u32,
+        opinion: String,
+    },
+    /// The resident-facing clocks stop, with the reason, until `Resumed`.
+    Paused {
+        reason: PauseReason,
+        note: String,
+    },
+    Resumed {
+        note: Option<String>,
+    },
+    /// Class 2: engineering takes the matter to the developer with the joint record
+    /// (需开发商协商处理问题记录表, 002 第十五条); clocks pause until the developer replies.
+    DeveloperReferred {
+        record: String,
+    },
+    /// The developer's answer; the clocks run again.
+    DeveloperReplied {
+        text: String,
+    },
+    /// The first-inquiry owner hands the follow-up to a colleague (004): said, not silent.
+    OwnerHandedOver {
+        to: String,
+        note: String,
+    },
 }
 
 impl EventBody {
@@ -243,6 +359,12 @@ impl EventBody {
             EventBody::Closed { .. } => "closed",
             EventBody::LinkedDuplicate { .. } => "linked-duplicate",
             EventBody::SuggestionDecided { .. } => "suggestion-decided",
+            EventBody::CallbackReviewed { .. } => "callback-reviewed",
+            EventBody::Paused { .. } => "paused",
+            EventBody::Resumed { .. } => "resumed",
+            EventBody::DeveloperReferred { .. } => "developer-referred",
+            EventBody::DeveloperReplied { .. } => "developer-replied",
+            EventBody::OwnerHandedOver { .. } => "owner-handed-over",
         }
     }
 }
@@ -302,11 +424,19 @@ pub fn check_content(event: &Event) -> Result<(), String> {
             }
             Ok(())
         }
-        EventBody::Acknowledged { note } | EventBody::OnSite { note } | EventBody::Closed { note } => {
-            some(note, "the note", MAX_TEXT_CHARS)
-        }
-        EventBody::Replied { text: t, .. } | EventBody::ProgressNote { text: t } => {
-            text(t, "the text", MAX_TEXT_CHARS)
+        EventBody::Acknowledged { note }
+        | EventBody::OnSite { note }
+        | EventBody::Closed { note }
+        | EventBody::Resumed { note } => some(note, "the note", MAX_TEXT_CHARS),
+        EventBody::Replied { text: t, .. }
+        | EventBody::ProgressNote { text: t }
+        | EventBody::DeveloperReplied { text: t } => text(t, "the text", MAX_TEXT_CHARS),
+        EventBody::CallbackReviewed { opinion, .. } => text(opinion, "the opinion", MAX_TEXT_CHARS),
+        EventBody::Paused { note, .. } => text(note, "the note", MAX_TEXT_CHARS),
+        EventBody::DeveloperReferred { record } => text(record, "the joint record", MAX_TEXT_CHARS),
+        EventBody::OwnerHandedOver { to, note } => {
+            text(to, "the new owner", MAX_SHORT_CHARS)?;
+            text(note, "the note", MAX_TEXT_CHARS)
         }
         EventBody::Classified { .. } => Ok(()),
         EventBody::Assigned { assignee, .. } => some(assignee, "the assignee", MAX_SHORT_CHARS),
@@ -318,7 +448,8 @@ pub fn check_content(event: &Event) -> Result<(), String> {
         EventBody::Resolved { note } => text(note, "the note", MAX_TEXT_CHARS),
         EventBody::CallbackRecorded { record } => {
             some(&record.shortcomings, "the shortcomings", MAX_TEXT_CHARS)?;
-            some(&record.suggestions, "the suggestions", MAX_TEXT_CHARS)
+            some(&record.suggestions, "the suggestions", MAX_TEXT_CHARS)?;
+            record.signature.as_ref().map_or(Ok(()), Signature::check)
         }
         EventBody::LinkedDuplicate { primary_ticket, .. } => ticket(primary_ticket),
     }

@@ -51,6 +51,7 @@ macro_rules! vocabulary {
         }
     };
 }
+pub(crate) use vocabulary;
 
 vocabulary!(
     /// SPEC §2: residents file complaints, repairs and suggestions; staff may also record

@@ -1,6 +1,6 @@
 //! Reports and KPIs (SPEC §6): the daily hotline report and the monthly summary.
 
-use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -20,6 +20,10 @@ pub struct CaseLine {
     pub place: Place,
     pub status: String,
     pub emergency: bool,
+    /// The first-inquiry owner following it (004).
+    pub owner: String,
+    /// What its clocks wait for, while paused.
+    pub paused: Option<String>,
 }
 
 impl CaseLine {
@@ -31,8 +35,120 @@ impl CaseLine {
             place: case.intake.place.clone(),
             status: case.status.code().to_string(),
             emergency: case.intake.emergency,
+            owner: case.owner.clone(),
+            paused: case.current_pause().map(|p| p.reason.zh().to_string()),
         }
     }
+}
+
+/// How far back "again" looks for repeats (001 篇2 §6) and for repeated complaints by one
+/// resident (003 §3.1.1 "短时间内重复投诉"): a rolling 30 days, whatever the calendar month.
+pub const REPEAT_WINDOW: Duration = Duration::days(30);
+
+/// A complaint the desk should consider making 重大: its resident complained again within
+/// the window (003 §3.1.1). The system proposes; staff decide with `act classify`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MajorSuggestion {
+    pub ticket: String,
+    /// The same resident's other complaints in the window, oldest first.
+    pub earlier: Vec<String>,
+}
+
+/// Open complaints whose severity staff have not set since filing and whose resident (by phone) filed
+/// another complaint within `REPEAT_WINDOW` before it.
+pub fn major_suggestions(cases: &[Case], as_of: DateTime<Utc>) -> Vec<MajorSuggestion> {
+    let mut by_phone: HashMap<&str, Vec<&Case>> = HashMap::new();
+    for c in cases.iter().filter(|c| c.kind() == Kind::Complaint && c.filed_at <= as_of) {
+        if let Some(contact) = &c.intake.contact {
+            by_phone.entry(contact.phone.as_str()).or_default().push(c);
+        }
+    }
+    let mut out = Vec::new();
+    for group in by_phone.values_mut() {
+        group.sort_by_key(|c| (c.filed_at, c.id));
+        for (i, c) in group.iter().enumerate() {
+            if c.severity_classified
+                || c.severity == Some(super::intake::Severity::Major)
+                || !c.status.is_open()
+            {
+                continue;
+            }
+            let earlier: Vec<String> = group[..i]
+                .iter()
+                .filter(|e| c.filed_at - e.filed_at <= REPEAT_WINDOW)
+                .map(|e| e.ticket().to_string())
+                .collect();
+            if !earlier.is_empty() {
+                out.push(MajorSuggestion { ticket: c.ticket().to_string(), earlier });
+            }
+        }
+    }
+    out.sort_by(|a, b| a.ticket.cmp(&b.ticket));
+    out
+}
+
+/// A linked reporter still to be told the outcome of the matter (001 11.1.12).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReporterLine {
+    #[serde(flatten)]
+    pub case: CaseLine,
+    /// The case the matter is worked on.
+    pub matter: String,
+    pub resolved_at: DateTime<Utc>,
+    pub due: DateTime<Utc>,
+}
+
+/// Reporters linked to a resolved matter who have heard nothing since it was resolved:
+/// told within the complaint callback window (3 days) of the resolution.
+pub fn reporters_to_tell(cases: &[Case], as_of: DateTime<Utc>) -> Vec<ReporterLine> {
+    let by_id: HashMap<Uuid, &Case> = cases.iter().map(|c| (c.id, c)).collect();
+    let mut out = Vec::new();
+    for c in cases.iter().filter(|c| c.status.is_open() && !c.intake.is_anonymous()) {
+        let Some(primary) = c.duplicate_of.and_then(|p| by_id.get(&p)) else { continue };
+        let Some(resolved) = primary.resolved_at.filter(|r| *r <= as_of) else { continue };
+        if c.last_told_at().is_some_and(|t| t >= resolved) {
+            continue;
+        }
+        out.push(ReporterLine {
+            case: CaseLine::of(c),
+            matter: primary.ticket().to_string(),
+            resolved_at: resolved,
+            due: resolved + Duration::days(3),
+        });
+    }
+    out
+}
+
+/// A callback record waiting for the supervisor's opinion (001 11.1.8, 篇2 §5).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReviewLine {
+    pub ticket: String,
+    pub round: u32,
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub method: ContactMethod,
+    pub satisfied: bool,
+    pub signed: bool,
+}
+
+/// Every staff callback record not yet reviewed, oldest first.
+pub fn callbacks_to_review(cases: &[Case]) -> Vec<ReviewLine> {
+    let mut out: Vec<ReviewLine> = cases
+        .iter()
+        .flat_map(|c| {
+            c.unreviewed_callbacks().map(move |(round, cb)| ReviewLine {
+                ticket: c.ticket().to_string(),
+                round,
+                at: cb.at,
+                by: cb.by.clone(),
+                method: cb.value.method,
+                satisfied: cb.value.satisfied,
+                signed: cb.value.signature.is_some(),
+            })
+        })
+        .collect();
+    out.sort_by_key(|l| l.at);
+    out
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -73,6 +189,12 @@ pub struct DailyReport {
     pub overdue: Vec<OverdueLine>,
     pub resolved: Vec<CaseLine>,
     pub callbacks_due: Vec<CallbackLine>,
+    /// Linked reporters still to be told the outcome (001 11.1.12).
+    pub reporters_to_tell: Vec<ReporterLine>,
+    /// Callback records waiting for a supervisor's review (001 11.1.8).
+    pub callbacks_to_review: Vec<ReviewLine>,
+    /// Complaints the desk should consider making 重大 (003 §3.1.1).
+    pub major_suggestions: Vec<MajorSuggestion>,
 }
 
 /// Overdue clocks as they stood at `as_of`: a deadline met only later still counts.
@@ -107,6 +229,9 @@ pub fn daily(cases: &[Case], cal: &WorkCalendar, date: NaiveDate, now: DateTime<
         overdue: Vec::new(),
         resolved: Vec::new(),
         callbacks_due: Vec::new(),
+        reporters_to_tell: reporters_to_tell(cases, as_of),
+        callbacks_to_review: callbacks_to_review(cases).into_iter().filter(|l| l.at <= as_of).collect(),
+        major_suggestions: major_suggestions(cases, as_of),
     };
     let mut sorted: Vec<&Case> = cases.iter().collect();
     // Emergencies first, then oldest first.
@@ -140,7 +265,7 @@ pub fn daily(cases: &[Case], cal: &WorkCalendar, date: NaiveDate, now: DateTime<
         open: report.open.len(),
         overdue: report.overdue.len(),
         resolved: report.resolved.len(),
-        callbacks_due: report.callbacks_due.len(),
+        callbacks_due: report.callbacks_due.len() + report.reporters_to_tell.len(),
     };
     report
 }
@@ -216,7 +341,58 @@ pub struct Kpi {
     pub value: Option<f64>,
     pub target: f64,
     pub met: Option<bool>,
+    /// What is counted above and below the line, and the clause it comes from.
+    pub numerator_is: String,
+    pub denominator_is: String,
+    pub source: String,
 }
+
+/// Each KPI's definition: code, name, numerator, denominator, target source. The report,
+/// `report monthly` and the README's table all say the same thing from here.
+pub const KPI_DEFINITIONS: [(&str, &str, &str, &str, &str); 6] = [
+    (
+        "feedback-timeliness",
+        "投诉反馈及时率",
+        "complaints acknowledged to the resident within 24 h",
+        "complaints filed this month with a decided acknowledge clock (not anonymous: nobody to tell, 001 11.1.13; not linked duplicates)",
+        "000 §5, 003 §4",
+    ),
+    (
+        "callback-rate",
+        "投诉回访率",
+        "of those, complaints with a staff callback (a resident's own kiosk rating is not one)",
+        "complaints first resolved this month that owe a callback (not anonymous, not linked duplicates)",
+        "000 §5, 001 篇2, 002 第十八条",
+    ),
+    (
+        "callback-satisfaction",
+        "回访满意率",
+        "staff callbacks this month recorded satisfied",
+        "staff callbacks this month (every kind and round; kiosk ratings excluded)",
+        "000 §5",
+    ),
+    (
+        "closure-rate",
+        "投诉结案率",
+        "complaints closed by the report's end",
+        "complaints filed this month (not linked duplicates)",
+        "000 5.6",
+    ),
+    (
+        "repair-timeliness",
+        "维修及时率",
+        "repairs whose repair clock (30 min on site / 24 h / 48 h / hand-over defects / works schedule) was met",
+        "repairs filed this month whose repair clock is decided",
+        "003 service commitments, 002 第十条",
+    ),
+    (
+        "repair-quality",
+        "维修质量合格率",
+        "repair callbacks and residents' own ratings this month with quality 3 or better",
+        "repair callbacks and residents' own ratings this month with a quality rating",
+        "003 (龙湖 targets)",
+    ),
+];
 
 impl Kpi {
     fn new(
@@ -227,7 +403,11 @@ impl Kpi {
         target: f64,
     ) -> Kpi {
         let value = (denominator > 0).then(|| numerator as f64 / denominator as f64);
+        let def = KPI_DEFINITIONS.iter().find(|d| d.0 == code).copied().unwrap_or_default();
         Kpi {
+            numerator_is: def.2.into(),
+            denominator_is: def.3.into(),
+            source: def.4.into(),
             code: code.into(),
             name_zh: name_zh.into(),
             numerator,
@@ -364,7 +544,7 @@ pub fn monthly(
             })
             .collect(),
         repeated_complaints: repeated_complaints(cases, &filed, &roots),
-        repeated_repairs: repeated_repairs(&filed),
+        repeated_repairs: repeated_repairs(cases, &filed, &roots),
     };
 
     let kpis = kpis(cases, &filed, cal, as_of, &month_callbacks, in_month);
@@ -411,9 +591,14 @@ fn repeated_complaints(all: &[Case], filed: &[&Case], roots: &HashMap<Uuid, Uuid
             });
         }
     }
-    // The same resident about the same category this month, not linked (yet).
+    // The same resident about the same category within the rolling window, not linked
+    // (yet), with at least one of them this month.
     let mut unlinked: BTreeMap<(String, String), Vec<&Case>> = BTreeMap::new();
-    for case in filed.iter().filter(|c| c.kind() == Kind::Complaint && c.duplicate_of.is_none()) {
+    let as_of = filed.iter().map(|c| c.filed_at).max();
+    for case in all.iter().filter(|c| c.kind() == Kind::Complaint && c.duplicate_of.is_none()) {
+        if as_of.is_none_or(|a| case.filed_at > a) {
+            continue;
+        }
         if let Some(contact) = &case.intake.contact {
             let is_linked_root = linked.get(&case.id).is_some_and(|g| g.len() >= 2);
             if !is_linked_root {
@@ -424,31 +609,66 @@ fn repeated_complaints(all: &[Case], filed: &[&Case], roots: &HashMap<Uuid, Uuid
             }
         }
     }
-    for group in unlinked.values().filter(|g| g.len() >= 2) {
-        let tickets = tickets_of(group);
-        out.push(RepeatedMatter {
-            ticket: tickets[0].clone(),
-            complaints: group.len(),
-            tickets,
-            linked: false,
-        });
+    for group in unlinked.values_mut() {
+        let window = in_windows(group, filed, roots, 2);
+        if !window.is_empty() {
+            let tickets = tickets_of(&window);
+            out.push(RepeatedMatter {
+                ticket: tickets[0].clone(),
+                complaints: window.len(),
+                tickets,
+                linked: false,
+            });
+        }
     }
     out
 }
 
-fn repeated_repairs(filed: &[&Case]) -> Vec<RepeatedRepair> {
+/// The cases of `group` that fall in some rolling `REPEAT_WINDOW` ending at a case filed
+/// this month and holding at least `matters` distinct matters (linked reports of one
+/// matter count once).
+fn in_windows<'a>(
+    group: &mut [&'a Case],
+    filed: &[&Case],
+    roots: &HashMap<Uuid, Uuid>,
+    matters: usize,
+) -> Vec<&'a Case> {
+    group.sort_by_key(|c| (c.filed_at, c.id));
+    let mut hit = vec![false; group.len()];
+    for (end, c) in group.iter().enumerate() {
+        if !filed.iter().any(|f| f.id == c.id) {
+            continue;
+        }
+        let start =
+            group[..=end].iter().position(|e| c.filed_at - e.filed_at <= REPEAT_WINDOW).unwrap_or(end);
+        let distinct: std::collections::HashSet<Uuid> =
+            group[start..=end].iter().map(|e| roots[&e.id]).collect();
+        if distinct.len() >= matters {
+            hit[start..=end].iter_mut().for_each(|h| *h = true);
+        }
+    }
+    group.iter().zip(hit).filter(|(_, h)| *h).map(|(c, _)| *c).collect()
+}
+
+/// 001 篇2 §6: the same kind of repair three or more times at one place within the
+/// rolling window — three reports of one matter (linked) are one repair, not three.
+fn repeated_repairs(all: &[Case], filed: &[&Case], roots: &HashMap<Uuid, Uuid>) -> Vec<RepeatedRepair> {
+    let as_of = filed.iter().map(|c| c.filed_at).max();
     let mut groups: BTreeMap<(String, String), Vec<&Case>> = BTreeMap::new();
-    for case in filed.iter().filter(|c| c.kind() == Kind::Repair) {
+    for case in all.iter().filter(|c| c.kind() == Kind::Repair && as_of.is_some_and(|a| c.filed_at <= a)) {
         groups.entry((case.intake.place.to_string(), case.intake.category.clone())).or_default().push(case);
     }
     groups
         .into_iter()
-        .filter(|(_, g)| g.len() >= 3)
-        .map(|((place, category), g)| RepeatedRepair {
-            place,
-            category,
-            count: g.len(),
-            tickets: g.iter().map(|c| c.ticket().to_string()).collect(),
+        .filter_map(|((place, category), mut g)| {
+            let window = in_windows(&mut g, filed, roots, 3);
+            let matters: std::collections::HashSet<Uuid> = window.iter().map(|c| roots[&c.id]).collect();
+            (!window.is_empty()).then(|| RepeatedRepair {
+                place,
+                category,
+                count: matters.len(),
+                tickets: window.iter().map(|c| c.ticket().to_string()).collect(),
+            })
         })
         .collect()
 }
@@ -464,11 +684,11 @@ fn kpis(
     let own: Vec<&&Case> = filed.iter().filter(|c| c.duplicate_of.is_none()).collect();
     // Decided deadlines: met, late, or overdue as of the report.
     let clock_outcome = |case: &Case, clock: Clock| -> Option<bool> {
-        let d = deadlines(case, cal, as_of).into_iter().find(|d| d.clock == clock)?;
+        let d = deadlines(case, cal, as_of).into_iter().find(|d| d.clock == clock && d.round == 1)?;
         match d.state {
             DeadlineState::Met => Some(true),
             DeadlineState::MetLate | DeadlineState::Overdue => Some(false),
-            DeadlineState::Pending | DeadlineState::NotNeeded => None,
+            DeadlineState::Pending | DeadlineState::NotNeeded | DeadlineState::Paused => None,
         }
     };
     let rate = |outcomes: Vec<Option<bool>>| {
@@ -493,7 +713,9 @@ fn kpis(
         .iter()
         .filter(|c| c.callbacks.iter().any(|cb| cb.at < as_of && cb.value.method != ContactMethod::Kiosk))
         .count();
-    let satisfied = month_callbacks.iter().filter(|(_, cb)| cb.value.satisfied).count();
+    let staff_callbacks: Vec<_> =
+        month_callbacks.iter().filter(|(_, cb)| cb.value.method != ContactMethod::Kiosk).collect();
+    let satisfied = staff_callbacks.iter().filter(|(_, cb)| cb.value.satisfied).count();
     // 投诉结案率 (000 5.6): complaints closed among the month's complaints; repairs and
     // suggestions have rates of their own.
     let complaints = own.iter().filter(|c| c.kind() == Kind::Complaint);
@@ -518,7 +740,7 @@ fn kpis(
             "callback-satisfaction",
             "回访满意率",
             satisfied,
-            month_callbacks.len(),
+            staff_callbacks.len(),
             CALLBACK_SATISFACTION,
         ),
         Kpi::new("closure-rate", "投诉结案率", closed, complaints.count(), CLOSURE_RATE),

@@ -107,6 +107,7 @@ fn callback(satisfied: bool) -> EventBody {
             shortcomings: (!satisfied).then(|| "还在漏".into()),
             suggestions: None,
             next_callback_at: None,
+            signature: None,
         },
     }
 }
@@ -204,7 +205,11 @@ fn an_unsatisfied_callback_reopens_and_schedules_the_next_one() {
     );
     assert_eq!(case.status, Status::Reopened);
     assert_eq!(case.reopen_count, 1);
-    assert_eq!(next_callback(&case), None, "no callback until resolved again");
+    assert_eq!(
+        next_callback(&case).map(|d| d.due),
+        Some(next),
+        "the agreed date is chased even before the fix"
+    );
     let case = s.ok(monday() + Duration::days(1), resolved("返工完成"));
     let due = next_callback(&case).unwrap();
     assert_eq!(due.due, next);
@@ -740,6 +745,10 @@ fn any_body() -> impl Strategy<Value = EventBody> {
             severity: Some(Severity::General),
             department: None
         }),
+        Just(EventBody::Paused { reason: super::event::PauseReason::Parts, note: "等配件".into() }),
+        Just(EventBody::Resumed { note: None }),
+        Just(EventBody::OwnerHandedOver { to: "zhao".into(), note: "交接".into() }),
+        Just(EventBody::CallbackReviewed { round: 1, opinion: "属实".into() }),
     ]
 }
 
@@ -831,4 +840,490 @@ fn a_kiosk_event_made_offline_after_hq_closed_the_case_becomes_a_conflict_on_bot
     let mut reversed = s.events.clone();
     reversed.reverse();
     assert_eq!(Case::fold(&reversed).unwrap(), case);
+}
+
+// ---- The callback loop after a reopening (001 11.1.9, 11.2.3; 000 4.3.3) ----
+
+fn unsatisfied_until(next: Option<DateTime<Utc>>) -> EventBody {
+    match callback(false) {
+        EventBody::CallbackRecorded { record } => {
+            EventBody::CallbackRecorded { record: CallbackRecord { next_callback_at: next, ..record } }
+        }
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn a_reopened_complaint_gets_fresh_clocks_and_its_agreed_callback_is_chased_001_11_2_3() {
+    let cal = WorkCalendar::default();
+    let mut s = Script::file(complaint(), monday());
+    s.ok(monday() + Duration::hours(1), EventBody::Acknowledged { note: None });
+    s.ok(
+        monday() + Duration::hours(2),
+        EventBody::Replied { method: ContactMethod::Phone, text: "已联系".into() },
+    );
+    s.ok(monday() + Duration::hours(3), resolved("已劝停"));
+    let reopened_at = monday() + Duration::days(1);
+    let agreed = monday() + Duration::days(6);
+    let case = s.ok(reopened_at, unsatisfied_until(Some(agreed)));
+    assert_eq!(case.status, Status::Reopened);
+    assert_eq!(case.reopened_at, Some(reopened_at));
+
+    // 27 days later nothing was done: the case is overdue on its fresh clocks.
+    let later = monday() + Duration::days(28);
+    let overdue: Vec<(Clock, u32)> = deadlines(&case, &cal, later)
+        .into_iter()
+        .filter(|d| d.is_overdue())
+        .map(|d| (d.clock, d.round))
+        .collect();
+    for expected in [(Clock::Rework, 2), (Clock::Resolve, 2), (Clock::Escalation, 2), (Clock::Callback, 1)] {
+        assert!(overdue.contains(&expected), "{expected:?} missing from {overdue:?}");
+    }
+    assert!(is_overdue(&case, &cal, later));
+    // The agreed date is chased while the case is still being worked on.
+    let due = next_callback(&case).expect("the agreed callback");
+    assert_eq!((due.due, due.round), (agreed, 2));
+    let daily = report::daily(std::slice::from_ref(&case), &cal, cal.local_date(agreed), agreed);
+    assert_eq!(daily.callbacks_due.len(), 1);
+    assert!(daily.overdue.iter().any(|o| o.clocks.contains(&Clock::Rework)));
+
+    // A progress callback on the agreed date sets the next one; the fix is still owed.
+    let third = monday() + Duration::days(12);
+    let case = s.ok(agreed - Duration::hours(1), unsatisfied_until(Some(third)));
+    assert_eq!(case.status, Status::Reopened);
+    assert_eq!(next_callback(&case).unwrap().due, third);
+    // Fixed again: the next callback is due on the agreed date, round 3.
+    let case = s.ok(agreed + Duration::days(1), resolved("更换隔音门"));
+    let due = next_callback(&case).unwrap();
+    assert_eq!((due.due, due.round), (third, 3));
+    let rework = deadlines(&case, &cal, third).into_iter().find(|d| d.clock == Clock::Rework).unwrap();
+    assert_eq!(rework.state, DeadlineState::MetLate, "fixed after 24 h, but fixed");
+    // Still not satisfied: round 3 of clocks, a third callback later.
+    let case = s.ok(third - Duration::hours(1), unsatisfied_until(None));
+    assert_eq!(case.reopen_count, 2);
+    assert!(deadlines(&case, &cal, third).iter().any(|d| d.clock == Clock::Rework && d.round == 3));
+    let case = s.ok(third + Duration::hours(1), resolved("再次整改"));
+    let due = next_callback(&case).unwrap();
+    assert_eq!(due.round, 4);
+    assert_eq!(
+        due.due,
+        third + Duration::hours(1) + Duration::days(3),
+        "the rule's window when no date was agreed"
+    );
+    let case = s.ok(third + Duration::days(1), callback(true));
+    assert_eq!(case.status, Status::CallbackDone);
+    // The first time through is still judged on the first resolution (KPIs use round 1).
+    let first = deadlines(&case, &cal, third).into_iter().find(|d| d.clock == Clock::Resolve).unwrap();
+    assert_eq!((first.round, first.state), (1, DeadlineState::Met));
+}
+
+#[test]
+fn a_reopening_explained_within_24_hours_meets_the_rework_clock_001_11_2_3() {
+    let cal = WorkCalendar::default();
+    let mut s = Script::file(new_case("leak"), monday());
+    s.ok(monday() + Duration::hours(3), resolved("补胶"));
+    s.ok(monday() + Duration::days(1), EventBody::Reopened { reason: "又漏了".into() });
+    let case = s.ok(
+        monday() + Duration::days(1) + Duration::hours(5),
+        EventBody::PlanSet { plan: "等防水材料，周五施工".into() },
+    );
+    let d = deadlines(&case, &cal, monday() + Duration::days(3));
+    let rework = d.iter().find(|d| d.clock == Clock::Rework).unwrap();
+    assert_eq!(rework.state, DeadlineState::Met);
+    assert!(
+        d.iter().all(|d| d.clock != Clock::Escalation || d.round == 1),
+        "repairs have no 7-day escalation"
+    );
+}
+
+// ---- Who calls back, and how it is recorded (001; 001 11.1.7, 11.1.8) ----
+
+mod roles {
+    use super::*;
+    use crate::domain::roles::{Actor, Role, may};
+
+    fn actor(id: &str, role: Role, department: Option<Department>) -> Actor<'_> {
+        Actor { id, role, department }
+    }
+
+    fn resolved_complaint(severity: Severity, department: Department) -> Script {
+        let mut s = Script::file(NewCase { severity: Some(severity), ..complaint() }, monday());
+        s.ok(monday(), EventBody::Assigned { department, assignee: None });
+        s.ok(monday() + Duration::hours(1), resolved("已处理"));
+        s
+    }
+
+    #[test]
+    fn the_callback_is_made_by_the_role_the_seeds_name_001() {
+        let phone = callback(true);
+        let major = resolved_complaint(Severity::Major, Department::Security).case();
+        assert!(may(actor("wang", Role::FrontDesk, None), &phone, &major).is_err());
+        assert!(may(actor("he", Role::CustomerServiceDirector, None), &phone, &major).is_err());
+        assert!(may(actor("chen", Role::EstateManager, None), &phone, &major).is_ok());
+        let important = resolved_complaint(Severity::Important, Department::Security).case();
+        assert!(may(actor("he", Role::CustomerServiceDirector, None), &phone, &important).is_ok());
+        assert!(
+            may(actor("zhou", Role::DepartmentSupervisor, Some(Department::Security)), &phone, &important)
+                .is_err()
+        );
+        let general = resolved_complaint(Severity::General, Department::Security).case();
+        let err = may(actor("wang", Role::FrontDesk, None), &phone, &general).unwrap_err().to_string();
+        assert!(err.contains("保安部主管会同客服中心"), "{err}");
+        assert!(
+            may(actor("zhou", Role::DepartmentSupervisor, Some(Department::Security)), &phone, &general)
+                .is_ok()
+        );
+        assert!(
+            may(actor("sun", Role::DepartmentSupervisor, Some(Department::Engineering)), &phone, &general)
+                .is_err()
+        );
+        // Repairs: customer-service staff.
+        let mut repair = Script::file(new_case("leak"), monday());
+        let repair = repair.ok(monday() + Duration::hours(1), resolved("修好"));
+        assert!(may(actor("wang", Role::FrontDesk, None), &phone, &repair).is_ok());
+        assert!(may(actor("li", Role::Technician, None), &phone, &repair).is_err(), "not on their own work");
+        assert!(may(actor("hq", Role::QualityOffice, None), &phone, &repair).is_err());
+    }
+
+    #[test]
+    fn staff_never_record_a_kiosk_rating_and_technicians_do_not_close() {
+        let case = resolved_complaint(Severity::Major, Department::Security).case();
+        let kiosk = EventBody::CallbackRecorded {
+            record: CallbackRecord {
+                method: ContactMethod::Kiosk,
+                ..match callback(true) {
+                    EventBody::CallbackRecorded { record } => record,
+                    _ => unreachable!(),
+                }
+            },
+        };
+        assert!(may(actor("chen", Role::EstateManager, None), &kiosk, &case).is_err());
+        assert!(may(actor("li", Role::Technician, None), &close(), &case).is_err());
+        assert!(may(actor("li", Role::Technician, None), &resolved("修好"), &case).is_ok());
+        assert!(
+            may(actor("hq", Role::QualityOffice, None), &EventBody::OnSite { note: None }, &case).is_err()
+        );
+    }
+
+    #[test]
+    fn a_supervisor_reviews_callbacks_but_not_their_own_001_11_1_8() {
+        let mut s = resolved_complaint(Severity::Major, Department::Security);
+        // The script records as "wang"; let the estate manager's record be round 1.
+        let case = s.ok(monday() + Duration::hours(2), callback(true));
+        let review = EventBody::CallbackReviewed { round: 1, opinion: "记录完整".into() };
+        assert!(may(actor("wang", Role::FrontDesk, None), &review, &case).is_err());
+        assert!(may(actor("liu", Role::ServiceSupervisor, None), &review, &case).is_ok());
+        assert!(
+            may(actor("wang", Role::ServiceSupervisor, None), &review, &case).is_err(),
+            "their own callback"
+        );
+    }
+}
+
+#[test]
+fn an_in_person_callback_carries_the_residents_signature_001_11_1_7() {
+    use super::event::Signature;
+    let mut s = Script::file(complaint(), monday());
+    s.ok(monday(), resolved("已处理"));
+    let in_person = |signature| match callback(true) {
+        EventBody::CallbackRecorded { record } => EventBody::CallbackRecorded {
+            record: CallbackRecord { method: ContactMethod::InPerson, signature, ..record },
+        },
+        _ => unreachable!(),
+    };
+    assert_eq!(
+        s.act(monday() + Duration::hours(1), in_person(None)).unwrap_err().code(),
+        "signature-missing"
+    );
+    let signed =
+        Signature { strokes: vec![vec![[10, 500], [300, 420], [620, 560]], vec![[700, 300], [900, 700]]] };
+    assert!(signed.check().is_ok());
+    let case = s.ok(monday() + Duration::hours(1), in_person(Some(signed)));
+    assert_eq!(case.status, Status::CallbackDone);
+    assert!(case.callbacks[0].value.signature.is_some());
+    // By phone: no signature, marked 电话回访.
+    assert_eq!(ContactMethod::Phone.zh(), "电话回访");
+    assert!(Signature { strokes: vec![vec![[1, 1]]] }.check().is_err(), "a dot is not a signature");
+    assert!(Signature { strokes: vec![vec![[1, 1], [1001, 5]]] }.check().is_err());
+    assert!(Signature { strokes: vec![vec![[1, 1]; Signature::MAX_POINTS + 1]] }.check().is_err());
+}
+
+#[test]
+fn callback_records_wait_on_a_review_list_until_a_supervisor_signs_001_11_1_8() {
+    let mut s = Script::file(complaint(), monday());
+    s.ok(monday(), resolved("已处理"));
+    let case = s.ok(monday() + Duration::hours(1), callback(true));
+    let list = report::callbacks_to_review(&[case]);
+    assert_eq!((list.len(), list[0].round), (1, 1));
+    assert_eq!(
+        s.act(monday(), EventBody::CallbackReviewed { round: 2, opinion: "x".into() }).unwrap_err().code(),
+        "no-such-callback"
+    );
+    let case =
+        s.ok(monday() + Duration::hours(2), EventBody::CallbackReviewed { round: 1, opinion: "属实".into() });
+    assert!(report::callbacks_to_review(&[case]).is_empty());
+    assert_eq!(
+        s.act(monday(), EventBody::CallbackReviewed { round: 1, opinion: "again".into() })
+            .unwrap_err()
+            .code(),
+        "already-done"
+    );
+}
+
+#[test]
+fn anonymous_complaints_have_no_reply_clocks_and_leave_feedback_timeliness_alone_001_11_1_13() {
+    let cal = WorkCalendar::default();
+    let anonymous = Script::file(NewCase { phone: None, anonymous: true, ..complaint() }, monday()).case();
+    for clock in [Clock::Acknowledge, Clock::FirstReply, Clock::FirstReplyLimit, Clock::Callback] {
+        assert!(!has_clock(&anonymous, clock), "{clock:?}");
+    }
+    assert!(has_clock(&anonymous, Clock::Resolve), "the work itself is still timed");
+    let later = monday() + Duration::days(3);
+    let r = report::monthly(std::slice::from_ref(&anonymous), &cal, 2026, 11, later).unwrap();
+    let fb = r.kpis.iter().find(|k| k.code == "feedback-timeliness").unwrap();
+    assert_eq!((fb.denominator, fb.value), (0, None), "no data, not 0%");
+    let mut known = Script::file(complaint(), monday());
+    known.ok(monday() + Duration::hours(2), EventBody::Acknowledged { note: None });
+    let r = report::monthly(&[anonymous, known.case()], &cal, 2026, 11, later).unwrap();
+    let fb = r.kpis.iter().find(|k| k.code == "feedback-timeliness").unwrap();
+    assert_eq!((fb.numerator, fb.denominator), (1, 1));
+}
+
+// ---- Repeats over a rolling window (001 篇2 §6; 003 §3.1.1) ----
+
+#[test]
+fn the_same_repair_three_times_in_thirty_days_is_flagged_across_a_month_end_001_p2_6() {
+    let cal = WorkCalendar::default();
+    let cases: Vec<Case> = ["2026-04-28T02:00:00Z", "2026-05-06T02:00:00Z", "2026-05-13T02:00:00Z"]
+        .iter()
+        .map(|t| Script::file(NewCase { place: "9-1-901".into(), ..new_case("leak") }, at(t)).case())
+        .collect();
+    let may = report::monthly(&cases, &cal, 2026, 5, at("2026-06-01T00:00:00Z")).unwrap();
+    assert_eq!(may.flags.repeated_repairs.len(), 1, "{:?}", may.flags);
+    assert_eq!(may.flags.repeated_repairs[0].count, 3);
+    assert_eq!(may.flags.repeated_repairs[0].tickets.len(), 3);
+    // Spread over more than 30 days, they are not "again".
+    let spread: Vec<Case> = ["2026-03-20T02:00:00Z", "2026-04-28T02:00:00Z", "2026-05-30T02:00:00Z"]
+        .iter()
+        .map(|t| Script::file(NewCase { place: "9-1-901".into(), ..new_case("leak") }, at(t)).case())
+        .collect();
+    let may = report::monthly(&spread, &cal, 2026, 5, at("2026-06-01T00:00:00Z")).unwrap();
+    assert!(may.flags.repeated_repairs.is_empty());
+}
+
+#[test]
+fn three_residents_reporting_one_broken_lamp_are_one_repair_not_three_001_11_1_12() {
+    let cal = WorkCalendar::default();
+    let lamp = || NewCase { place: "public:3号楼大堂".into(), ..new_case("public-facility") };
+    let first = Script::file(lamp(), monday());
+    let mut cases = vec![first.case()];
+    for (h, phone) in [(1, "13900139001"), (2, "13900139002")] {
+        let mut s =
+            Script::file(NewCase { phone: Some(phone.into()), ..lamp() }, monday() + Duration::hours(h));
+        s.ok(
+            monday() + Duration::hours(h),
+            EventBody::LinkedDuplicate {
+                primary: first.case_id,
+                primary_ticket: first.case().ticket().into(),
+            },
+        );
+        cases.push(s.case());
+    }
+    let r = report::monthly(&cases, &cal, 2026, 11, monday() + Duration::days(2)).unwrap();
+    assert!(r.flags.repeated_repairs.is_empty(), "{:?}", r.flags.repeated_repairs);
+    assert_eq!((r.matters, r.reporters), (1, 3));
+}
+
+#[test]
+fn the_same_resident_complaining_again_soon_suggests_major_and_staff_decide_003_3_1_1() {
+    let first = Script::file(complaint(), monday());
+    let mut again =
+        Script::file(NewCase { text: "又是装修噪音".into(), ..complaint() }, monday() + Duration::days(10));
+    let cases = [first.case(), again.case()];
+    let s = report::major_suggestions(&cases, monday() + Duration::days(10));
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0].ticket, again.case().ticket());
+    assert_eq!(s[0].earlier, vec![first.case().ticket().to_string()]);
+    // The desk decided (either way): no longer proposed.
+    let decided = again.ok(
+        monday() + Duration::days(10),
+        EventBody::Classified {
+            complaint_class: None,
+            severity: Some(Severity::Important),
+            department: None,
+        },
+    );
+    assert!(report::major_suggestions(&[first.case(), decided], monday() + Duration::days(10)).is_empty());
+    // Forty days apart is not "in a short time".
+    let late = Script::file(complaint(), monday() + Duration::days(40)).case();
+    assert!(report::major_suggestions(&[first.case(), late], monday() + Duration::days(40)).is_empty());
+}
+
+// ---- Kinds and clocks (SPEC §4) ----
+
+#[test]
+fn maintenance_works_are_scheduled_not_held_to_the_48_hour_repair_promise() {
+    let cal = WorkCalendar::default();
+    let works = NewCase { staff: Some("wang".into()), channel: Some(Channel::WalkIn), ..new_case("works") };
+    let mut s = Script::file(works, monday());
+    let case = s.case();
+    assert_eq!(
+        super::clocks::repair_clock(&case, &cal).map(|(c, _)| c),
+        Some(Clock::InitialPlan),
+        "a schedule within 3 working days"
+    );
+    assert!(deadlines(&case, &cal, monday()).iter().all(|d| d.clock != Clock::RepairDone));
+    let due = monday() + Duration::days(20);
+    let case =
+        s.ok(monday() + Duration::days(1), EventBody::PromiseSet { due, reason: "外墙维修排期".into() });
+    let d = deadlines(&case, &cal, monday() + Duration::days(5));
+    assert_eq!(d.iter().find(|d| d.clock == Clock::InitialPlan).unwrap().state, DeadlineState::Met);
+    assert_eq!(d.iter().find(|d| d.clock == Clock::PromisedDate).unwrap().due, due);
+    assert!(!is_overdue(&case, &cal, monday() + Duration::days(10)), "not overdue at 48 h");
+}
+
+#[test]
+fn a_pause_stops_the_resident_facing_clocks_and_shows_how_long() {
+    let cal = WorkCalendar::default();
+    let mut s = Script::file(new_case("leak"), monday());
+    s.ok(
+        monday() + Duration::hours(1),
+        EventBody::Replied { method: ContactMethod::Phone, text: "已约".into() },
+    );
+    let base = deadline(&s.case(), Clock::RepairDone, monday()).due;
+    s.ok(
+        monday() + Duration::hours(4),
+        EventBody::Paused { reason: super::event::PauseReason::Parts, note: "等阀门到货".into() },
+    );
+    // While paused, the 48 h promise does not run out.
+    let case = s.case();
+    let d = deadline(&case, Clock::RepairDone, monday() + Duration::days(4));
+    assert_eq!(d.state, DeadlineState::Paused);
+    assert!(!is_overdue(&case, &cal, monday() + Duration::days(4)));
+    assert_eq!(
+        s.act(monday(), EventBody::Paused { reason: super::event::PauseReason::Resident, note: "x".into() })
+            .unwrap_err()
+            .code(),
+        "already-paused"
+    );
+    // Resumed after 3 days: the deadline is 3 days later than it was.
+    let case = s.ok(monday() + Duration::hours(76), EventBody::Resumed { note: Some("阀门到了".into()) });
+    let d = deadline(&case, Clock::RepairDone, monday() + Duration::hours(77));
+    assert_eq!(d.due, base + Duration::hours(72));
+    assert_eq!(d.state, DeadlineState::Pending);
+    assert_eq!(case.pauses.len(), 1);
+    // Acknowledging and replying do not wait for parts.
+    assert!(!Clock::OwnerFollowUp.pauses() && !Clock::Acknowledge.pauses() && !Clock::Escalation.pauses());
+}
+
+#[test]
+fn a_class_two_complaint_waits_for_the_developer_with_a_joint_record_002_15() {
+    let cal = WorkCalendar::default();
+    let mut s = Script::file(NewCase { text: "外墙渗水".into(), ..complaint() }, monday());
+    let refer = EventBody::DeveloperReferred { record: "3栋外墙渗水，属保修期内".into() };
+    assert_eq!(s.act(monday(), refer.clone()).unwrap_err().code(), "not-class-two");
+    s.ok(
+        monday(),
+        EventBody::Classified {
+            complaint_class: Some(ComplaintClass::Developer),
+            severity: None,
+            department: None,
+        },
+    );
+    let case = s.ok(monday() + Duration::days(1), refer);
+    assert_eq!(case.current_pause().unwrap().reason, super::event::PauseReason::Developer);
+    let resolve = deadline(&case, Clock::Resolve, monday() + Duration::days(30));
+    assert_eq!(resolve.state, DeadlineState::Paused, "the resident-facing clock waits");
+    let esc = deadline(&case, Clock::Escalation, monday() + Duration::days(30));
+    assert_eq!(esc.state, DeadlineState::Overdue, "stuck with the developer is what escalation is for");
+    let base = deadline(&Script::file(complaint(), monday()).case(), Clock::Resolve, monday()).due;
+    let case = s
+        .ok(monday() + Duration::days(11), EventBody::DeveloperReplied { text: "开发商同意下周维修".into() });
+    assert!(case.current_pause().is_none());
+    assert!(case.developer_reply.is_some());
+    assert_eq!(deadline(&case, Clock::Resolve, monday() + Duration::days(12)).due, base + Duration::days(10));
+    assert!(!is_overdue(&case, &cal, monday() + Duration::days(6)) || case.escalations.is_empty());
+    assert_eq!(
+        s.act(monday() + Duration::days(12), EventBody::DeveloperReplied { text: "x".into() })
+            .unwrap_err()
+            .code(),
+        "not-with-developer"
+    );
+}
+
+#[test]
+fn the_first_inquiry_owner_is_handed_over_explicitly_and_followed_004() {
+    let cal = WorkCalendar::default();
+    let mut s = Script::file(
+        NewCase { staff: Some("wang".into()), channel: Some(Channel::Phone), ..new_case("leak") },
+        monday(),
+    );
+    assert_eq!(s.case().owner, "wang");
+    let follow = deadline(&s.case(), Clock::OwnerFollowUp, monday());
+    assert_eq!(follow.due, cal.working_days_after(monday(), 1));
+    let case = s.ok(
+        monday() + Duration::hours(1),
+        EventBody::OwnerHandedOver { to: "zhao".into(), note: "我今天休假".into() },
+    );
+    assert_eq!(case.owner, "zhao");
+    assert_eq!(case.handovers[0].value.from, "wang");
+    assert_eq!(
+        s.act(monday(), EventBody::OwnerHandedOver { to: "zhao".into(), note: "x".into() })
+            .unwrap_err()
+            .code(),
+        "already-owner"
+    );
+    let case = s.ok(
+        monday() + Duration::hours(3),
+        EventBody::Replied { method: ContactMethod::Phone, text: "已约师傅".into() },
+    );
+    assert_eq!(deadline(&case, Clock::OwnerFollowUp, monday() + Duration::days(3)).state, DeadlineState::Met);
+    assert_eq!(report::CaseLine::of(&case).owner, "zhao");
+}
+
+#[test]
+fn a_complaint_work_order_has_a_due_time() {
+    let cal = WorkCalendar::default();
+    let case = Script::file(complaint(), monday()).case();
+    let due = super::clocks::work_due(&case, &cal, monday()).unwrap();
+    assert_eq!((due.clock, due.due), (Clock::Resolve, cal.working_days_after(monday(), 15)));
+}
+
+#[test]
+fn linked_reporters_are_each_told_the_outcome_001_11_1_12() {
+    let mut first = Script::file(complaint(), monday());
+    let mut second = Script::file(NewCase { phone: Some("13900139000".into()), ..complaint() }, monday());
+    second.ok(
+        monday(),
+        EventBody::LinkedDuplicate { primary: first.case_id, primary_ticket: first.case().ticket().into() },
+    );
+    assert!(report::reporters_to_tell(&[first.case(), second.case()], monday()).is_empty(), "no outcome yet");
+    first.ok(monday() + Duration::hours(5), resolved("已劝停"));
+    let owed = report::reporters_to_tell(&[first.case(), second.case()], monday() + Duration::hours(6));
+    assert_eq!(owed.len(), 1);
+    assert_eq!(owed[0].matter, first.case().ticket());
+    let daily = report::daily(
+        &[first.case(), second.case()],
+        &WorkCalendar::default(),
+        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+        monday() + Duration::hours(6),
+    );
+    assert_eq!(daily.reporters_to_tell.len(), 1);
+    second.ok(monday() + Duration::hours(7), callback(true));
+    assert!(
+        report::reporters_to_tell(&[first.case(), second.case()], monday() + Duration::hours(8)).is_empty()
+    );
+}
+
+#[test]
+fn every_kpi_documents_its_numerator_denominator_and_source() {
+    let r = report::monthly(&[], &WorkCalendar::default(), 2026, 11, monday()).unwrap();
+    assert_eq!(r.kpis.len(), report::KPI_DEFINITIONS.len());
+    for k in &r.kpis {
+        assert!(
+            !k.numerator_is.is_empty() && !k.denominator_is.is_empty() && !k.source.is_empty(),
+            "{}",
+            k.code
+        );
+    }
 }

@@ -5,7 +5,7 @@ use chrono_tz::Tz;
 
 use super::words::Msg;
 use crate::domain::case::{Case, Status};
-use crate::domain::event::{Event, EventBody};
+use crate::domain::event::{Event, EventBody, PauseReason};
 use crate::domain::intake::Lang;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,9 +86,37 @@ pub fn timeline(events: &[Event], lang: Lang, tz: Tz) -> Vec<Step> {
                     Lang::ZhCn => format!("未采纳：{reason}"),
                 },
                 EventBody::ProgressNote { .. } => Msg("处理中", "處理中", "In progress").get(lang).into(),
+                EventBody::Paused { reason, .. } => match reason {
+                    PauseReason::Resident => {
+                        Msg("暂停计时：等待您的安排", "暫停計時：等待您的安排", "On hold: waiting for you")
+                    }
+                    PauseReason::Parts => {
+                        Msg("暂停计时：等待配件", "暫停計時：等待配件", "On hold: waiting for parts")
+                    }
+                    PauseReason::ThirdParty => Msg(
+                        "暂停计时：等待第三方",
+                        "暫停計時：等待第三方",
+                        "On hold: waiting for a third party",
+                    ),
+                    PauseReason::Developer => {
+                        Msg("已提交开发商协商", "已提交開發商協商", "Taken up with the developer")
+                    }
+                }
+                .get(lang)
+                .into(),
+                EventBody::DeveloperReferred { .. } => {
+                    Msg("已提交开发商协商", "已提交開發商協商", "Taken up with the developer")
+                        .get(lang)
+                        .into()
+                }
+                EventBody::Resumed { .. } | EventBody::DeveloperReplied { .. } => {
+                    Msg("继续处理", "繼續處理", "Work resumed").get(lang).into()
+                }
                 EventBody::Classified { .. }
                 | EventBody::Escalated { .. }
-                | EventBody::LinkedDuplicate { .. } => return None,
+                | EventBody::LinkedDuplicate { .. }
+                | EventBody::CallbackReviewed { .. }
+                | EventBody::OwnerHandedOver { .. } => return None,
             };
             Some(Step { when: e.at.with_timezone(&tz).format("%m-%d %H:%M").to_string(), what })
         })

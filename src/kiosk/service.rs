@@ -427,6 +427,7 @@ impl Service {
             shortcomings: reason,
             suggestions: None,
             next_callback_at: None,
+            signature: None,
         });
         self.desk.act(ticket, action, "resident", now).map(|_| ()).map_err(|e| e.to_string())
     }

@@ -6,6 +6,9 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::num::NonZeroU32;
 
+use crate::domain::intake::Department;
+use crate::domain::roles::{Actor, Role};
+
 /// One person who may use the staff screen.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StaffAccount {
@@ -13,7 +16,16 @@ pub struct StaffAccount {
     pub id: String,
     /// Shown on the staff screen.
     pub name: String,
-    pub pin: PinHash,
+    /// `None`: named on the command line only, cannot open the staff screen.
+    pub pin: Option<PinHash>,
+    pub role: Role,
+    pub department: Option<Department>,
+}
+
+impl StaffAccount {
+    pub fn actor(&self) -> Actor<'_> {
+        Actor { id: &self.id, role: self.role, department: self.department }
+    }
 }
 
 /// Who is signed in on the staff screen.
@@ -193,7 +205,7 @@ pub fn sign_in(
     lock.check(now).map_err(|seconds| SignInRefusal::Locked { seconds })?;
     let mut found = None;
     for account in accounts {
-        if account.pin.verify(pin) && found.is_none() {
+        if account.pin.as_ref().is_some_and(|p| p.verify(pin)) && found.is_none() {
             found = Some(account);
         }
     }
@@ -211,7 +223,13 @@ mod tests {
     use super::*;
 
     fn account(id: &str, pin: &str) -> StaffAccount {
-        StaffAccount { id: id.into(), name: format!("{id} name"), pin: PinHash::new(pin).unwrap() }
+        StaffAccount {
+            id: id.into(),
+            name: format!("{id} name"),
+            pin: Some(PinHash::new(pin).unwrap()),
+            role: Role::FrontDesk,
+            department: None,
+        }
     }
 
     fn t(minutes: i64) -> DateTime<Utc> {

@@ -8,7 +8,7 @@ use super::document::{Document, Style};
 use crate::domain::calendar::WorkCalendar;
 use crate::domain::case::Case;
 use crate::domain::category::Catalogue;
-use crate::domain::clocks::{Clock, repair_clock};
+use crate::domain::clocks::{Clock, DeadlineState, repair_clock, work_due};
 use crate::domain::intake::{DefectSize, Kind, Lang, Urgency};
 use crate::domain::report::DailyReport;
 
@@ -209,6 +209,9 @@ struct StaffWords {
     undecided: &'static str,
     on_site_by: &'static str,
     done_by: &'static str,
+    paused: &'static str,
+    waiting: &'static str,
+    owner: &'static str,
     filed: &'static str,
     printed: &'static str,
     emergency: &'static str,
@@ -236,6 +239,9 @@ const STAFF_ZH_CN: StaffWords = StaffWords {
     undecided: "待定",
     on_site_by: "到场时限：",
     done_by: "完成时限：",
+    paused: "（暂停计时）",
+    waiting: "暂停原因：",
+    owner: "首问责任人：",
     filed: "受理时间：",
     printed: "打印时间：",
     emergency: "（急）",
@@ -270,6 +276,9 @@ const STAFF_ZH_TW: StaffWords = StaffWords {
     undecided: "待定",
     on_site_by: "到場時限：",
     done_by: "完成時限：",
+    paused: "（暫停計時）",
+    waiting: "暫停原因：",
+    owner: "首問責任人：",
     filed: "受理時間：",
     printed: "列印時間：",
     emergency: "（急）",
@@ -304,6 +313,9 @@ const STAFF_EN: StaffWords = StaffWords {
     undecided: "to be decided",
     on_site_by: "On site by:",
     done_by: "Done by:",
+    paused: " (paused)",
+    waiting: "Waiting:",
+    owner: "Owner:",
     filed: "Filed:",
     printed: "Printed:",
     emergency: " (emergency)",
@@ -365,10 +377,18 @@ pub fn work_order(case: &Case, ctx: &PaperContext, now: DateTime<Utc>) -> Docume
     let department = case.department.map(|d| d.name(lang)).unwrap_or(w.undecided);
     let assignee = case.assignee.as_deref().map(|a| format!(" / {a}")).unwrap_or_default();
     doc.field(w.department, format!("{department}{assignee}"));
-    if let Some((clock, due)) = repair_clock(case, ctx.calendar) {
-        let what = if clock == Clock::RepairOnSite { w.on_site_by } else { w.done_by };
-        doc.field(what, local(tz, due));
+    // Every work order carries its due time: a repair's promise, a complaint's resolve
+    // date (or the date promised to the resident, or the fresh one after a reopening),
+    // moved by any pause (SPEC §7).
+    if let Some(due) = work_due(case, ctx.calendar, now) {
+        let what = if due.clock == Clock::RepairOnSite { w.on_site_by } else { w.done_by };
+        let paused = if due.state == DeadlineState::Paused { w.paused } else { "" };
+        doc.field(what, format!("{}{paused}", local(tz, due.due)));
     }
+    if let Some(p) = case.current_pause() {
+        doc.field(w.waiting, format!("{} {}", p.reason.name(lang), p.note));
+    }
+    doc.field(w.owner, case.owner.as_str());
     doc.field(w.filed, local(tz, case.filed_at)).field(w.printed, local(tz, now));
     // The front desk scans it back when the engineer returns the form.
     doc.barcode(case.ticket()).rule();
@@ -379,6 +399,107 @@ pub fn work_order(case: &Case, ctx: &PaperContext, now: DateTime<Utc>) -> Docume
         doc.text(*blank, Style::PLAIN);
     }
     doc
+}
+
+/// A written document about one case (000 4.3.3, 004, 002 第十五条): titled, addressed,
+/// the case's particulars, the body, and lines to sign. In Chinese: these are letters to
+/// the group, the resident and the developer.
+fn letter(
+    case: &Case,
+    ctx: &PaperContext,
+    title: &str,
+    to: &str,
+    body: &[(&str, String)],
+    signs: &[&str],
+    now: DateTime<Utc>,
+) -> Document {
+    let tz = ctx.calendar.tz;
+    let i = &case.intake;
+    let mut doc = Document::default();
+    doc.text(ctx.estate, Style::TITLE).text(title, BIG_TITLE).rule();
+    if !to.is_empty() {
+        doc.field("致：", to);
+    }
+    doc.field("单号：", case.ticket())
+        .field("类别：", format!("{} / {}", i.kind.zh(), category_name(ctx, &i.category, Lang::ZhCn)))
+        .field("地点：", i.place.label(Lang::ZhCn))
+        .field("受理时间：", local(tz, case.filed_at))
+        .field("事项：", i.text.as_str());
+    for (label, text) in body {
+        doc.field(*label, text.as_str());
+    }
+    doc.field("日期：", local(tz, now)).rule();
+    for (n, sign) in signs.iter().enumerate() {
+        if n > 0 {
+            doc.feed(1);
+        }
+        doc.text(format!("{sign}____________________"), Style::PLAIN);
+    }
+    doc
+}
+
+/// 书面上报 (000 4.3.3): a complaint unresolved after 7 days goes up in writing.
+pub fn escalation_letter(case: &Case, ctx: &PaperContext, now: DateTime<Utc>) -> Option<Document> {
+    let e = case.escalations.last()?;
+    let days = (now - case.filed_at).num_days();
+    let measures: Vec<String> = case
+        .promise
+        .iter()
+        .map(|p| format!("承诺 {} 前解决：{}", local(ctx.calendar.tz, p.value.due), p.value.reason))
+        .collect();
+    let mut body = vec![
+        ("上报原因：", e.value.reason.clone()),
+        ("已历时：", format!("{days} 天")),
+        ("当前状态：", case.status.zh().to_string()),
+        ("首问责任人：", case.owner.clone()),
+    ];
+    if let Some(d) = case.department {
+        body.push(("责任部门：", d.zh().to_string()));
+    }
+    for m in &measures {
+        body.push(("处理措施：", m.clone()));
+    }
+    Some(letter(case, ctx, "投诉处理书面上报", e.value.to.zh(), &body, &["上报人：", "管理处经理："], now))
+}
+
+/// 书面回复函 (004): the latest written reply, for the resident who wrote in.
+pub fn written_reply(case: &Case, ctx: &PaperContext, text: &str, now: DateTime<Utc>) -> Document {
+    let to =
+        case.intake.contact.as_ref().and_then(|c| c.name.clone()).unwrap_or_else(|| "尊敬的业主/住户".into());
+    letter(
+        case,
+        ctx,
+        "书面回复函",
+        &to,
+        &[("答复：", text.to_string())],
+        &["经办人：", "管理处（盖章）："],
+        now,
+    )
+}
+
+/// 需开发商协商处理问题记录表 (002 第十五条): the joint record for a class 2 complaint.
+pub fn developer_record(case: &Case, ctx: &PaperContext, now: DateTime<Utc>) -> Option<Document> {
+    let record = case.developer_record.as_ref()?;
+    let mut body = vec![
+        ("投诉类别：", "第二类（开发商及房屋质量）".to_string()),
+        ("提交时间：", local(ctx.calendar.tz, record.at)),
+        ("协商事项：", record.value.clone()),
+    ];
+    match &case.developer_reply {
+        Some(reply) => {
+            body.push(("开发商答复：", format!("{} {}", local(ctx.calendar.tz, reply.at), reply.value)))
+        }
+        None => body.push(("开发商答复：", "（待答复）".to_string())),
+    }
+    Some(letter(
+        case,
+        ctx,
+        "需开发商协商处理问题记录表",
+        "开发商",
+        &body,
+        &["工程部：", "开发商代表：", "管理处经理："],
+        now,
+    ))
 }
 
 /// 热线日报 for the front desk, in the staff's language.

@@ -153,6 +153,14 @@ impl Store {
         }
     }
 
+    /// The cases linked to `primary` as the same matter (its other reporters).
+    pub fn linked_to(&self, primary: Uuid) -> Result<Vec<Case>> {
+        self.query_cases(
+            "SELECT state FROM cases WHERE json_extract(state, '$.duplicate_of') = ?1 ORDER BY filed_at, seq",
+            [primary.to_string()],
+        )
+    }
+
     fn query_cases<P: rusqlite::Params>(&self, sql: &str, params: P) -> Result<Vec<Case>> {
         let mut stmt = self.conn.prepare_cached(sql)?;
         let rows = stmt.query_map(params, |r| r.get::<_, String>(0))?;

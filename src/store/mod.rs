@@ -57,6 +57,12 @@ pub enum StoreError {
     #[error(transparent)]
     Workflow(#[from] WorkflowError),
     #[error(transparent)]
+    Refused(#[from] crate::domain::roles::Refused),
+    #[error(
+        "--by {0}: nobody with that id is in the config's [[staff]] list. Add them (id, name, role; a PIN from `lobbydesk staff-pin` only if they use the staff screen)"
+    )]
+    UnknownStaff(String),
+    #[error(transparent)]
     Validation(#[from] ValidationError),
     #[error("a stored record cannot be read: {0}")]
     BadRecord(String),

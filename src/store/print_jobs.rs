@@ -14,6 +14,12 @@ pub enum DocumentKind {
     WorkOrder,
     DailyReport,
     Test,
+    /// 书面上报 (000 4.3.3).
+    Escalation,
+    /// 书面回复函 (004).
+    Reply,
+    /// 需开发商协商处理问题记录表 (002 第十五条).
+    DeveloperRecord,
 }
 
 impl DocumentKind {
@@ -23,13 +29,24 @@ impl DocumentKind {
             DocumentKind::WorkOrder => "work-order",
             DocumentKind::DailyReport => "daily-report",
             DocumentKind::Test => "test",
+            DocumentKind::Escalation => "escalation",
+            DocumentKind::Reply => "reply",
+            DocumentKind::DeveloperRecord => "developer-record",
         }
     }
 
     fn parse(s: &str) -> Option<DocumentKind> {
-        [DocumentKind::Ticket, DocumentKind::WorkOrder, DocumentKind::DailyReport, DocumentKind::Test]
-            .into_iter()
-            .find(|d| d.code() == s)
+        [
+            DocumentKind::Ticket,
+            DocumentKind::WorkOrder,
+            DocumentKind::DailyReport,
+            DocumentKind::Test,
+            DocumentKind::Escalation,
+            DocumentKind::Reply,
+            DocumentKind::DeveloperRecord,
+        ]
+        .into_iter()
+        .find(|d| d.code() == s)
     }
 }
 

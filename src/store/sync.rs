@@ -404,13 +404,16 @@ impl Store {
     /// Deletes the local copy of cases closed before `before` whose every event HQ has
     /// confirmed (nothing of theirs in the outbox): residents' names and phones leave the
     /// kiosk once HQ holds the record. Returns how many cases went.
+    /// Drops closed cases whose every event HQ confirmed holding (nothing in the outbox,
+    /// nothing HQ refused and set aside here): HQ keeps the record two years (SPEC §6).
     pub fn purge_closed(&mut self, before: DateTime<Utc>) -> Result<usize> {
         let tx = self.conn.transaction()?;
         let ids: Vec<String> = tx
             .prepare(
                 "SELECT c.id FROM cases c WHERE c.status = 'closed'
                    AND julianday(json_extract(c.state, '$.closed_at')) < julianday(?1)
-                   AND NOT EXISTS (SELECT 1 FROM outbox o JOIN events e ON e.id = o.event_id WHERE e.case_id = c.id)",
+                   AND NOT EXISTS (SELECT 1 FROM outbox o JOIN events e ON e.id = o.event_id WHERE e.case_id = c.id)
+                   AND NOT EXISTS (SELECT 1 FROM sync_rejected r JOIN events e ON e.id = r.event_id WHERE e.case_id = c.id)",
             )?
             .query_map([ts(before)], |r| r.get(0))?
             .collect::<Result<_, _>>()?;

@@ -343,6 +343,22 @@ fn closed_cases_hq_has_leave_the_kiosk_after_the_retention_window() {
     store.append(case.id, EventBody::Resolved { note: "修好".into() }, "li", now()).unwrap();
     store.append(case.id, EventBody::Closed { note: None }, "li", now()).unwrap();
     let open_case = file(&mut store, "还没修");
+    // A closed case with an event HQ refused is not confirmed, so it stays.
+    let refused_id = Uuid::now_v7();
+    let anonymous = NewCase {
+        category: "water".into(),
+        place: "3-2-1202".into(),
+        anonymous: true,
+        text: "被拒".into(),
+        ..NewCase::default()
+    };
+    let refused = store
+        .file_case(&kiosk(), refused_id, validated(anonymous, refused_id), "kiosk", true, now())
+        .unwrap();
+    store.append(refused.id, EventBody::Resolved { note: "修好".into() }, "li", now()).unwrap();
+    let closed = store.append(refused.id, EventBody::Closed { note: None }, "li", now()).unwrap();
+    let refused_event = store.case_by_id(closed.id).unwrap().events.last().unwrap().event.id;
+    store.set_aside(refused_event, crate::store::sync::RefusalCode::Invalid, "test", now()).unwrap();
     // Evaluated 31 days after closing with a 30-day window, the cutoff is a day after it.
     let keep = Duration::days(30);
     let later = now() + Duration::days(31) - keep;
@@ -353,8 +369,9 @@ fn closed_cases_hq_has_leave_the_kiosk_after_the_retention_window() {
     assert_eq!(store.purge_closed(later).unwrap(), 1);
     assert!(store.case_by_id(case.id).is_err());
     assert!(store.case_by_id(open_case.id).is_ok());
+    assert!(store.case_by_id(refused.id).is_ok(), "HQ never confirmed its closing");
     assert_eq!(store.integrity_check().unwrap(), "ok");
-    assert_eq!(file(&mut store, "新的").ticket(), "K01-00003", "numbers are never reused");
+    assert_eq!(file(&mut store, "新的").ticket(), "K01-00004", "numbers are never reused");
 }
 
 #[test]

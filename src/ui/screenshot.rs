@@ -93,6 +93,7 @@ impl Renderer {
             "sample",
         )?;
         let mut desk = Desk::open(settings.clone(), &data_dir)?;
+        crate::config::add_sample_staff(&mut desk.settings.staff);
         let filed_at = Utc::now() - chrono::Duration::hours(30);
         let sample = desk.file(
             &NewCase {

@@ -14,18 +14,70 @@ pub struct Kiosk {
     pub now: String,
 }
 
+/// The people tests act as (`--by`): one of each role the seeds name. No PINs: they are
+/// named on the command line, not signed in on the screen.
+pub const STAFF: &str = r#"
+[[staff]]
+id = "wang"
+name = "王芳"
+role = "front-desk"
+[[staff]]
+id = "zhao"
+name = "赵强"
+role = "front-desk"
+[[staff]]
+id = "li"
+name = "李师傅"
+role = "technician"
+[[staff]]
+id = "zhou"
+name = "周主管"
+role = "department-supervisor"
+department = "security"
+[[staff]]
+id = "sun"
+name = "孙主管"
+role = "department-supervisor"
+department = "engineering"
+[[staff]]
+id = "liu"
+name = "刘主任"
+role = "service-supervisor"
+[[staff]]
+id = "he"
+name = "何总监"
+role = "cs-director"
+[[staff]]
+id = "chen"
+name = "陈经理"
+role = "estate-manager"
+[[staff]]
+id = "hq-quality"
+name = "全质办"
+role = "quality-office"
+[[staff]]
+id = "hq-hotline"
+name = "总经理热线"
+role = "hotline"
+"#;
+
 impl Kiosk {
+    /// With the `STAFF` roster as its whole config.
     pub fn new() -> Kiosk {
-        Kiosk { dir: TempDir::new().expect("temp dir"), now: "2026-11-23T10:00:00+08:00".into() }
+        let k = Kiosk { dir: TempDir::new().expect("temp dir"), now: "2026-11-23T10:00:00+08:00".into() };
+        k.write_config("");
+        k
     }
 
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
 
+    /// Writes `toml`, with the `STAFF` roster after it unless it names its own staff.
     pub fn write_config(&self, toml: &str) -> PathBuf {
         let path = self.path().join("lobbydesk.toml");
-        std::fs::write(&path, toml).expect("write config");
+        let roster = if toml.contains("[[staff]]") { "" } else { STAFF };
+        std::fs::write(&path, format!("{toml}\n{roster}")).expect("write config");
         path
     }
 
