@@ -174,10 +174,15 @@ pub fn case_detail(out: &mut impl Write, desk: &Desk, record: &CaseRecord, now: 
         )?;
     }
     if let Some(r) = &c.developer_record {
-        writeln!(out, "  developer record (需开发商协商处理问题记录表) {}: {}", local(desk, r.at), r.value)?;
+        writeln!(
+            out,
+            "  developer record (需开发商协商处理问题记录表) {}: {}",
+            local(desk, r.at),
+            r.value.text
+        )?;
     }
     if let Some(r) = &c.developer_reply {
-        writeln!(out, "  developer reply {}: {}", local(desk, r.at), r.value)?;
+        writeln!(out, "  developer reply {}: {}", local(desk, r.at), r.value.text)?;
     }
     if let Some(s) = desk.major_suggestion(c, now)? {
         writeln!(

@@ -116,6 +116,12 @@ pub struct Pause {
     pub until: Option<DateTime<Utc>>,
 }
 
+/// Words someone wrote on the case (a joint record, a reply).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Said {
+    pub text: String,
+}
+
 /// A supervisor's opinion on one callback record (001 11.1.8).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Review {
@@ -175,8 +181,8 @@ pub struct Case {
     pub reworked_at: Option<DateTime<Utc>>,
     pub pauses: Vec<Pause>,
     /// Class 2: the joint record taken to the developer, and the developer's answer.
-    pub developer_record: Option<Stamped<String>>,
-    pub developer_reply: Option<Stamped<String>>,
+    pub developer_record: Option<Stamped<Said>>,
+    pub developer_reply: Option<Stamped<Said>>,
     /// Who follows the case to the resident's answer now (004): the filer, or whoever it
     /// was handed to.
     pub owner: String,
@@ -833,7 +839,7 @@ impl Case {
             }
             EventBody::Resumed { .. } => self.end_pause(at),
             EventBody::DeveloperReferred { record } => {
-                self.developer_record = Some(Stamped::of(event, record.clone()));
+                self.developer_record = Some(Stamped::of(event, Said { text: record.clone() }));
                 self.pauses.push(Pause {
                     reason: PauseReason::Developer,
                     note: record.clone(),
@@ -842,7 +848,7 @@ impl Case {
                 });
             }
             EventBody::DeveloperReplied { text } => {
-                self.developer_reply = Some(Stamped::of(event, text.clone()));
+                self.developer_reply = Some(Stamped::of(event, Said { text: text.clone() }));
                 self.end_pause(at);
             }
             EventBody::OwnerHandedOver { to, note } => {

@@ -416,7 +416,9 @@ fn letter(
     let tz = ctx.calendar.tz;
     let i = &case.intake;
     let mut doc = Document::default();
-    doc.text(ctx.estate, Style::TITLE).text(title, BIG_TITLE).rule();
+    // Long titles (需开发商协商处理问题记录表) would break mid-word at double size.
+    let centred_bold = Style { bold: true, double: false, align: super::document::Align::Center };
+    doc.text(ctx.estate, Style::TITLE).text(title, centred_bold).rule();
     if !to.is_empty() {
         doc.field("致：", to);
     }
@@ -483,11 +485,11 @@ pub fn developer_record(case: &Case, ctx: &PaperContext, now: DateTime<Utc>) -> 
     let mut body = vec![
         ("投诉类别：", "第二类（开发商及房屋质量）".to_string()),
         ("提交时间：", local(ctx.calendar.tz, record.at)),
-        ("协商事项：", record.value.clone()),
+        ("协商事项：", record.value.text.clone()),
     ];
     match &case.developer_reply {
         Some(reply) => {
-            body.push(("开发商答复：", format!("{} {}", local(ctx.calendar.tz, reply.at), reply.value)))
+            body.push(("开发商答复：", format!("{} {}", local(ctx.calendar.tz, reply.at), reply.value.text)))
         }
         None => body.push(("开发商答复：", "（待答复）".to_string())),
     }

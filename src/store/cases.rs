@@ -14,7 +14,7 @@ use crate::domain::intake::Intake;
 use crate::domain::ticket::{KioskCode, TicketNumber};
 
 /// Bump when `Case` changes shape: stored projections are then rebuilt from events at start.
-const PROJECTION_VERSION: &str = "1";
+const PROJECTION_VERSION: &str = "2";
 
 /// An event as stored: with the per-origin index sync will compare.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
