@@ -37,7 +37,10 @@ fn settings() -> Settings {
     static STAFF: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let staff = STAFF.get_or_init(|| {
         let hash = lobbydesk::kiosk::staff::PinHash::new(STAFF_PIN).unwrap();
-        format!("[[staff]]\nid = \"wangfang\"\nname = \"王芳\"\npin = \"{hash}\"\n")
+        // wangfang signs in on the screen; li (no PIN) is the technician who fixes things.
+        format!(
+            "[[staff]]\nid = \"wangfang\"\nname = \"王芳\"\npin = \"{hash}\"\n[[staff]]\nid = \"li\"\nname = \"李师傅\"\nrole = \"technician\"\n"
+        )
     });
     Settings::from_toml(
         &format!("[kiosk]\nestate = \"翠湖花园\"\nfront_desk_phone = \"0755-12345678\"\nemergency_phone = \"0755-87654321\"\nbuildings = [\"1栋\", \"2栋\", \"3栋\"]\nlifts = [\"3栋1号梯\", \"3栋2号梯\"]\n{staff}"),

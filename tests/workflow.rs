@@ -490,3 +490,68 @@ fn anonymous_complaints_leave_feedback_timeliness_without_data() {
     assert_eq!(fb["denominator"], 0, "{fb}");
     assert!(fb["value"].is_null());
 }
+
+#[test]
+fn works_defects_and_emergencies_keep_the_clocks_the_seeds_name() {
+    let k = Kiosk::new();
+    let now = "2026-11-23T10:00:00+08:00";
+    let clocks = |v: &serde_json::Value| -> Vec<String> {
+        v["deadlines"].as_array().unwrap().iter().map(|d| d["clock"].as_str().unwrap().to_string()).collect()
+    };
+    // Maintenance works: a schedule within 3 working days, no 48 h repair promise.
+    let works = json_at(
+        &k,
+        now,
+        &[
+            "file",
+            "--category",
+            "works",
+            "--place",
+            "public:3栋外墙",
+            "--phone",
+            "13800138000",
+            "--text",
+            "外墙翻新",
+            "--by",
+            "sun",
+        ],
+    );
+    assert!(
+        clocks(&works).contains(&"initial-plan".into()) && !clocks(&works).contains(&"repair-done".into()),
+        "{works}"
+    );
+    // A hand-over defect: fixed the same day, called back within 24 h of the fix (002 第十条).
+    let defect = json_at(
+        &k,
+        now,
+        &[
+            "file",
+            "--category",
+            "handover-small",
+            "--place",
+            "6-1-802",
+            "--phone",
+            "13800138001",
+            "--text",
+            "门框掉漆",
+            "--by",
+            "wang",
+        ],
+    );
+    let t = defect["ticket"].as_str().unwrap();
+    at(&k, "2026-11-23T15:00:00+08:00", &["act", t, "resolve", "--note", "补漆", "--by", "li"]);
+    let shown = json_at(&k, "2026-11-23T16:00:00+08:00", &["show", t]);
+    assert_eq!(shown["next_callback"]["due"], "2026-11-24T07:00:00Z", "24 h after the fix");
+    // An emergency: on site within 30 minutes, and still done within 24 hours.
+    let flood = json_at(
+        &k,
+        now,
+        &["file", "--category", "flood", "--place", "public:B2车库", "--phone", "13800138002"],
+    );
+    let t = flood["ticket"].as_str().unwrap();
+    at(&k, "2026-11-23T10:20:00+08:00", &["act", t, "on-site", "--by", "li"]);
+    let late = json_at(&k, "2026-11-24T11:00:00+08:00", &["show", t]);
+    let done =
+        late["deadlines"].as_array().unwrap().iter().find(|d| d["clock"] == "repair-done").unwrap().clone();
+    assert_eq!(done["state"], "overdue", "{done}");
+}
