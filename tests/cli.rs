@@ -65,8 +65,13 @@ fn a_complaint_goes_from_filing_to_closed_from_the_command_line() {
         vec!["close"],
     ] {
         let mut args = vec!["act", t];
-        // An important complaint is called back by the customer-service director (001).
-        let by = if step[0] == "callback" { "he" } else { "wang" };
+        // An important complaint is called back by the customer-service director (001);
+        // a supervisor closes it.
+        let by = match step[0] {
+            "callback" => "he",
+            "close" => "liu",
+            _ => "wang",
+        };
         args.extend(step);
         args.extend(["--by", by]);
         k.ok(&args);
@@ -76,7 +81,8 @@ fn a_complaint_goes_from_filing_to_closed_from_the_command_line() {
     assert_eq!(shown["case"]["severity"], "important");
     assert_eq!(shown["events"].as_array().unwrap().len(), 8);
     assert_eq!(shown["events"][7]["body"]["type"], "closed");
-    assert_eq!(shown["events"][7]["actor"], "wang");
+    assert_eq!(shown["events"][7]["actor"], "liu");
+    assert_eq!(shown["events"][1]["actor"], "wang");
     assert_eq!(shown["events"][7]["origin"], "kiosk:K01");
     let text = k.ok(&["show", t]);
     assert!(text.contains("139****9000"), "phones are masked in text output:\n{text}");
@@ -87,7 +93,7 @@ fn a_complaint_goes_from_filing_to_closed_from_the_command_line() {
 fn refused_actions_exit_non_zero_with_one_clear_line() {
     let k = Kiosk::new();
     let t = k.file_repair();
-    let err = k.fails(&["act", &t, "close", "--by", "wang"]);
+    let err = k.fails(&["act", &t, "close", "--by", "liu"]);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with("error: case K01-00001 is not resolved yet"), "{err}");
     let err = k.fails(&["act", &t, "resolve", "--note", "x"]);

@@ -74,7 +74,7 @@ fn after_a_purge_the_next_events_still_reach_hq() {
     ]);
     let first = first.trim();
     kiosk.ok(&["--now", last_week, "act", first, "resolve", "--note", "换了阀门", "--by", "wang"]);
-    kiosk.ok(&["--now", last_week, "act", first, "close", "--by", "wang"]);
+    kiosk.ok(&["--now", last_week, "act", first, "close", "--by", "liu"]);
     let out = kiosk.ok(&["--now", last_week, "sync", "--once"]);
     assert!(out.contains("sent 3 event(s)"), "{out}");
     let out = kiosk.ok(&["sync", "--once"]);

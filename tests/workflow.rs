@@ -140,7 +140,7 @@ fn a_reopened_complaint_is_chased_through_second_and_third_callbacks_to_closing(
         );
     }
     assert!(at(&k, "2026-05-12T12:00:00+08:00", &["callbacks"]).contains("no callback records wait"));
-    assert!(at(&k, "2026-05-12T12:00:00+08:00", &["act", &t, "close", "--by", "wang"]).contains("closed"));
+    assert!(at(&k, "2026-05-12T12:00:00+08:00", &["act", &t, "close", "--by", "liu"]).contains("closed"));
 
     // Month end: April's report counts its complaint resolved in April and called back.
     let april = json_at(&k, "2026-06-01T10:00:00+08:00", &["report", "monthly", "--date", "2026-04"]);
@@ -184,7 +184,7 @@ fn a_major_hotline_complaint_never_closes_on_a_kiosk_tap_and_the_estate_manager_
     let t = t.trim();
     at(&k, now, &["act", t, "resolve", "--note", "已处理", "--by", "zhou"]);
     at(&k, now, &["act", t, "callback", "--method", "kiosk", "--satisfied", "yes", "--by", "resident"]);
-    let err = fails_at(&k, now, &["act", t, "close", "--by", "wang"]);
+    let err = fails_at(&k, now, &["act", t, "close", "--by", "liu"]);
     assert!(err.contains("needs a callback"), "{err}");
     let err = fails_at(&k, now, &["act", t, "callback", "--satisfied", "yes", "--by", "he"]);
     assert!(err.contains("estate manager"), "{err}");
@@ -236,7 +236,7 @@ fn a_major_hotline_complaint_never_closes_on_a_kiosk_tap_and_the_estate_manager_
         ],
     );
     assert!(at(&k, now, &["show", t]).contains("上门回访, 住户已签名"));
-    at(&k, now, &["act", t, "close", "--by", "wang"]);
+    at(&k, now, &["act", t, "close", "--by", "liu"]);
     // Replies are replies, not callbacks: 电话回复, never 电话回访.
     let other = file_noise(&k, now, "13700137000");
     at(&k, now, &["act", &other, "reply", "--text", "已收到", "--by", "wang"]);

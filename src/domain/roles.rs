@@ -71,6 +71,7 @@ pub fn may(actor: Actor, body: &EventBody, case: &Case) -> Result<(), Refused> {
         && !matches!(
             body,
             EventBody::OnSite { .. }
+                | EventBody::Acknowledged { .. }
                 | EventBody::ProgressNote { .. }
                 | EventBody::PlanSet { .. }
                 | EventBody::Resolved { .. }
@@ -133,6 +134,9 @@ pub fn may(actor: Actor, body: &EventBody, case: &Case) -> Result<(), Refused> {
                 return refuse("nobody reviews their own callback".into());
             }
             Ok(())
+        }
+        EventBody::Closed { .. } if !(role.supervises() || role.at_hq()) => {
+            refuse("a supervisor or the estate manager closes a case (结案)".into())
         }
         EventBody::SuggestionDecided { .. } if !(role.supervises() || role == QualityOffice) => {
             refuse("a supervisor decides whether a suggestion is adopted".into())

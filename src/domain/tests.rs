@@ -999,6 +999,10 @@ mod roles {
         };
         assert!(may(actor("chen", Role::EstateManager, None), &kiosk, &case).is_err());
         assert!(may(actor("li", Role::Technician, None), &close(), &case).is_err());
+        // 结案 is a supervisor's or the manager's (issue 13's reading of the seeds).
+        assert!(may(actor("wang", Role::FrontDesk, None), &close(), &case).is_err());
+        assert!(may(actor("liu", Role::ServiceSupervisor, None), &close(), &case).is_ok());
+        assert!(may(actor("chen", Role::EstateManager, None), &close(), &case).is_ok());
         assert!(may(actor("li", Role::Technician, None), &resolved("修好"), &case).is_ok());
         assert!(
             may(actor("hq", Role::QualityOffice, None), &EventBody::OnSite { note: None }, &case).is_err()
