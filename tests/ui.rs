@@ -140,6 +140,22 @@ impl Kiosk {
         press(&candidate, self.size);
     }
 
+    /// Presses the first control whose label starts with `prefix` (a case row: ticket, then
+    /// its title).
+    fn tap_starting(&self, prefix: &str) {
+        use i_slint_backend_testing::ElementRoot;
+        let found = self
+            .app
+            .root_element()
+            .query_descendants()
+            .find_all()
+            .into_iter()
+            .filter(|e| e.accessible_role() == Some(AccessibleRole::Button))
+            .find(|e| e.accessible_label().is_some_and(|l| l.starts_with(prefix)))
+            .unwrap_or_else(|| panic!("no control starting {prefix:?} on {:?}", self.page()));
+        press(&found, self.size);
+    }
+
     fn has(&self, label: &str) -> bool {
         !self.controls(label).is_empty()
     }
@@ -875,7 +891,12 @@ fn staff_acknowledge_alerts_on_the_staff_screen_and_the_buzzer_stops() {
     k.taps(STAFF_PIN);
     k.tap("登录");
     assert_eq!(k.page(), Page::Staff);
-    assert!(k.app.global::<KioskAdapter>().get_title().contains("前台提醒"));
+    assert!(k.app.global::<KioskAdapter>().get_title().contains("前台工作台"));
+    assert_eq!(
+        k.app.global::<lobbydesk::ui::DeskAdapter>().get_tab(),
+        2,
+        "alerts waiting: the desk opens on them"
+    );
     assert_eq!(texts(&k, "紧急报修 水浸/爆管 · 公共区域：1栋"), 1, "the emergency, by category and place");
     assert_eq!(texts(&k, "大堂呼叫前台"), 1, "the call button");
     let alerts = staff.get_alerts();
@@ -925,6 +946,8 @@ fn an_alert_raised_while_the_staff_screen_is_open_shows_and_is_not_acknowledged_
     k.taps(STAFF_PIN);
     k.tap("登录");
     assert_eq!(k.page(), Page::Staff);
+    assert_eq!(k.app.global::<lobbydesk::ui::DeskAdapter>().get_tab(), 0, "nothing waiting: today's cases");
+    k.tap("提醒");
     assert_eq!(texts(&k, "没有待处理的提醒。"), 1);
     k.with_service(|s| s.raise_alert("", None, Utc::now()));
     // The call button while staff look at the list: the list shows it, no banner covers it.
@@ -1036,4 +1059,96 @@ fn keys_reach_the_kiosk_through_the_window_without_a_touch_first() {
     assert_eq!(l.get_ticket(), "K01-00042");
     assert_eq!(l.get_active(), 1, "Enter moved on to the phone digits");
     k.app.hide().unwrap();
+}
+
+/// A clerk's case at the desk, all by touch: found by its number, fixed, called back and
+/// not satisfied (the case reopens with the next date set), fixed again, called back in
+/// person with the resident's signature drawn on the screen, and its work order printed.
+#[test]
+fn a_clerk_works_a_case_at_the_desk_through_two_callbacks_and_a_signature() {
+    use lobbydesk::ui::DeskAdapter;
+    let k = Kiosk::new();
+    // A hand-over defect the desk took from a walk-in: every one is called back.
+    let ticket = k.with_service(|s| {
+        let new = NewCase {
+            category: "handover-small".into(),
+            place: "6-1-802".into(),
+            phone: Some("13800138000".into()),
+            text: "门框掉漆".into(),
+            staff: Some("wangfang".into()),
+            channel: Some(lobbydesk::domain::intake::Channel::WalkIn),
+            ..NewCase::default()
+        };
+        s.desk.file(&new, Utc::now() - chrono::Duration::hours(1)).unwrap().ticket().to_string()
+    });
+    k.tap("工作人员");
+    k.taps(STAFF_PIN);
+    k.tap("登录");
+    let d = k.app.global::<DeskAdapter>();
+    assert_eq!((d.get_tab(), d.get_count_new()), (0, 1), "today's desk: one new case");
+    k.tap("查找");
+    k.taps("0001");
+    assert_eq!(d.get_rows().row_count(), 1, "found by the ticket's digits");
+    k.tap_starting(&ticket);
+    assert_eq!(k.page(), Page::StaffCase);
+    assert!(!k.has("结案"), "closing is a supervisor's: the clerk is not offered it");
+    k.tap("显示电话");
+    assert_eq!(d.get_phone(), "13800138000", "the full number, when asked, to call");
+
+    k.tap("处理完毕");
+    k.tap("已维修完毕");
+    assert_eq!(k.with_service(|s| s.desk.show(&ticket).unwrap().case.status), Status::Resolved);
+    k.tap("回访");
+    assert_eq!(k.page(), Page::StaffCallback);
+    k.tap("保存回访记录");
+    assert_eq!(k.page(), Page::StaffCallback, "nothing chosen: the form says what is missing");
+    assert!(d.get_form_error().contains("是否满意"), "{}", d.get_form_error());
+    k.tap("不满意");
+    k.tap("2");
+    k.tap("3天后");
+    k.tap("保存回访记录");
+    assert_eq!(k.page(), Page::StaffCase);
+    let case = k.with_service(|s| s.desk.show(&ticket).unwrap().case);
+    assert_eq!(case.status, Status::Reopened);
+    assert_eq!(case.callbacks[0].value.quality.map(|q| q.value()), Some(2));
+    assert_eq!(case.callbacks[0].by, "wangfang");
+    let next = case.next_callback_at.expect("the next date");
+    assert!((next - Utc::now()).num_hours() >= 71, "three days on");
+    assert!(d.get_case_callback().contains("待第2次回访"), "{}", d.get_case_callback());
+
+    k.tap("处理完毕");
+    k.tap("已现场解决");
+    k.tap("回访");
+    k.tap("上门回访");
+    k.tap("满意");
+    k.tap("保存回访记录");
+    assert!(d.get_form_error().contains("签名"), "in person: no signature, no record");
+    let pad = ElementHandle::find_by_accessible_label(&k.app, "签名框").next().expect("the signature pad");
+    let (p, s) = (pad.absolute_position(), pad.size());
+    assert!(p.y + s.height <= 480.5 && p.x + s.width <= 800.5, "the pad lies in the window");
+    let at = |fx: f32, fy: f32| slint::LogicalPosition::new(p.x + s.width * fx, p.y + s.height * fy);
+    let button = slint::platform::PointerEventButton::Left;
+    let w = k.app.window();
+    w.dispatch_event(slint::platform::WindowEvent::PointerPressed { position: at(0.1, 0.5), button });
+    for i in 1..=8 {
+        w.dispatch_event(slint::platform::WindowEvent::PointerMoved {
+            position: at(0.1 + 0.1 * i as f32, 0.5 - 0.04 * i as f32),
+        });
+    }
+    w.dispatch_event(slint::platform::WindowEvent::PointerReleased { position: at(0.9, 0.2), button });
+    assert!(d.get_signed());
+    assert!(d.get_signature_path().starts_with("M "), "the strokes show as drawn");
+    k.tap("保存回访记录");
+    assert_eq!(k.page(), Page::StaffCase);
+    let case = k.with_service(|s| s.desk.show(&ticket).unwrap().case);
+    assert_eq!(case.status, Status::CallbackDone);
+    let signature = case.callbacks[1].value.signature.as_ref().expect("stored with the callback");
+    assert!(signature.strokes[0].len() >= 5, "{signature:?}");
+
+    k.tap("打印派工单");
+    assert!(d.get_message().contains("派工单"), "{}", d.get_message());
+    k.with_service(|s| assert!(s.printer.virtual_printer.as_ref().unwrap().printed() >= 1));
+    // Back: the desk, then sign out.
+    k.app.global::<KioskAdapter>().invoke_back();
+    assert_eq!(k.page(), Page::Staff);
 }

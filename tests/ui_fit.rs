@@ -90,7 +90,11 @@ fn problems(app: &lobbydesk::ui::AppWindow, (w, h): (u32, u32)) -> Vec<String> {
     let elements = root.find_all();
     let scrollers: Vec<(Rect, std::collections::HashSet<String>)> = elements
         .iter()
-        .filter(|e| e.type_name().as_deref() == Some("Flickable"))
+        // A Flickable, or a component built on one (the desk's case lists).
+        .filter(|e| {
+            e.type_name().as_deref() == Some("Flickable")
+                || e.bases().is_some_and(|mut b| b.any(|t| t.as_str() == "Flickable"))
+        })
         .map(|f| (Rect::of(f), f.query_descendants().find_all().iter().map(key).collect()))
         .collect();
     let scroller_of = |e: &ElementHandle| {

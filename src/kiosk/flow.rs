@@ -32,8 +32,12 @@ pub enum Screen {
     Lookup,
     /// The PIN pad in front of the staff screen.
     StaffSignIn,
-    /// Front-desk alerts, for a signed-in staff member.
+    /// The desk for a signed-in staff member: today, find, alerts.
     Staff,
+    /// One case at the desk, with the actions the person may take.
+    StaffCase,
+    /// The callback form (回访) for the case on screen.
+    StaffCallback,
 }
 
 /// 0: pinyin, 1: Latin letters, 2: digits — as the keyboard component counts them.
@@ -129,6 +133,8 @@ impl Flow {
             | Screen::Ticket
             | Screen::StaffSignIn
             | Screen::Staff => Screen::Home,
+            Screen::StaffCase => Screen::Staff,
+            Screen::StaffCallback => Screen::StaffCase,
             Screen::EmergencyWhere => Screen::Hazard,
             Screen::EmergencyConfirm => Screen::EmergencyWhere,
             Screen::Place => Screen::Category,

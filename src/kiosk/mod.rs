@@ -2,6 +2,7 @@
 //! screen, progress as residents see it, the idle timer and the lookup guard, staff PINs
 //! and their lockout, and the service that runs store and printer work off the UI thread.
 
+pub mod desk;
 pub mod flow;
 pub mod guard;
 pub mod progress;

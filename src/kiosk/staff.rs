@@ -33,6 +33,8 @@ impl StaffAccount {
 pub struct StaffSession {
     pub id: String,
     pub name: String,
+    /// What the desk offers them (the domain refuses the rest anyway).
+    pub role: Role,
 }
 
 pub const PIN_DIGITS: std::ops::RangeInclusive<usize> = 4..=12;
@@ -199,7 +201,7 @@ pub fn sign_in(
     pin: &str,
     now: DateTime<Utc>,
 ) -> Result<StaffSession, SignInRefusal> {
-    if accounts.is_empty() {
+    if accounts.iter().all(|a| a.pin.is_none()) {
         return Err(SignInRefusal::NoAccounts);
     }
     lock.check(now).map_err(|seconds| SignInRefusal::Locked { seconds })?;
@@ -212,7 +214,7 @@ pub fn sign_in(
     match found {
         Some(account) => {
             *lock = PinLock::default();
-            Ok(StaffSession { id: account.id.clone(), name: account.name.clone() })
+            Ok(StaffSession { id: account.id.clone(), name: account.name.clone(), role: account.role })
         }
         None => Err(lock.wrong_pin(now)),
     }

@@ -3,6 +3,7 @@
 //! pushes the whole state back into the globals. Disk and printer work goes to the
 //! service backend; its answers come back on the UI thread.
 
+mod desk;
 pub mod screenshot;
 
 use chrono::{DateTime, Utc};
@@ -114,6 +115,7 @@ pub struct Kiosk {
     ticket: TicketView,
     lookup: LookupView,
     staff: StaffView,
+    desk: desk::DeskView,
     busy: bool,
     save_error: Option<Msg>,
 }
@@ -212,6 +214,7 @@ pub fn attach(app: &AppWindow, backend: Rc<dyn Backend>, config: KioskConfig) {
         ticket: TicketView::default(),
         lookup: LookupView::default(),
         staff: StaffView::default(),
+        desk: desk::DeskView::default(),
         busy: false,
         save_error: None,
         config,
@@ -220,6 +223,7 @@ pub fn attach(app: &AppWindow, backend: Rc<dyn Backend>, config: KioskConfig) {
     UI_THREAD.with(|u| u.set(true));
     KIOSK.with(|k| *k.borrow_mut() = Some(kiosk));
     wire(app);
+    desk::wire(app);
     with_kiosk(|k| k.render());
 }
 
@@ -569,6 +573,7 @@ impl Kiosk {
         self.ticket = TicketView::default();
         self.lookup = LookupView::default();
         self.staff = StaffView::default();
+        self.desk = desk::DeskView::default();
         self.busy = false;
         self.save_error = None;
         let _ = slint::select_bundled_translation(self.flow.lang.code());
@@ -606,6 +611,7 @@ impl Kiosk {
             Ok(session) => {
                 self.staff = StaffView { session: Some(session), alerts: rows, ..StaffView::default() };
                 self.flow.screen = Screen::Staff;
+                self.open_desk();
             }
             Err(refusal) => {
                 self.staff.error = Some(match refusal {
@@ -669,7 +675,15 @@ impl Kiosk {
     }
 
     fn back(&mut self) {
-        if matches!(
+        if self.flow.screen == Screen::StaffCallback {
+            self.flow.screen = Screen::StaffCase;
+        } else if self.flow.screen == Screen::StaffCase {
+            self.flow.screen = Screen::Staff;
+            self.desk.message = None;
+            if self.desk.tab == 0 {
+                self.pick_tab(0);
+            }
+        } else if matches!(
             self.flow.screen,
             Screen::Ticket | Screen::Emergency | Screen::Lookup | Screen::StaffSignIn | Screen::Staff
         ) {
@@ -878,6 +892,9 @@ impl Kiosk {
             }
             return false;
         }
+        if self.staff.session.is_some() && matches!(self.flow.screen, Screen::Staff | Screen::StaffCase) {
+            return self.desk_key(text);
+        }
         let printable = text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
         if self.flow.screen == Screen::Home && printable && !text.is_empty() {
             self.open_lookup();
@@ -967,6 +984,8 @@ impl Kiosk {
             Screen::Lookup => words::TITLE_LOOKUP,
             Screen::StaffSignIn => words::TITLE_STAFF_SIGN_IN,
             Screen::Staff => words::TITLE_STAFF,
+            Screen::StaffCase => words::TITLE_STAFF_CASE,
+            Screen::StaffCallback => words::TITLE_STAFF_CALLBACK,
         }
     }
 
@@ -998,6 +1017,8 @@ impl Kiosk {
             Screen::Lookup => Page::Lookup,
             Screen::StaffSignIn => Page::StaffSignIn,
             Screen::Staff => Page::Staff,
+            Screen::StaffCase => Page::StaffCase,
+            Screen::StaffCallback => Page::StaffCallback,
         });
         k.set_lang(lang.code().into());
         // Home carries the estate's name; every other screen says what it is for.
@@ -1005,7 +1026,10 @@ impl Kiosk {
             if f.screen == Screen::Home { self.config.estate.as_str() } else { self.title().get(lang) };
         k.set_title(title.into());
         // Staff see a call in their alert list; a banner would only cover their buttons.
-        let staff_screen = matches!(f.screen, Screen::StaffSignIn | Screen::Staff);
+        let staff_screen = matches!(
+            f.screen,
+            Screen::StaffSignIn | Screen::Staff | Screen::StaffCase | Screen::StaffCallback
+        );
         let notice = self.notice.filter(|_| !staff_screen).map(|(m, _)| m.get(lang));
         k.set_notice(notice.unwrap_or("").into());
         let pristine = f.screen == Screen::Home && lang == self.config.default_lang && !f.large_text;
@@ -1217,6 +1241,7 @@ impl Kiosk {
             l.set_can_rate(false);
         }
         self.render_staff(&app);
+        self.render_desk(&app);
     }
 
     fn render_staff(&self, app: &AppWindow) {

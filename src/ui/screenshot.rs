@@ -19,7 +19,7 @@ use crate::kiosk::flow::Screen;
 use crate::kiosk::service::{Inline, PrintOutcome, Service};
 use crate::printer::status::PrinterStatus;
 
-pub const SCREENS: [&str; 30] = [
+pub const SCREENS: [&str; 34] = [
     "home",
     "category",
     "category-complaint",
@@ -50,6 +50,10 @@ pub const SCREENS: [&str; 30] = [
     "idle",
     "staff-sign-in",
     "staff",
+    "staff-desk",
+    "staff-find",
+    "staff-case",
+    "staff-callback",
 ];
 
 pub const SIZES: [(u32, u32); 8] =
@@ -121,6 +125,22 @@ impl Renderer {
             "li",
             filed_at + chrono::Duration::hours(3),
         )?;
+        // For the desk: a complaint nobody has answered for three days (overdue), and the
+        // same resident's second one.
+        for (hours, text) in [(72, "楼上每晚十一点后装修噪音，已经持续一周"), (2, "又是装修噪音")]
+        {
+            desk.file(
+                &NewCase {
+                    category: "noise".into(),
+                    place: "5-1-302".into(),
+                    phone: Some("13900139000".into()),
+                    name: Some("王先生".into()),
+                    text: text.into(),
+                    ..NewCase::default()
+                },
+                Utc::now() - chrono::Duration::hours(hours),
+            )?;
+        }
         let printer = Printer::open(&settings.printer, &data_dir).map_err(anyhow::Error::msg)?;
         let backend = Rc::new(Inline(std::cell::RefCell::new(Service::new(desk, printer))));
         let config = KioskConfig::from_settings(&settings);
@@ -308,11 +328,35 @@ impl Renderer {
                     k.staff.session = Some(crate::kiosk::staff::StaffSession {
                         id: "wangfang".into(),
                         name: if lang == Lang::En { "Wang Fang".into() } else { "王芳".into() },
+                        role: crate::domain::roles::Role::FrontDesk,
                     });
                     k.flow.screen = Screen::Staff;
                     k.refresh_alerts();
                 })
             }
+            "staff-desk" | "staff-find" | "staff-case" | "staff-callback" => with_kiosk(|k| {
+                k.open_staff();
+                k.flow.large_text = large;
+                k.staff.session = Some(crate::kiosk::staff::StaffSession {
+                    id: "wang".into(),
+                    name: if lang == Lang::En { "Wang Fang".into() } else { "王芳".into() },
+                    role: crate::domain::roles::Role::FrontDesk,
+                });
+                k.flow.screen = Screen::Staff;
+                k.open_desk();
+                match screen {
+                    "staff-find" => {
+                        k.pick_tab(1);
+                        k.desk_key("K01");
+                    }
+                    "staff-case" => k.open_case("K01-00002".into()),
+                    "staff-callback" => {
+                        k.open_case("K01-00002".into());
+                        k.desk_stage_callback();
+                    }
+                    _ => {}
+                }
+            }),
             _ => Some(()),
         };
         super::drain_pending();

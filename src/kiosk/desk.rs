@@ -1,0 +1,406 @@
+//! The front desk on the kiosk's screen (issue 13), without Slint: what a signed-in staff
+//! member sees today, finds, and may do to a case. Every action goes through the same
+//! `Desk::act` as the command line, as the signed-in person, so the domain's rules and
+//! roles decide; the screen only hides what would be refused.
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+
+use super::progress::status_name;
+use super::staff::StaffSession;
+use super::words::Msg;
+use crate::app::{Action, CallbackInput, Desk};
+use crate::domain::callback::next_callback;
+use crate::domain::case::Case;
+use crate::domain::clocks::{DeadlineState, deadlines};
+use crate::domain::event::{CallbackRecord, ContactMethod, EventBody, Rating, Signature};
+use crate::domain::intake::Lang;
+use crate::domain::roles::{Actor, may};
+
+/// One case in a desk list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeskRow {
+    pub ticket: String,
+    /// Kind · category · place.
+    pub title: String,
+    /// Status, and why it is listed (overdue clocks, callback due and by whom).
+    pub note: String,
+    pub overdue: bool,
+    pub emergency: bool,
+}
+
+/// 今日 at the desk: the day's counts and the cases that need someone now.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Today {
+    pub new: usize,
+    pub open: usize,
+    pub overdue: usize,
+    pub callbacks_due: usize,
+    pub to_review: usize,
+    /// Overdue first, then callbacks due, then today's new cases; each case once.
+    pub rows: Vec<DeskRow>,
+}
+
+/// What the desk may do to the case on screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeskAction {
+    Acknowledge,
+    OnSite,
+    Resolve,
+    Callback,
+    Review,
+    Close,
+    WorkOrder,
+}
+
+impl DeskAction {
+    pub fn code(self) -> &'static str {
+        match self {
+            DeskAction::Acknowledge => "acknowledge",
+            DeskAction::OnSite => "on-site",
+            DeskAction::Resolve => "resolve",
+            DeskAction::Callback => "callback",
+            DeskAction::Review => "review",
+            DeskAction::Close => "close",
+            DeskAction::WorkOrder => "work-order",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<DeskAction> {
+        ALL_ACTIONS.iter().copied().find(|a| a.code() == code)
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            DeskAction::Acknowledge => Msg("确认受理", "確認受理", "Acknowledge"),
+            DeskAction::OnSite => Msg("已到场", "已到場", "On site"),
+            DeskAction::Resolve => Msg("处理完毕", "處理完畢", "Resolved"),
+            DeskAction::Callback => Msg("回访", "回訪", "Callback"),
+            DeskAction::Review => Msg("审核回访", "審核回訪", "Review callback"),
+            DeskAction::Close => Msg("结案", "結案", "Close"),
+            DeskAction::WorkOrder => Msg("打印派工单", "列印派工單", "Print work order"),
+        }
+        .get(lang)
+    }
+}
+
+const ALL_ACTIONS: [DeskAction; 7] = [
+    DeskAction::Acknowledge,
+    DeskAction::OnSite,
+    DeskAction::Resolve,
+    DeskAction::Callback,
+    DeskAction::Review,
+    DeskAction::Close,
+    DeskAction::WorkOrder,
+];
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeadlineLine {
+    pub name: String,
+    pub due: String,
+    pub state: String,
+    pub overdue: bool,
+}
+
+/// One case as the desk sees it: everything a clerk needs to call the resident and act.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseView {
+    pub ticket: String,
+    pub title: String,
+    pub status: String,
+    /// Label and value pairs: place, contact, channel, owner, department, text.
+    pub facts: Vec<(String, String)>,
+    /// The full number, for the clerk to call; shown only when asked.
+    pub phone: Option<String>,
+    pub deadlines: Vec<DeadlineLine>,
+    pub timeline: Vec<(String, String)>,
+    pub actions: Vec<DeskAction>,
+    /// The callback owed now: its round and who must make it.
+    pub callback: Option<(usize, String)>,
+    /// The earliest callback record waiting for review.
+    pub review_round: Option<u32>,
+}
+
+/// A callback as the desk's form records it (001 4.4, 11.1.7, 11.1.9).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CallbackForm {
+    pub in_person: bool,
+    pub satisfied: Option<bool>,
+    pub quality: Option<u8>,
+    pub effect: Option<u8>,
+    pub satisfaction: Option<u8>,
+    /// Not satisfied: call again in this many days.
+    pub next_in_days: Option<i64>,
+    pub signature: Vec<Vec<[u16; 2]>>,
+}
+
+impl CallbackForm {
+    /// The action it records, or what is still missing.
+    pub fn action(&self, now: DateTime<Utc>, lang: Lang) -> Result<Action, String> {
+        let satisfied = self.satisfied.ok_or_else(|| {
+            Msg("请选择住户是否满意", "請選擇住戶是否滿意", "Choose whether the resident is satisfied")
+                .get(lang)
+        })?;
+        let signature = if self.in_person {
+            let sig = Signature { strokes: self.signature.clone() };
+            sig.check().map_err(|_| {
+                Msg(
+                    "上门回访请住户在签名框内签名",
+                    "上門回訪請住戶在簽名框內簽名",
+                    "In person: the resident signs in the box",
+                )
+                .get(lang)
+                .to_string()
+            })?;
+            Some(sig)
+        } else {
+            None
+        };
+        if !satisfied && self.next_in_days.is_none() {
+            return Err(Msg(
+                "不满意：请约定下次回访时间",
+                "不滿意：請約定下次回訪時間",
+                "Not satisfied: agree the next callback date",
+            )
+            .get(lang)
+            .into());
+        }
+        Ok(Action::Callback(CallbackInput {
+            method: if self.in_person { ContactMethod::InPerson } else { ContactMethod::Phone },
+            satisfied,
+            quality: self.quality,
+            effect: self.effect,
+            satisfaction: self.satisfaction,
+            shortcomings: None,
+            suggestions: None,
+            next_callback_at: if satisfied {
+                None
+            } else {
+                self.next_in_days.map(|d| now + Duration::days(d))
+            },
+            signature,
+        }))
+    }
+}
+
+fn local(tz: Tz, t: DateTime<Utc>) -> String {
+    t.with_timezone(&tz).format("%m-%d %H:%M").to_string()
+}
+
+fn title(desk: &Desk, case: &Case, lang: Lang) -> String {
+    let category = desk
+        .settings
+        .catalogue
+        .get(&case.intake.category)
+        .map(|c| c.name(lang))
+        .unwrap_or(&case.intake.category);
+    format!("{} · {} · {}", case.kind().name(lang), category, case.intake.place.label(lang))
+}
+
+fn row(desk: &Desk, case: &Case, note: String, overdue: bool, lang: Lang) -> DeskRow {
+    DeskRow {
+        ticket: case.ticket().to_string(),
+        title: title(desk, case, lang),
+        note: format!("{} · {note}", status_name(case.status, lang)),
+        overdue,
+        emergency: case.intake.emergency,
+    }
+}
+
+fn state_name(state: DeadlineState, lang: Lang) -> &'static str {
+    match state {
+        DeadlineState::Pending => Msg("进行中", "進行中", "pending"),
+        DeadlineState::Met => Msg("按时完成", "按時完成", "met"),
+        DeadlineState::MetLate => Msg("超时完成", "超時完成", "met late"),
+        DeadlineState::Overdue => Msg("已超时", "已超時", "OVERDUE"),
+        DeadlineState::NotNeeded => Msg("不需要", "不需要", "not needed"),
+        DeadlineState::Paused => Msg("暂停计时", "暫停計時", "paused"),
+    }
+    .get(lang)
+}
+
+/// The desk's 今日: the day's report, as rows to tap.
+pub fn today(desk: &Desk, lang: Lang, now: DateTime<Utc>) -> Result<Today, String> {
+    let report = desk.daily_report(None, now).map_err(|e| e.to_string())?;
+    let tz = desk.settings.calendar.tz;
+    let mut today = Today {
+        new: report.counts.new,
+        open: report.counts.open,
+        overdue: report.counts.overdue,
+        callbacks_due: report.counts.callbacks_due,
+        to_review: report.callbacks_to_review.len(),
+        rows: Vec::new(),
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut push = |ticket: &str, note: String, overdue: bool| -> Result<(), String> {
+        if seen.insert(ticket.to_string()) {
+            let case = desk.show(ticket).map_err(|e| e.to_string())?.case;
+            today.rows.push(row(desk, &case, note, overdue, lang));
+        }
+        Ok(())
+    };
+    for o in &report.overdue {
+        let clocks: Vec<&str> = o.clocks.iter().map(|c| c.name(lang)).collect();
+        let label = Msg("超时：", "超時：", "overdue: ").get(lang);
+        push(
+            &o.case.ticket,
+            format!("{label}{}", clocks.join(if lang == Lang::En { ", " } else { "、" })),
+            true,
+        )?;
+    }
+    for cb in &report.callbacks_due {
+        let label = Msg("待回访", "待回訪", "callback due").get(lang);
+        push(
+            &cb.case.ticket,
+            format!("{label} {} · {}", local(tz, cb.due), cb.owner_role.name(lang)),
+            false,
+        )?;
+    }
+    for r in &report.reporters_to_tell {
+        let label = Msg("告知处理结果", "告知處理結果", "tell the outcome").get(lang);
+        push(&r.case.ticket, format!("{label} ({})", r.matter), false)?;
+    }
+    for n in &report.new {
+        push(&n.ticket, Msg("今日新增", "今日新增", "new today").get(lang).to_string(), false)?;
+    }
+    Ok(today)
+}
+
+/// 查找: by ticket, phone tail, place or words; newest first, at most `limit`.
+pub fn find(
+    desk: &Desk,
+    query: &str,
+    lang: Lang,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<Vec<DeskRow>, String> {
+    let query = query.trim();
+    if query.is_empty() {
+        return Ok(Vec::new());
+    }
+    let cases = desk.store().search(query).map_err(|e| e.to_string())?;
+    let cal = &desk.settings.calendar;
+    Ok(cases
+        .iter()
+        .take(limit)
+        .map(|c| {
+            let overdue = crate::domain::clocks::is_overdue(c, cal, now);
+            let filed = Msg("受理 ", "受理 ", "filed ").get(lang);
+            row(desk, c, format!("{filed}{}", local(cal.tz, c.filed_at)), overdue, lang)
+        })
+        .collect())
+}
+
+/// A case for the desk, with the actions `session` may take on it now.
+pub fn case_view(
+    desk: &Desk,
+    session: &StaffSession,
+    ticket: &str,
+    lang: Lang,
+    now: DateTime<Utc>,
+) -> Result<CaseView, String> {
+    let record = desk.show(ticket).map_err(|e| e.to_string())?;
+    let case = &record.case;
+    let tz = desk.settings.calendar.tz;
+    let label = |m: Msg| m.get(lang).to_string();
+    let mut facts = vec![(label(Msg("地点", "地點", "Place")), case.intake.place.label(lang))];
+    match &case.intake.contact {
+        Some(c) => facts.push((
+            label(Msg("联系人", "聯絡人", "Contact")),
+            format!("{} {}", c.name.as_deref().unwrap_or(""), c.phone.masked()).trim().to_string(),
+        )),
+        None => {
+            facts.push((label(Msg("联系人", "聯絡人", "Contact")), label(Msg("匿名", "匿名", "anonymous"))))
+        }
+    }
+    facts.push((label(Msg("渠道", "渠道", "Channel")), case.intake.channel.name(lang).to_string()));
+    let owner = if case.owner == crate::domain::filing::FRONT_DESK {
+        label(Msg("前台（自助终端受理）", "前台（自助終端受理）", "front desk (filed at the kiosk)"))
+    } else {
+        desk.staff(&case.owner).map(|s| s.name.clone()).unwrap_or_else(|_| case.owner.clone())
+    };
+    facts.push((label(Msg("首问责任人", "首問責任人", "Owner")), owner));
+    if let Some(d) = case.department {
+        let who = case.assignee.as_deref().map(|a| format!(" / {a}")).unwrap_or_default();
+        facts.push((label(Msg("责任部门", "責任部門", "Department")), format!("{}{who}", d.name(lang))));
+    }
+    if let Some(p) = case.current_pause() {
+        facts.push((
+            label(Msg("暂停计时", "暫停計時", "Paused")),
+            format!("{} {}", p.reason.name(lang), p.note),
+        ));
+    }
+    if !case.intake.text.is_empty() {
+        facts.push((label(Msg("内容", "內容", "Text")), case.intake.text.clone()));
+    }
+    let deadlines = deadlines(case, &desk.settings.calendar, now)
+        .into_iter()
+        .filter(|d| d.state != DeadlineState::NotNeeded)
+        .map(|d| DeadlineLine {
+            name: d.clock.name(lang).to_string(),
+            due: local(tz, d.due),
+            state: state_name(d.state, lang).to_string(),
+            overdue: d.state == DeadlineState::Overdue,
+        })
+        .collect();
+    let timeline = record
+        .events
+        .iter()
+        .map(|e| (local(tz, e.event.at), format!("{} · {}", e.event.body.name(), e.event.actor)))
+        .collect();
+    let actor = desk.staff(&session.id).map_err(|e| e.to_string())?.actor();
+    let actions = ALL_ACTIONS.iter().copied().filter(|a| allowed(*a, case, actor, now)).collect();
+    let callback = next_callback(case).map(|c| (c.round, c.owner.name(lang)));
+    let review_round = case.unreviewed_callbacks().next().map(|(round, _)| round);
+    Ok(CaseView {
+        ticket: case.ticket().to_string(),
+        title: title(desk, case, lang),
+        status: status_name(case.status, lang).to_string(),
+        facts,
+        phone: case.intake.contact.as_ref().map(|c| c.phone.as_str().to_string()),
+        deadlines,
+        timeline,
+        actions,
+        callback,
+        review_round,
+    })
+}
+
+/// Whether the workflow and the role both allow `action` now: the screen shows no button
+/// the domain would refuse.
+fn allowed(action: DeskAction, case: &Case, actor: Actor, now: DateTime<Utc>) -> bool {
+    let record = |method| CallbackRecord {
+        method,
+        quality: Rating::new(5).ok(),
+        effect: None,
+        satisfaction: None,
+        satisfied: true,
+        shortcomings: None,
+        suggestions: None,
+        next_callback_at: None,
+        signature: None,
+    };
+    let body = match action {
+        DeskAction::Acknowledge => EventBody::Acknowledged { note: None },
+        DeskAction::OnSite => EventBody::OnSite { note: None },
+        DeskAction::Resolve => EventBody::Resolved { note: "-".into() },
+        DeskAction::Callback => EventBody::CallbackRecorded { record: record(ContactMethod::Phone) },
+        DeskAction::Review => match case.unreviewed_callbacks().next() {
+            Some((round, _)) => EventBody::CallbackReviewed { round, opinion: "-".into() },
+            None => return false,
+        },
+        DeskAction::Close => EventBody::Closed { note: None },
+        // Paper for the engineer: any open repair or complaint.
+        DeskAction::WorkOrder => {
+            return case.status.is_open() && !matches!(case.kind(), crate::domain::intake::Kind::Suggestion);
+        }
+    };
+    case.check(&body, now).is_ok() && may(actor, &body, case).is_ok()
+}
+
+/// What the desk's 处理完毕 records: the clerk picks what was done.
+pub const RESOLVE_NOTES: [Msg; 3] = [
+    Msg("已维修完毕", "已維修完畢", "Repaired"),
+    Msg("已处理并告知住户", "已處理並告知住戶", "Handled and the resident told"),
+    Msg("已现场解决", "已現場解決", "Solved on the spot"),
+];

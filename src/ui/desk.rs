@@ -1,0 +1,422 @@
+//! The staff desk's adapter (issue 13): `DeskAdapter`'s callbacks change the `DeskView`,
+//! store work runs on the service thread, and `render` pushes the view back. The
+//! rules live in `crate::kiosk::desk` and the domain; this file only moves data.
+
+use chrono::Utc;
+use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
+
+use super::{
+    AppWindow, DeskAction as ActionItem, DeskAdapter, DeskDeadline, DeskFact, DeskRow as RowItem, Kiosk,
+};
+use super::{on_ui_thread, strings, system_event};
+use crate::domain::intake::Lang;
+use crate::kiosk::desk::{self, CallbackForm, CaseView, DeskAction, DeskRow, RESOLVE_NOTES, Today};
+use crate::kiosk::flow::Screen;
+use crate::kiosk::words::Msg;
+use crate::store::DocumentKind;
+
+/// What the desk shows; cleared with everything else at sign-out or idle.
+#[derive(Clone, Debug, Default)]
+pub(super) struct DeskView {
+    pub tab: i32,
+    today: Today,
+    query: String,
+    found: Vec<DeskRow>,
+    case: Option<CaseView>,
+    phone_shown: bool,
+    choosing_note: bool,
+    form: CallbackForm,
+    pub message: Option<String>,
+}
+
+const TAB_TODAY: i32 = 0;
+const TAB_FIND: i32 = 1;
+const TAB_ALERTS: i32 = 2;
+
+pub(super) fn wire(app: &AppWindow) {
+    let d = app.global::<DeskAdapter>();
+    d.on_pick_tab(|tab| super::event(|k| k.pick_tab(tab)));
+    d.on_open_case(|ticket| super::event(|k| k.open_case(ticket.to_string())));
+    d.on_query_key(|key| super::event(|k| k.query_key(&key)));
+    d.on_query_backspace(|| {
+        super::event(|k| {
+            k.desk.query.pop();
+            k.search();
+        })
+    });
+    d.on_act(|code| super::event(|k| k.desk_act(&code)));
+    d.on_show_phone(|| super::event(|k| k.desk.phone_shown = true));
+    d.on_pick_note(|i| super::event(|k| k.resolve_with(i as usize)));
+    d.on_cb_set(|field, value| super::event(|k| k.callback_field(&field, value)));
+    d.on_sign(|phase, x, y| super::event(|k| k.sign(phase, x, y)));
+    d.on_sign_clear(|| super::event(|k| k.desk.form.signature.clear()));
+    d.on_cb_submit(|| super::event(|k| k.submit_callback()));
+}
+
+impl Kiosk {
+    /// Just signed in: alerts first when some wait, else today's cases.
+    pub(super) fn open_desk(&mut self) {
+        self.desk = DeskView {
+            tab: if self.staff.alerts.is_empty() { TAB_TODAY } else { TAB_ALERTS },
+            ..DeskView::default()
+        };
+        self.load_today();
+    }
+
+    pub(super) fn pick_tab(&mut self, tab: i32) {
+        self.desk.tab = tab;
+        self.desk.message = None;
+        if tab == TAB_TODAY {
+            self.load_today();
+        }
+    }
+
+    fn load_today(&mut self) {
+        let lang = self.flow.lang;
+        self.backend.run(Box::new(move |svc| {
+            let today = desk::today(&svc.desk, lang, Utc::now());
+            on_ui_thread(move || {
+                system_event(|k| match today {
+                    Ok(t) => k.desk.today = t,
+                    Err(e) => k.desk.message = Some(e),
+                })
+            });
+        }));
+    }
+
+    fn query_key(&mut self, key: &str) {
+        if self.desk.query.chars().count() < 20 {
+            self.desk.query.push_str(key);
+        }
+        self.search();
+    }
+
+    /// Searches as the clerk types (ticket digits, a phone's last digits, a place).
+    fn search(&mut self) {
+        let (query, lang) = (self.desk.query.clone(), self.flow.lang);
+        if query.chars().count() < 2 {
+            self.desk.found.clear();
+            return;
+        }
+        self.backend.run(Box::new(move |svc| {
+            let rows = desk::find(&svc.desk, &query, lang, Utc::now(), 50);
+            on_ui_thread(move || {
+                system_event(|k| {
+                    if k.desk.query == query {
+                        match rows {
+                            Ok(rows) => k.desk.found = rows,
+                            Err(e) => k.desk.message = Some(e),
+                        }
+                    }
+                })
+            });
+        }));
+    }
+
+    pub(super) fn open_case(&mut self, ticket: String) {
+        let Some(session) = self.staff.session.clone() else { return };
+        let lang = self.flow.lang;
+        self.backend.run(Box::new(move |svc| {
+            let view = desk::case_view(&svc.desk, &session, &ticket, lang, Utc::now());
+            on_ui_thread(move || {
+                system_event(|k| {
+                    if k.staff.session.is_none() {
+                        return;
+                    }
+                    match view {
+                        Ok(view) => {
+                            let same = k.desk.case.as_ref().is_some_and(|c| c.ticket == view.ticket);
+                            k.desk.phone_shown &= same;
+                            k.desk.case = Some(view);
+                            k.desk.choosing_note = false;
+                            if k.flow.screen != Screen::StaffCallback {
+                                k.flow.screen = Screen::StaffCase;
+                            }
+                        }
+                        Err(e) => k.desk.message = Some(e),
+                    }
+                })
+            });
+        }));
+    }
+
+    fn desk_act(&mut self, code: &str) {
+        let Some(action) = DeskAction::parse(code) else { return };
+        let Some(ticket) = self.desk.case.as_ref().map(|c| c.ticket.clone()) else { return };
+        self.desk.message = None;
+        match action {
+            DeskAction::Resolve => self.desk.choosing_note = true,
+            DeskAction::Callback => {
+                self.desk.form = CallbackForm::default();
+                self.flow.screen = Screen::StaffCallback;
+            }
+            DeskAction::WorkOrder => self.print_work_order(ticket),
+            DeskAction::Acknowledge => self.record(ticket, crate::app::Action::Acknowledge { note: None }),
+            DeskAction::OnSite => self.record(ticket, crate::app::Action::OnSite { note: None }),
+            DeskAction::Close => self.record(ticket, crate::app::Action::Close { note: None }),
+            DeskAction::Review => {
+                let Some(round) = self.desk.case.as_ref().and_then(|c| c.review_round) else { return };
+                let opinion =
+                    Msg("已审核，记录属实", "已審核，記錄屬實", "Checked").get(Lang::ZhCn).to_string();
+                self.record(ticket, crate::app::Action::Review { round, opinion });
+            }
+        }
+    }
+
+    fn resolve_with(&mut self, i: usize) {
+        let (Some(note), Some(ticket)) =
+            (RESOLVE_NOTES.get(i), self.desk.case.as_ref().map(|c| c.ticket.clone()))
+        else {
+            return;
+        };
+        // Records are kept in Chinese whatever the screen's language (the seeds' forms).
+        self.desk.choosing_note = false;
+        self.record(ticket, crate::app::Action::Resolve { note: note.get(Lang::ZhCn).to_string() });
+    }
+
+    /// Does `action` as the signed-in person, then shows the case as it now stands.
+    fn record(&mut self, ticket: String, action: crate::app::Action) {
+        let Some(session) = self.staff.session.clone() else { return };
+        self.backend.run(Box::new(move |svc| {
+            let result =
+                svc.desk.act(&ticket, action, &session.id, Utc::now()).map(|_| ()).map_err(|e| e.to_string());
+            on_ui_thread(move || {
+                system_event(|k| {
+                    match result {
+                        Ok(()) => {
+                            if k.flow.screen == Screen::StaffCallback {
+                                k.flow.screen = Screen::StaffCase;
+                            }
+                        }
+                        Err(e) => {
+                            if k.flow.screen == Screen::StaffCallback {
+                                k.desk.form.signature.clear();
+                                k.desk.message = Some(e);
+                                k.flow.screen = Screen::StaffCase;
+                            } else {
+                                k.desk.message = Some(e);
+                            }
+                        }
+                    }
+                    k.open_case(ticket);
+                })
+            });
+        }));
+    }
+
+    fn print_work_order(&mut self, ticket: String) {
+        let Some(session) = self.staff.session.clone() else { return };
+        let lang = self.flow.lang;
+        self.backend.run(Box::new(move |svc| {
+            let now = Utc::now();
+            let queued = svc.desk.queue_print(
+                DocumentKind::WorkOrder,
+                Some(&ticket),
+                serde_json::Value::Null,
+                false,
+                &session.id,
+                now,
+            );
+            let said = match queued {
+                Ok(_) => {
+                    let _ = svc.desk.print_due(&mut svc.printer, now);
+                    Msg("派工单已送打印机", "派工單已送印表機", "Work order sent to the printer")
+                        .get(lang)
+                        .to_string()
+                }
+                Err(e) => e.to_string(),
+            };
+            on_ui_thread(move || system_event(|k| k.desk.message = Some(said)));
+        }));
+    }
+
+    fn callback_field(&mut self, field: &str, value: i32) {
+        let f = &mut self.desk.form;
+        let rating = u8::try_from(value).ok().filter(|v| (1..=5).contains(v));
+        match field {
+            "method" => f.in_person = value == 1,
+            "satisfied" => f.satisfied = Some(value == 1),
+            "quality" => f.quality = rating,
+            "effect" => f.effect = rating,
+            "satisfaction" => f.satisfaction = rating,
+            "next" => f.next_in_days = Some(i64::from(value)),
+            _ => {}
+        }
+        self.desk.message = None;
+    }
+
+    /// A finger on the signature pad: 0 down, 1 moving, 2 up; x and y are fractions of it.
+    fn sign(&mut self, phase: i32, x: f32, y: f32) {
+        let scale = f32::from(crate::domain::event::Signature::SCALE);
+        let point = [(x.clamp(0.0, 1.0) * scale) as u16, (y.clamp(0.0, 1.0) * scale) as u16];
+        let strokes = &mut self.desk.form.signature;
+        let points: usize = strokes.iter().map(Vec::len).sum();
+        if points >= crate::domain::event::Signature::MAX_POINTS {
+            return;
+        }
+        match phase {
+            0 => strokes.push(vec![point]),
+            _ => match strokes.last_mut() {
+                Some(stroke) if stroke.last() != Some(&point) => stroke.push(point),
+                Some(_) => {}
+                None => strokes.push(vec![point]),
+            },
+        }
+    }
+
+    fn submit_callback(&mut self) {
+        let Some(ticket) = self.desk.case.as_ref().map(|c| c.ticket.clone()) else { return };
+        match self.desk.form.action(Utc::now(), self.flow.lang) {
+            Ok(action) => self.record(ticket, action),
+            Err(e) => self.desk.message = Some(e),
+        }
+    }
+
+    /// The callback form half filled, with a signature (screenshots and the fit test).
+    pub(super) fn desk_stage_callback(&mut self) {
+        self.desk.form = CallbackForm {
+            in_person: true,
+            satisfied: Some(false),
+            quality: Some(3),
+            effect: Some(2),
+            satisfaction: Some(2),
+            next_in_days: Some(3),
+            signature: vec![vec![[100, 600], [250, 350], [400, 650], [550, 300], [700, 600], [900, 420]]],
+        };
+        self.flow.screen = Screen::StaffCallback;
+    }
+
+    /// A ticket scanned at the desk (QR or work-order barcode, then Enter) opens its case.
+    pub(super) fn desk_key(&mut self, text: &str) -> bool {
+        match text {
+            "\n" | "\r" => {
+                if let Ok(ticket) = crate::app::normalize_ticket(&self.desk.query) {
+                    self.open_case(ticket);
+                }
+                true
+            }
+            "\u{8}" | "\u{7f}" => {
+                self.desk.query.pop();
+                self.search();
+                true
+            }
+            t if !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
+                if self.flow.screen != Screen::Staff || self.desk.tab != TAB_FIND {
+                    self.desk.query.clear();
+                    self.flow.screen = Screen::Staff;
+                    self.desk.tab = TAB_FIND;
+                }
+                self.query_key(t);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub(super) fn render_desk(&self, app: &AppWindow) {
+        let d = app.global::<DeskAdapter>();
+        let v = &self.desk;
+        d.set_tab(v.tab);
+        d.set_count_new(v.today.new as i32);
+        d.set_count_open(v.today.open as i32);
+        d.set_count_overdue(v.today.overdue as i32);
+        d.set_count_callbacks(v.today.callbacks_due as i32);
+        d.set_count_review(v.today.to_review as i32);
+        let rows = if v.tab == TAB_FIND { &v.found } else { &v.today.rows };
+        d.set_rows(ModelRc::new(VecModel::from(
+            rows.iter()
+                .map(|r| RowItem {
+                    ticket: r.ticket.clone().into(),
+                    title: r.title.clone().into(),
+                    note: r.note.clone().into(),
+                    overdue: r.overdue,
+                    emergency: r.emergency,
+                })
+                .collect::<Vec<_>>(),
+        )));
+        d.set_query(v.query.clone().into());
+        d.set_message(v.message.clone().unwrap_or_default().into());
+        let lang = self.flow.lang;
+        let fact = |(label, value): &(String, String)| DeskFact { label: label.into(), value: value.into() };
+        match &v.case {
+            Some(c) => {
+                d.set_case_ticket(c.ticket.clone().into());
+                d.set_case_title(c.title.clone().into());
+                d.set_case_status(c.status.clone().into());
+                d.set_facts(ModelRc::new(VecModel::from(c.facts.iter().map(fact).collect::<Vec<_>>())));
+                d.set_deadlines(ModelRc::new(VecModel::from(
+                    c.deadlines
+                        .iter()
+                        .map(|l| DeskDeadline {
+                            name: l.name.clone().into(),
+                            due: l.due.clone().into(),
+                            state: l.state.clone().into(),
+                            overdue: l.overdue,
+                        })
+                        .collect::<Vec<_>>(),
+                )));
+                d.set_timeline(ModelRc::new(VecModel::from(c.timeline.iter().map(fact).collect::<Vec<_>>())));
+                d.set_actions(ModelRc::new(VecModel::from(
+                    c.actions
+                        .iter()
+                        .map(|a| ActionItem { code: a.code().into(), label: a.label(lang).into() })
+                        .collect::<Vec<_>>(),
+                )));
+                let phone = c.phone.clone().filter(|_| v.phone_shown);
+                d.set_phone(phone.unwrap_or_default().into());
+                let callback = c.callback.as_ref().map(|(round, owner)| match lang {
+                    Lang::En => format!("Callback {round} due, by the {owner}"),
+                    Lang::ZhTw => format!("待第{round}次回訪：{owner}"),
+                    Lang::ZhCn => format!("待第{round}次回访：{owner}"),
+                });
+                d.set_case_callback(callback.unwrap_or_default().into());
+            }
+            None => {
+                d.set_case_ticket(SharedString::new());
+                d.set_actions(ModelRc::new(VecModel::<ActionItem>::default()));
+            }
+        }
+        d.set_choosing_note(v.choosing_note);
+        d.set_resolve_notes(strings(RESOLVE_NOTES.iter().map(|m| m.get(lang).to_string())));
+        let f = &v.form;
+        d.set_cb_in_person(f.in_person);
+        d.set_cb_satisfied(f.satisfied.map_or(-1, i32::from));
+        d.set_cb_quality(f.quality.map_or(0, i32::from));
+        d.set_cb_effect(f.effect.map_or(0, i32::from));
+        d.set_cb_satisfaction(f.satisfaction.map_or(0, i32::from));
+        d.set_cb_next_days(f.next_in_days.unwrap_or(0) as i32);
+        d.set_signed(f.signature.iter().map(Vec::len).sum::<usize>() >= 2);
+        d.set_signature_path(signature_path(&f.signature).into());
+        d.set_form_error(
+            if self.flow.screen == Screen::StaffCallback { v.message.clone() } else { None }
+                .unwrap_or_default()
+                .into(),
+        );
+    }
+}
+
+/// SVG path commands for the strokes, in the pad's 0..1000 box.
+fn signature_path(strokes: &[Vec<[u16; 2]>]) -> String {
+    let mut path = String::new();
+    for stroke in strokes {
+        for (i, [x, y]) in stroke.iter().enumerate() {
+            path.push_str(if i == 0 { "M " } else { " L " });
+            path.push_str(&format!("{x} {y}"));
+        }
+        if stroke.len() == 1 {
+            // A dot: a tiny line so it shows.
+            let [x, y] = stroke[0];
+            path.push_str(&format!(" L {} {y}", x + 2));
+        }
+        path.push(' ');
+    }
+    path
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn strokes_become_path_commands() {
+        assert_eq!(super::signature_path(&[vec![[1, 2], [3, 4]], vec![[5, 6]]]), "M 1 2 L 3 4 M 5 6 L 7 6 ");
+    }
+}
