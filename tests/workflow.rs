@@ -49,14 +49,15 @@ fn a_reopened_complaint_is_chased_through_second_and_third_callbacks_to_closing(
     at(&k, "2026-04-27T11:00:00+08:00", &["act", &t, "acknowledge", "--by", "wang"]);
     at(&k, "2026-04-27T11:30:00+08:00", &["act", &t, "reply", "--text", "已联系装修户", "--by", "wang"]);
     at(&k, "2026-04-28T09:00:00+08:00", &["act", &t, "resolve", "--note", "约谈装修户", "--by", "zhou"]);
-    // A general complaint about security is called back by the security supervisor (001).
+    // A general complaint about security is called back by the security supervisor with
+    // the service centre (001 篇2): not by another department's supervisor.
     let err = fails_at(
         &k,
         "2026-04-29T10:00:00+08:00",
-        &["act", &t, "callback", "--satisfied", "no", "--by", "wang"],
+        &["act", &t, "callback", "--satisfied", "no", "--by", "sun"],
     );
     assert!(
-        err.contains("wang (客服前台 front-desk) may not record this callback") && err.contains("保安部主管"),
+        err.contains("sun (部门主管 department-supervisor) may not record this callback") && err.contains("保安部主管"),
         "{err}"
     );
     let err =

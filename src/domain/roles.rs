@@ -109,8 +109,10 @@ pub fn may(actor: Actor, body: &EventBody, case: &Case) -> Result<(), Refused> {
                 CallbackOwner::CustomerServiceDirector => {
                     matches!(role, CustomerServiceDirector | EstateManager)
                 }
+                // 篇2 三(3)b: the department's supervisor *with* the service centre's staff,
+                // so either records it (the other is named in the record's notes).
                 CallbackOwner::DepartmentSupervisor { department } => {
-                    matches!(role, ServiceSupervisor | CustomerServiceDirector | EstateManager)
+                    matches!(role, FrontDesk | ServiceSupervisor | CustomerServiceDirector | EstateManager)
                         || (role == DepartmentSupervisor
                             && (department.is_none() || actor.department == department))
                 }
