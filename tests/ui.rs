@@ -1095,6 +1095,12 @@ fn a_clerk_works_a_case_at_the_desk_through_two_callbacks_and_a_signature() {
     k.tap("显示电话");
     assert_eq!(d.get_phone(), "13800138000", "the full number, when asked, to call");
 
+    k.tap("派工");
+    k.tap("李师傅（工程部）");
+    let case = k.with_service(|s| s.desk.show(&ticket).unwrap().case);
+    assert_eq!(case.assignee.as_deref(), Some("李师傅"), "dispatched to a configured technician");
+    let history: Vec<String> = d.get_timeline().iter().map(|f| f.value.to_string()).collect();
+    assert!(history.iter().any(|h| h.starts_with("派工：工程部 李师傅")), "the history says so: {history:?}");
     k.tap("处理完毕");
     k.tap("已维修完毕");
     assert_eq!(k.with_service(|s| s.desk.show(&ticket).unwrap().case.status), Status::Resolved);
@@ -1148,7 +1154,12 @@ fn a_clerk_works_a_case_at_the_desk_through_two_callbacks_and_a_signature() {
     k.tap("打印派工单");
     assert!(d.get_message().contains("派工单"), "{}", d.get_message());
     k.with_service(|s| assert!(s.printer.virtual_printer.as_ref().unwrap().printed() >= 1));
-    // Back: the desk, then sign out.
+    // Back: the desk, and the day's report on paper.
     k.app.global::<KioskAdapter>().invoke_back();
     assert_eq!(k.page(), Page::Staff);
+    k.tap("今日");
+    let printed = k.with_service(|s| s.printer.virtual_printer.as_ref().unwrap().printed());
+    k.tap("打印日报");
+    assert!(d.get_message().contains("日报"), "{}", d.get_message());
+    k.with_service(|s| assert_eq!(s.printer.virtual_printer.as_ref().unwrap().printed(), printed + 1));
 }

@@ -57,7 +57,8 @@ fn a_reopened_complaint_is_chased_through_second_and_third_callbacks_to_closing(
         &["act", &t, "callback", "--satisfied", "no", "--by", "sun"],
     );
     assert!(
-        err.contains("sun (部门主管 department-supervisor) may not record this callback") && err.contains("保安部主管"),
+        err.contains("sun (部门主管 department-supervisor) may not record this callback")
+            && err.contains("保安部主管"),
         "{err}"
     );
     let err =

@@ -45,6 +45,7 @@ pub struct Today {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeskAction {
     Acknowledge,
+    Assign,
     OnSite,
     Resolve,
     Callback,
@@ -57,6 +58,7 @@ impl DeskAction {
     pub fn code(self) -> &'static str {
         match self {
             DeskAction::Acknowledge => "acknowledge",
+            DeskAction::Assign => "assign",
             DeskAction::OnSite => "on-site",
             DeskAction::Resolve => "resolve",
             DeskAction::Callback => "callback",
@@ -73,6 +75,7 @@ impl DeskAction {
     pub fn label(self, lang: Lang) -> &'static str {
         match self {
             DeskAction::Acknowledge => Msg("确认受理", "確認受理", "Acknowledge"),
+            DeskAction::Assign => Msg("派工", "派工", "Assign"),
             DeskAction::OnSite => Msg("已到场", "已到場", "On site"),
             DeskAction::Resolve => Msg("处理完毕", "處理完畢", "Resolved"),
             DeskAction::Callback => Msg("回访", "回訪", "Callback"),
@@ -84,8 +87,9 @@ impl DeskAction {
     }
 }
 
-const ALL_ACTIONS: [DeskAction; 7] = [
+const ALL_ACTIONS: [DeskAction; 8] = [
     DeskAction::Acknowledge,
+    DeskAction::Assign,
     DeskAction::OnSite,
     DeskAction::Resolve,
     DeskAction::Callback,
@@ -220,7 +224,7 @@ fn state_name(state: DeadlineState, lang: Lang) -> &'static str {
 }
 
 /// The desk's 今日: the day's report, as rows to tap.
-pub fn today(desk: &Desk, lang: Lang, now: DateTime<Utc>) -> Result<Today, String> {
+pub fn today(desk: &Desk, session: &StaffSession, lang: Lang, now: DateTime<Utc>) -> Result<Today, String> {
     let report = desk.daily_report(None, now).map_err(|e| e.to_string())?;
     let tz = desk.settings.calendar.tz;
     let mut today = Today {
@@ -232,6 +236,14 @@ pub fn today(desk: &Desk, lang: Lang, now: DateTime<Utc>) -> Result<Today, Strin
         rows: Vec::new(),
     };
     let mut seen = std::collections::HashSet::new();
+    // A technician's own open work comes first (issue 13: "their own open work shows on
+    // their sign-in").
+    if session.role == crate::domain::roles::Role::Technician {
+        for r in assigned_to(desk, &session.name, lang, now)? {
+            seen.insert(r.ticket.clone());
+            today.rows.push(r);
+        }
+    }
     let mut push = |ticket: &str, note: String, overdue: bool| -> Result<(), String> {
         if seen.insert(ticket.to_string()) {
             let case = desk.show(ticket).map_err(|e| e.to_string())?.case;
@@ -343,10 +355,13 @@ pub fn case_view(
             overdue: d.state == DeadlineState::Overdue,
         })
         .collect();
+    let who = |id: &str| desk.staff(id).map(|s| s.name.clone()).unwrap_or_else(|_| id.to_string());
     let timeline = record
         .events
         .iter()
-        .map(|e| (local(tz, e.event.at), format!("{} · {}", e.event.body.name(), e.event.actor)))
+        .map(|e| {
+            (local(tz, e.event.at), format!("{} · {}", event_label(&e.event.body, lang), who(&e.event.actor)))
+        })
         .collect();
     let actor = desk.staff(&session.id).map_err(|e| e.to_string())?.actor();
     let actions = ALL_ACTIONS.iter().copied().filter(|a| allowed(*a, case, actor, now)).collect();
@@ -366,6 +381,66 @@ pub fn case_view(
     })
 }
 
+/// A line of the case's history for staff: what happened, with its words where it has some.
+fn event_label(body: &EventBody, lang: Lang) -> String {
+    let m = |zh: &'static str, tw: &'static str, en: &'static str| Msg(zh, tw, en).get(lang).to_string();
+    let with = |what: String, text: &str| if text.is_empty() { what } else { format!("{what}：{text}") };
+    match body {
+        EventBody::Filed { .. } => m("受理", "受理", "Filed"),
+        EventBody::Acknowledged { .. } => m("确认受理", "確認受理", "Acknowledged"),
+        EventBody::Replied { method, text } => with(format!("{}", method.reply_zh()), text),
+        EventBody::Classified { .. } => m("分类", "分類", "Classified"),
+        EventBody::Assigned { department, assignee } => with(
+            m("派工", "派工", "Assigned"),
+            &format!("{} {}", department.name(lang), assignee.as_deref().unwrap_or("")),
+        ),
+        EventBody::OnSite { .. } => m("到场", "到場", "On site"),
+        EventBody::PlanSet { plan } => with(m("处理方案", "處理方案", "Plan"), plan),
+        EventBody::ProgressNote { text } => with(m("进展", "進展", "Note"), text),
+        EventBody::PromiseSet { reason, .. } => with(m("承诺日期", "承諾日期", "New date"), reason),
+        EventBody::Resolved { note } => with(m("处理完毕", "處理完畢", "Resolved"), note),
+        EventBody::CallbackRecorded { record } => {
+            let verdict = if record.satisfied {
+                m("满意", "滿意", "satisfied")
+            } else {
+                m("不满意", "不滿意", "not satisfied")
+            };
+            let signed = if record.signature.is_some() {
+                m("，住户已签名", "，住戶已簽名", ", signed")
+            } else {
+                String::new()
+            };
+            format!("{}：{verdict}{signed}", record.method.zh())
+        }
+        EventBody::Reopened { reason } => with(m("重新处理", "重新處理", "Reopened"), reason),
+        EventBody::Escalated { to, reason } => {
+            with(format!("{} {}", m("上报", "上報", "Escalated to"), to.zh()), reason)
+        }
+        EventBody::Closed { .. } => m("结案", "結案", "Closed"),
+        EventBody::LinkedDuplicate { primary_ticket, .. } => {
+            with(m("同一事项", "同一事項", "Same matter as"), primary_ticket)
+        }
+        EventBody::SuggestionDecided { adopted, reason } => with(
+            if *adopted { m("采纳", "採納", "Adopted") } else { m("不采纳", "不採納", "Declined") },
+            reason,
+        ),
+        EventBody::CallbackReviewed { round, opinion } => {
+            with(format!("{} {round}", m("审核回访", "審核回訪", "Reviewed callback")), opinion)
+        }
+        EventBody::Paused { reason, note } => with(reason.name(lang).to_string(), note),
+        EventBody::Resumed { .. } => m("继续计时", "繼續計時", "Resumed"),
+        EventBody::DeveloperReferred { record } => {
+            with(m("提交开发商", "提交開發商", "To the developer"), record)
+        }
+        EventBody::DeveloperReplied { text } => {
+            with(m("开发商答复", "開發商答覆", "Developer replied"), text)
+        }
+        EventBody::OwnerHandedOver { to, note } => {
+            with(format!("{} {to}", m("移交", "移交", "Handed over to")), note)
+        }
+    }
+}
+
 /// Whether the workflow and the role both allow `action` now: the screen shows no button
 /// the domain would refuse.
 fn allowed(action: DeskAction, case: &Case, actor: Actor, now: DateTime<Utc>) -> bool {
@@ -383,6 +458,9 @@ fn allowed(action: DeskAction, case: &Case, actor: Actor, now: DateTime<Utc>) ->
     let body = match action {
         DeskAction::Acknowledge => EventBody::Acknowledged { note: None },
         DeskAction::OnSite => EventBody::OnSite { note: None },
+        DeskAction::Assign => {
+            EventBody::Assigned { department: crate::domain::intake::Department::Engineering, assignee: None }
+        }
         DeskAction::Resolve => EventBody::Resolved { note: "-".into() },
         DeskAction::Callback => EventBody::CallbackRecorded { record: record(ContactMethod::Phone) },
         DeskAction::Review => match case.unreviewed_callbacks().next() {
@@ -396,6 +474,41 @@ fn allowed(action: DeskAction, case: &Case, actor: Actor, now: DateTime<Utc>) ->
         }
     };
     case.check(&body, now).is_ok() && may(actor, &body, case).is_ok()
+}
+
+/// Who a case can be dispatched to from the desk: the configured technicians and
+/// department supervisors, with the department the case goes to.
+pub fn assignees(
+    desk: &Desk,
+    case_department: Option<crate::domain::intake::Department>,
+) -> Vec<(String, crate::domain::intake::Department)> {
+    use crate::domain::intake::Department;
+    use crate::domain::roles::Role;
+    desk.settings
+        .staff
+        .iter()
+        .filter_map(|s| match s.role {
+            Role::Technician => Some((s.name.clone(), case_department.unwrap_or(Department::Engineering))),
+            Role::DepartmentSupervisor => {
+                Some((s.name.clone(), s.department.unwrap_or(Department::Engineering)))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The open cases assigned to `name` (a technician's own work, on their sign-in).
+pub fn assigned_to(desk: &Desk, name: &str, lang: Lang, now: DateTime<Utc>) -> Result<Vec<DeskRow>, String> {
+    let cases = desk.store().cases().map_err(|e| e.to_string())?;
+    let cal = &desk.settings.calendar;
+    Ok(cases
+        .iter()
+        .filter(|c| c.status.is_open() && c.assignee.as_deref() == Some(name))
+        .map(|c| {
+            let overdue = crate::domain::clocks::is_overdue(c, cal, now);
+            row(desk, c, Msg("派给我的", "派給我的", "assigned to me").get(lang).to_string(), overdue, lang)
+        })
+        .collect())
 }
 
 /// What the desk's 处理完毕 records: the clerk picks what was done.

@@ -24,9 +24,20 @@ pub(super) struct DeskView {
     found: Vec<DeskRow>,
     case: Option<CaseView>,
     phone_shown: bool,
-    choosing_note: bool,
+    picking: Option<Picking>,
+    /// Who the case on screen may be dispatched to.
+    assignees: Vec<(String, crate::domain::intake::Department)>,
     form: CallbackForm,
     pub message: Option<String>,
+}
+
+/// A choice the case page asks for before recording an action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Picking {
+    /// What was done (处理完毕).
+    ResolveNote,
+    /// Who goes (派工).
+    Assignee,
 }
 
 const TAB_TODAY: i32 = 0;
@@ -46,7 +57,8 @@ pub(super) fn wire(app: &AppWindow) {
     });
     d.on_act(|code| super::event(|k| k.desk_act(&code)));
     d.on_show_phone(|| super::event(|k| k.desk.phone_shown = true));
-    d.on_pick_note(|i| super::event(|k| k.resolve_with(i as usize)));
+    d.on_pick(|i| super::event(|k| k.picked(i as usize)));
+    d.on_print_daily(|| super::event(|k| k.print_daily()));
     d.on_cb_set(|field, value| super::event(|k| k.callback_field(&field, value)));
     d.on_sign(|phase, x, y| super::event(|k| k.sign(phase, x, y)));
     d.on_sign_clear(|| super::event(|k| k.desk.form.signature.clear()));
@@ -72,9 +84,10 @@ impl Kiosk {
     }
 
     fn load_today(&mut self) {
+        let Some(session) = self.staff.session.clone() else { return };
         let lang = self.flow.lang;
         self.backend.run(Box::new(move |svc| {
-            let today = desk::today(&svc.desk, lang, Utc::now());
+            let today = desk::today(&svc.desk, &session, lang, Utc::now());
             on_ui_thread(move || {
                 system_event(|k| match today {
                     Ok(t) => k.desk.today = t,
@@ -118,6 +131,10 @@ impl Kiosk {
         let lang = self.flow.lang;
         self.backend.run(Box::new(move |svc| {
             let view = desk::case_view(&svc.desk, &session, &ticket, lang, Utc::now());
+            let assignees = view.as_ref().ok().map(|_| {
+                let department = svc.desk.show(&ticket).ok().and_then(|r| r.case.department);
+                desk::assignees(&svc.desk, department)
+            });
             on_ui_thread(move || {
                 system_event(|k| {
                     if k.staff.session.is_none() {
@@ -128,7 +145,8 @@ impl Kiosk {
                             let same = k.desk.case.as_ref().is_some_and(|c| c.ticket == view.ticket);
                             k.desk.phone_shown &= same;
                             k.desk.case = Some(view);
-                            k.desk.choosing_note = false;
+                            k.desk.assignees = assignees.unwrap_or_default();
+                            k.desk.picking = None;
                             if k.flow.screen != Screen::StaffCallback {
                                 k.flow.screen = Screen::StaffCase;
                             }
@@ -145,7 +163,8 @@ impl Kiosk {
         let Some(ticket) = self.desk.case.as_ref().map(|c| c.ticket.clone()) else { return };
         self.desk.message = None;
         match action {
-            DeskAction::Resolve => self.desk.choosing_note = true,
+            DeskAction::Resolve => self.desk.picking = Some(Picking::ResolveNote),
+            DeskAction::Assign => self.desk.picking = Some(Picking::Assignee),
             DeskAction::Callback => {
                 self.desk.form = CallbackForm::default();
                 self.flow.screen = Screen::StaffCallback;
@@ -163,15 +182,42 @@ impl Kiosk {
         }
     }
 
-    fn resolve_with(&mut self, i: usize) {
-        let (Some(note), Some(ticket)) =
-            (RESOLVE_NOTES.get(i), self.desk.case.as_ref().map(|c| c.ticket.clone()))
-        else {
-            return;
+    fn picked(&mut self, i: usize) {
+        let Some(ticket) = self.desk.case.as_ref().map(|c| c.ticket.clone()) else { return };
+        let action = match self.desk.picking.take() {
+            // Records are kept in Chinese whatever the screen's language (the seeds' forms).
+            Some(Picking::ResolveNote) => RESOLVE_NOTES
+                .get(i)
+                .map(|note| crate::app::Action::Resolve { note: note.get(Lang::ZhCn).to_string() }),
+            Some(Picking::Assignee) => self.desk.assignees.get(i).map(|(name, department)| {
+                crate::app::Action::Assign { department: *department, assignee: Some(name.clone()) }
+            }),
+            None => None,
         };
-        // Records are kept in Chinese whatever the screen's language (the seeds' forms).
-        self.desk.choosing_note = false;
-        self.record(ticket, crate::app::Action::Resolve { note: note.get(Lang::ZhCn).to_string() });
+        if let Some(action) = action {
+            self.record(ticket, action);
+        }
+    }
+
+    fn print_daily(&mut self) {
+        let Some(session) = self.staff.session.clone() else { return };
+        let lang = self.flow.lang;
+        self.backend.run(Box::new(move |svc| {
+            let now = Utc::now();
+            let params = serde_json::json!({ "date": null });
+            let queued =
+                svc.desk.queue_print(DocumentKind::DailyReport, None, params, false, &session.id, now);
+            let said = match queued {
+                Ok(_) => {
+                    let _ = svc.desk.print_due(&mut svc.printer, now);
+                    Msg("日报已送打印机", "日報已送印表機", "Daily report sent to the printer")
+                        .get(lang)
+                        .to_string()
+                }
+                Err(e) => e.to_string(),
+            };
+            on_ui_thread(move || system_event(|k| k.desk.message = Some(said)));
+        }));
     }
 
     /// Does `action` as the signed-in person, then shows the case as it now stands.
@@ -376,8 +422,19 @@ impl Kiosk {
                 d.set_actions(ModelRc::new(VecModel::<ActionItem>::default()));
             }
         }
-        d.set_choosing_note(v.choosing_note);
-        d.set_resolve_notes(strings(RESOLVE_NOTES.iter().map(|m| m.get(lang).to_string())));
+        d.set_picking(v.picking.is_some());
+        let (title, options): (Msg, Vec<String>) = match v.picking {
+            Some(Picking::Assignee) => (
+                Msg("派给：", "派給：", "Assign to:"),
+                v.assignees.iter().map(|(name, d)| format!("{name}（{}）", d.name(lang))).collect(),
+            ),
+            _ => (
+                Msg("处理结果：", "處理結果：", "What was done:"),
+                RESOLVE_NOTES.iter().map(|m| m.get(lang).to_string()).collect(),
+            ),
+        };
+        d.set_pick_title(title.get(lang).into());
+        d.set_picks(strings(options));
         let f = &v.form;
         d.set_cb_in_person(f.in_person);
         d.set_cb_satisfied(f.satisfied.map_or(-1, i32::from));
