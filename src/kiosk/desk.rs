@@ -388,7 +388,7 @@ fn event_label(body: &EventBody, lang: Lang) -> String {
     match body {
         EventBody::Filed { .. } => m("受理", "受理", "Filed"),
         EventBody::Acknowledged { .. } => m("确认受理", "確認受理", "Acknowledged"),
-        EventBody::Replied { method, text } => with(format!("{}", method.reply_zh()), text),
+        EventBody::Replied { method, text } => with(method.reply_zh().to_string(), text),
         EventBody::Classified { .. } => m("分类", "分類", "Classified"),
         EventBody::Assigned { department, assignee } => with(
             m("派工", "派工", "Assigned"),
