@@ -1163,3 +1163,48 @@ fn a_clerk_works_a_case_at_the_desk_through_two_callbacks_and_a_signature() {
     assert!(d.get_message().contains("日报"), "{}", d.get_message());
     k.with_service(|s| assert_eq!(s.printer.virtual_printer.as_ref().unwrap().printed(), printed + 1));
 }
+
+/// A phone complaint filed at the desk with the resident pages: the clerk owns it, no
+/// paper is printed for a caller, and the new case opens ready to be dispatched.
+#[test]
+fn a_clerk_files_a_phone_complaint_at_the_desk() {
+    use lobbydesk::ui::DeskAdapter;
+    let k = Kiosk::new();
+    k.tap("工作人员");
+    k.taps(STAFF_PIN);
+    k.tap("登录");
+    k.tap("登记");
+    k.tap("来电");
+    k.tap("投诉");
+    k.tap("开始登记");
+    assert_eq!(k.page(), Page::Category);
+    k.tap("噪音扰民");
+    k.tap("楼栋");
+    k.taps("5");
+    k.tap("房号");
+    k.taps("302");
+    k.tap("下一步");
+    k.taps("zaoyin");
+    k.tap_candidate("噪音");
+    k.tap("下一步");
+    k.taps("13900139000");
+    k.tap("下一步");
+    assert_eq!(k.page(), Page::Review);
+    k.tap("提交");
+    assert_eq!(k.page(), Page::StaffCase, "straight to the new case");
+    let d = k.app.global::<DeskAdapter>();
+    assert_eq!(d.get_case_ticket(), "K01-00001");
+    assert!(d.get_message().contains("已登记 K01-00001"), "{}", d.get_message());
+    k.with_service(|s| {
+        let record = s.desk.show("K01-00001").unwrap();
+        let case = &record.case;
+        assert_eq!(case.intake.channel, lobbydesk::domain::intake::Channel::Phone);
+        assert_eq!(case.owner, "wangfang", "the clerk is the first-inquiry owner");
+        assert_eq!(case.intake.text, "噪音");
+        assert!(s.desk.store().print_jobs_of(case.id).unwrap().is_empty(), "no ticket for a caller");
+    });
+    // Back to the desk, still signed in.
+    k.app.global::<KioskAdapter>().invoke_back();
+    assert_eq!(k.page(), Page::Staff);
+    assert!(k.has("退出登录"));
+}

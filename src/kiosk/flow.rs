@@ -3,7 +3,7 @@
 
 use crate::domain::category::Catalogue;
 use crate::domain::filing::NewCase;
-use crate::domain::intake::{Kind, Lang, Place};
+use crate::domain::intake::{Channel, Kind, Lang, Place};
 use crate::domain::validate::{MAX_TEXT_CHARS, Phone};
 use crate::input::pinyin::Composer;
 
@@ -76,6 +76,9 @@ pub struct Flow {
     pub emergency_phone: String,
     /// The message shown on the current screen, if its check failed.
     pub error: Option<Msg>,
+    /// Staff filing for a caller or walk-in (issue 13): who files (the first-inquiry
+    /// owner) and how the resident came. `None`: a resident at the kiosk.
+    pub staff_filing: Option<(String, Channel)>,
 }
 
 /// Letters allowed in building/unit/room fields besides digits (A栋 → A).
@@ -101,6 +104,13 @@ impl Flow {
             ..Flow::default()
         };
         self.set_script(lang);
+    }
+
+    /// Staff file for a caller, walk-in, letter or hotline case with the resident pages:
+    /// every category of the kind (staff-only ones too), the staff member as owner.
+    pub fn start_for_staff(&mut self, kind: Kind, staff: String, channel: Channel) {
+        self.start(kind);
+        self.staff_filing = Some((staff, channel));
     }
 
     /// The 繁體 screens get traditional characters from the pinyin keyboard.
@@ -330,6 +340,8 @@ impl Flow {
             visit_window: (is_repair && !self.anonymous)
                 .then(|| words::VISIT_WINDOWS[self.visit.min(4)].0.to_string()),
             lang: self.lang,
+            staff: self.staff_filing.as_ref().map(|(id, _)| id.clone()),
+            channel: self.staff_filing.as_ref().map(|(_, channel)| *channel),
             ..NewCase::default()
         }
     }

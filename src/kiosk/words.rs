@@ -30,6 +30,10 @@ pub const TITLE_REVIEW: Msg = Msg("确认提交", "確認提交", "Check and sub
 pub const TITLE_TICKET: Msg = Msg("受理单", "受理單", "Your ticket");
 pub const TITLE_EMERGENCY: Msg = Msg("紧急情况", "緊急情況", "Emergency");
 pub const TITLE_LOOKUP: Msg = Msg("查询进度", "查詢進度", "Check progress");
+pub const TITLE_INQUIRY: Msg = Msg("咨询", "諮詢", "Inquiry");
+pub const TITLE_PRAISE: Msg = Msg("表扬", "表揚", "Praise");
+/// After staff filed a case at the desk.
+pub const DESK_FILED: Msg = Msg("已登记 {}", "已登記 {}", "Filed {}");
 pub const TITLE_STAFF_CASE: Msg = Msg("事项详情", "事項詳情", "Case");
 pub const TITLE_STAFF_CALLBACK: Msg = Msg("回访记录", "回訪記錄", "Callback record");
 pub const TITLE_STAFF_SIGN_IN: Msg = Msg("工作人员登录", "工作人員登入", "Staff sign-in");

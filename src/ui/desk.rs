@@ -9,7 +9,7 @@ use super::{
     AppWindow, DeskAction as ActionItem, DeskAdapter, DeskDeadline, DeskFact, DeskRow as RowItem, Kiosk,
 };
 use super::{on_ui_thread, strings, system_event};
-use crate::domain::intake::Lang;
+use crate::domain::intake::{Channel, Kind, Lang};
 use crate::kiosk::desk::{self, CallbackForm, CaseView, DeskAction, DeskRow, RESOLVE_NOTES, Today};
 use crate::kiosk::flow::Screen;
 use crate::kiosk::words::Msg;
@@ -29,6 +29,8 @@ pub(super) struct DeskView {
     assignees: Vec<(String, crate::domain::intake::Department)>,
     form: CallbackForm,
     pub message: Option<String>,
+    file_channel: usize,
+    file_kind: usize,
 }
 
 /// A choice the case page asks for before recording an action.
@@ -43,6 +45,11 @@ enum Picking {
 const TAB_TODAY: i32 = 0;
 const TAB_FIND: i32 = 1;
 const TAB_ALERTS: i32 = 2;
+
+/// How a resident reached the desk, as the 登记 tab offers it (003 flowchart: 来电、来访、
+/// 书面; the GM hotline's cases too).
+const FILE_CHANNELS: [Channel; 4] = [Channel::Phone, Channel::WalkIn, Channel::Letter, Channel::Hotline];
+const FILE_KINDS: [Kind; 5] = [Kind::Complaint, Kind::Repair, Kind::Suggestion, Kind::Inquiry, Kind::Praise];
 
 pub(super) fn wire(app: &AppWindow) {
     let d = app.global::<DeskAdapter>();
@@ -59,6 +66,13 @@ pub(super) fn wire(app: &AppWindow) {
     d.on_show_phone(|| super::event(|k| k.desk.phone_shown = true));
     d.on_pick(|i| super::event(|k| k.picked(i as usize)));
     d.on_print_daily(|| super::event(|k| k.print_daily()));
+    d.on_file_set(|field, i| {
+        super::event(|k| match field.as_str() {
+            "channel" => k.desk.file_channel = (i.max(0) as usize).min(FILE_CHANNELS.len() - 1),
+            _ => k.desk.file_kind = (i.max(0) as usize).min(FILE_KINDS.len() - 1),
+        })
+    });
+    d.on_start_filing(|| super::event(|k| k.start_filing()));
     d.on_cb_set(|field, value| super::event(|k| k.callback_field(&field, value)));
     d.on_sign(|phase, x, y| super::event(|k| k.sign(phase, x, y)));
     d.on_sign_clear(|| super::event(|k| k.desk.form.signature.clear()));
@@ -81,6 +95,30 @@ impl Kiosk {
         if tab == TAB_TODAY {
             self.load_today();
         }
+    }
+
+    /// 登记: the resident pages, filled in by the clerk for the caller or walk-in.
+    fn start_filing(&mut self) {
+        let Some(session) = self.staff.session.clone() else { return };
+        let (lang, large) = (self.flow.lang, self.flow.large_text);
+        self.flow.start_for_staff(
+            FILE_KINDS[self.desk.file_kind],
+            session.id,
+            FILE_CHANNELS[self.desk.file_channel],
+        );
+        self.flow.lang = lang;
+        self.flow.large_text = large;
+    }
+
+    /// Back from filing (or its Back button) to the desk, as signed in as before.
+    pub(super) fn back_to_desk(&mut self) {
+        let (lang, large) = (self.flow.lang, self.flow.large_text);
+        self.flow = crate::kiosk::flow::Flow::new(lang);
+        self.flow.large_text = large;
+        self.flow.screen = Screen::Staff;
+        self.ticket = Default::default();
+        self.desk.tab = TAB_TODAY;
+        self.load_today();
     }
 
     fn load_today(&mut self) {
@@ -381,6 +419,8 @@ impl Kiosk {
                 .collect::<Vec<_>>(),
         )));
         d.set_query(v.query.clone().into());
+        d.set_file_channel(v.file_channel as i32);
+        d.set_file_kind(v.file_kind as i32);
         d.set_message(v.message.clone().unwrap_or_default().into());
         let lang = self.flow.lang;
         let fact = |(label, value): &(String, String)| DeskFact { label: label.into(), value: value.into() };

@@ -675,6 +675,10 @@ impl Kiosk {
     }
 
     fn back(&mut self) {
+        if self.flow.staff_filing.is_some() && self.flow.screen == Screen::Category {
+            self.back_to_desk();
+            return;
+        }
         if self.flow.screen == Screen::StaffCallback {
             self.flow.screen = Screen::StaffCase;
         } else if self.flow.screen == Screen::StaffCase {
@@ -723,6 +727,11 @@ impl Kiosk {
     }
 
     fn pick_category(&mut self, code: &str) {
+        if self.flow.staff_filing.is_some() && self.config.catalogue.get(code).is_some() {
+            self.flow.category = Some(code.to_string());
+            self.flow.screen = Screen::Place;
+            return;
+        }
         if code == "emergency" {
             self.flow.start_emergency();
             return;
@@ -750,16 +759,33 @@ impl Kiosk {
     }
 
     fn file(&mut self, new: crate::domain::filing::NewCase) {
+        let by_staff = new.staff.is_some();
         self.backend.run(Box::new(move |svc| {
             let now = Utc::now();
             let filed = svc.file(&new, now);
-            let print = filed.as_ref().ok().map(|f| svc.print_ticket(&f.ticket, now));
+            // At the desk the clerk hands over whatever paper comes out (walk-ins get a
+            // ticket, callers none); nothing is held back for a resident who left.
+            let print = if by_staff {
+                let _ = svc.desk.print_due(&mut svc.printer, now);
+                None
+            } else {
+                filed.as_ref().ok().map(|f| svc.print_ticket(&f.ticket, now))
+            };
             on_ui_thread(move || system_event(|k| k.filed(filed, print)));
         }));
     }
 
     fn filed(&mut self, filed: Result<Filed, String>, print: Option<PrintOutcome>) {
         self.busy = false;
+        if self.flow.staff_filing.is_some() {
+            if let Ok(filed) = &filed {
+                // Filed at the desk: straight to the new case, to assign it and go on.
+                self.back_to_desk();
+                self.desk.message = Some(words::DESK_FILED.get(self.flow.lang).replace("{}", &filed.ticket));
+                self.open_case(filed.ticket.clone());
+                return;
+            }
+        }
         match filed {
             Ok(filed) => {
                 if !filed.emergency {
@@ -967,6 +993,13 @@ impl Kiosk {
     fn title(&self) -> Msg {
         match self.flow.screen {
             Screen::Home => Msg("", "", ""),
+            Screen::Category if self.flow.staff_filing.is_some() => match self.flow.kind {
+                Some(Kind::Inquiry) => words::TITLE_INQUIRY,
+                Some(Kind::Praise) => words::TITLE_PRAISE,
+                Some(Kind::Complaint) => words::TITLE_COMPLAINT,
+                Some(Kind::Suggestion) => words::TITLE_SUGGESTION,
+                _ => words::TITLE_REPAIR,
+            },
             Screen::Category => match self.flow.kind {
                 Some(Kind::Complaint) => words::TITLE_COMPLAINT,
                 Some(Kind::Suggestion) => words::TITLE_SUGGESTION,
@@ -1055,6 +1088,7 @@ impl Kiosk {
             one_line: lang != Lang::En,
         };
         let mut items: Vec<CategoryItem> = Vec::new();
+        let staff_filing = f.staff_filing.is_some();
         let hazards: Vec<CategoryItem> = self
             .config
             .catalogue
@@ -1062,17 +1096,25 @@ impl Kiosk {
             .filter(|cat| cat.emergency && !cat.staff_only)
             .map(|cat| item(&cat.code, cat.name(lang), true))
             .collect();
-        // Emergencies have one tile of their own, first: found at a glance.
-        if kind == Kind::Repair && !hazards.is_empty() {
-            items.push(item("emergency", words::EMERGENCY_TILE.get(lang), true));
+        if staff_filing {
+            // At the desk: every category of the kind, the staff-only ones (works,
+            // hand-over defects, inquiries, praise) and the emergencies as plain tiles.
+            items.extend(
+                self.config.catalogue.of_kind(kind).map(|cat| item(&cat.code, cat.name(lang), cat.emergency)),
+            );
+        } else {
+            // Emergencies have one tile of their own, first: found at a glance.
+            if kind == Kind::Repair && !hazards.is_empty() {
+                items.push(item("emergency", words::EMERGENCY_TILE.get(lang), true));
+            }
+            items.extend(
+                self.config
+                    .catalogue
+                    .of_kind(kind)
+                    .filter(|cat| !cat.staff_only && !cat.emergency)
+                    .map(|cat| item(&cat.code, cat.name(lang), false)),
+            );
         }
-        items.extend(
-            self.config
-                .catalogue
-                .of_kind(kind)
-                .filter(|cat| !cat.staff_only && !cat.emergency)
-                .map(|cat| item(&cat.code, cat.name(lang), false)),
-        );
         c.set_items(ModelRc::new(VecModel::from(items)));
 
         let category_name = self.category_name(f.category.as_deref(), lang);

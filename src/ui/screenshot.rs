@@ -19,7 +19,7 @@ use crate::kiosk::flow::Screen;
 use crate::kiosk::service::{Inline, PrintOutcome, Service};
 use crate::printer::status::PrinterStatus;
 
-pub const SCREENS: [&str; 34] = [
+pub const SCREENS: [&str; 35] = [
     "home",
     "category",
     "category-complaint",
@@ -54,6 +54,7 @@ pub const SCREENS: [&str; 34] = [
     "staff-find",
     "staff-case",
     "staff-callback",
+    "staff-file",
 ];
 
 pub const SIZES: [(u32, u32); 8] =
@@ -334,7 +335,7 @@ impl Renderer {
                     k.refresh_alerts();
                 })
             }
-            "staff-desk" | "staff-find" | "staff-case" | "staff-callback" => with_kiosk(|k| {
+            "staff-desk" | "staff-find" | "staff-case" | "staff-callback" | "staff-file" => with_kiosk(|k| {
                 k.open_staff();
                 k.flow.large_text = large;
                 k.staff.session = Some(crate::kiosk::staff::StaffSession {
@@ -354,6 +355,7 @@ impl Renderer {
                         k.open_case("K01-00002".into());
                         k.desk_stage_callback();
                     }
+                    "staff-file" => k.pick_tab(3),
                     _ => {}
                 }
             }),
