@@ -315,35 +315,37 @@ pub fn case_view(
     let case = &record.case;
     let tz = desk.settings.calendar.tz;
     let label = |m: Msg| m.get(lang).to_string();
-    let mut facts = vec![(label(Msg("地点", "地點", "Place")), case.intake.place.label(lang))];
+    // A fact's label with the colon its language writes.
+    let fact = |m: Msg| format!("{}{}", m.get(lang), if lang == Lang::En { ": " } else { "：" });
+    let mut facts = vec![(fact(Msg("地点", "地點", "Place")), case.intake.place.label(lang))];
     match &case.intake.contact {
         Some(c) => facts.push((
-            label(Msg("联系人", "聯絡人", "Contact")),
+            fact(Msg("联系人", "聯絡人", "Contact")),
             format!("{} {}", c.name.as_deref().unwrap_or(""), c.phone.masked()).trim().to_string(),
         )),
         None => {
-            facts.push((label(Msg("联系人", "聯絡人", "Contact")), label(Msg("匿名", "匿名", "anonymous"))))
+            facts.push((fact(Msg("联系人", "聯絡人", "Contact")), label(Msg("匿名", "匿名", "anonymous"))))
         }
     }
-    facts.push((label(Msg("渠道", "渠道", "Channel")), case.intake.channel.name(lang).to_string()));
+    facts.push((fact(Msg("渠道", "渠道", "Channel")), case.intake.channel.name(lang).to_string()));
     let owner = if case.owner == crate::domain::filing::FRONT_DESK {
         label(Msg("前台（自助终端受理）", "前台（自助終端受理）", "front desk (filed at the kiosk)"))
     } else {
         desk.staff(&case.owner).map(|s| s.name.clone()).unwrap_or_else(|_| case.owner.clone())
     };
-    facts.push((label(Msg("首问责任人", "首問責任人", "Owner")), owner));
+    facts.push((fact(Msg("首问责任人", "首問責任人", "Owner")), owner));
     if let Some(d) = case.department {
         let who = case.assignee.as_deref().map(|a| format!(" / {a}")).unwrap_or_default();
-        facts.push((label(Msg("责任部门", "責任部門", "Department")), format!("{}{who}", d.name(lang))));
+        facts.push((fact(Msg("责任部门", "責任部門", "Department")), format!("{}{who}", d.name(lang))));
     }
     if let Some(p) = case.current_pause() {
         facts.push((
-            label(Msg("暂停计时", "暫停計時", "Paused")),
+            fact(Msg("暂停计时", "暫停計時", "Paused")),
             format!("{} {}", p.reason.name(lang), p.note),
         ));
     }
     if !case.intake.text.is_empty() {
-        facts.push((label(Msg("内容", "內容", "Text")), case.intake.text.clone()));
+        facts.push((fact(Msg("内容", "內容", "Text")), case.intake.text.clone()));
     }
     let deadlines = deadlines(case, &desk.settings.calendar, now)
         .into_iter()
