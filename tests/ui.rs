@@ -1096,6 +1096,9 @@ fn a_clerk_works_a_case_at_the_desk_through_two_callbacks_and_a_signature() {
     assert_eq!(d.get_phone(), "13800138000", "the full number, when asked, to call");
 
     k.tap("派工");
+    k.tap("取消");
+    assert!(!d.get_picking(), "changed their mind: nothing recorded");
+    k.tap("派工");
     k.tap("李师傅（工程部）");
     let case = k.with_service(|s| s.desk.show(&ticket).unwrap().case);
     assert_eq!(case.assignee.as_deref(), Some("李师傅"), "dispatched to a configured technician");

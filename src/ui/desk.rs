@@ -64,7 +64,13 @@ pub(super) fn wire(app: &AppWindow) {
     });
     d.on_act(|code| super::event(|k| k.desk_act(&code)));
     d.on_show_phone(|| super::event(|k| k.desk.phone_shown = true));
-    d.on_pick(|i| super::event(|k| k.picked(i as usize)));
+    // -1: cancelled.
+    d.on_pick(|i| {
+        super::event(|k| match usize::try_from(i) {
+            Ok(i) => k.picked(i),
+            Err(_) => k.desk.picking = None,
+        })
+    });
     d.on_print_daily(|| super::event(|k| k.print_daily()));
     d.on_file_set(|field, i| {
         super::event(|k| match field.as_str() {
