@@ -519,3 +519,79 @@ pub const RESOLVE_NOTES: [Msg; 3] = [
     Msg("已处理并告知住户", "已處理並告知住戶", "Handled and the resident told"),
     Msg("已现场解决", "已現場解決", "Solved on the spot"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+    use crate::domain::filing::NewCase;
+    use crate::domain::roles::Role;
+
+    fn desk(dir: &std::path::Path) -> Desk {
+        let mut settings = Settings::default();
+        crate::config::add_sample_staff(&mut settings.staff);
+        Desk::open(settings, dir).unwrap()
+    }
+
+    fn session(id: &str, name: &str, role: Role) -> StaffSession {
+        StaffSession { id: id.into(), name: name.into(), role }
+    }
+
+    #[test]
+    fn a_technician_sees_their_own_work_first_and_no_button_they_may_not_press() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let mut desk = desk(dir.path());
+        let now = Utc::now();
+        let new = NewCase {
+            category: "water".into(),
+            place: "3-2-1201".into(),
+            phone: Some("13800138000".into()),
+            text: "漏水".into(),
+            ..NewCase::default()
+        };
+        let mine = desk.file(&new, now - Duration::days(3)).unwrap();
+        desk.file(&new, now).unwrap();
+        let assign = Action::Assign {
+            department: crate::domain::intake::Department::Engineering,
+            assignee: Some("李师傅".into()),
+        };
+        desk.act(mine.ticket(), assign, "wang", now - Duration::days(3)).unwrap();
+        let li = session("li", "李师傅", Role::Technician);
+        let today = today(&desk, &li, Lang::ZhCn, now).unwrap();
+        assert_eq!(today.rows[0].ticket, mine.ticket());
+        assert!(today.rows[0].note.contains("派给我的"), "{:?}", today.rows[0]);
+        let view = case_view(&desk, &li, mine.ticket(), Lang::ZhCn, now).unwrap();
+        assert!(view.actions.contains(&DeskAction::Resolve) && view.actions.contains(&DeskAction::OnSite));
+        assert!(!view.actions.contains(&DeskAction::Assign) && !view.actions.contains(&DeskAction::Close));
+        // The front desk may dispatch, not close an unresolved case.
+        let wang = session("wang", "王芳", Role::FrontDesk);
+        let view = case_view(&desk, &wang, mine.ticket(), Lang::ZhCn, now).unwrap();
+        assert!(view.actions.contains(&DeskAction::Assign) && !view.actions.contains(&DeskAction::Close));
+        assert!(
+            view.timeline.iter().any(|(_, what)| what.starts_with("派工：工程部 李师傅 · 王芳")),
+            "{:?}",
+            view.timeline
+        );
+    }
+
+    #[test]
+    fn the_callback_form_says_what_is_missing() {
+        let now = Utc::now();
+        let mut form = CallbackForm::default();
+        assert!(form.action(now, Lang::ZhCn).unwrap_err().contains("是否满意"));
+        form.satisfied = Some(false);
+        assert!(form.action(now, Lang::ZhCn).unwrap_err().contains("下次回访"));
+        form.next_in_days = Some(3);
+        form.in_person = true;
+        assert!(form.action(now, Lang::ZhCn).unwrap_err().contains("签名"));
+        form.signature = vec![vec![[10, 10], [500, 500]]];
+        match form.action(now, Lang::ZhCn).unwrap() {
+            Action::Callback(c) => {
+                assert_eq!(c.method, ContactMethod::InPerson);
+                assert_eq!(c.next_callback_at, Some(now + Duration::days(3)));
+                assert!(c.signature.is_some());
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -244,19 +244,27 @@ impl Kiosk {
     }
 
     fn print_daily(&mut self) {
+        let params = serde_json::json!({ "date": null });
+        let done = Msg("日报已送打印机", "日報已送印表機", "Daily report sent to the printer");
+        self.print(DocumentKind::DailyReport, None, params, done);
+    }
+
+    fn print_work_order(&mut self, ticket: String) {
+        let done = Msg("派工单已送打印机", "派工單已送印表機", "Work order sent to the printer");
+        self.print(DocumentKind::WorkOrder, Some(ticket), serde_json::Value::Null, done);
+    }
+
+    /// Queues a document as the signed-in person and prints what is due; says how it went.
+    fn print(&mut self, kind: DocumentKind, ticket: Option<String>, params: serde_json::Value, done: Msg) {
         let Some(session) = self.staff.session.clone() else { return };
         let lang = self.flow.lang;
         self.backend.run(Box::new(move |svc| {
             let now = Utc::now();
-            let params = serde_json::json!({ "date": null });
-            let queued =
-                svc.desk.queue_print(DocumentKind::DailyReport, None, params, false, &session.id, now);
+            let queued = svc.desk.queue_print(kind, ticket.as_deref(), params, false, &session.id, now);
             let said = match queued {
                 Ok(_) => {
                     let _ = svc.desk.print_due(&mut svc.printer, now);
-                    Msg("日报已送打印机", "日報已送印表機", "Daily report sent to the printer")
-                        .get(lang)
-                        .to_string()
+                    done.get(lang).to_string()
                 }
                 Err(e) => e.to_string(),
             };
@@ -291,32 +299,6 @@ impl Kiosk {
                     k.open_case(ticket);
                 })
             });
-        }));
-    }
-
-    fn print_work_order(&mut self, ticket: String) {
-        let Some(session) = self.staff.session.clone() else { return };
-        let lang = self.flow.lang;
-        self.backend.run(Box::new(move |svc| {
-            let now = Utc::now();
-            let queued = svc.desk.queue_print(
-                DocumentKind::WorkOrder,
-                Some(&ticket),
-                serde_json::Value::Null,
-                false,
-                &session.id,
-                now,
-            );
-            let said = match queued {
-                Ok(_) => {
-                    let _ = svc.desk.print_due(&mut svc.printer, now);
-                    Msg("派工单已送打印机", "派工單已送印表機", "Work order sent to the printer")
-                        .get(lang)
-                        .to_string()
-                }
-                Err(e) => e.to_string(),
-            };
-            on_ui_thread(move || system_event(|k| k.desk.message = Some(said)));
         }));
     }
 
