@@ -52,6 +52,9 @@ pub enum DeskAction {
     Review,
     Close,
     WorkOrder,
+    /// The system proposed 重大 (003 §3.1.1); staff decide.
+    ConfirmMajor,
+    KeepSeverity,
 }
 
 impl DeskAction {
@@ -65,6 +68,8 @@ impl DeskAction {
             DeskAction::Review => "review",
             DeskAction::Close => "close",
             DeskAction::WorkOrder => "work-order",
+            DeskAction::ConfirmMajor => "confirm-major",
+            DeskAction::KeepSeverity => "keep-severity",
         }
     }
 
@@ -82,12 +87,17 @@ impl DeskAction {
             DeskAction::Review => Msg("审核回访", "審核回訪", "Review callback"),
             DeskAction::Close => Msg("结案", "結案", "Close"),
             DeskAction::WorkOrder => Msg("打印派工单", "列印派工單", "Print work order"),
+            DeskAction::ConfirmMajor => Msg("定为重大投诉", "定為重大投訴", "Make it major"),
+            DeskAction::KeepSeverity => Msg("维持原等级", "維持原等級", "Keep its severity"),
         }
         .get(lang)
     }
 }
 
-const ALL_ACTIONS: [DeskAction; 8] = [
+/// In the order the case page lists them: a decision the system asks for first.
+const ALL_ACTIONS: [DeskAction; 10] = [
+    DeskAction::ConfirmMajor,
+    DeskAction::KeepSeverity,
     DeskAction::Acknowledge,
     DeskAction::Assign,
     DeskAction::OnSite,
@@ -123,6 +133,10 @@ pub struct CaseView {
     pub callback: Option<(usize, String)>,
     /// The earliest callback record waiting for review.
     pub review_round: Option<u32>,
+    /// The system's 重大 proposal, in words, until staff decide.
+    pub major_suggestion: Option<String>,
+    /// As it stands (kept when staff decline the proposal).
+    pub severity: crate::domain::intake::Severity,
 }
 
 /// A callback as the desk's form records it (001 4.4, 11.1.7, 11.1.9).
@@ -366,7 +380,21 @@ pub fn case_view(
         })
         .collect();
     let actor = desk.staff(&session.id).map_err(|e| e.to_string())?.actor();
-    let actions = ALL_ACTIONS.iter().copied().filter(|a| allowed(*a, case, actor, now)).collect();
+    let suggestion = desk.major_suggestion(case, now).map_err(|e| e.to_string())?;
+    let actions = ALL_ACTIONS
+        .iter()
+        .copied()
+        .filter(|a| !matches!(a, DeskAction::ConfirmMajor | DeskAction::KeepSeverity) || suggestion.is_some())
+        .filter(|a| allowed(*a, case, actor, now))
+        .collect();
+    let major_suggestion = suggestion.map(|s| {
+        let earlier = s.earlier.join(if lang == Lang::En { ", " } else { "、" });
+        match lang {
+            Lang::En => format!("The same resident complained again within 30 days ({earlier}): major?"),
+            Lang::ZhTw => format!("同一住戶30天內再次投訴（{earlier}），建議定為重大投訴"),
+            Lang::ZhCn => format!("同一住户30天内再次投诉（{earlier}），建议定为重大投诉"),
+        }
+    });
     let callback = next_callback(case).map(|c| (c.round, c.owner.name(lang)));
     let review_round = case.unreviewed_callbacks().next().map(|(round, _)| round);
     Ok(CaseView {
@@ -380,6 +408,8 @@ pub fn case_view(
         actions,
         callback,
         review_round,
+        major_suggestion,
+        severity: case.severity.unwrap_or(crate::domain::intake::Severity::General),
     })
 }
 
@@ -470,6 +500,11 @@ fn allowed(action: DeskAction, case: &Case, actor: Actor, now: DateTime<Utc>) ->
             None => return false,
         },
         DeskAction::Close => EventBody::Closed { note: None },
+        DeskAction::ConfirmMajor | DeskAction::KeepSeverity => EventBody::Classified {
+            complaint_class: None,
+            severity: Some(crate::domain::intake::Severity::Major),
+            department: None,
+        },
         // Paper for the engineer: any open repair or complaint.
         DeskAction::WorkOrder => {
             return case.status.is_open() && !matches!(case.kind(), crate::domain::intake::Kind::Suggestion);
@@ -572,6 +607,35 @@ mod tests {
             "{:?}",
             view.timeline
         );
+        assert!(view.major_suggestion.is_none() && !view.actions.contains(&DeskAction::ConfirmMajor));
+    }
+
+    #[test]
+    fn the_desk_answers_the_major_proposal_and_it_goes_away() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let mut desk = desk(dir.path());
+        let now = Utc::now();
+        let noise = NewCase {
+            category: "noise".into(),
+            place: "5-1-302".into(),
+            phone: Some("13900139000".into()),
+            text: "噪音".into(),
+            ..NewCase::default()
+        };
+        desk.file(&noise, now - Duration::days(5)).unwrap();
+        let again = desk.file(&noise, now).unwrap();
+        let wang = session("wang", "王芳", Role::FrontDesk);
+        let view = case_view(&desk, &wang, again.ticket(), Lang::ZhCn, now).unwrap();
+        assert!(view.major_suggestion.as_deref().is_some_and(|s| s.contains("K01-00001")), "{view:?}");
+        assert!(
+            view.actions.contains(&DeskAction::ConfirmMajor)
+                && view.actions.contains(&DeskAction::KeepSeverity)
+        );
+        let keep =
+            Action::Classify { complaint_class: None, severity: Some(view.severity), department: None };
+        desk.act(again.ticket(), keep, "wang", now).unwrap();
+        let view = case_view(&desk, &wang, again.ticket(), Lang::ZhCn, now).unwrap();
+        assert!(view.major_suggestion.is_none() && !view.actions.contains(&DeskAction::KeepSeverity));
     }
 
     #[test]

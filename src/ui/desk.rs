@@ -217,6 +217,19 @@ impl Kiosk {
             DeskAction::Acknowledge => self.record(ticket, crate::app::Action::Acknowledge { note: None }),
             DeskAction::OnSite => self.record(ticket, crate::app::Action::OnSite { note: None }),
             DeskAction::Close => self.record(ticket, crate::app::Action::Close { note: None }),
+            DeskAction::ConfirmMajor | DeskAction::KeepSeverity => {
+                use crate::domain::intake::Severity;
+                let severity = match action {
+                    DeskAction::ConfirmMajor => Severity::Major,
+                    _ => self.desk.case.as_ref().map_or(Severity::General, |c| c.severity),
+                };
+                let action = crate::app::Action::Classify {
+                    complaint_class: None,
+                    severity: Some(severity),
+                    department: None,
+                };
+                self.record(ticket, action);
+            }
             DeskAction::Review => {
                 let Some(round) = self.desk.case.as_ref().and_then(|c| c.review_round) else { return };
                 let opinion =
@@ -444,6 +457,7 @@ impl Kiosk {
                     Lang::ZhCn => format!("待第{round}次回访：{owner}"),
                 });
                 d.set_case_callback(callback.unwrap_or_default().into());
+                d.set_case_warning(c.major_suggestion.clone().unwrap_or_default().into());
             }
             None => {
                 d.set_case_ticket(SharedString::new());

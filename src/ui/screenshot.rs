@@ -350,7 +350,8 @@ impl Renderer {
                         k.pick_tab(1);
                         k.desk_key("K01");
                     }
-                    "staff-case" => k.open_case("K01-00002".into()),
+                    // The same resident's second complaint: the 重大 proposal shows.
+                    "staff-case" => k.open_case("K01-00003".into()),
                     "staff-callback" => {
                         k.open_case("K01-00002".into());
                         k.desk_stage_callback();
