@@ -221,7 +221,7 @@ impl Desk {
             case_id,
             repair_sample_percent: self.settings.repair_sample_percent,
         })?;
-        let actor = new.staff.as_deref().map(|s| clean_text(s, false)).unwrap_or_else(|| "resident".into());
+        let actor = new.staff.as_deref().map(|s| clean_text(s, false)).unwrap_or_else(|| RESIDENT.into());
         // Paper for whoever is standing here: residents at the kiosk and walk-ins, not
         // callers on the phone or letters.
         let print_ticket = matches!(intake.channel, Channel::Kiosk | Channel::WalkIn);

@@ -345,7 +345,7 @@ pub fn daily(out: &mut impl Write, desk: &Desk, r: &DailyReport) -> Result<()> {
         format!(
             "{} {} {} {}{} [{}]{}",
             l.ticket,
-            l.status,
+            l.status.code(),
             l.place,
             category_name(desk, &l.category),
             if l.emergency { " !!" } else { "" },

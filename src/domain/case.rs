@@ -415,9 +415,13 @@ impl Case {
     pub fn unreviewed_callbacks(&self) -> impl Iterator<Item = (u32, &Stamped<CallbackRecord>)> {
         self.callbacks.iter().enumerate().filter_map(|(i, c)| {
             let round = i as u32 + 1;
-            let reviewed = self.reviews.iter().any(|r| r.value.round == round);
-            (c.value.method != ContactMethod::Kiosk && !reviewed).then_some((round, c))
+            (c.value.method != ContactMethod::Kiosk && !self.reviewed(round)).then_some((round, c))
         })
+    }
+
+    /// Whether a supervisor has reviewed callback `round` (from 1).
+    fn reviewed(&self, round: u32) -> bool {
+        self.reviews.iter().any(|r| r.value.round == round)
     }
 
     /// When this reporter of a linked matter was last told anything (a reply or a callback).
@@ -576,12 +580,10 @@ impl Case {
                     Some(c) if c.value.method == ContactMethod::Kiosk => {
                         Err(WorkflowError::ResidentRatingNotReviewed { ticket: ticket(), round: *round })
                     }
-                    Some(_) if self.reviews.iter().any(|r| r.value.round == *round) => {
-                        Err(WorkflowError::AlreadyDone {
-                            ticket: ticket(),
-                            what: "reviewed for this callback",
-                        })
-                    }
+                    Some(_) if self.reviewed(*round) => Err(WorkflowError::AlreadyDone {
+                        ticket: ticket(),
+                        what: "reviewed for this callback",
+                    }),
                     Some(_) => Ok(()),
                 }
             }
@@ -732,7 +734,7 @@ impl Case {
                 self.reworked(at);
                 self.acknowledged_at.get_or_insert(at);
                 self.first_reply_at.get_or_insert(at);
-                self.last_reply_at = Some(self.last_reply_at.map_or(at, |t| t.max(at)));
+                self.last_reply_at = self.last_reply_at.max(Some(at));
                 if *method == ContactMethod::Written {
                     self.written_reply_at.get_or_insert(at);
                 }
@@ -874,8 +876,8 @@ impl Case {
         }
     }
 
-    /// Escalations to `target`, earliest first.
-    pub fn escalated_to(&self, target: EscalationTarget) -> Option<DateTime<Utc>> {
-        self.escalations.iter().find(|e| e.value.to == target).map(|e| e.at)
+    /// The first escalation to `target` at or after `since`.
+    pub fn escalated_to(&self, target: EscalationTarget, since: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.escalations.iter().find(|e| e.value.to == target && e.at >= since).map(|e| e.at)
     }
 }

@@ -266,11 +266,7 @@ fn first_round(case: &Case, cal: &WorkCalendar, now: DateTime<Utc>) -> Vec<Deadl
 
         out.push(escalation(case, filed, resolved, now));
         if let Some(major_since) = case.major_since {
-            let reported = case
-                .escalations
-                .iter()
-                .find(|e| e.value.to == EscalationTarget::GeneralManager && e.at >= major_since)
-                .map(|e| e.at);
+            let reported = case.escalated_to(EscalationTarget::GeneralManager, major_since);
             out.push(Deadline::judge(Clock::ReportMajor, major_since + REPORT_MAJOR_WITHIN, reported, now));
         }
     }
@@ -322,9 +318,7 @@ fn escalation(
             state: DeadlineState::NotNeeded,
         },
         _ => {
-            let escalated =
-                case.escalations.iter().find(|e| e.value.to == EscalationTarget::GroupHead && e.at >= from);
-            Deadline::judge(Clock::Escalation, due, escalated.map(|e| e.at), now)
+            Deadline::judge(Clock::Escalation, due, case.escalated_to(EscalationTarget::GroupHead, from), now)
         }
     }
 }

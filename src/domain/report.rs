@@ -2,12 +2,12 @@
 
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
 
 use super::calendar::WorkCalendar;
 use super::callback::{CallbackOwner, next_callback};
-use super::case::Case;
+use super::case::{Case, Status};
 use super::clocks::{Clock, DeadlineState, deadlines, repair_clock};
 use super::event::{ContactMethod, Rating};
 use super::intake::{Kind, Place};
@@ -18,7 +18,7 @@ pub struct CaseLine {
     pub kind: Kind,
     pub category: String,
     pub place: Place,
-    pub status: String,
+    pub status: Status,
     pub emergency: bool,
     /// The first-inquiry owner following it (004).
     pub owner: String,
@@ -33,7 +33,7 @@ impl CaseLine {
             kind: case.kind(),
             category: case.intake.category.clone(),
             place: case.intake.place.clone(),
-            status: case.status.code().to_string(),
+            status: case.status,
             emergency: case.intake.emergency,
             owner: case.owner.clone(),
             paused: case.current_pause().map(|p| p.reason.zh().to_string()),
@@ -482,9 +482,10 @@ pub fn monthly(
     let in_month = |t: DateTime<Utc>| t >= from && t < to && t <= as_of;
     let roots = matter_roots(cases);
     let filed: Vec<&Case> = cases.iter().filter(|c| in_month(c.filed_at)).collect();
+    let filed_ids: HashSet<Uuid> = filed.iter().map(|c| c.id).collect();
 
     let breakdown = |key: &dyn Fn(&Case) -> Option<String>| -> Vec<CountRow> {
-        let mut rows: BTreeMap<String, (std::collections::HashSet<Uuid>, usize)> = BTreeMap::new();
+        let mut rows: BTreeMap<String, (HashSet<Uuid>, usize)> = BTreeMap::new();
         for case in &filed {
             if let Some(k) = key(case) {
                 let row = rows.entry(k).or_default();
@@ -500,7 +501,7 @@ pub fn monthly(
     let by_category = breakdown(&|c| Some(c.intake.category.clone()));
     let by_class = breakdown(&|c| c.complaint_class.map(|k| k.code().to_string()));
     let by_department = breakdown(&|c| c.department.map(|d| d.code().to_string()));
-    let matters = filed.iter().map(|c| roots[&c.id]).collect::<std::collections::HashSet<_>>().len();
+    let matters = filed.iter().map(|c| roots[&c.id]).collect::<HashSet<_>>().len();
 
     let suggestions_filed: Vec<&&Case> = filed.iter().filter(|c| c.kind() == Kind::Suggestion).collect();
     let decided = |adopted: bool| {
@@ -543,8 +544,8 @@ pub fn monthly(
                 shortcomings: cb.value.shortcomings.clone(),
             })
             .collect(),
-        repeated_complaints: repeated_complaints(cases, &filed, &roots),
-        repeated_repairs: repeated_repairs(cases, &filed, &roots),
+        repeated_complaints: repeated_complaints(cases, &filed_ids, &roots, as_of),
+        repeated_repairs: repeated_repairs(cases, &filed_ids, &roots, as_of),
     };
 
     let kpis = kpis(cases, &filed, cal, as_of, &month_callbacks, in_month);
@@ -566,7 +567,13 @@ pub fn monthly(
     })
 }
 
-fn repeated_complaints(all: &[Case], filed: &[&Case], roots: &HashMap<Uuid, Uuid>) -> Vec<RepeatedMatter> {
+/// `filed` holds the ids of the cases filed this month, up to `as_of`.
+fn repeated_complaints(
+    all: &[Case],
+    filed: &HashSet<Uuid>,
+    roots: &HashMap<Uuid, Uuid>,
+    as_of: DateTime<Utc>,
+) -> Vec<RepeatedMatter> {
     let by_id: HashMap<Uuid, &Case> = all.iter().map(|c| (c.id, c)).collect();
     let tickets_of = |group: &[&Case]| {
         let mut group: Vec<&Case> = group.to_vec();
@@ -580,7 +587,7 @@ fn repeated_complaints(all: &[Case], filed: &[&Case], roots: &HashMap<Uuid, Uuid
         linked.entry(roots[&case.id]).or_default().push(case);
     }
     for (root, group) in &linked {
-        let touches_month = group.iter().any(|c| filed.iter().any(|f| f.id == c.id));
+        let touches_month = group.iter().any(|c| filed.contains(&c.id));
         if group.len() >= 2 && touches_month {
             let tickets = tickets_of(group);
             out.push(RepeatedMatter {
@@ -594,9 +601,8 @@ fn repeated_complaints(all: &[Case], filed: &[&Case], roots: &HashMap<Uuid, Uuid
     // The same resident about the same category within the rolling window, not linked
     // (yet), with at least one of them this month.
     let mut unlinked: BTreeMap<(String, String), Vec<&Case>> = BTreeMap::new();
-    let as_of = filed.iter().map(|c| c.filed_at).max();
     for case in all.iter().filter(|c| c.kind() == Kind::Complaint && c.duplicate_of.is_none()) {
-        if as_of.is_none_or(|a| case.filed_at > a) {
+        if case.filed_at > as_of {
             continue;
         }
         if let Some(contact) = &case.intake.contact {
@@ -629,20 +635,19 @@ fn repeated_complaints(all: &[Case], filed: &[&Case], roots: &HashMap<Uuid, Uuid
 /// matter count once).
 fn in_windows<'a>(
     group: &mut [&'a Case],
-    filed: &[&Case],
+    filed: &HashSet<Uuid>,
     roots: &HashMap<Uuid, Uuid>,
     matters: usize,
 ) -> Vec<&'a Case> {
     group.sort_by_key(|c| (c.filed_at, c.id));
     let mut hit = vec![false; group.len()];
     for (end, c) in group.iter().enumerate() {
-        if !filed.iter().any(|f| f.id == c.id) {
+        if !filed.contains(&c.id) {
             continue;
         }
         let start =
             group[..=end].iter().position(|e| c.filed_at - e.filed_at <= REPEAT_WINDOW).unwrap_or(end);
-        let distinct: std::collections::HashSet<Uuid> =
-            group[start..=end].iter().map(|e| roots[&e.id]).collect();
+        let distinct: HashSet<Uuid> = group[start..=end].iter().map(|e| roots[&e.id]).collect();
         if distinct.len() >= matters {
             hit[start..=end].iter_mut().for_each(|h| *h = true);
         }
@@ -652,17 +657,21 @@ fn in_windows<'a>(
 
 /// 001 篇2 §6: the same kind of repair three or more times at one place within the
 /// rolling window — three reports of one matter (linked) are one repair, not three.
-fn repeated_repairs(all: &[Case], filed: &[&Case], roots: &HashMap<Uuid, Uuid>) -> Vec<RepeatedRepair> {
-    let as_of = filed.iter().map(|c| c.filed_at).max();
+fn repeated_repairs(
+    all: &[Case],
+    filed: &HashSet<Uuid>,
+    roots: &HashMap<Uuid, Uuid>,
+    as_of: DateTime<Utc>,
+) -> Vec<RepeatedRepair> {
     let mut groups: BTreeMap<(String, String), Vec<&Case>> = BTreeMap::new();
-    for case in all.iter().filter(|c| c.kind() == Kind::Repair && as_of.is_some_and(|a| c.filed_at <= a)) {
+    for case in all.iter().filter(|c| c.kind() == Kind::Repair && c.filed_at <= as_of) {
         groups.entry((case.intake.place.to_string(), case.intake.category.clone())).or_default().push(case);
     }
     groups
         .into_iter()
         .filter_map(|((place, category), mut g)| {
             let window = in_windows(&mut g, filed, roots, 3);
-            let matters: std::collections::HashSet<Uuid> = window.iter().map(|c| roots[&c.id]).collect();
+            let matters: HashSet<Uuid> = window.iter().map(|c| roots[&c.id]).collect();
             (!window.is_empty()).then(|| RepeatedRepair {
                 place,
                 category,

@@ -15,6 +15,7 @@ use crate::domain::case::Case;
 use crate::domain::clocks::{DeadlineState, deadlines};
 use crate::domain::event::{CallbackRecord, ContactMethod, EventBody, Rating, Signature};
 use crate::domain::intake::Lang;
+use crate::domain::report::CaseLine;
 use crate::domain::roles::{Actor, may};
 
 /// One case in a desk list.
@@ -137,6 +138,8 @@ pub struct CaseView {
     pub major_suggestion: Option<String>,
     /// As it stands (kept when staff decline the proposal).
     pub severity: crate::domain::intake::Severity,
+    /// Where it is dispatched, if anywhere: technicians are sent for this department.
+    pub department: Option<crate::domain::intake::Department>,
 }
 
 /// A callback as the desk's form records it (001 4.4, 11.1.7, 11.1.9).
@@ -205,23 +208,20 @@ fn local(tz: Tz, t: DateTime<Utc>) -> String {
     t.with_timezone(&tz).format("%m-%d %H:%M").to_string()
 }
 
-fn title(desk: &Desk, case: &Case, lang: Lang) -> String {
-    let category = desk
-        .settings
-        .catalogue
-        .get(&case.intake.category)
-        .map(|c| c.name(lang))
-        .unwrap_or(&case.intake.category);
-    format!("{} · {} · {}", case.kind().name(lang), category, case.intake.place.label(lang))
+fn title(desk: &Desk, line: &CaseLine, lang: Lang) -> String {
+    let category =
+        desk.settings.catalogue.get(&line.category).map(|c| c.name(lang)).unwrap_or(&line.category);
+    format!("{} · {} · {}", line.kind.name(lang), category, line.place.label(lang))
 }
 
-fn row(desk: &Desk, case: &Case, note: String, overdue: bool, lang: Lang) -> DeskRow {
+/// A list row from the line the reports already made: no second read of the case.
+fn row(desk: &Desk, line: &CaseLine, note: String, overdue: bool, lang: Lang) -> DeskRow {
     DeskRow {
-        ticket: case.ticket().to_string(),
-        title: title(desk, case, lang),
-        note: format!("{} · {note}", status_name(case.status, lang)),
+        ticket: line.ticket.clone(),
+        title: title(desk, line, lang),
+        note: format!("{} · {note}", status_name(line.status, lang)),
         overdue,
-        emergency: case.intake.emergency,
+        emergency: line.emergency,
     }
 }
 
@@ -258,36 +258,26 @@ pub fn today(desk: &Desk, session: &StaffSession, lang: Lang, now: DateTime<Utc>
             today.rows.push(r);
         }
     }
-    let mut push = |ticket: &str, note: String, overdue: bool| -> Result<(), String> {
-        if seen.insert(ticket.to_string()) {
-            let case = desk.show(ticket).map_err(|e| e.to_string())?.case;
-            today.rows.push(row(desk, &case, note, overdue, lang));
+    let mut push = |line: &CaseLine, note: String, overdue: bool| {
+        if seen.insert(line.ticket.clone()) {
+            today.rows.push(row(desk, line, note, overdue, lang));
         }
-        Ok(())
     };
     for o in &report.overdue {
         let clocks: Vec<&str> = o.clocks.iter().map(|c| c.name(lang)).collect();
         let label = Msg("超时：", "超時：", "overdue: ").get(lang);
-        push(
-            &o.case.ticket,
-            format!("{label}{}", clocks.join(if lang == Lang::En { ", " } else { "、" })),
-            true,
-        )?;
+        push(&o.case, format!("{label}{}", clocks.join(if lang == Lang::En { ", " } else { "、" })), true);
     }
     for cb in &report.callbacks_due {
         let label = Msg("待回访", "待回訪", "callback due").get(lang);
-        push(
-            &cb.case.ticket,
-            format!("{label} {} · {}", local(tz, cb.due), cb.owner_role.name(lang)),
-            false,
-        )?;
+        push(&cb.case, format!("{label} {} · {}", local(tz, cb.due), cb.owner_role.name(lang)), false);
     }
     for r in &report.reporters_to_tell {
         let label = Msg("告知处理结果", "告知處理結果", "tell the outcome").get(lang);
-        push(&r.case.ticket, format!("{label} ({})", r.matter), false)?;
+        push(&r.case, format!("{label} ({})", r.matter), false);
     }
     for n in &report.new {
-        push(&n.ticket, Msg("今日新增", "今日新增", "new today").get(lang).to_string(), false)?;
+        push(n, Msg("今日新增", "今日新增", "new today").get(lang).to_string(), false);
     }
     Ok(today)
 }
@@ -312,7 +302,7 @@ pub fn find(
         .map(|c| {
             let overdue = crate::domain::clocks::is_overdue(c, cal, now);
             let filed = Msg("受理 ", "受理 ", "filed ").get(lang);
-            row(desk, c, format!("{filed}{}", local(cal.tz, c.filed_at)), overdue, lang)
+            row(desk, &CaseLine::of(c), format!("{filed}{}", local(cal.tz, c.filed_at)), overdue, lang)
         })
         .collect())
 }
@@ -399,7 +389,7 @@ pub fn case_view(
     let review_round = case.unreviewed_callbacks().next().map(|(round, _)| round);
     Ok(CaseView {
         ticket: case.ticket().to_string(),
-        title: title(desk, case, lang),
+        title: title(desk, &CaseLine::of(case), lang),
         status: status_name(case.status, lang).to_string(),
         facts,
         phone: case.intake.contact.as_ref().map(|c| c.phone.as_str().to_string()),
@@ -410,6 +400,7 @@ pub fn case_view(
         review_round,
         major_suggestion,
         severity: case.severity.unwrap_or(crate::domain::intake::Severity::General),
+        department: case.department,
     })
 }
 
@@ -543,7 +534,13 @@ pub fn assigned_to(desk: &Desk, name: &str, lang: Lang, now: DateTime<Utc>) -> R
         .filter(|c| c.status.is_open() && c.assignee.as_deref() == Some(name))
         .map(|c| {
             let overdue = crate::domain::clocks::is_overdue(c, cal, now);
-            row(desk, c, Msg("派给我的", "派給我的", "assigned to me").get(lang).to_string(), overdue, lang)
+            row(
+                desk,
+                &CaseLine::of(c),
+                Msg("派给我的", "派給我的", "assigned to me").get(lang).to_string(),
+                overdue,
+                lang,
+            )
         })
         .collect())
 }

@@ -429,7 +429,7 @@ impl Service {
             next_callback_at: None,
             signature: None,
         });
-        self.desk.act(ticket, action, "resident", now).map(|_| ()).map_err(|e| e.to_string())
+        self.desk.act(ticket, action, crate::app::RESIDENT, now).map(|_| ()).map_err(|e| e.to_string())
     }
 }
 

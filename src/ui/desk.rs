@@ -175,10 +175,7 @@ impl Kiosk {
         let lang = self.flow.lang;
         self.backend.run(Box::new(move |svc| {
             let view = desk::case_view(&svc.desk, &session, &ticket, lang, Utc::now());
-            let assignees = view.as_ref().ok().map(|_| {
-                let department = svc.desk.show(&ticket).ok().and_then(|r| r.case.department);
-                desk::assignees(&svc.desk, department)
-            });
+            let assignees = view.as_ref().ok().map(|v| desk::assignees(&svc.desk, v.department));
             on_ui_thread(move || {
                 system_event(|k| {
                     if k.staff.session.is_none() {
@@ -293,21 +290,16 @@ impl Kiosk {
                 svc.desk.act(&ticket, action, &session.id, Utc::now()).map(|_| ()).map_err(|e| e.to_string());
             on_ui_thread(move || {
                 system_event(|k| {
-                    match result {
-                        Ok(()) => {
-                            if k.flow.screen == Screen::StaffCallback {
-                                k.flow.screen = Screen::StaffCase;
-                            }
+                    // Recorded or refused, the form is done with: the case shows again,
+                    // with the refusal's reason if there is one.
+                    if k.flow.screen == Screen::StaffCallback {
+                        if result.is_err() {
+                            k.desk.form.signature.clear();
                         }
-                        Err(e) => {
-                            if k.flow.screen == Screen::StaffCallback {
-                                k.desk.form.signature.clear();
-                                k.desk.message = Some(e);
-                                k.flow.screen = Screen::StaffCase;
-                            } else {
-                                k.desk.message = Some(e);
-                            }
-                        }
+                        k.flow.screen = Screen::StaffCase;
+                    }
+                    if let Err(e) = result {
+                        k.desk.message = Some(e);
                     }
                     k.open_case(ticket);
                 })
