@@ -156,6 +156,42 @@ impl Kiosk {
         press(&found, self.size);
     }
 
+    /// Like `tap`, for a control in a scroll area: flicks the area under `at` (fractions of
+    /// the window) down, then up, until the control shows, as a finger would.
+    fn tap_scrolling(&self, label: &str, at: (f32, f32)) {
+        let position = slint::LogicalPosition::new(self.size.0 * at.0, self.size.1 * at.1);
+        let flick = |delta_y: f32| {
+            self.app.window().dispatch_event(slint::platform::WindowEvent::PointerScrolled {
+                position,
+                delta_x: 0.0,
+                delta_y,
+            })
+        };
+        for step in 0..40 {
+            if let Some(e) = self.controls(label).first() {
+                // Then on until it is wholly in view, not cut by the area's edge.
+                for _ in 0..10 {
+                    let (p, size) = (e.absolute_position(), e.size());
+                    if p.y + size.height > self.size.1 - 1.0 {
+                        flick(-30.0);
+                    } else if p.y < 0.0 {
+                        flick(30.0);
+                    } else {
+                        break;
+                    }
+                }
+                break;
+            }
+            flick(if step < 20 { -60.0 } else { 60.0 });
+        }
+        self.tap(label);
+    }
+
+    /// One of the case page's actions, in its column at the right.
+    fn act(&self, label: &str) {
+        self.tap_scrolling(label, (0.9, 0.6));
+    }
+
     fn has(&self, label: &str) -> bool {
         !self.controls(label).is_empty()
     }
@@ -1210,4 +1246,149 @@ fn a_clerk_files_a_phone_complaint_at_the_desk() {
     k.app.global::<KioskAdapter>().invoke_back();
     assert_eq!(k.page(), Page::Staff);
     assert!(k.has("退出登录"));
+}
+
+/// The case page's other actions, each a small form filled by touch: a reply typed in
+/// pinyin, a plan and a new date from the quick phrases, a pause and its end, an
+/// escalation, a hand-over and a link to the earlier case from the same home. What the
+/// clerk's role may not do is explained when asked.
+#[test]
+fn a_clerk_replies_plans_pauses_escalates_hands_over_and_links_with_small_forms() {
+    use lobbydesk::domain::event::EventBody;
+    use lobbydesk::ui::DeskAdapter;
+    let k = Kiosk::new();
+    let (first, second) = k.with_service(|s| {
+        let new = NewCase {
+            category: "noise".into(),
+            place: "5-1-302".into(),
+            phone: Some("13900139000".into()),
+            text: "楼上噪音".into(),
+            ..NewCase::default()
+        };
+        let first = s.desk.file(&new, Utc::now() - chrono::Duration::days(2)).unwrap().ticket().to_string();
+        let second = s.desk.file(&new, Utc::now() - chrono::Duration::hours(1)).unwrap().ticket().to_string();
+        (first, second)
+    });
+    let events = |k: &Kiosk| k.with_service(|s| s.desk.show(&second).unwrap().events);
+    k.tap("工作人员");
+    k.taps(STAFF_PIN);
+    k.tap("登录");
+    k.tap("查找");
+    k.taps("0002");
+    k.tap_starting(&second);
+    let d = k.app.global::<DeskAdapter>();
+
+    k.tap("答复住户");
+    assert_eq!(k.page(), Page::StaffForm);
+    k.tap("保存");
+    assert!(d.get_form_error().contains("答复内容"), "nothing typed: {}", d.get_form_error());
+    k.taps("zaoyin");
+    k.tap_candidate("噪音");
+    k.tap("已收到，正在安排处理");
+    k.tap("保存");
+    assert_eq!(k.page(), Page::StaffCase);
+    let reply = events(&k).into_iter().find_map(|e| match e.event.body {
+        EventBody::Replied { method, text } => Some((method, text, e.event.actor)),
+        _ => None,
+    });
+    let (method, text, actor) = reply.expect("the reply is recorded");
+    assert_eq!(method, lobbydesk::domain::event::ContactMethod::Phone);
+    assert_eq!(text, "噪音，已收到，正在安排处理");
+    assert_eq!(actor, "wangfang");
+
+    k.act("处理方案");
+    k.tap("协调相关部门处理");
+    k.tap("保存");
+    k.act("改约日期");
+    k.tap("7天后");
+    k.tap("需第三方配合");
+    k.tap("保存");
+    k.act("暂停计时");
+    k.tap("等待住户");
+    k.tap("住户不在家");
+    k.tap("保存");
+    let case = k.with_service(|s| s.desk.show(&second).unwrap().case);
+    assert!(case.current_pause().is_some(), "the clocks wait for the resident");
+    let promised = case.promise.as_ref().expect("the new date").value.due;
+    assert!((promised - Utc::now()).num_days() >= 6, "seven days on: {promised}");
+    k.act("继续计时");
+    assert!(k.with_service(|s| s.desk.show(&second).unwrap().case.current_pause().is_none()));
+
+    k.act("上报");
+    k.tap("项目经理");
+    k.tap("七日未解决，书面上报");
+    k.tap("保存");
+    k.act("移交跟进");
+    k.tap("王芳");
+    k.tap("请继续跟进回访");
+    k.tap("保存");
+    assert_eq!(k.with_service(|s| s.desk.show(&second).unwrap().case.owner), "wangfang");
+
+    k.act("同一事项");
+    k.tap_starting(&first);
+    k.tap("保存");
+    let case = k.with_service(|s| s.desk.show(&second).unwrap().case);
+    assert_eq!(case.duplicate_of_ticket.as_deref(), Some(first.as_str()));
+    let kinds: Vec<&str> = events(&k).iter().map(|e| e.event.body.name()).collect();
+    for kind in ["plan-set", "promise-set", "paused", "resumed", "escalated", "owner-handed-over"] {
+        assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
+    }
+
+    // Closing is a supervisor's: asked why, the page says who may.
+    k.act("为何没有其他操作？");
+    let why: Vec<String> = d.get_not_yours().iter().map(|f| format!("{}：{}", f.label, f.value)).collect();
+    assert!(why.iter().any(|w| w.starts_with("投诉分类") || w.starts_with("结案")), "{why:?}");
+    assert!(why.iter().all(|w| w.contains("由")), "{why:?}");
+}
+
+/// 查找 without words lists every case a page at a time, and the filters narrow it: by
+/// kind, then to the overdue ones.
+#[test]
+fn the_desk_lists_cases_a_page_at_a_time_and_filters_them() {
+    use lobbydesk::ui::DeskAdapter;
+    let k = Kiosk::new();
+    k.with_service(|s| {
+        for i in 0..25 {
+            let new = NewCase {
+                category: "water".into(),
+                place: format!("3-1-{}", 101 + i),
+                phone: Some("13800138000".into()),
+                text: "漏水".into(),
+                ..NewCase::default()
+            };
+            s.desk.file(&new, Utc::now() - chrono::Duration::minutes(30 + i)).unwrap();
+        }
+        for days in [0, 5, 6] {
+            let new = NewCase {
+                category: "noise".into(),
+                place: "5-1-302".into(),
+                phone: Some("13900139000".into()),
+                text: "噪音".into(),
+                ..NewCase::default()
+            };
+            s.desk
+                .file(&new, Utc::now() - chrono::Duration::days(days) - chrono::Duration::minutes(5))
+                .unwrap();
+        }
+    });
+    k.tap("工作人员");
+    k.taps(STAFF_PIN);
+    k.tap("登录");
+    k.tap("查找");
+    let d = k.app.global::<DeskAdapter>();
+    assert_eq!(d.get_rows().row_count(), 20, "a page");
+    assert!(d.get_has_next_page() && !d.get_has_previous_page());
+    k.tap("下一页");
+    assert_eq!(d.get_rows().row_count(), 8, "the rest");
+    assert!(!d.get_has_next_page() && d.get_has_previous_page());
+    k.tap("上一页");
+    assert_eq!(d.get_rows().row_count(), 20);
+    k.tap("筛选");
+    k.tap("投诉");
+    assert_eq!(d.get_rows().row_count(), 3, "the complaints");
+    assert!(d.get_filter_summary().contains("投诉"), "{}", d.get_filter_summary());
+    k.tap("超时");
+    let rows: Vec<_> = d.get_rows().iter().collect();
+    assert_eq!(rows.len(), 2, "the two filed days ago are overdue");
+    assert!(rows.iter().all(|r| r.overdue));
 }

@@ -34,6 +34,19 @@ pub enum Status {
 }
 
 impl Status {
+    pub const ALL: [Status; 10] = [
+        Status::Received,
+        Status::Acknowledged,
+        Status::Assigned,
+        Status::InProgress,
+        Status::Resolved,
+        Status::CallbackDone,
+        Status::Reopened,
+        Status::Adopted,
+        Status::Declined,
+        Status::Closed,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             Status::Received => "received",

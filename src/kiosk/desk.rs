@@ -56,6 +56,21 @@ pub enum DeskAction {
     /// The system proposed 重大 (003 §3.1.1); staff decide.
     ConfirmMajor,
     KeepSeverity,
+    // Each of these asks for a choice or some words first (`CaseForm`).
+    Reply,
+    Classify,
+    Plan,
+    Note,
+    Promise,
+    Pause,
+    Resume,
+    Escalate,
+    Link,
+    Decide,
+    Reopen,
+    HandOver,
+    ReferDeveloper,
+    DeveloperReply,
 }
 
 impl DeskAction {
@@ -71,7 +86,39 @@ impl DeskAction {
             DeskAction::WorkOrder => "work-order",
             DeskAction::ConfirmMajor => "confirm-major",
             DeskAction::KeepSeverity => "keep-severity",
+            DeskAction::Reply => "reply",
+            DeskAction::Classify => "classify",
+            DeskAction::Plan => "plan",
+            DeskAction::Note => "note",
+            DeskAction::Promise => "promise",
+            DeskAction::Pause => "pause",
+            DeskAction::Resume => "resume",
+            DeskAction::Escalate => "escalate",
+            DeskAction::Link => "link",
+            DeskAction::Decide => "decide",
+            DeskAction::Reopen => "reopen",
+            DeskAction::HandOver => "hand-over",
+            DeskAction::ReferDeveloper => "refer-developer",
+            DeskAction::DeveloperReply => "developer-reply",
         }
+    }
+
+    /// Whether it opens a small form before anything is recorded.
+    pub fn asks(self) -> bool {
+        !matches!(
+            self,
+            DeskAction::Acknowledge
+                | DeskAction::Assign
+                | DeskAction::OnSite
+                | DeskAction::Resolve
+                | DeskAction::Callback
+                | DeskAction::Review
+                | DeskAction::Close
+                | DeskAction::WorkOrder
+                | DeskAction::ConfirmMajor
+                | DeskAction::KeepSeverity
+                | DeskAction::Resume
+        )
     }
 
     pub fn parse(code: &str) -> Option<DeskAction> {
@@ -79,6 +126,10 @@ impl DeskAction {
     }
 
     pub fn label(self, lang: Lang) -> &'static str {
+        self.msg().get(lang)
+    }
+
+    pub fn msg(self) -> Msg {
         match self {
             DeskAction::Acknowledge => Msg("确认受理", "確認受理", "Acknowledge"),
             DeskAction::Assign => Msg("派工", "派工", "Assign"),
@@ -90,23 +141,51 @@ impl DeskAction {
             DeskAction::WorkOrder => Msg("打印派工单", "列印派工單", "Print work order"),
             DeskAction::ConfirmMajor => Msg("定为重大投诉", "定為重大投訴", "Make it major"),
             DeskAction::KeepSeverity => Msg("维持原等级", "維持原等級", "Keep its severity"),
+            DeskAction::Reply => Msg("答复住户", "答覆住戶", "Reply"),
+            DeskAction::Classify => Msg("投诉分类", "投訴分類", "Classify"),
+            DeskAction::Plan => Msg("处理方案", "處理方案", "Plan"),
+            DeskAction::Note => Msg("记进展", "記進展", "Add a note"),
+            DeskAction::Promise => Msg("改约日期", "改約日期", "New date"),
+            DeskAction::Pause => Msg("暂停计时", "暫停計時", "Pause the clocks"),
+            DeskAction::Resume => Msg("继续计时", "繼續計時", "Resume the clocks"),
+            DeskAction::Escalate => Msg("上报", "上報", "Escalate"),
+            DeskAction::Link => Msg("同一事项", "同一事項", "Same matter"),
+            DeskAction::Decide => Msg("采纳与否", "採納與否", "Adopt or decline"),
+            DeskAction::Reopen => Msg("重新处理", "重新處理", "Reopen"),
+            DeskAction::HandOver => Msg("移交跟进", "移交跟進", "Hand over"),
+            DeskAction::ReferDeveloper => Msg("提交开发商", "提交開發商", "To the developer"),
+            DeskAction::DeveloperReply => Msg("开发商答复", "開發商答覆", "Developer's reply"),
         }
-        .get(lang)
     }
 }
 
-/// In the order the case page lists them: a decision the system asks for first.
-const ALL_ACTIONS: [DeskAction; 10] = [
+/// In the order the case page lists them: a decision the system asks for first, then the
+/// workflow's own order, then what is needed now and then.
+const ALL_ACTIONS: [DeskAction; 24] = [
     DeskAction::ConfirmMajor,
     DeskAction::KeepSeverity,
     DeskAction::Acknowledge,
+    DeskAction::Reply,
+    DeskAction::Classify,
     DeskAction::Assign,
     DeskAction::OnSite,
+    DeskAction::Plan,
     DeskAction::Resolve,
+    DeskAction::Decide,
     DeskAction::Callback,
     DeskAction::Review,
     DeskAction::Close,
     DeskAction::WorkOrder,
+    DeskAction::Note,
+    DeskAction::Promise,
+    DeskAction::Pause,
+    DeskAction::Resume,
+    DeskAction::ReferDeveloper,
+    DeskAction::DeveloperReply,
+    DeskAction::Escalate,
+    DeskAction::Link,
+    DeskAction::HandOver,
+    DeskAction::Reopen,
 ];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,6 +209,9 @@ pub struct CaseView {
     pub deadlines: Vec<DeadlineLine>,
     pub timeline: Vec<(String, String)>,
     pub actions: Vec<DeskAction>,
+    /// What the case's state would allow but the signed-in person's role does not, each
+    /// with who may: the page's answer to "why is there no button for it".
+    pub not_yours: Vec<(String, String)>,
     /// The callback owed now: its round and who must make it.
     pub callback: Option<(usize, String)>,
     /// The earliest callback record waiting for review.
@@ -282,9 +364,25 @@ pub fn today(desk: &Desk, session: &StaffSession, lang: Lang, now: DateTime<Utc>
     Ok(today)
 }
 
-/// 查找: by ticket, phone tail, place or words; newest first, at most `limit`.
+impl ListFilter {
+    /// Whether `case` is one the filter selects (for search results, already few).
+    fn passes(&self, case: &Case, session: &StaffSession, desk: &Desk, now: DateTime<Utc>) -> bool {
+        self.status.statuses().contains(&case.status)
+            && self.kind.is_none_or(|k| case.kind() == k)
+            && self.department.is_none_or(|d| case.department == Some(d))
+            && self.technician.as_ref().is_none_or(|t| case.assignee.as_ref() == Some(t))
+            && (!self.mine || case.owner == session.id)
+            && (!self.callbacks_due || next_callback(case).is_some_and(|c| c.opens <= now))
+            && (!self.overdue || crate::domain::clocks::is_overdue(case, &desk.settings.calendar, now))
+    }
+}
+
+/// 查找: by ticket, phone tail, place or words, within the filter; newest first, at most
+/// `limit`.
 pub fn find(
     desk: &Desk,
+    session: &StaffSession,
+    filter: &ListFilter,
     query: &str,
     lang: Lang,
     now: DateTime<Utc>,
@@ -298,6 +396,7 @@ pub fn find(
     let cal = &desk.settings.calendar;
     Ok(cases
         .iter()
+        .filter(|c| filter.passes(c, session, desk, now))
         .take(limit)
         .map(|c| {
             let overdue = crate::domain::clocks::is_overdue(c, cal, now);
@@ -305,6 +404,145 @@ pub fn find(
             row(desk, &CaseLine::of(c), format!("{filed}{}", local(cal.tz, c.filed_at)), overdue, lang)
         })
         .collect())
+}
+
+/// The 查找 tab's filters. Each narrows the list; none set lists every case.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    pub status: StatusGroup,
+    pub kind: Option<crate::domain::intake::Kind>,
+    pub department: Option<crate::domain::intake::Department>,
+    pub overdue: bool,
+    pub callbacks_due: bool,
+    /// Cases the signed-in person follows as first-inquiry owner (004).
+    pub mine: bool,
+    /// A technician's name, as cases are assigned.
+    pub technician: Option<String>,
+}
+
+/// Statuses as the desk groups them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StatusGroup {
+    #[default]
+    All,
+    /// Not closed.
+    Open,
+    /// Still being worked: received up to in progress, or reopened.
+    Working,
+    /// Resolved, called back, or a suggestion decided: waiting to be closed.
+    Done,
+    Closed,
+}
+
+impl StatusGroup {
+    pub const ALL: [StatusGroup; 5] =
+        [StatusGroup::All, StatusGroup::Open, StatusGroup::Working, StatusGroup::Done, StatusGroup::Closed];
+
+    pub fn name(self, lang: Lang) -> &'static str {
+        match self {
+            StatusGroup::All => Msg("全部", "全部", "All"),
+            StatusGroup::Open => Msg("未结", "未結", "Open"),
+            StatusGroup::Working => Msg("处理中", "處理中", "Working"),
+            StatusGroup::Done => Msg("待结案", "待結案", "To close"),
+            StatusGroup::Closed => Msg("已结案", "已結案", "Closed"),
+        }
+        .get(lang)
+    }
+
+    fn statuses(self) -> Vec<crate::domain::case::Status> {
+        use crate::domain::case::Status;
+        Status::ALL
+            .into_iter()
+            .filter(|s| match self {
+                StatusGroup::All => true,
+                StatusGroup::Open => s.is_open(),
+                StatusGroup::Working => matches!(
+                    s,
+                    Status::Received
+                        | Status::Acknowledged
+                        | Status::Assigned
+                        | Status::InProgress
+                        | Status::Reopened
+                ),
+                StatusGroup::Done => {
+                    matches!(s, Status::Resolved | Status::CallbackDone | Status::Adopted | Status::Declined)
+                }
+                StatusGroup::Closed => *s == Status::Closed,
+            })
+            .collect()
+    }
+}
+
+/// One page of a desk list, and where the next one starts.
+#[derive(Clone, Debug, Default)]
+pub struct ListPage {
+    pub rows: Vec<DeskRow>,
+    pub next: Option<crate::store::PageMark>,
+}
+
+/// A page of the cases `filter` selects, newest first, after `after`. The store narrows by
+/// indexed columns; only "overdue", which needs the working-day calendar, is judged here,
+/// on open cases only.
+pub fn list(
+    desk: &Desk,
+    session: &StaffSession,
+    filter: &ListFilter,
+    after: Option<&crate::store::PageMark>,
+    lang: Lang,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<ListPage, String> {
+    let mut statuses = filter.status.statuses();
+    if filter.overdue {
+        statuses.retain(|s| s.is_open());
+    }
+    let query = crate::store::CaseQuery {
+        statuses: if statuses.len() == crate::domain::case::Status::ALL.len() {
+            Vec::new()
+        } else {
+            statuses
+        },
+        kind: filter.kind,
+        department: filter.department,
+        assignee: filter.technician.clone(),
+        owner: filter.mine.then(|| session.id.clone()),
+        callback_by: filter.callbacks_due.then_some(now),
+    };
+    let cal = &desk.settings.calendar;
+    let tz = cal.tz;
+    let mut page = ListPage::default();
+    let mut mark = after.cloned();
+    // Overdue cases are a fraction of open ones: read on in batches until the page fills.
+    let batch = if filter.overdue { limit * 4 } else { limit };
+    loop {
+        let cases = desk.store().list_cases(&query, mark.as_ref(), batch).map_err(|e| e.to_string())?;
+        let exhausted = cases.len() < batch;
+        for (case, at) in cases {
+            mark = Some(at);
+            let overdue = crate::domain::clocks::is_overdue(&case, cal, now);
+            if filter.overdue && !overdue {
+                continue;
+            }
+            let line = CaseLine::of(&case);
+            let note = match next_callback(&case).filter(|_| filter.callbacks_due) {
+                Some(due) => format!(
+                    "{} {} · {}",
+                    Msg("待回访", "待回訪", "callback due").get(lang),
+                    local(tz, due.due),
+                    due.owner.name(lang)
+                ),
+                None => format!("{}{}", Msg("受理 ", "受理 ", "filed ").get(lang), local(tz, case.filed_at)),
+            };
+            page.rows.push(row(desk, &line, note, overdue, lang));
+            if page.rows.len() == limit {
+                page.next = mark;
+                return Ok(page);
+            }
+        }
+        if exhausted {
+            return Ok(page);
+        }
+    }
 }
 
 /// A case for the desk, with the actions `session` may take on it now.
@@ -371,12 +609,22 @@ pub fn case_view(
         .collect();
     let actor = desk.staff(&session.id).map_err(|e| e.to_string())?.actor();
     let suggestion = desk.major_suggestion(case, now).map_err(|e| e.to_string())?;
-    let actions = ALL_ACTIONS
-        .iter()
-        .copied()
-        .filter(|a| !matches!(a, DeskAction::ConfirmMajor | DeskAction::KeepSeverity) || suggestion.is_some())
-        .filter(|a| allowed(*a, case, actor, now))
-        .collect();
+    let mut actions = Vec::new();
+    let mut not_yours = Vec::new();
+    for action in ALL_ACTIONS {
+        let proposal = matches!(action, DeskAction::ConfirmMajor | DeskAction::KeepSeverity);
+        if proposal && suggestion.is_none() {
+            continue;
+        }
+        match verdict(action, case, actor, now) {
+            Verdict::Allowed => actions.push(action),
+            // The proposal's answers are one decision, explained once (as 投诉分类).
+            Verdict::NotYourRole if !proposal => {
+                not_yours.push((action.label(lang).to_string(), who_may(action, case, now, lang)))
+            }
+            _ => {}
+        }
+    }
     let major_suggestion = suggestion.map(|s| {
         let earlier = s.earlier.join(if lang == Lang::En { ", " } else { "、" });
         match lang {
@@ -396,6 +644,7 @@ pub fn case_view(
         deadlines,
         timeline,
         actions,
+        not_yours,
         callback,
         review_round,
         major_suggestion,
@@ -464,44 +713,106 @@ fn event_label(body: &EventBody, lang: Lang) -> String {
     }
 }
 
-/// Whether the workflow and the role both allow `action` now: the screen shows no button
-/// the domain would refuse.
-fn allowed(action: DeskAction, case: &Case, actor: Actor, now: DateTime<Utc>) -> bool {
-    let record = |method| CallbackRecord {
-        method,
-        quality: Rating::new(5).ok(),
-        effect: None,
-        satisfaction: None,
-        satisfied: true,
-        shortcomings: None,
-        suggestions: None,
-        next_callback_at: None,
-        signature: None,
-    };
-    let body = match action {
+/// What the rules say about `action` on `case` for `actor` now.
+#[derive(Debug, PartialEq, Eq)]
+enum Verdict {
+    Allowed,
+    /// The case's state rules it out (or it does not apply to this case): nothing to explain.
+    NotNow,
+    /// The workflow would take it, the person's role may not: the page says who may.
+    NotYourRole,
+}
+
+/// Asks the domain whether `action` may happen, so the screen shows no button the domain
+/// would refuse.
+fn verdict(action: DeskAction, case: &Case, actor: Actor, now: DateTime<Utc>) -> Verdict {
+    // Paper for the engineer: any open repair or complaint.
+    if action == DeskAction::WorkOrder {
+        let applies = case.status.is_open() && case.kind() != crate::domain::intake::Kind::Suggestion;
+        return if applies { Verdict::Allowed } else { Verdict::NotNow };
+    }
+    let Some(body) = probe(action, case, now) else { return Verdict::NotNow };
+    if case.check(&body, now).is_err() {
+        Verdict::NotNow
+    } else if may(actor, &body, case).is_err() {
+        Verdict::NotYourRole
+    } else {
+        Verdict::Allowed
+    }
+}
+
+/// An event like the one `action` would record, to ask the rules whether it may happen.
+fn probe(action: DeskAction, case: &Case, now: DateTime<Utc>) -> Option<EventBody> {
+    use crate::domain::event::{EscalationTarget, PauseReason};
+    use crate::domain::intake::{Department, Severity};
+    let text = || "-".to_string();
+    Some(match action {
         DeskAction::Acknowledge => EventBody::Acknowledged { note: None },
         DeskAction::OnSite => EventBody::OnSite { note: None },
-        DeskAction::Assign => {
-            EventBody::Assigned { department: crate::domain::intake::Department::Engineering, assignee: None }
-        }
-        DeskAction::Resolve => EventBody::Resolved { note: "-".into() },
-        DeskAction::Callback => EventBody::CallbackRecorded { record: record(ContactMethod::Phone) },
-        DeskAction::Review => match case.unreviewed_callbacks().next() {
-            Some((round, _)) => EventBody::CallbackReviewed { round, opinion: "-".into() },
-            None => return false,
+        DeskAction::Assign => EventBody::Assigned { department: Department::Engineering, assignee: None },
+        DeskAction::Resolve => EventBody::Resolved { note: text() },
+        DeskAction::Callback => EventBody::CallbackRecorded {
+            record: CallbackRecord {
+                method: ContactMethod::Phone,
+                quality: Rating::new(5).ok(),
+                effect: None,
+                satisfaction: None,
+                satisfied: true,
+                shortcomings: None,
+                suggestions: None,
+                next_callback_at: None,
+                signature: None,
+            },
         },
+        DeskAction::Review => {
+            let (round, _) = case.unreviewed_callbacks().next()?;
+            EventBody::CallbackReviewed { round, opinion: text() }
+        }
         DeskAction::Close => EventBody::Closed { note: None },
-        DeskAction::ConfirmMajor | DeskAction::KeepSeverity => EventBody::Classified {
-            complaint_class: None,
-            severity: Some(crate::domain::intake::Severity::Major),
-            department: None,
-        },
-        // Paper for the engineer: any open repair or complaint.
-        DeskAction::WorkOrder => {
-            return case.status.is_open() && !matches!(case.kind(), crate::domain::intake::Kind::Suggestion);
+        DeskAction::ConfirmMajor | DeskAction::KeepSeverity | DeskAction::Classify => {
+            EventBody::Classified { complaint_class: None, severity: Some(Severity::Major), department: None }
         }
-    };
-    case.check(&body, now).is_ok() && may(actor, &body, case).is_ok()
+        DeskAction::Reply => EventBody::Replied { method: ContactMethod::Phone, text: text() },
+        DeskAction::Plan => EventBody::PlanSet { plan: text() },
+        DeskAction::Note => EventBody::ProgressNote { text: text() },
+        DeskAction::Promise => EventBody::PromiseSet { due: now + Duration::days(1), reason: text() },
+        DeskAction::Pause => EventBody::Paused { reason: PauseReason::Resident, note: text() },
+        DeskAction::Resume => EventBody::Resumed { note: None },
+        DeskAction::Escalate => EventBody::Escalated { to: EscalationTarget::EstateManager, reason: text() },
+        // Whether this case may be linked to another at all.
+        DeskAction::Link => EventBody::LinkedDuplicate { primary: uuid::Uuid::nil(), primary_ticket: text() },
+        DeskAction::Decide => EventBody::SuggestionDecided { adopted: true, reason: text() },
+        DeskAction::Reopen => EventBody::Reopened { reason: text() },
+        // To someone who is not the owner now.
+        DeskAction::HandOver => EventBody::OwnerHandedOver { to: format!("{}+", case.owner), note: text() },
+        DeskAction::ReferDeveloper => EventBody::DeveloperReferred { record: text() },
+        DeskAction::DeveloperReply => EventBody::DeveloperReplied { text: text() },
+        DeskAction::WorkOrder => return None,
+    })
+}
+
+/// Who may do `action` on `case`, by role, when the signed-in person may not: the answer
+/// to "why is there no button for it".
+fn who_may(action: DeskAction, case: &Case, now: DateTime<Utc>, lang: Lang) -> String {
+    use crate::domain::roles::Role;
+    let Some(body) = probe(action, case, now) else { return String::new() };
+    let roles: Vec<&str> = Role::ALL
+        .iter()
+        .filter(|role| {
+            // Someone else in that role, in the department the case is with.
+            let actor = Actor { id: "\u{1}another", role: **role, department: case.department };
+            may(actor, &body, case).is_ok()
+        })
+        .map(|role| role.name(lang))
+        .collect();
+    let sep = if lang == Lang::En { ", " } else { "、" };
+    match (roles.is_empty(), lang) {
+        (true, Lang::En) => "not anyone signed in here".into(),
+        (true, _) => Msg("此处无人可做", "此處無人可做", "").get(lang).into(),
+        (false, Lang::En) => format!("by the {}", roles.join(sep)),
+        (false, Lang::ZhTw) => format!("由{}辦理", roles.join(sep)),
+        (false, Lang::ZhCn) => format!("由{}办理", roles.join(sep)),
+    }
 }
 
 /// Who a case can be dispatched to from the desk: the configured technicians and
@@ -543,6 +854,314 @@ pub fn assigned_to(desk: &Desk, name: &str, lang: Lang, now: DateTime<Utc>) -> R
             )
         })
         .collect())
+}
+
+/// One question of a case form: a label and its answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FormChoice {
+    pub label: String,
+    pub options: Vec<String>,
+    pub chosen: Option<usize>,
+    /// Saved without an answer it changes nothing (a classification leaves it as it is).
+    pub optional: bool,
+}
+
+/// The small form behind one of the case page's other actions: a choice or two and some
+/// words, typed on the kiosk's pinyin keyboard or picked from its quick phrases.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseForm {
+    pub action: DeskAction,
+    pub ticket: String,
+    pub choices: Vec<FormChoice>,
+    /// What the words are for, when the action takes words.
+    pub text_label: Option<String>,
+    pub text_required: bool,
+    pub phrases: Vec<String>,
+    /// A ticket number rather than prose: the keyboard offers letters and digits only.
+    pub ticket_keys: bool,
+    pub text: String,
+    /// What the first choice's options stand for when they are not a fixed vocabulary:
+    /// the tickets to link to, the staff ids to hand over to.
+    values: Vec<String>,
+}
+
+/// The longest words a case form takes (a plan, a reply, a joint record's summary).
+pub const FORM_MAX_CHARS: usize = 200;
+
+const REPLY_METHODS: [(ContactMethod, Msg); 3] = [
+    (ContactMethod::Phone, Msg("电话", "電話", "By phone")),
+    (ContactMethod::InPerson, Msg("当面", "當面", "In person")),
+    (ContactMethod::Written, Msg("书面", "書面", "In writing")),
+];
+const CLASSES: [(crate::domain::intake::ComplaintClass, Msg); 3] = [
+    (crate::domain::intake::ComplaintClass::Service, Msg("一类：物业服务", "一類：物業服務", "1 Service")),
+    (crate::domain::intake::ComplaintClass::Developer, Msg("二类：开发商", "二類：開發商", "2 Developer")),
+    (crate::domain::intake::ComplaintClass::External, Msg("三类：外部", "三類：外部", "3 External")),
+];
+const PROMISE_DAYS: [(i64, Msg); 4] = [
+    (1, Msg("明天", "明天", "Tomorrow")),
+    (3, Msg("3天后", "3天後", "In 3 days")),
+    (7, Msg("7天后", "7天後", "In 7 days")),
+    (15, Msg("15天后", "15天後", "In 15 days")),
+];
+/// The developer's pause starts with the joint record (提交开发商), not here.
+const PAUSE_REASONS: [crate::domain::event::PauseReason; 3] = [
+    crate::domain::event::PauseReason::Resident,
+    crate::domain::event::PauseReason::Parts,
+    crate::domain::event::PauseReason::ThirdParty,
+];
+const TARGETS: [(crate::domain::event::EscalationTarget, Msg); 4] = [
+    (crate::domain::event::EscalationTarget::EstateManager, Msg("项目经理", "項目經理", "Estate manager")),
+    (crate::domain::event::EscalationTarget::GroupHead, Msg("集团负责人", "集團負責人", "Group head")),
+    (crate::domain::event::EscalationTarget::GeneralManager, Msg("总经理", "總經理", "General manager")),
+    (crate::domain::event::EscalationTarget::Developer, Msg("开发商", "開發商", "Developer")),
+];
+
+/// The quick phrases each form offers on the keyboard's bar.
+fn form_phrases(action: DeskAction) -> &'static [Msg] {
+    match action {
+        DeskAction::Reply => &[
+            Msg("已收到，正在安排处理", "已收到，正在安排處理", "Received, being arranged"),
+            Msg("已安排人员上门", "已安排人員上門", "Someone will come"),
+            Msg("已转相关部门处理", "已轉相關部門處理", "Passed to the department"),
+            Msg("已说明原因，住户表示理解", "已說明原因，住戶表示理解", "Explained; the resident agrees"),
+        ],
+        DeskAction::Plan => &[
+            Msg("更换配件", "更換配件", "Replace the part"),
+            Msg("约住户上门查看", "約住戶上門查看", "Visit with the resident"),
+            Msg("协调相关部门处理", "協調相關部門處理", "Coordinate the departments"),
+        ],
+        DeskAction::Note => &[
+            Msg("已联系住户", "已聯絡住戶", "Resident contacted"),
+            Msg("等待住户回复", "等待住戶回覆", "Waiting for the resident"),
+            Msg("已上门查看", "已上門查看", "Visited"),
+        ],
+        DeskAction::Promise => &[
+            Msg("等待配件", "等待配件", "Waiting for parts"),
+            Msg("住户约定的时间", "住戶約定的時間", "The resident's chosen day"),
+            Msg("需第三方配合", "需第三方配合", "A third party is needed"),
+        ],
+        DeskAction::Pause => &[
+            Msg("住户不在家", "住戶不在家", "The resident is away"),
+            Msg("配件已订购", "配件已訂購", "Parts ordered"),
+            Msg("等待供水公司", "等待供水公司", "Waiting for the water company"),
+        ],
+        DeskAction::Escalate => &[
+            Msg("七日未解决，书面上报", "七日未解決，書面上報", "Unresolved after 7 days"),
+            Msg("重大投诉，即时上报", "重大投訴，即時上報", "Major complaint"),
+        ],
+        DeskAction::Decide => &[
+            Msg("可行，纳入计划", "可行，納入計劃", "Feasible, planned"),
+            Msg("暂不具备条件", "暫不具備條件", "Not possible for now"),
+        ],
+        DeskAction::Reopen => {
+            &[Msg("住户反映问题仍未解决", "住戶反映問題仍未解決", "The resident says it is not fixed")]
+        }
+        DeskAction::HandOver => &[Msg("请继续跟进回访", "請繼續跟進回訪", "Please follow up")],
+        DeskAction::ReferDeveloper => &[Msg(
+            "已填写需开发商协商处理问题记录表",
+            "已填寫需開發商協商處理問題記錄表",
+            "Joint record filled in",
+        )],
+        DeskAction::DeveloperReply => &[
+            Msg("开发商同意维修", "開發商同意維修", "The developer will repair"),
+            Msg("开发商安排施工", "開發商安排施工", "The developer schedules works"),
+        ],
+        _ => &[],
+    }
+}
+
+impl CaseForm {
+    /// The form for `action` on the case `ticket`, with its choices filled from the case
+    /// (current class and severity, earlier cases at the same place, who may take it over).
+    pub fn open(desk: &Desk, ticket: &str, action: DeskAction, lang: Lang) -> Result<CaseForm, String> {
+        use crate::domain::intake::Severity;
+        use crate::domain::roles::Role;
+        let record = desk.show(ticket).map_err(|e| e.to_string())?;
+        let case = &record.case;
+        let names = |list: &mut dyn Iterator<Item = &Msg>| list.map(|m| m.get(lang).to_string()).collect();
+        let choice = |label: Msg, options: Vec<String>| FormChoice {
+            label: label.get(lang).to_string(),
+            options,
+            chosen: None,
+            optional: false,
+        };
+        let words = |m: Msg| Some(m.get(lang).to_string());
+        let mut form = CaseForm {
+            action,
+            ticket: case.ticket().to_string(),
+            choices: Vec::new(),
+            text_label: None,
+            text_required: true,
+            phrases: form_phrases(action).iter().map(|m| m.get(lang).to_string()).collect(),
+            ticket_keys: false,
+            text: String::new(),
+            values: Vec::new(),
+        };
+        match action {
+            DeskAction::Reply => {
+                let mut c =
+                    choice(Msg("方式", "方式", "How"), names(&mut REPLY_METHODS.iter().map(|(_, m)| m)));
+                // Letters are answered in writing (004); anything else most often by phone.
+                c.chosen =
+                    Some(if case.intake.channel == crate::domain::intake::Channel::Letter { 2 } else { 0 });
+                form.choices.push(c);
+                form.text_label = words(Msg("答复内容", "答覆內容", "What the resident was told"));
+            }
+            DeskAction::Classify => {
+                let mut class =
+                    choice(Msg("类别", "類別", "Class"), names(&mut CLASSES.iter().map(|(_, m)| m)));
+                class.chosen = CLASSES.iter().position(|(c, _)| Some(*c) == case.complaint_class);
+                class.optional = true;
+                let mut severity = choice(
+                    Msg("等级", "等級", "Severity"),
+                    Severity::ALL.iter().map(|s| s.name(lang).to_string()).collect(),
+                );
+                severity.chosen = Severity::ALL.iter().position(|s| Some(*s) == case.severity);
+                severity.optional = true;
+                form.choices = vec![class, severity];
+                form.text_required = false;
+            }
+            DeskAction::Plan => form.text_label = words(Msg("处理方案", "處理方案", "The plan")),
+            DeskAction::Note => form.text_label = words(Msg("进展", "進展", "What happened")),
+            DeskAction::Promise => {
+                form.choices.push(choice(
+                    Msg("新日期", "新日期", "New date"),
+                    names(&mut PROMISE_DAYS.iter().map(|(_, m)| m)),
+                ));
+                form.text_label = words(Msg("改期原因", "改期原因", "Why"));
+            }
+            DeskAction::Pause => {
+                form.choices.push(choice(
+                    Msg("等待", "等待", "Waiting for"),
+                    PAUSE_REASONS.iter().map(|r| r.name(lang).to_string()).collect(),
+                ));
+                form.text_label = words(Msg("说明", "說明", "Details"));
+            }
+            DeskAction::Escalate => {
+                form.choices
+                    .push(choice(Msg("上报给", "上報給", "To"), names(&mut TARGETS.iter().map(|(_, m)| m))));
+                form.text_label = words(Msg("上报原因", "上報原因", "Why"));
+            }
+            DeskAction::Link => {
+                let earlier = desk.store().earlier_at_same_place(case.id, 4).map_err(|e| e.to_string())?;
+                let tz = desk.settings.calendar.tz;
+                let mut c = choice(
+                    Msg("同一地点", "同一地點", "Same place"),
+                    earlier
+                        .iter()
+                        .map(|c| format!("{} {}", c.ticket(), c.filed_at.with_timezone(&tz).format("%m-%d")))
+                        .collect(),
+                );
+                c.optional = true;
+                form.values = earlier.iter().map(|c| c.ticket().to_string()).collect();
+                if !c.options.is_empty() {
+                    form.choices.push(c);
+                }
+                form.text_label = words(Msg("或输入单号", "或輸入單號", "Or type its ticket"));
+                form.text_required = false;
+                form.ticket_keys = true;
+            }
+            DeskAction::Decide => {
+                form.choices.push(choice(
+                    Msg("建议", "建議", "Suggestion"),
+                    vec![
+                        Msg("采纳", "採納", "Adopt").get(lang).into(),
+                        Msg("不采纳", "不採納", "Decline").get(lang).into(),
+                    ],
+                ));
+                form.text_label = words(Msg("理由", "理由", "Why"));
+            }
+            DeskAction::Reopen => form.text_label = words(Msg("原因", "原因", "Why")),
+            DeskAction::HandOver => {
+                let takers: Vec<_> = desk
+                    .settings
+                    .staff
+                    .iter()
+                    .filter(|s| s.id != case.owner)
+                    .filter(|s| {
+                        matches!(
+                            s.role,
+                            Role::FrontDesk
+                                | Role::ServiceSupervisor
+                                | Role::CustomerServiceDirector
+                                | Role::EstateManager
+                        )
+                    })
+                    .collect();
+                form.choices.push(choice(
+                    Msg("移交给", "移交給", "To"),
+                    takers.iter().map(|s| s.name.clone()).collect(),
+                ));
+                form.values = takers.iter().map(|s| s.id.clone()).collect();
+                form.text_label = words(Msg("交接说明", "交接說明", "A note for them"));
+            }
+            DeskAction::ReferDeveloper => {
+                form.text_label = words(Msg("协商记录", "協商記錄", "The joint record"))
+            }
+            DeskAction::DeveloperReply => {
+                form.text_label = words(Msg("开发商答复", "開發商答覆", "The developer's reply"))
+            }
+            other => return Err(format!("{} has no form", other.code())),
+        }
+        Ok(form)
+    }
+
+    /// The action the form records, or what is still missing, in the screen's language.
+    pub fn action(&self, now: DateTime<Utc>, lang: Lang) -> Result<Action, String> {
+        let missing = |what: &str| match lang {
+            Lang::En => format!("Missing: {}", what.to_lowercase()),
+            Lang::ZhTw => format!("請填寫：{what}"),
+            Lang::ZhCn => format!("请填写：{what}"),
+        };
+        for c in &self.choices {
+            if c.chosen.is_none() && !c.optional {
+                return Err(missing(&c.label));
+            }
+        }
+        let text = self.text.trim().to_string();
+        if self.text_required && text.is_empty() {
+            return Err(missing(self.text_label.as_deref().unwrap_or_default()));
+        }
+        let pick = |i: usize| self.choices.get(i).and_then(|c| c.chosen);
+        let first = pick(0).unwrap_or(0);
+        Ok(match self.action {
+            DeskAction::Reply => Action::Reply { method: REPLY_METHODS[first.min(2)].0, text },
+            DeskAction::Classify => {
+                let complaint_class = pick(0).and_then(|i| CLASSES.get(i)).map(|(c, _)| *c);
+                let severity = pick(1).and_then(|i| crate::domain::intake::Severity::ALL.get(i)).copied();
+                if complaint_class.is_none() && severity.is_none() {
+                    return Err(missing(&self.choices[0].label));
+                }
+                Action::Classify { complaint_class, severity, department: None }
+            }
+            DeskAction::Plan => Action::Plan { plan: text },
+            DeskAction::Note => Action::Note { text },
+            DeskAction::Promise => {
+                let days = PROMISE_DAYS.get(first).map_or(1, |(d, _)| *d);
+                Action::Promise { due: now + Duration::days(days), reason: text }
+            }
+            DeskAction::Pause => Action::Pause { reason: PAUSE_REASONS[first.min(2)], note: text },
+            DeskAction::Escalate => Action::Escalate { to: TARGETS[first.min(3)].0, reason: text },
+            DeskAction::Link => {
+                let typed = (!text.is_empty()).then_some(text);
+                let chosen = pick(0).and_then(|i| self.values.get(i)).cloned();
+                match typed.or(chosen) {
+                    Some(primary_ticket) => Action::Link { primary_ticket },
+                    None => return Err(missing(self.text_label.as_deref().unwrap_or_default())),
+                }
+            }
+            DeskAction::Decide => Action::Decide { adopted: first == 0, reason: text },
+            DeskAction::Reopen => Action::Reopen { reason: text },
+            DeskAction::HandOver => match self.values.get(first) {
+                Some(to) => Action::HandOver { to: to.clone(), note: text },
+                None => return Err(missing(&self.choices[0].label)),
+            },
+            DeskAction::ReferDeveloper => Action::ReferDeveloper { record: text },
+            DeskAction::DeveloperReply => Action::DeveloperReply { text },
+            other => return Err(format!("{} has no form", other.code())),
+        })
+    }
 }
 
 /// What the desk's 处理完毕 records: the clerk picks what was done.
@@ -633,6 +1252,45 @@ mod tests {
         desk.act(again.ticket(), keep, "wang", now).unwrap();
         let view = case_view(&desk, &wang, again.ticket(), Lang::ZhCn, now).unwrap();
         assert!(view.major_suggestion.is_none() && !view.actions.contains(&DeskAction::KeepSeverity));
+    }
+
+    #[test]
+    fn forms_say_what_is_missing_and_the_page_says_who_may_do_what_it_hides() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let mut desk = desk(dir.path());
+        let now = Utc::now();
+        let noise = NewCase {
+            category: "noise".into(),
+            place: "5-1-302".into(),
+            phone: Some("13900139000".into()),
+            text: "噪音".into(),
+            ..NewCase::default()
+        };
+        let first = desk.file(&noise, now - Duration::days(40)).unwrap();
+        let second = desk.file(&noise, now).unwrap();
+        let mut link = CaseForm::open(&desk, second.ticket(), DeskAction::Link, Lang::ZhCn).unwrap();
+        assert_eq!(link.choices[0].options.len(), 1, "the earlier case at the same place is offered");
+        assert!(link.choices[0].options[0].starts_with(first.ticket()));
+        assert!(link.action(now, Lang::ZhCn).unwrap_err().contains("单号"), "neither picked nor typed");
+        link.choices[0].chosen = Some(0);
+        match link.action(now, Lang::ZhCn).unwrap() {
+            Action::Link { primary_ticket } => assert_eq!(primary_ticket, first.ticket()),
+            other => panic!("{other:?}"),
+        }
+        let mut pause = CaseForm::open(&desk, second.ticket(), DeskAction::Pause, Lang::En).unwrap();
+        pause.choices[0].chosen = Some(1);
+        assert!(pause.action(now, Lang::En).unwrap_err().contains("details"), "words are required");
+        pause.text = "parts ordered".into();
+        assert!(matches!(
+            pause.action(now, Lang::En).unwrap(),
+            Action::Pause { reason: crate::domain::event::PauseReason::Parts, .. }
+        ));
+        // A technician may fix, not reply or escalate: the page says who may.
+        let li = session("li", "李师傅", Role::Technician);
+        let view = case_view(&desk, &li, second.ticket(), Lang::ZhCn, now).unwrap();
+        assert!(!view.actions.contains(&DeskAction::Reply) && view.actions.contains(&DeskAction::Plan));
+        let (_, who) = view.not_yours.iter().find(|(what, _)| what == "答复住户").expect("explained");
+        assert!(who.contains("客服前台") && !who.contains("维修员"), "{who}");
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub enum Screen {
     StaffCase,
     /// The callback form (回访) for the case on screen.
     StaffCallback,
+    /// A small form behind one of the case page's actions.
+    StaffForm,
 }
 
 /// 0: pinyin, 1: Latin letters, 2: digits — as the keyboard component counts them.
@@ -144,7 +146,7 @@ impl Flow {
             | Screen::StaffSignIn
             | Screen::Staff => Screen::Home,
             Screen::StaffCase => Screen::Staff,
-            Screen::StaffCallback => Screen::StaffCase,
+            Screen::StaffCallback | Screen::StaffForm => Screen::StaffCase,
             Screen::EmergencyWhere => Screen::Hazard,
             Screen::EmergencyConfirm => Screen::EmergencyWhere,
             Screen::Place => Screen::Category,
@@ -356,7 +358,7 @@ fn commit_all(text: &mut String, composer: &mut Composer, max: usize) {
     }
 }
 
-fn push_limited(text: &mut String, add: &str, max: usize) {
+pub fn push_limited(text: &mut String, add: &str, max: usize) {
     for c in add.chars() {
         if text.chars().count() >= max {
             return;

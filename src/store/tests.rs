@@ -211,6 +211,11 @@ fn insert_old_case(conn: &Connection, version: u32) {
         conn.execute("UPDATE cases SET estate = '翠湖花园' WHERE id = ?1", [id.to_string()]).unwrap();
         conn.execute("INSERT INTO received (event_id) VALUES (?1)", [event.id.to_string()]).unwrap();
     }
+    if version >= 5 {
+        // Schema 5 kept each kiosk code's highest ticket as cases were stored.
+        conn.execute("INSERT INTO ticket_high (code, sequence) VALUES ('K01', 1)", []).unwrap();
+        conn.execute("UPDATE received SET estate = '翠湖花园'", []).unwrap();
+    }
     conn.execute("INSERT INTO meta (key, value) VALUES ('ticket_seq', '1')", []).unwrap();
 }
 
@@ -245,6 +250,9 @@ fn every_earlier_schema_version_upgrades_with_its_data() {
             assert_eq!(store.max_ticket_sequence("K01").unwrap(), 1, "ticket high-water, from {version}");
             let (pulled, _, _) = store.events_since(0, "翠湖花园", Some(&Origin::hq()), 10).unwrap();
             assert_eq!(pulled.len(), 1, "arrivals by estate, from {version}");
+            // The desk's list columns are filled from the events (schema 6).
+            let mine = crate::store::CaseQuery { owner: Some(case.owner.clone()), ..Default::default() };
+            assert_eq!(store.list_cases(&mine, None, 10).unwrap().len(), 1, "desk lists, from {version}");
             // New cases continue the numbering.
             assert_eq!(file(&mut store, "又坏了").ticket(), "K01-00002", "from {version}");
         }
@@ -436,4 +444,31 @@ fn event_indexes_survive_a_purge_and_a_restored_database() {
     file(&mut store, "恢复之后");
     let newest = store.outbox_batch(10).unwrap().into_iter().map(|e| e.origin_seq).max().unwrap();
     assert!(newest > 5, "index {newest} was handed out before the restore");
+}
+
+/// The desk's lists page by (filed, seq): every case once, newest first, even when many
+/// share one filing time, and the status filter narrows in SQL.
+#[test]
+fn desk_lists_page_without_gaps_or_repeats_and_filter_by_status() {
+    let dir = TempDir::new().unwrap();
+    let mut store = open(&dir);
+    // All filed at the same instant: the page mark's sequence breaks the ties.
+    let filed: Vec<String> =
+        (0..7).map(|i| file(&mut store, &format!("漏水{i}")).ticket().to_string()).collect();
+    let query = crate::store::CaseQuery::default();
+    let mut seen = Vec::new();
+    let mut mark = None;
+    loop {
+        let page = store.list_cases(&query, mark.as_ref(), 3).unwrap();
+        seen.extend(page.iter().map(|(c, _)| c.ticket().to_string()));
+        if page.len() < 3 {
+            break;
+        }
+        mark = page.last().map(|(_, m)| m.clone());
+    }
+    let newest_first: Vec<String> = filed.iter().rev().cloned().collect();
+    assert_eq!(seen, newest_first);
+    let closed =
+        crate::store::CaseQuery { statuses: vec![crate::domain::case::Status::Closed], ..Default::default() };
+    assert!(store.list_cases(&closed, None, 10).unwrap().is_empty());
 }

@@ -6,14 +6,21 @@ use chrono::Utc;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use super::{
-    AppWindow, DeskAction as ActionItem, DeskAdapter, DeskDeadline, DeskFact, DeskRow as RowItem, Kiosk,
+    AppWindow, ChoiceRow, DeskAction as ActionItem, DeskAdapter, DeskDeadline, DeskFact, DeskRow as RowItem,
+    Kiosk, Theme,
 };
-use super::{on_ui_thread, strings, system_event};
-use crate::domain::intake::{Channel, Kind, Lang};
-use crate::kiosk::desk::{self, CallbackForm, CaseView, DeskAction, DeskRow, RESOLVE_NOTES, Today};
+use super::{fitting, on_ui_thread, strings, system_event};
+use crate::domain::intake::{Channel, Department, Kind, Lang};
+use crate::input::pinyin::Composer;
+use crate::kiosk::desk::{
+    self, CallbackForm, CaseForm, CaseView, DeskAction, DeskRow, FORM_MAX_CHARS, FormChoice, ListFilter,
+    RESOLVE_NOTES, StatusGroup, Today,
+};
+use crate::kiosk::flow::Flow;
 use crate::kiosk::flow::Screen;
 use crate::kiosk::words::Msg;
 use crate::store::DocumentKind;
+use crate::store::PageMark;
 
 /// What the desk shows; cleared with everything else at sign-out or idle.
 #[derive(Clone, Debug, Default)]
@@ -31,7 +38,30 @@ pub(super) struct DeskView {
     pub message: Option<String>,
     file_channel: usize,
     file_kind: usize,
+    /// 查找 without words: the filtered list, a page at a time.
+    filter: ListFilter,
+    filtering: bool,
+    /// Where each page shown so far started (the first at the top).
+    page_starts: Vec<Option<PageMark>>,
+    next_page: Option<PageMark>,
+    /// The configured technicians, for the filter by who a case is assigned to.
+    technicians: Vec<String>,
+    why_shown: bool,
+    pub(super) case_form: Option<CaseForm>,
+    composer: Composer,
+    keyboard: i32,
 }
+
+/// Rows a page of a list holds: a screenful on the desk's panel.
+const PAGE_ROWS: usize = 20;
+
+/// What 查找's "only" row offers besides all cases.
+const ONLY: [Msg; 4] = [
+    Msg("全部", "全部", "All"),
+    Msg("超时", "超時", "Overdue"),
+    Msg("待回访", "待回訪", "Callback due"),
+    Msg("我首问", "我首問", "Mine"),
+];
 
 /// A choice the case page asks for before recording an action.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,6 +113,76 @@ pub(super) fn wire(app: &AppWindow) {
     d.on_sign(|phase, x, y| super::event(|k| k.sign(phase, x, y)));
     d.on_sign_clear(|| super::event(|k| k.desk.form.signature.clear()));
     d.on_cb_submit(|| super::event(|k| k.submit_callback()));
+    d.on_toggle_filters(|| super::event(|k| k.desk.filtering = !k.desk.filtering));
+    d.on_filter_pick(|field, i| super::event(|k| k.filter_pick(field, i.max(0) as usize)));
+    d.on_page(|delta| super::event(|k| k.turn_page(delta)));
+    d.on_show_why(|| super::event(|k| k.desk.why_shown = true));
+    d.on_form_pick(|field, i| {
+        super::event(|k| {
+            if let Some(c) = k.desk.case_form.as_mut().and_then(|f| f.choices.get_mut(field.max(0) as usize))
+            {
+                c.chosen = usize::try_from(i).ok().filter(|i| *i < c.options.len());
+            }
+            k.desk.message = None;
+        })
+    });
+    d.on_form_key(|key| super::event(|k| k.form_type(&key)));
+    d.on_form_backspace(|| {
+        super::event(|k| {
+            if let Some(f) = k.desk.case_form.as_mut() {
+                Flow::backspace(&mut f.text, &mut k.desk.composer);
+            }
+        })
+    });
+    d.on_form_space(|| {
+        super::event(|k| {
+            if let Some(f) = k.desk.case_form.as_mut() {
+                Flow::space(&mut f.text, &mut k.desk.composer, FORM_MAX_CHARS);
+            }
+        })
+    });
+    d.on_form_choose(|i| {
+        super::event(|k| {
+            let i = k.desk.composer.first + i.max(0) as usize;
+            if let Some(f) = k.desk.case_form.as_mut() {
+                Flow::choose(&mut f.text, &mut k.desk.composer, i, FORM_MAX_CHARS);
+            }
+        })
+    });
+    d.on_form_phrase(|p| {
+        super::event(|k| {
+            if let Some(f) = k.desk.case_form.as_mut() {
+                if !f.text.is_empty() && !f.text.ends_with(['，', ' ', '。']) {
+                    f.text.push_str(if k.flow.lang == Lang::En { ", " } else { "，" });
+                }
+                crate::kiosk::flow::push_limited(&mut f.text, &p, FORM_MAX_CHARS);
+            }
+        })
+    });
+    d.on_form_page(|delta| {
+        super::event(|k| {
+            let shown = k.candidate_page(&k.desk.composer).0.len();
+            super::page(&mut k.desk.composer, delta, shown);
+        })
+    });
+    d.on_form_set_mode(|m| {
+        super::event(|k| {
+            if let Some(f) = k.desk.case_form.as_mut()
+                && !k.desk.composer.preedit.is_empty()
+            {
+                Flow::space(&mut f.text, &mut k.desk.composer, FORM_MAX_CHARS);
+            }
+            k.desk.keyboard = m;
+        })
+    });
+    d.on_form_save(|| super::event(|k| k.save_form()));
+}
+
+impl DeskView {
+    /// The form's action as the header's title.
+    pub(super) fn form_title(&self) -> Msg {
+        self.case_form.as_ref().map_or(crate::kiosk::words::TITLE_STAFF_CASE, |f| f.action.msg())
+    }
 }
 
 impl Kiosk {
@@ -93,6 +193,17 @@ impl Kiosk {
             ..DeskView::default()
         };
         self.load_today();
+        self.backend.run(Box::new(move |svc| {
+            let technicians: Vec<String> = svc
+                .desk
+                .settings
+                .staff
+                .iter()
+                .filter(|s| s.role == crate::domain::roles::Role::Technician)
+                .map(|s| s.name.clone())
+                .collect();
+            on_ui_thread(move || system_event(|k| k.desk.technicians = technicians));
+        }));
     }
 
     pub(super) fn pick_tab(&mut self, tab: i32) {
@@ -101,6 +212,64 @@ impl Kiosk {
         if tab == TAB_TODAY {
             self.load_today();
         }
+        if tab == TAB_FIND && self.desk.query.is_empty() {
+            self.desk.page_starts = vec![None];
+            self.load_page();
+        }
+    }
+
+    fn filter_pick(&mut self, field: i32, i: usize) {
+        let f = &mut self.desk.filter;
+        match field {
+            0 => f.status = StatusGroup::ALL.get(i).copied().unwrap_or_default(),
+            1 => f.kind = i.checked_sub(1).and_then(|i| Kind::ALL.get(i)).copied(),
+            2 => f.department = i.checked_sub(1).and_then(|i| Department::ALL.get(i)).copied(),
+            3 => {
+                f.overdue = i == 1;
+                f.callbacks_due = i == 2;
+                f.mine = i == 3;
+            }
+            _ => f.technician = i.checked_sub(1).and_then(|i| self.desk.technicians.get(i)).cloned(),
+        }
+        self.desk.page_starts = vec![None];
+        self.search();
+    }
+
+    fn turn_page(&mut self, delta: i32) {
+        let starts = &mut self.desk.page_starts;
+        if delta > 0 {
+            let Some(next) = self.desk.next_page.clone() else { return };
+            starts.push(Some(next));
+        } else if starts.len() > 1 {
+            starts.pop();
+        } else {
+            return;
+        }
+        self.load_page();
+    }
+
+    /// The page of the filtered list that starts where `page_starts` last says.
+    fn load_page(&mut self) {
+        let Some(session) = self.staff.session.clone() else { return };
+        let (filter, lang) = (self.desk.filter.clone(), self.flow.lang);
+        let start = self.desk.page_starts.last().cloned().flatten();
+        self.backend.run(Box::new(move |svc| {
+            let page = desk::list(&svc.desk, &session, &filter, start.as_ref(), lang, Utc::now(), PAGE_ROWS);
+            on_ui_thread(move || {
+                system_event(|k| {
+                    if k.desk.filter != filter || !k.desk.query.is_empty() {
+                        return;
+                    }
+                    match page {
+                        Ok(page) => {
+                            k.desk.found = page.rows;
+                            k.desk.next_page = page.next;
+                        }
+                        Err(e) => k.desk.message = Some(e),
+                    }
+                })
+            });
+        }));
     }
 
     /// 登记: the resident pages, filled in by the clerk for the caller or walk-in.
@@ -151,12 +320,22 @@ impl Kiosk {
     /// Searches as the clerk types (ticket digits, a phone's last digits, a place).
     fn search(&mut self) {
         let (query, lang) = (self.desk.query.clone(), self.flow.lang);
+        if query.is_empty() {
+            if self.desk.page_starts.is_empty() {
+                self.desk.page_starts = vec![None];
+            }
+            self.load_page();
+            return;
+        }
+        self.desk.next_page = None;
         if query.chars().count() < 2 {
             self.desk.found.clear();
             return;
         }
+        let Some(session) = self.staff.session.clone() else { return };
+        let filter = self.desk.filter.clone();
         self.backend.run(Box::new(move |svc| {
-            let rows = desk::find(&svc.desk, &query, lang, Utc::now(), 50);
+            let rows = desk::find(&svc.desk, &session, &filter, &query, lang, Utc::now(), 50);
             on_ui_thread(move || {
                 system_event(|k| {
                     if k.desk.query == query {
@@ -185,10 +364,11 @@ impl Kiosk {
                         Ok(view) => {
                             let same = k.desk.case.as_ref().is_some_and(|c| c.ticket == view.ticket);
                             k.desk.phone_shown &= same;
+                            k.desk.why_shown &= same;
                             k.desk.case = Some(view);
                             k.desk.assignees = assignees.unwrap_or_default();
                             k.desk.picking = None;
-                            if k.flow.screen != Screen::StaffCallback {
+                            if !matches!(k.flow.screen, Screen::StaffCallback | Screen::StaffForm) {
                                 k.flow.screen = Screen::StaffCase;
                             }
                         }
@@ -203,7 +383,12 @@ impl Kiosk {
         let Some(action) = DeskAction::parse(code) else { return };
         let Some(ticket) = self.desk.case.as_ref().map(|c| c.ticket.clone()) else { return };
         self.desk.message = None;
+        if action.asks() {
+            self.open_form(ticket, action);
+            return;
+        }
         match action {
+            DeskAction::Resume => self.record(ticket, crate::app::Action::Resume { note: None }),
             DeskAction::Resolve => self.desk.picking = Some(Picking::ResolveNote),
             DeskAction::Assign => self.desk.picking = Some(Picking::Assignee),
             DeskAction::Callback => {
@@ -233,6 +418,69 @@ impl Kiosk {
                     Msg("已审核，记录属实", "已審核，記錄屬實", "Checked").get(Lang::ZhCn).to_string();
                 self.record(ticket, crate::app::Action::Review { round, opinion });
             }
+            _ => {}
+        }
+    }
+
+    fn open_form(&mut self, ticket: String, action: DeskAction) {
+        let lang = self.flow.lang;
+        self.backend.run(Box::new(move |svc| {
+            let form = CaseForm::open(&svc.desk, &ticket, action, lang);
+            on_ui_thread(move || {
+                system_event(|k| {
+                    if k.staff.session.is_none() {
+                        return;
+                    }
+                    match form {
+                        Ok(form) => {
+                            k.desk.keyboard = if form.ticket_keys { 2 } else { 0 };
+                            k.desk.composer = Composer::default();
+                            k.desk.case_form = Some(form);
+                            k.flow.screen = Screen::StaffForm;
+                        }
+                        Err(e) => k.desk.message = Some(e),
+                    }
+                })
+            });
+        }));
+    }
+
+    fn form_type(&mut self, key: &str) {
+        let mode = self.desk.keyboard;
+        if let Some(f) = self.desk.case_form.as_mut() {
+            // Ticket numbers are written in capitals (K01-00012).
+            let key = if f.ticket_keys { key.to_uppercase() } else { key.to_string() };
+            Flow::type_key(&mut f.text, &mut self.desk.composer, mode, &key, FORM_MAX_CHARS);
+        }
+        self.desk.message = None;
+    }
+
+    /// A USB keyboard at the desk types into the form too; Enter saves.
+    pub(super) fn form_physical_key(&mut self, text: &str) -> bool {
+        match text {
+            "\n" | "\r" => self.save_form(),
+            "\u{8}" | "\u{7f}" => {
+                if let Some(f) = self.desk.case_form.as_mut() {
+                    Flow::backspace(&mut f.text, &mut self.desk.composer);
+                }
+            }
+            t if !t.is_empty() && t.chars().all(|c| !c.is_control()) => self.form_type(t),
+            _ => return false,
+        }
+        true
+    }
+
+    fn save_form(&mut self) {
+        let Some(form) = self.desk.case_form.as_mut() else { return };
+        if !self.desk.composer.preedit.is_empty() {
+            Flow::space(&mut form.text, &mut self.desk.composer, FORM_MAX_CHARS);
+        }
+        match form.action(Utc::now(), self.flow.lang) {
+            Ok(action) => {
+                let ticket = form.ticket.clone();
+                self.record(ticket, action);
+            }
+            Err(e) => self.desk.message = Some(e),
         }
     }
 
@@ -298,6 +546,15 @@ impl Kiosk {
                         }
                         k.flow.screen = Screen::StaffCase;
                     }
+                    // A form stays up with what was typed when refused, to correct it.
+                    if k.flow.screen == Screen::StaffForm {
+                        if let Err(e) = result {
+                            k.desk.message = Some(e);
+                            return;
+                        }
+                        k.desk.case_form = None;
+                        k.flow.screen = Screen::StaffCase;
+                    }
                     if let Err(e) = result {
                         k.desk.message = Some(e);
                     }
@@ -361,6 +618,33 @@ impl Kiosk {
             signature: vec![vec![[100, 600], [250, 350], [400, 650], [550, 300], [700, 600], [900, 420]]],
         };
         self.flow.screen = Screen::StaffCallback;
+    }
+
+    /// 查找 with filters chosen (screenshots and the fit test).
+    pub(super) fn desk_stage_filters(&mut self) {
+        self.desk.filter.kind = Some(Kind::Complaint);
+        self.desk.filter.overdue = true;
+        self.desk.filtering = true;
+        self.desk.technicians = vec!["李师傅".into(), "赵师傅".into()];
+        self.desk.page_starts = vec![None];
+        self.load_page();
+    }
+
+    pub(super) fn desk_stage_form(&mut self, ticket: &str) {
+        self.open_form(ticket.to_string(), DeskAction::Escalate);
+    }
+
+    /// The staged form half filled once it has opened.
+    pub(super) fn desk_fill_form(&mut self) {
+        if let Some(f) = self.desk.case_form.as_mut() {
+            f.choices[0].chosen = Some(1);
+            f.text = Msg("七日未解决，书面上报", "七日未解決，書面上報", "Unresolved after 7 days")
+                .get(self.flow.lang)
+                .into();
+        }
+        self.desk.composer.push('s');
+        self.desk.composer.push('h');
+        self.desk.composer.push('u');
     }
 
     /// A ticket scanned at the desk (QR or work-order barcode, then Enter) opens its case.
@@ -456,6 +740,34 @@ impl Kiosk {
                 d.set_actions(ModelRc::new(VecModel::<ActionItem>::default()));
             }
         }
+        d.set_not_yours(ModelRc::new(VecModel::from(c_not_yours(v))));
+        d.set_why_shown(v.why_shown);
+        d.set_filtering(v.filtering);
+        d.set_filters(ModelRc::new(VecModel::from(self.choice_rows(&self.filter_choices()))));
+        d.set_filter_summary(self.filter_summary().into());
+        let listing = v.tab == TAB_FIND && v.query.is_empty();
+        d.set_has_previous_page(listing && v.page_starts.len() > 1);
+        d.set_has_next_page(listing && v.next_page.is_some());
+        match &v.case_form {
+            Some(f) => {
+                d.set_form_choices(ModelRc::new(VecModel::from(self.choice_rows(&f.choices))));
+                d.set_form_has_text(f.text_label.is_some());
+                d.set_form_text(f.text.clone().into());
+                d.set_form_text_label(f.text_label.clone().unwrap_or_default().into());
+                d.set_form_ticket_keys(f.ticket_keys);
+                d.set_form_phrases(strings(self.fitting_phrases(f.phrases.clone())));
+            }
+            None => {
+                d.set_form_choices(ModelRc::new(VecModel::<ChoiceRow>::default()));
+                d.set_form_has_text(false);
+            }
+        }
+        d.set_form_preedit(v.composer.preedit.clone().into());
+        let (candidates, more) = self.candidate_page(&v.composer);
+        d.set_form_candidates(strings(candidates));
+        d.set_form_has_next(more);
+        d.set_form_has_previous(v.composer.has_previous_page());
+        d.set_form_keyboard_mode(v.keyboard);
         d.set_picking(v.picking.is_some());
         let (title, options): (Msg, Vec<String>) = match v.picking {
             Some(Picking::Assignee) => (
@@ -479,10 +791,123 @@ impl Kiosk {
         d.set_signed(f.signature.iter().map(Vec::len).sum::<usize>() >= 2);
         d.set_signature_path(signature_path(&f.signature).into());
         d.set_form_error(
-            if self.flow.screen == Screen::StaffCallback { v.message.clone() } else { None }
-                .unwrap_or_default()
-                .into(),
+            if matches!(self.flow.screen, Screen::StaffCallback | Screen::StaffForm) {
+                v.message.clone()
+            } else {
+                None
+            }
+            .unwrap_or_default()
+            .into(),
         );
+    }
+}
+
+fn c_not_yours(v: &DeskView) -> Vec<DeskFact> {
+    let Some(c) = &v.case else { return Vec::new() };
+    c.not_yours.iter().map(|(label, who)| DeskFact { label: label.into(), value: who.into() }).collect()
+}
+
+impl Kiosk {
+    /// 查找's filters as questions: status, kind, department, "only", technician.
+    fn filter_choices(&self) -> Vec<FormChoice> {
+        let lang = self.flow.lang;
+        let f = &self.desk.filter;
+        let all = Msg("全部", "全部", "All").get(lang).to_string();
+        let with_all = |names: Vec<String>| std::iter::once(all.clone()).chain(names).collect::<Vec<_>>();
+        let q = |label: Msg, options: Vec<String>, chosen: usize| FormChoice {
+            label: label.get(lang).to_string(),
+            options,
+            chosen: Some(chosen),
+            optional: true,
+        };
+        let only = if f.overdue {
+            1
+        } else if f.callbacks_due {
+            2
+        } else if f.mine {
+            3
+        } else {
+            0
+        };
+        let mut choices = vec![
+            q(
+                Msg("状态", "狀態", "Status"),
+                StatusGroup::ALL.iter().map(|g| g.name(lang).to_string()).collect(),
+                StatusGroup::ALL.iter().position(|g| *g == f.status).unwrap_or(0),
+            ),
+            q(
+                Msg("类别", "類別", "Kind"),
+                with_all(Kind::ALL.iter().map(|k| k.name(lang).to_string()).collect()),
+                f.kind.and_then(|k| Kind::ALL.iter().position(|x| *x == k)).map_or(0, |i| i + 1),
+            ),
+            q(
+                Msg("部门", "部門", "Dept."),
+                with_all(Department::ALL.iter().map(|d| d.name(lang).to_string()).collect()),
+                f.department.and_then(|d| Department::ALL.iter().position(|x| *x == d)).map_or(0, |i| i + 1),
+            ),
+            q(Msg("只看", "只看", "Only"), ONLY.iter().map(|m| m.get(lang).to_string()).collect(), only),
+        ];
+        if !self.desk.technicians.is_empty() {
+            let chosen = f
+                .technician
+                .as_ref()
+                .and_then(|t| self.desk.technicians.iter().position(|x| x == t))
+                .map_or(0, |i| i + 1);
+            choices.push(q(
+                Msg("维修员", "維修員", "Technician"),
+                with_all(self.desk.technicians.clone()),
+                chosen,
+            ));
+        }
+        choices
+    }
+
+    /// The filters in force, in a line above the list.
+    fn filter_summary(&self) -> String {
+        let lang = self.flow.lang;
+        let chosen: Vec<String> = self
+            .filter_choices()
+            .iter()
+            .filter_map(|c| c.chosen.filter(|i| *i > 0).and_then(|i| c.options.get(i)).cloned())
+            .collect();
+        if !self.desk.query.is_empty() {
+            return String::new();
+        }
+        if chosen.is_empty() {
+            Msg("全部事项，最新在前", "全部事項，最新在前", "All cases, newest first").get(lang).to_string()
+        } else {
+            chosen.join(" · ")
+        }
+    }
+
+    /// Questions as rows of buttons that fit across the page beside its Save column: long
+    /// answer lists wrap onto more rows.
+    fn choice_rows(&self, choices: &[FormChoice]) -> Vec<ChoiceRow> {
+        let Some(app) = self.app.upgrade() else { return Vec::new() };
+        let theme = app.global::<Theme>();
+        let (width, font, gap) = (theme.get_window_width(), theme.get_font_body(), theme.get_gap());
+        let stacked = theme.get_portrait() || theme.get_large_text();
+        let mut room = width - theme.get_unit() * 8.0;
+        if !stacked {
+            room -= font * 3.5 + gap;
+        }
+        let mut rows = Vec::new();
+        for (field, c) in choices.iter().enumerate() {
+            let mut offset = 0;
+            while offset < c.options.len() {
+                let fit =
+                    fitting(&c.options[offset..], room, font, 2.0 * gap + gap, theme.get_touch()).max(1);
+                rows.push(ChoiceRow {
+                    label: if offset == 0 { c.label.clone().into() } else { SharedString::new() },
+                    options: strings(c.options[offset..offset + fit].to_vec()),
+                    chosen: c.chosen.map_or(-1, |i| i as i32),
+                    field: field as i32,
+                    offset: offset as i32,
+                });
+                offset += fit;
+            }
+        }
+        rows
     }
 }
 

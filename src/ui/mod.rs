@@ -679,8 +679,11 @@ impl Kiosk {
             self.back_to_desk();
             return;
         }
-        if self.flow.screen == Screen::StaffCallback {
+        if matches!(self.flow.screen, Screen::StaffCallback | Screen::StaffForm) {
+            // The header's Back is the form's Cancel: nothing is recorded.
             self.flow.screen = Screen::StaffCase;
+            self.desk.case_form = None;
+            self.desk.message = None;
         } else if self.flow.screen == Screen::StaffCase {
             self.flow.screen = Screen::Staff;
             self.desk.message = None;
@@ -921,6 +924,9 @@ impl Kiosk {
         if self.staff.session.is_some() && matches!(self.flow.screen, Screen::Staff | Screen::StaffCase) {
             return self.desk_key(text);
         }
+        if self.staff.session.is_some() && self.flow.screen == Screen::StaffForm {
+            return self.form_physical_key(text);
+        }
         let printable = text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
         if self.flow.screen == Screen::Home && printable && !text.is_empty() {
             self.open_lookup();
@@ -1019,6 +1025,7 @@ impl Kiosk {
             Screen::Staff => words::TITLE_STAFF,
             Screen::StaffCase => words::TITLE_STAFF_CASE,
             Screen::StaffCallback => words::TITLE_STAFF_CALLBACK,
+            Screen::StaffForm => self.desk.form_title(),
         }
     }
 
@@ -1052,6 +1059,7 @@ impl Kiosk {
             Screen::Staff => Page::Staff,
             Screen::StaffCase => Page::StaffCase,
             Screen::StaffCallback => Page::StaffCallback,
+            Screen::StaffForm => Page::StaffForm,
         });
         k.set_lang(lang.code().into());
         // Home carries the estate's name; every other screen says what it is for.
@@ -1061,7 +1069,11 @@ impl Kiosk {
         // Staff see a call in their alert list; a banner would only cover their buttons.
         let staff_screen = matches!(
             f.screen,
-            Screen::StaffSignIn | Screen::Staff | Screen::StaffCase | Screen::StaffCallback
+            Screen::StaffSignIn
+                | Screen::Staff
+                | Screen::StaffCase
+                | Screen::StaffCallback
+                | Screen::StaffForm
         );
         let notice = self.notice.filter(|_| !staff_screen).map(|(m, _)| m.get(lang));
         k.set_notice(notice.unwrap_or("").into());

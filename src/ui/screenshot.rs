@@ -19,7 +19,7 @@ use crate::kiosk::flow::Screen;
 use crate::kiosk::service::{Inline, PrintOutcome, Service};
 use crate::printer::status::PrinterStatus;
 
-pub const SCREENS: [&str; 35] = [
+pub const SCREENS: [&str; 37] = [
     "home",
     "category",
     "category-complaint",
@@ -54,6 +54,8 @@ pub const SCREENS: [&str; 35] = [
     "staff-find",
     "staff-case",
     "staff-callback",
+    "staff-form",
+    "staff-filters",
     "staff-file",
 ];
 
@@ -335,7 +337,8 @@ impl Renderer {
                     k.refresh_alerts();
                 })
             }
-            "staff-desk" | "staff-find" | "staff-case" | "staff-callback" | "staff-file" => with_kiosk(|k| {
+            "staff-desk" | "staff-find" | "staff-case" | "staff-callback" | "staff-file" | "staff-form"
+            | "staff-filters" => with_kiosk(|k| {
                 k.open_staff();
                 k.flow.large_text = large;
                 k.staff.session = Some(crate::kiosk::staff::StaffSession {
@@ -357,12 +360,24 @@ impl Renderer {
                         k.desk_stage_callback();
                     }
                     "staff-file" => k.pick_tab(3),
+                    "staff-filters" => {
+                        k.pick_tab(1);
+                        k.desk_stage_filters();
+                    }
+                    // Escalating: the longest list of answers, and words typed.
+                    "staff-form" => {
+                        k.open_case("K01-00002".into());
+                        k.desk_stage_form("K01-00002");
+                    }
                     _ => {}
                 }
             }),
             _ => Some(()),
         };
         super::drain_pending();
+        if screen == "staff-form" {
+            with_kiosk(|k| k.desk_fill_form());
+        }
         if screen == "idle" {
             // 53 s without a touch: the countdown shows 7 seconds left.
             with_kiosk(|k| {
