@@ -58,6 +58,36 @@ def press(name):
     time.sleep(0.3)
 
 
+def press_starting(prefix, within=10.0):
+    deadline = time.time() + within
+    while time.time() < deadline:
+        root = app()
+        if root is not None:
+            for n in nodes(root):
+                try:
+                    if (n.name or "").startswith(prefix):
+                        n.queryAction().doAction(0)
+                        time.sleep(0.3)
+                        return
+                except Exception:
+                    continue
+        time.sleep(0.2)
+    sys.exit("nothing to press starts with %r" % prefix)
+
+
+def read_containing(part, within=10.0):
+    deadline = time.time() + within
+    while time.time() < deadline:
+        root = app()
+        if root is not None:
+            for n in nodes(root):
+                if part in (n.name or ""):
+                    return n.name
+        time.sleep(0.2)
+    names = sorted({n.name for n in nodes(app())}) if app() is not None else []
+    sys.exit("nothing read out contains %r; there is: %s" % (part, names))
+
+
 def read_starting(prefix, within=10.0):
     deadline = time.time() + within
     while time.time() < deadline:
@@ -79,3 +109,17 @@ for step in ["下一步", "尽快", "提交"]:
     press(step)
 print(read_starting("受理单号 "))
 print(read_starting("打印状态 "))
+
+# The front desk, by the same means: sign in, find the case, reply with a quick phrase
+# on the reply form, and hear the reply in the case's history.
+press("完成")
+press("工作人员")
+for digit in "246810":
+    press(digit)
+for step in ["登录", "查找"]:
+    press(step)
+press_starting("K01-00001 ")
+for step in ["答复住户", "已收到，正在安排处理", "保存"]:
+    press(step)
+# Back on the case page once recorded (the history itself is read from the store).
+print(read_starting("K01-00001  "))

@@ -1,7 +1,8 @@
 //! A screen reader can use the kiosk: the real kiosk window under Xvfb, on its own
 //! D-Bus session with the AT-SPI accessibility bus, driven only through AT-SPI
 //! (tests/screen_reader.py with Debian's python3-pyatspi): a repair filed by pressing
-//! controls by name, and the ticket number and print status read back.
+//! controls by name, the ticket number and print status read back; then a clerk signs in,
+//! finds the case and replies through the desk's form, and the reply is read back.
 
 mod common;
 
@@ -14,7 +15,7 @@ const MISSING: &str =
     "run scripts/test, which installs xvfb, dbus, at-spi2-core, libglib2.0-bin and python3-pyatspi";
 
 #[test]
-fn a_screen_reader_files_a_repair_and_reads_the_ticket_number() {
+fn a_screen_reader_files_a_repair_reads_the_ticket_number_and_works_it_at_the_desk() {
     let display = format!(":{}", 80 + std::process::id() % 9);
     let _xvfb = common::xvfb(&display);
     // A private session bus: the accessibility bus is found through it.
@@ -62,9 +63,14 @@ fn a_screen_reader_files_a_repair_and_reads_the_ticket_number() {
     assert!(enabled.status.success(), "{}", String::from_utf8_lossy(&enabled.stderr));
 
     let dir = tempfile::TempDir::new().unwrap();
+    // A clerk who signs in on the screen, for the desk's part.
+    let pin = lobbydesk::kiosk::staff::PinHash::new("246810").unwrap();
     std::fs::write(
         dir.path().join("lobbydesk.toml"),
-        "[kiosk]\nestate = \"翠湖花园\"\nfront_desk_phone = \"0755-12345678\"\n",
+        format!(
+            "[kiosk]\nestate = \"翠湖花园\"\nfront_desk_phone = \"0755-12345678\"\n\n\
+             [[staff]]\nid = \"wangfang\"\nname = \"王芳\"\npin = \"{pin}\"\n"
+        ),
     )
     .unwrap();
     let _kiosk = Reaped(
@@ -85,4 +91,20 @@ fn a_screen_reader_files_a_repair_and_reads_the_ticket_number() {
     assert!(run.status.success(), "{said}\n{}", String::from_utf8_lossy(&run.stderr));
     assert!(said.contains("受理单号 K01-00001"), "the ticket number is read out: {said}");
     assert!(said.contains("打印状态 受理单已打印"), "and whether it printed: {said}");
+    assert!(said.contains("K01-00001  已确认受理"), "back on the case after the reply: {said}");
+    let shown = Command::new(common::BIN)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["show", "K01-00001", "--json"])
+        .output()
+        .unwrap();
+    let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).expect("show --json");
+    let reply = shown["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["body"]["type"] == "replied")
+        .unwrap_or_else(|| panic!("the reply made through AT-SPI is recorded: {shown}"));
+    assert_eq!(reply["body"]["text"], "已收到，正在安排处理");
+    assert_eq!(reply["actor"], "wangfang");
 }

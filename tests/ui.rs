@@ -238,6 +238,20 @@ impl Kiosk {
             case.ticket().to_string()
         })
     }
+
+    /// An open water repair with a phone, filed through the store.
+    fn open_repair(&self) -> String {
+        self.with_service(|s| {
+            let new = NewCase {
+                category: "water".into(),
+                place: "3-2-1201".into(),
+                phone: Some("13800138000".into()),
+                text: "水龙头坏了，需要更换".into(),
+                ..NewCase::default()
+            };
+            s.desk.file(&new, Utc::now() - chrono::Duration::hours(1)).unwrap().ticket().to_string()
+        })
+    }
 }
 
 fn press(element: &ElementHandle, (w, h): (f32, f32)) {
@@ -1131,19 +1145,19 @@ fn a_clerk_works_a_case_at_the_desk_through_two_callbacks_and_a_signature() {
     k.tap("显示电话");
     assert_eq!(d.get_phone(), "13800138000", "the full number, when asked, to call");
 
-    k.tap("派工");
+    k.act("派工");
     k.tap("取消");
     assert!(!d.get_picking(), "changed their mind: nothing recorded");
-    k.tap("派工");
+    k.act("派工");
     k.tap("李师傅（工程部）");
     let case = k.with_service(|s| s.desk.show(&ticket).unwrap().case);
     assert_eq!(case.assignee.as_deref(), Some("李师傅"), "dispatched to a configured technician");
     let history: Vec<String> = d.get_timeline().iter().map(|f| f.value.to_string()).collect();
     assert!(history.iter().any(|h| h.starts_with("派工：工程部 李师傅")), "the history says so: {history:?}");
-    k.tap("处理完毕");
+    k.act("处理完毕");
     k.tap("已维修完毕");
     assert_eq!(k.with_service(|s| s.desk.show(&ticket).unwrap().case.status), Status::Resolved);
-    k.tap("回访");
+    k.act("回访");
     assert_eq!(k.page(), Page::StaffCallback);
     k.tap("保存回访记录");
     assert_eq!(k.page(), Page::StaffCallback, "nothing chosen: the form says what is missing");
@@ -1161,9 +1175,9 @@ fn a_clerk_works_a_case_at_the_desk_through_two_callbacks_and_a_signature() {
     assert!((next - Utc::now()).num_hours() >= 71, "three days on");
     assert!(d.get_case_callback().contains("待第2次回访"), "{}", d.get_case_callback());
 
-    k.tap("处理完毕");
+    k.act("处理完毕");
     k.tap("已现场解决");
-    k.tap("回访");
+    k.act("回访");
     k.tap("上门回访");
     k.tap("满意");
     k.tap("保存回访记录");
@@ -1190,7 +1204,7 @@ fn a_clerk_works_a_case_at_the_desk_through_two_callbacks_and_a_signature() {
     let signature = case.callbacks[1].value.signature.as_ref().expect("stored with the callback");
     assert!(signature.strokes[0].len() >= 5, "{signature:?}");
 
-    k.tap("打印派工单");
+    k.act("打印派工单");
     assert!(d.get_message().contains("派工单"), "{}", d.get_message());
     k.with_service(|s| assert!(s.printer.virtual_printer.as_ref().unwrap().printed() >= 1));
     // Back: the desk, and the day's report on paper.
@@ -1391,4 +1405,103 @@ fn the_desk_lists_cases_a_page_at_a_time_and_filters_them() {
     let rows: Vec<_> = d.get_rows().iter().collect();
     assert_eq!(rows.len(), 2, "the two filed days ago are overdue");
     assert!(rows.iter().all(|r| r.overdue));
+}
+
+/// 打印 at the desk: the printer's state and its queue; a held ticket printed again, a
+/// waiting one cancelled, the monthly summary sent.
+#[test]
+fn the_desk_shows_the_print_queue_and_retries_or_cancels_a_job() {
+    use lobbydesk::store::JobState;
+    use lobbydesk::ui::DeskAdapter;
+    let k = Kiosk::new();
+    let (held, waiting) = k.with_service(|s| {
+        let new = NewCase {
+            category: "water".into(),
+            place: "3-2-1201".into(),
+            phone: Some("13800138000".into()),
+            text: "漏水".into(),
+            ..NewCase::default()
+        };
+        let first = s.desk.file(&new, Utc::now()).unwrap();
+        let second = s.desk.file(&new, Utc::now()).unwrap();
+        let job = |c: &lobbydesk::domain::case::Case| s.desk.store().print_jobs_of(c.id).unwrap()[0].id;
+        let (held, waiting) = (job(&first), job(&second));
+        s.desk.store_mut().hold_print_job(held, "printer out of paper while the resident waited").unwrap();
+        (held, waiting)
+    });
+    k.tap("工作人员");
+    k.taps(STAFF_PIN);
+    k.tap("登录");
+    k.tap("打印");
+    let d = k.app.global::<DeskAdapter>();
+    assert_eq!(d.get_printer_status(), "打印机正常");
+    assert_eq!(d.get_print_jobs().row_count(), 2);
+    k.tap("取消 受理单 K01-00002");
+    k.tap("重打 受理单 K01-00001");
+    let state = |id| k.with_service(|s| s.desk.store().print_job(id).unwrap().state);
+    assert_eq!(state(waiting), JobState::Failed, "cancelled, kept for the record");
+    assert!(matches!(state(held), JobState::Printed | JobState::Sent), "{:?}", state(held));
+    let notes: Vec<String> = d.get_print_jobs().iter().map(|j| j.note.to_string()).collect();
+    assert!(notes.iter().any(|n| n.contains("cancelled by wangfang")), "{notes:?}");
+    k.tap("打印月报");
+    assert!(d.get_message().contains("月度汇总"), "{}", d.get_message());
+    k.with_service(|s| {
+        let jobs = s.desk.store().print_jobs(1).unwrap();
+        assert_eq!(jobs[0].document, lobbydesk::store::DocumentKind::MonthlySummary);
+        assert!(matches!(jobs[0].state, JobState::Printed | JobState::Sent));
+    });
+}
+
+/// 收费报价 (002 上门维修): the price typed on the keypad, the resident agrees and signs on
+/// the screen, and the work order prints the quote instead of blank lines.
+#[test]
+fn a_fee_is_quoted_agreed_and_signed_at_the_desk() {
+    use lobbydesk::ui::DeskAdapter;
+    let k = Kiosk::new();
+    let ticket = k.open_repair();
+    k.tap("工作人员");
+    k.taps(STAFF_PIN);
+    k.tap("登录");
+    k.tap("查找");
+    k.tap_starting(&ticket);
+    k.act("收费报价");
+    assert_eq!(k.page(), Page::StaffQuote);
+    k.taps("120");
+    k.tap("小数点");
+    k.taps("5");
+    let d = k.app.global::<DeskAdapter>();
+    assert_eq!(d.get_quote_amount(), "120.5");
+    k.tap("保存报价");
+    assert!(d.get_form_error().contains("同意"), "{}", d.get_form_error());
+    k.tap("同意");
+    k.tap("保存报价");
+    assert!(d.get_form_error().contains("签名"), "agreed, so signed: {}", d.get_form_error());
+    let pad = ElementHandle::find_by_accessible_label(&k.app, "签名框").next().expect("the signature pad");
+    let (p, s) = (pad.absolute_position(), pad.size());
+    let at = |fx: f32, fy: f32| slint::LogicalPosition::new(p.x + s.width * fx, p.y + s.height * fy);
+    let button = slint::platform::PointerEventButton::Left;
+    let w = k.app.window();
+    w.dispatch_event(slint::platform::WindowEvent::PointerPressed { position: at(0.2, 0.5), button });
+    w.dispatch_event(slint::platform::WindowEvent::PointerMoved { position: at(0.5, 0.3) });
+    w.dispatch_event(slint::platform::WindowEvent::PointerMoved { position: at(0.8, 0.6) });
+    w.dispatch_event(slint::platform::WindowEvent::PointerReleased { position: at(0.8, 0.6), button });
+    k.tap("保存报价");
+    assert_eq!(k.page(), Page::StaffCase);
+    let case = k.with_service(|s| s.desk.show(&ticket).unwrap().case);
+    let fee = case.fee.clone().expect("the quote is recorded").value;
+    assert_eq!((fee.amount_fen, fee.consented, fee.signed), (12050, true, true));
+    let order = k.with_service(|s| {
+        let doc = s
+            .desk
+            .document(
+                lobbydesk::store::DocumentKind::WorkOrder,
+                Some(&case),
+                &serde_json::Value::Null,
+                false,
+                Utc::now(),
+            )
+            .unwrap();
+        format!("{doc:?}")
+    });
+    assert!(order.contains("120.50元") && order.contains("同意报价"), "{order}");
 }

@@ -557,3 +557,53 @@ fn works_defects_and_emergencies_keep_the_clocks_the_seeds_name() {
         late["deadlines"].as_array().unwrap().iter().find(|d| d["clock"] == "repair-done").unwrap().clone();
     assert_eq!(done["state"], "overdue", "{done}");
 }
+
+/// 002 上门维修 on the command line: the price quoted before the work, refused unsigned
+/// when agreed, printed on the work order; and the month's summary on paper at month end.
+#[test]
+fn a_quoted_fee_prints_on_the_work_order_and_the_month_is_summed_up() {
+    let k = Kiosk::new();
+    let now = "2026-11-27T09:00:00+08:00";
+    let t = at(
+        &k,
+        now,
+        &[
+            "file",
+            "--category",
+            "water",
+            "--place",
+            "3-2-1201",
+            "--phone",
+            "13800138000",
+            "--text",
+            "水龙头坏了",
+        ],
+    );
+    let t = t.trim();
+    let err = fails_at(&k, now, &["act", t, "quote", "--amount", "80", "--consent", "yes", "--by", "li"]);
+    assert!(err.contains("signs"), "{err}");
+    let err = fails_at(&k, now, &["act", t, "quote", "--amount", "80.123", "--consent", "no", "--by", "li"]);
+    assert!(err.contains("not an amount"), "{err}");
+    let sig = k.path().join("sig.json");
+    std::fs::write(&sig, r#"{"strokes": [[[100, 100], [400, 600], [800, 300]]]}"#).unwrap();
+    let sig = sig.to_str().unwrap();
+    at(&k, now, &["act", t, "quote", "--amount", "80", "--consent", "yes", "--signature", sig, "--by", "li"]);
+    let shown = json_at(&k, now, &["show", t]);
+    assert_eq!(shown["case"]["fee"]["amount_fen"], 8000, "{shown}");
+    let wo = k.path().join("wo.bin");
+    at(&k, now, &["print", "work-order", t, "--out", wo.to_str().unwrap()]);
+    let order = paper(&wo);
+    assert!(order.contains("收费报价：80.00元") && order.contains("同意报价"), "{order}");
+    at(&k, "2026-11-27T15:00:00+08:00", &["act", t, "resolve", "--note", "换水龙头", "--by", "li"]);
+    let month = k.path().join("month.bin");
+    at(
+        &k,
+        "2026-11-30T18:00:00+08:00",
+        &["print", "monthly-summary", "--month", "2026-11", "--out", month.to_str().unwrap()],
+    );
+    let summary = paper(&month);
+    assert!(summary.contains("月度汇总") && summary.contains("2026-11"), "{summary}");
+    assert!(summary.contains("考核指标"), "the KPIs: {summary}");
+    let err = fails_at(&k, now, &["print", "monthly-summary", "--month", "2026-13"]);
+    assert!(err.contains("not a month"), "{err}");
+}

@@ -1,6 +1,7 @@
 //! The application layer: validated settings + the store + the domain rules, as the
 //! operations the CLI (and later the screens and sync) call. No UI, no argument parsing.
 
+pub mod generate;
 pub mod printing;
 pub mod systemd;
 
@@ -101,6 +102,34 @@ pub enum Action {
         to: String,
         note: String,
     },
+    /// A paid repair's price and the resident's answer (002 上门维修).
+    Quote {
+        amount_fen: u64,
+        consented: bool,
+        signature: Option<Signature>,
+    },
+}
+
+/// "120.5" or "120.50" yuan as fen; at most two decimals, never negative.
+pub fn parse_yuan(text: &str) -> std::result::Result<u64, ValidationError> {
+    let bad = || ValidationError::Invalid(format!("{text:?} is not an amount in yuan, e.g. 120.50"));
+    let text = text.trim().trim_start_matches('¥');
+    let (whole, part) = text.split_once('.').unwrap_or((text, ""));
+    if whole.is_empty() || part.len() > 2 || !(whole.chars().chain(part.chars()).all(|c| c.is_ascii_digit()))
+    {
+        return Err(bad());
+    }
+    let whole: u64 = whole.parse().map_err(|_| bad())?;
+    let part: u64 = if part.is_empty() { 0 } else { format!("{part:0<2}").parse().map_err(|_| bad())? };
+    let fen = whole.checked_mul(100).and_then(|w| w.checked_add(part)).ok_or_else(bad)?;
+    if fen > crate::domain::event::MAX_FEE_FEN {
+        return Err(ValidationError::Invalid(format!(
+            "{} is more than any repair costs ({} at most)",
+            crate::domain::event::yuan(fen),
+            crate::domain::event::yuan(crate::domain::event::MAX_FEE_FEN)
+        )));
+    }
+    Ok(fen)
 }
 
 #[derive(Clone, Debug)]
@@ -365,6 +394,15 @@ impl Desk {
             }
             Action::DeveloperReply { text: t } => {
                 EventBody::DeveloperReplied { text: text(&t, "the developer's reply")? }
+            }
+            Action::Quote { amount_fen, consented, signature } => {
+                if let Some(sig) = &signature {
+                    sig.check().map_err(ValidationError::Invalid)?;
+                }
+                if amount_fen > crate::domain::event::MAX_FEE_FEN {
+                    return Err(ValidationError::Invalid("the fee is larger than any repair".into()).into());
+                }
+                EventBody::FeeQuoted { amount_fen, consented, signature }
             }
             Action::HandOver { to, note: n } => {
                 let to = clean_text(&to, false);

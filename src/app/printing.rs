@@ -133,6 +133,19 @@ impl Desk {
                     params.get("date").and_then(|d| d.as_str()).and_then(|d| d.parse::<NaiveDate>().ok());
                 layouts::daily_report(&self.daily_report(date, now)?, &ctx)
             }
+            DocumentKind::MonthlySummary => {
+                // "2026-11"; the current month (in the estate's time zone) when not given.
+                let month = params.get("month").and_then(|m| m.as_str()).map(str::to_string);
+                let local = now.with_timezone(&self.settings.calendar.tz);
+                let (year, month) = match month.as_deref().and_then(|m| m.split_once('-')) {
+                    Some((y, m)) => (
+                        y.parse().map_err(|_| ValidationError::Invalid(format!("bad month {y}-{m}")))?,
+                        m.parse().map_err(|_| ValidationError::Invalid(format!("bad month {y}-{m}")))?,
+                    ),
+                    None => (chrono::Datelike::year(&local), chrono::Datelike::month(&local)),
+                };
+                layouts::monthly_summary(&self.monthly_report(year, month, now)?, &ctx)
+            }
             DocumentKind::Escalation => {
                 layouts::escalation_letter(need_case()?, &ctx, now).ok_or_else(|| {
                     ValidationError::Invalid(

@@ -394,6 +394,19 @@ enum ActCommand {
         #[arg(long)]
         text: String,
     },
+    /// A paid repair's price quoted to the resident, and their answer (002 上门维修).
+    Quote {
+        /// In yuan, e.g. 120.50.
+        #[arg(long)]
+        amount: String,
+        /// The resident agrees (they sign: --signature) or not.
+        #[arg(long, action = clap::ArgAction::Set, value_name = "yes|no",
+              value_parser = clap::builder::BoolishValueParser::new())]
+        consent: bool,
+        /// The resident's signature, as for an in-person callback.
+        #[arg(long, value_name = "FILE.json")]
+        signature: Option<PathBuf>,
+    },
     /// Hand the first-inquiry ownership to a colleague (004).
     HandOver {
         #[arg(long, value_name = "STAFF")]
@@ -868,15 +881,7 @@ fn action(cmd: ActCommand, desk: &Desk, now: DateTime<Utc>) -> Result<Action> {
             next,
             signature,
         } => {
-            let signature = signature
-                .map(|path| -> Result<Signature> {
-                    let text = std::fs::read_to_string(&path)
-                        .with_context(|| format!("cannot read the signature {}", path.display()))?;
-                    serde_json::from_str(&text).with_context(|| {
-                        format!("{} is not a signature (strokes of [x, y] points)", path.display())
-                    })
-                })
-                .transpose()?;
+            let signature = signature.map(|path| read_signature(&path)).transpose()?;
             let next_callback_at = next.as_deref().map(when).transpose()?;
             if let Some(next) = next_callback_at.filter(|n| *n <= now) {
                 bail!("--next {next} is in the past: give a later date for the next callback");
@@ -898,6 +903,11 @@ fn action(cmd: ActCommand, desk: &Desk, now: DateTime<Utc>) -> Result<Action> {
         ActCommand::Resume { note } => Action::Resume { note },
         ActCommand::ReferDeveloper { record } => Action::ReferDeveloper { record },
         ActCommand::DeveloperReply { text } => Action::DeveloperReply { text },
+        ActCommand::Quote { amount, consent, signature } => Action::Quote {
+            amount_fen: crate::app::parse_yuan(&amount)?,
+            consented: consent,
+            signature: signature.map(|path| read_signature(&path)).transpose()?,
+        },
         ActCommand::HandOver { to, note } => Action::HandOver { to, note },
         ActCommand::Reopen { reason } => Action::Reopen { reason },
         ActCommand::Escalate { to, reason } => Action::Escalate { to: to.into(), reason },
@@ -906,6 +916,13 @@ fn action(cmd: ActCommand, desk: &Desk, now: DateTime<Utc>) -> Result<Action> {
         ActCommand::Adopt { reason } => Action::Decide { adopted: true, reason },
         ActCommand::Decline { reason } => Action::Decide { adopted: false, reason },
     })
+}
+
+fn read_signature(path: &std::path::Path) -> Result<Signature> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the signature {}", path.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a signature (strokes of [x, y] points)", path.display()))
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate> {

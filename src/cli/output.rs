@@ -278,6 +278,12 @@ fn event_text(body: &EventBody) -> String {
         EventBody::DeveloperReferred { record } => format!("需开发商协商处理问题记录表: {record}"),
         EventBody::DeveloperReplied { text } => format!("开发商答复: {text}"),
         EventBody::OwnerHandedOver { to, note } => format!("首问责任人移交给 {to} — {note}"),
+        EventBody::FeeQuoted { amount_fen, consented, signature } => format!(
+            "报价 {}: {}{}",
+            crate::domain::event::yuan(*amount_fen),
+            if *consented { "住户同意" } else { "住户不同意" },
+            if signature.is_some() { "，已签名" } else { "" }
+        ),
         EventBody::Classified { complaint_class, severity, department } => [
             complaint_class.map(|c| format!("class {}", c.code())),
             severity.map(|s| s.zh().to_string()),

@@ -37,6 +37,14 @@ pub enum PrintCommand {
         #[command(flatten)]
         out: Output,
     },
+    /// 月度汇总: the month's counts and KPIs against their targets.
+    MonthlySummary {
+        /// YYYY-MM [default: this month].
+        #[arg(long)]
+        month: Option<String>,
+        #[command(flatten)]
+        out: Output,
+    },
     /// 书面上报: the written escalation of a case (000 4.3.3), after `act escalate`.
     Escalation {
         ticket: String,
@@ -148,6 +156,13 @@ pub fn run_print(
                     .with_context(|| format!("{d:?} is not a date: use YYYY-MM-DD"))?;
             }
             (DocumentKind::DailyReport, None, serde_json::json!({ "date": date }), false, out)
+        }
+        PrintCommand::MonthlySummary { month, out } => {
+            if let Some(m) = &month {
+                chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
+                    .with_context(|| format!("{m:?} is not a month: use YYYY-MM"))?;
+            }
+            (DocumentKind::MonthlySummary, None, serde_json::json!({ "month": month }), false, out)
         }
         PrintCommand::Escalation { ticket, out } => {
             (DocumentKind::Escalation, Some(ticket), serde_json::Value::Null, false, out)

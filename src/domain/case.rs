@@ -108,6 +108,13 @@ pub struct Promise {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeeQuote {
+    pub amount_fen: u64,
+    pub consented: bool,
+    pub signed: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Escalation {
     pub to: EscalationTarget,
     pub reason: String,
@@ -200,6 +207,9 @@ pub struct Case {
     /// was handed to.
     pub owner: String,
     pub handovers: Vec<Stamped<Handover>>,
+    /// The latest fee quote and the resident's answer (paid repairs).
+    #[serde(default)]
+    pub fee: Option<Stamped<FeeQuote>>,
     pub reviews: Vec<Stamped<Review>>,
     pub escalations: Vec<Stamped<Escalation>>,
     pub callbacks: Vec<Stamped<CallbackRecord>>,
@@ -279,6 +289,8 @@ pub enum WorkflowError {
     NotWithDeveloper { ticket: String },
     #[error("case {ticket} is already followed by {owner}")]
     AlreadyOwner { ticket: String, owner: String },
+    #[error("case {ticket}: the resident who agrees to the fee signs for it (002 上门维修)")]
+    ConsentUnsigned { ticket: String },
 }
 
 impl WorkflowError {
@@ -310,6 +322,7 @@ impl WorkflowError {
             WorkflowError::NotClassTwo { .. } => "not-class-two",
             WorkflowError::NotWithDeveloper { .. } => "not-with-developer",
             WorkflowError::AlreadyOwner { .. } => "already-owner",
+            WorkflowError::ConsentUnsigned { .. } => "consent-unsigned",
         }
     }
 }
@@ -383,6 +396,7 @@ impl Case {
             developer_reply: None,
             owner: intake.first_owner.clone(),
             handovers: Vec::new(),
+            fee: None,
             reviews: Vec::new(),
             escalations: Vec::new(),
             callbacks: Vec::new(),
@@ -631,6 +645,14 @@ impl Case {
                 }
                 Ok(())
             }
+            EventBody::FeeQuoted { consented, signature, .. } => {
+                not_suggestion("a fee quote")?;
+                unresolved()?;
+                if *consented && signature.is_none() {
+                    return Err(WorkflowError::ConsentUnsigned { ticket: ticket() });
+                }
+                Ok(())
+            }
             EventBody::OwnerHandedOver { to, note } => {
                 open()?;
                 nonempty(to, "who takes the case over")?;
@@ -865,6 +887,11 @@ impl Case {
             EventBody::DeveloperReplied { text } => {
                 self.developer_reply = Some(Stamped::of(event, Said { text: text.clone() }));
                 self.end_pause(at);
+            }
+            EventBody::FeeQuoted { amount_fen, consented, signature } => {
+                let quote =
+                    FeeQuote { amount_fen: *amount_fen, consented: *consented, signed: signature.is_some() };
+                self.fee = Some(Stamped::of(event, quote));
             }
             EventBody::OwnerHandedOver { to, note } => {
                 let handover =

@@ -337,7 +337,24 @@ pub enum EventBody {
         to: String,
         note: String,
     },
+    /// A paid repair's price, quoted to the resident before the work, and their answer
+    /// (002 上门维修: 按相关的收费标准向用户进行报价，征得业户同意后进行维修). Agreeing, they
+    /// sign; the work order prints both.
+    FeeQuoted {
+        /// In fen (分): ¥120.50 is 12050.
+        amount_fen: u64,
+        consented: bool,
+        signature: Option<Signature>,
+    },
 }
+
+/// An amount in fen as the paper and screens write it: ¥120.50.
+pub fn yuan(fen: u64) -> String {
+    format!("¥{}.{:02}", fen / 100, fen % 100)
+}
+
+/// The largest fee a kiosk records (¥100,000): anything above is a typing slip.
+pub const MAX_FEE_FEN: u64 = 10_000_000;
 
 impl EventBody {
     /// A stable name for the event type (SQL column, JSON, CLI).
@@ -364,6 +381,7 @@ impl EventBody {
             EventBody::Resumed { .. } => "resumed",
             EventBody::DeveloperReferred { .. } => "developer-referred",
             EventBody::DeveloperReplied { .. } => "developer-replied",
+            EventBody::FeeQuoted { .. } => "fee-quoted",
             EventBody::OwnerHandedOver { .. } => "owner-handed-over",
         }
     }
@@ -452,5 +470,11 @@ pub fn check_content(event: &Event) -> Result<(), String> {
             record.signature.as_ref().map_or(Ok(()), Signature::check)
         }
         EventBody::LinkedDuplicate { primary_ticket, .. } => ticket(primary_ticket),
+        EventBody::FeeQuoted { amount_fen, signature, .. } => {
+            if *amount_fen > MAX_FEE_FEN {
+                return Err("the fee is larger than any repair".into());
+            }
+            signature.as_ref().map_or(Ok(()), Signature::check)
+        }
     }
 }

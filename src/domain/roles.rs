@@ -77,15 +77,20 @@ pub fn may(actor: Actor, body: &EventBody, case: &Case) -> Result<(), Refused> {
                 | EventBody::Resolved { .. }
                 | EventBody::Paused { .. }
                 | EventBody::Resumed { .. }
+                | EventBody::FeeQuoted { .. }
         )
     {
         return refuse(
-            "technicians record arrival, notes, plans, pauses and the fix; the desk does the rest".into(),
+            "technicians record arrival, notes, plans, fee quotes, pauses and the fix; the desk does the rest"
+                .into(),
         );
     }
     match body {
         EventBody::OnSite { .. } if role.at_hq() => {
             refuse("arrival on site is recorded at the estate".into())
+        }
+        EventBody::FeeQuoted { .. } if role.at_hq() => {
+            refuse("a fee is quoted and agreed with the resident at the estate".into())
         }
         EventBody::CallbackRecorded { record } => {
             if record.method == ContactMethod::Kiosk {

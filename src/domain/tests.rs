@@ -1333,3 +1333,34 @@ fn every_kpi_documents_its_numerator_denominator_and_source() {
         );
     }
 }
+
+/// 002 上门维修: the price is quoted before the work and the resident agrees (and signs)
+/// or not; a technician on site may record it, HQ may not; after the fix it is too late.
+#[test]
+fn a_fee_is_quoted_before_the_work_and_an_agreement_is_signed() {
+    use super::event::Signature;
+    use super::roles::{Actor, Role, may};
+    let mut s = Script::file(new_case("water"), monday());
+    let t = |h| monday() + Duration::hours(h);
+    let quote = |consented, signed: bool| EventBody::FeeQuoted {
+        amount_fen: 12050,
+        consented,
+        signature: signed.then(|| Signature { strokes: vec![vec![[10, 10], [500, 500]]] }),
+    };
+    assert!(matches!(s.act(t(1), quote(true, false)), Err(WorkflowError::ConsentUnsigned { .. })));
+    let case = s.ok(t(1), quote(false, false));
+    assert!(!case.fee.as_ref().unwrap().value.consented, "declined is recorded too");
+    let case = s.ok(t(2), quote(true, true));
+    let fee = &case.fee.as_ref().unwrap().value;
+    assert_eq!((fee.amount_fen, fee.consented, fee.signed), (12050, true, true));
+    let li = Actor { id: "li", role: Role::Technician, department: None };
+    assert!(may(li, &quote(true, true), &case).is_ok(), "the technician quotes on site");
+    let hq = Actor { id: "hq", role: Role::QualityOffice, department: None };
+    assert!(may(hq, &quote(true, true), &case).is_err());
+    s.ok(t(3), resolved("换阀门"));
+    assert!(s.act(t(4), quote(true, true)).is_err(), "quoted after the work: too late");
+    assert_eq!(crate::domain::event::yuan(12050), "¥120.50");
+    assert_eq!(crate::app::parse_yuan("120.5").unwrap(), 12050);
+    assert!(crate::app::parse_yuan("1.234").is_err() && crate::app::parse_yuan("-3").is_err());
+    assert!(crate::app::parse_yuan("100001").is_err(), "over ¥100,000");
+}

@@ -71,6 +71,8 @@ pub enum DeskAction {
     HandOver,
     ReferDeveloper,
     DeveloperReply,
+    /// A paid repair's price and the resident's answer: its own page (keypad, signature).
+    Quote,
 }
 
 impl DeskAction {
@@ -100,6 +102,7 @@ impl DeskAction {
             DeskAction::HandOver => "hand-over",
             DeskAction::ReferDeveloper => "refer-developer",
             DeskAction::DeveloperReply => "developer-reply",
+            DeskAction::Quote => "quote",
         }
     }
 
@@ -118,6 +121,7 @@ impl DeskAction {
                 | DeskAction::ConfirmMajor
                 | DeskAction::KeepSeverity
                 | DeskAction::Resume
+                | DeskAction::Quote
         )
     }
 
@@ -155,13 +159,14 @@ impl DeskAction {
             DeskAction::HandOver => Msg("移交跟进", "移交跟進", "Hand over"),
             DeskAction::ReferDeveloper => Msg("提交开发商", "提交開發商", "To the developer"),
             DeskAction::DeveloperReply => Msg("开发商答复", "開發商答覆", "Developer's reply"),
+            DeskAction::Quote => Msg("收费报价", "收費報價", "Fee quote"),
         }
     }
 }
 
 /// In the order the case page lists them: a decision the system asks for first, then the
 /// workflow's own order, then what is needed now and then.
-const ALL_ACTIONS: [DeskAction; 24] = [
+const ALL_ACTIONS: [DeskAction; 25] = [
     DeskAction::ConfirmMajor,
     DeskAction::KeepSeverity,
     DeskAction::Acknowledge,
@@ -170,6 +175,7 @@ const ALL_ACTIONS: [DeskAction; 24] = [
     DeskAction::Assign,
     DeskAction::OnSite,
     DeskAction::Plan,
+    DeskAction::Quote,
     DeskAction::Resolve,
     DeskAction::Decide,
     DeskAction::Callback,
@@ -286,6 +292,61 @@ impl CallbackForm {
     }
 }
 
+/// 报价 as the desk's page records it: the amount typed in yuan, the answer, the signature.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct QuoteForm {
+    pub amount: String,
+    pub consented: Option<bool>,
+    pub signature: Vec<Vec<[u16; 2]>>,
+}
+
+impl QuoteForm {
+    /// A key from the page's keypad: digits and one point, two decimals at most.
+    pub fn key(&mut self, key: &str) {
+        let decimals = self.amount.split_once('.').map(|(_, d)| d.len());
+        match key {
+            "." if decimals.is_none() && !self.amount.is_empty() => self.amount.push('.'),
+            d if d.len() == 1
+                && d.chars().all(|c| c.is_ascii_digit())
+                && decimals.is_none_or(|n| n < 2)
+                && self.amount.len() < 9 =>
+            {
+                if self.amount == "0" {
+                    self.amount.clear();
+                }
+                self.amount.push_str(d);
+            }
+            _ => {}
+        }
+    }
+
+    pub fn action(&self, lang: Lang) -> Result<Action, String> {
+        if self.amount.is_empty() {
+            return Err(Msg("请输入报价金额", "請輸入報價金額", "Type the fee").get(lang).into());
+        }
+        let amount_fen = crate::app::parse_yuan(&self.amount).map_err(|e| e.to_string())?;
+        let consented = self.consented.ok_or_else(|| {
+            Msg("请选择住户是否同意", "請選擇住戶是否同意", "Choose whether the resident agrees").get(lang)
+        })?;
+        let signature = if consented {
+            let sig = Signature { strokes: self.signature.clone() };
+            sig.check().map_err(|_| {
+                Msg(
+                    "住户同意报价，请在签名框内签名",
+                    "住戶同意報價，請在簽名框內簽名",
+                    "Agreed: the resident signs in the box",
+                )
+                .get(lang)
+                .to_string()
+            })?;
+            Some(sig)
+        } else {
+            None
+        };
+        Ok(Action::Quote { amount_fen, consented, signature })
+    }
+}
+
 fn local(tz: Tz, t: DateTime<Utc>) -> String {
     t.with_timezone(&tz).format("%m-%d %H:%M").to_string()
 }
@@ -392,7 +453,9 @@ pub fn find(
     if query.is_empty() {
         return Ok(Vec::new());
     }
-    let cases = desk.store().search(query).map_err(|e| e.to_string())?;
+    // With a filter, read further back so a page of matches usually remains.
+    let read = if *filter == ListFilter::default() { limit } else { limit * 10 };
+    let cases = desk.store().search_newest(query, read).map_err(|e| e.to_string())?;
     let cal = &desk.settings.calendar;
     Ok(cases
         .iter()
@@ -710,6 +773,14 @@ fn event_label(body: &EventBody, lang: Lang) -> String {
         EventBody::OwnerHandedOver { to, note } => {
             with(format!("{} {to}", m("移交", "移交", "Handed over to")), note)
         }
+        EventBody::FeeQuoted { amount_fen, consented, signature } => {
+            let answer = match (consented, signature.is_some()) {
+                (true, true) => m("住户同意并签名", "住戶同意並簽名", "agreed and signed"),
+                (true, false) => m("住户同意", "住戶同意", "agreed"),
+                _ => m("住户不同意", "住戶不同意", "not agreed"),
+            };
+            format!("{} {}：{answer}", m("报价", "報價", "Fee"), crate::domain::event::yuan(*amount_fen))
+        }
     }
 }
 
@@ -787,6 +858,7 @@ fn probe(action: DeskAction, case: &Case, now: DateTime<Utc>) -> Option<EventBod
         DeskAction::HandOver => EventBody::OwnerHandedOver { to: format!("{}+", case.owner), note: text() },
         DeskAction::ReferDeveloper => EventBody::DeveloperReferred { record: text() },
         DeskAction::DeveloperReply => EventBody::DeveloperReplied { text: text() },
+        DeskAction::Quote => EventBody::FeeQuoted { amount_fen: 0, consented: false, signature: None },
         DeskAction::WorkOrder => return None,
     })
 }
@@ -1162,6 +1234,87 @@ impl CaseForm {
             other => return Err(format!("{} has no form", other.code())),
         })
     }
+}
+
+/// A job in the print queue as the desk shows it, with what may be done about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrintRow {
+    pub id: i64,
+    /// The document, and its case's ticket.
+    pub title: String,
+    /// Its state, when, and the last problem.
+    pub note: String,
+    pub can_retry: bool,
+    pub can_cancel: bool,
+}
+
+fn document_name(kind: crate::store::DocumentKind, lang: Lang) -> &'static str {
+    use crate::store::DocumentKind as D;
+    match kind {
+        D::Ticket => Msg("受理单", "受理單", "Ticket"),
+        D::WorkOrder => Msg("派工单", "派工單", "Work order"),
+        D::DailyReport => Msg("日报", "日報", "Daily report"),
+        D::MonthlySummary => Msg("月度汇总", "月度匯總", "Monthly summary"),
+        D::Test => Msg("测试页", "測試頁", "Test page"),
+        D::Escalation => Msg("书面上报", "書面上報", "Escalation"),
+        D::Reply => Msg("书面回复", "書面回覆", "Written reply"),
+        D::DeveloperRecord => Msg("开发商协商记录", "開發商協商記錄", "Developer record"),
+    }
+    .get(lang)
+}
+
+fn job_state_name(state: crate::store::JobState, lang: Lang) -> &'static str {
+    use crate::store::JobState as J;
+    match state {
+        J::Queued => Msg("排队中", "排隊中", "queued"),
+        J::Printing => Msg("正在打印", "正在列印", "printing"),
+        J::Printed => Msg("已打印", "已列印", "printed"),
+        J::Sent => Msg("已发送", "已傳送", "sent"),
+        J::Uncertain => Msg("是否打出不明", "是否印出不明", "may not have printed"),
+        J::Failed => Msg("未打印", "未列印", "not printed"),
+        J::Held => Msg("暂留，待前台补打", "暫留，待前台補印", "held for the desk"),
+    }
+    .get(lang)
+}
+
+/// What the printer says, in words for the desk.
+pub fn printer_status_name(status: crate::printer::status::PrinterStatus, lang: Lang) -> &'static str {
+    use crate::printer::status::PrinterStatus as P;
+    match status {
+        P::Ready => Msg("打印机正常", "印表機正常", "Printer ready"),
+        P::PaperLow => Msg("纸快用完了", "紙快用完了", "Paper low"),
+        P::PaperOut => Msg("缺纸", "缺紙", "Out of paper"),
+        P::CoverOpen => Msg("纸仓盖未关", "紙倉蓋未關", "Cover open"),
+        P::Offline => Msg("打印机离线", "印表機離線", "Printer offline"),
+        P::Error => Msg("打印机故障", "印表機故障", "Printer error"),
+        P::Unknown => Msg("打印机状态未知", "印表機狀態未知", "Printer status unknown"),
+    }
+    .get(lang)
+}
+
+/// The latest `limit` print jobs, newest first.
+pub fn print_queue(desk: &Desk, lang: Lang, limit: usize) -> Result<Vec<PrintRow>, String> {
+    use crate::store::JobState as J;
+    let tz = desk.settings.calendar.tz;
+    let jobs = desk.store().print_jobs(limit).map_err(|e| e.to_string())?;
+    Ok(jobs
+        .into_iter()
+        .map(|job| {
+            let ticket = job
+                .case_id
+                .and_then(|id| desk.store().case_by_id(id).ok())
+                .map(|r| format!(" {}", r.case.ticket()))
+                .unwrap_or_default();
+            let problem = job.last_error.as_deref().map(|e| format!(" · {e}")).unwrap_or_default();
+            PrintRow {
+                id: job.id,
+                title: format!("{}{ticket}", document_name(job.document, lang)),
+                note: format!("{} · {}{problem}", job_state_name(job.state, lang), local(tz, job.created_at)),
+                can_retry: matches!(job.state, J::Held | J::Failed | J::Uncertain),
+                can_cancel: matches!(job.state, J::Queued | J::Held),
+            }
+        })
+        .collect())
 }
 
 /// What the desk's 处理完毕 records: the clerk picks what was done.

@@ -40,6 +40,8 @@ pub enum Screen {
     StaffCallback,
     /// A small form behind one of the case page's actions.
     StaffForm,
+    /// A paid repair's fee quote and the resident's answer.
+    StaffQuote,
 }
 
 /// 0: pinyin, 1: Latin letters, 2: digits — as the keyboard component counts them.
@@ -146,7 +148,7 @@ impl Flow {
             | Screen::StaffSignIn
             | Screen::Staff => Screen::Home,
             Screen::StaffCase => Screen::Staff,
-            Screen::StaffCallback | Screen::StaffForm => Screen::StaffCase,
+            Screen::StaffCallback | Screen::StaffForm | Screen::StaffQuote => Screen::StaffCase,
             Screen::EmergencyWhere => Screen::Hazard,
             Screen::EmergencyConfirm => Screen::EmergencyWhere,
             Screen::Place => Screen::Category,

@@ -117,6 +117,17 @@ pub fn timeline(events: &[Event], lang: Lang, tz: Tz) -> Vec<Step> {
                 | EventBody::LinkedDuplicate { .. }
                 | EventBody::CallbackReviewed { .. }
                 | EventBody::OwnerHandedOver { .. } => return None,
+                EventBody::FeeQuoted { amount_fen, consented, .. } => {
+                    let amount = crate::domain::event::yuan(*amount_fen);
+                    match (lang, consented) {
+                        (Lang::En, true) => format!("Fee {amount} agreed"),
+                        (Lang::En, false) => format!("Fee {amount} quoted, not agreed"),
+                        (Lang::ZhTw, true) => format!("報價 {amount}，您已同意"),
+                        (Lang::ZhTw, false) => format!("報價 {amount}，您未同意"),
+                        (Lang::ZhCn, true) => format!("报价 {amount}，您已同意"),
+                        (Lang::ZhCn, false) => format!("报价 {amount}，您未同意"),
+                    }
+                }
             };
             Some(Step { when: e.at.with_timezone(&tz).format("%m-%d %H:%M").to_string(), what })
         })

@@ -396,7 +396,32 @@ pub fn work_order(case: &Case, ctx: &PaperContext, now: DateTime<Utc>) -> Docume
         if n > 0 {
             doc.feed(1);
         }
-        doc.text(*blank, Style::PLAIN);
+        // A quote agreed on the kiosk's screen is printed as recorded, not left blank.
+        match (n, &case.fee) {
+            (0, Some(fee)) => {
+                let label = blank.split(['：', ':']).next().unwrap_or(blank);
+                let sep = if ctx.staff_lang == Lang::En { ": " } else { "：" };
+                // "¥" is not in every printer's code page: the paper writes 元.
+                let fen = fee.value.amount_fen;
+                let unit = if ctx.staff_lang == Lang::En { " yuan" } else { "元" };
+                doc.text(format!("{label}{sep}{}.{:02}{unit}", fen / 100, fen % 100), BOLD)
+            }
+            (1, Some(fee)) => {
+                let answer = match (ctx.staff_lang, fee.value.consented, fee.value.signed) {
+                    (Lang::En, true, true) => "Resident: agreed, signed on screen",
+                    (Lang::En, true, false) => "Resident: agreed",
+                    (Lang::En, false, _) => "Resident: not agreed",
+                    (Lang::ZhTw, true, true) => "業主意見：同意報價（已在螢幕簽名）",
+                    (Lang::ZhTw, true, false) => "業主意見：同意報價",
+                    (Lang::ZhTw, false, _) => "業主意見：不同意報價",
+                    (Lang::ZhCn, true, true) => "业主意见：同意报价（已在屏幕签名）",
+                    (Lang::ZhCn, true, false) => "业主意见：同意报价",
+                    (Lang::ZhCn, false, _) => "业主意见：不同意报价",
+                };
+                doc.text(answer, BOLD)
+            }
+            _ => doc.text(*blank, Style::PLAIN),
+        };
     }
     doc
 }
@@ -544,6 +569,60 @@ pub fn daily_report(report: &DailyReport, ctx: &PaperContext) -> Document {
         for l in &report.new {
             doc.text(line(l), Style::PLAIN);
         }
+    }
+    doc
+}
+
+/// The monthly summary for the estate's notice board and the manager: how many matters of
+/// each kind, the callbacks, and every KPI against its target (001, 000 4.6).
+pub fn monthly_summary(report: &crate::domain::report::MonthlyReport, ctx: &PaperContext) -> Document {
+    let lang = ctx.staff_lang;
+    let pick = |zh: &'static str, tw: &'static str, en: &'static str| match lang {
+        Lang::ZhCn => zh,
+        Lang::ZhTw => tw,
+        Lang::En => en,
+    };
+    let mut doc = Document::default();
+    doc.text(ctx.estate, Style::TITLE)
+        .text(pick("月度汇总", "月度匯總", "MONTHLY SUMMARY"), BIG_TITLE)
+        .text(
+            format!(
+                "{}  {} {}",
+                report.month,
+                pick("截至", "截至", "as of"),
+                local(ctx.calendar.tz, report.as_of)
+            ),
+            Style::CENTER,
+        )
+        .rule()
+        .pair(pick("事项", "事項", "Matters"), report.matters.to_string())
+        .pair(pick("反映人次", "反映人次", "Reports"), report.reporters.to_string());
+    for row in &report.by_kind {
+        let name = row.key.parse::<crate::domain::intake::Kind>().map(|k| k.name(lang).to_string());
+        doc.pair(format!("  {}", name.unwrap_or_else(|_| row.key.clone())), row.matters.to_string());
+    }
+    let cb = &report.callbacks;
+    doc.rule()
+        .pair(pick("回访", "回訪", "Callbacks"), cb.done.to_string())
+        .pair(pick("  满意", "  滿意", "  satisfied"), cb.satisfied.to_string())
+        .pair(pick("  不满意", "  不滿意", "  not satisfied"), cb.unsatisfied.to_string())
+        .rule()
+        .text(pick("考核指标", "考核指標", "KPIs"), BOLD);
+    for kpi in &report.kpis {
+        let name = if lang == Lang::En { kpi.code.clone() } else { kpi.name_zh.clone() };
+        let value = match (kpi.value, kpi.met) {
+            (Some(v), Some(met)) => {
+                let verdict = if met {
+                    pick("达标", "達標", "met")
+                } else {
+                    pick("未达标", "未達標", "missed")
+                };
+                format!("{:.1}% / {:.0}% {verdict}", v * 100.0, kpi.target * 100.0)
+            }
+            _ => pick("无数据", "無數據", "no data").to_string(),
+        };
+        doc.text(name, Style::PLAIN)
+            .text(format!("  {value}  ({}/{})", kpi.numerator, kpi.denominator), Style::PLAIN);
     }
     doc
 }

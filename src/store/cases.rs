@@ -26,6 +26,16 @@ pub struct StoredEvent {
     pub event: Event,
 }
 
+/// A case for `Store::file_many`: its intake as filed, then what happened to it.
+#[derive(Clone, Debug)]
+pub struct BulkCase {
+    pub id: Uuid,
+    pub intake: Intake,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+    pub then: Vec<(EventBody, String, DateTime<Utc>)>,
+}
+
 /// What a desk list selects; empty fields do not filter.
 #[derive(Clone, Debug, Default)]
 pub struct CaseQuery {
@@ -98,6 +108,49 @@ impl Store {
         Ok(case)
     }
 
+    /// Files many cases and their later workflow in one transaction, tickets numbered on
+    /// from this store's floor, each later event checked against its case as it stands.
+    /// One fsync for the lot: generators and imports fill 100k cases in seconds rather than
+    /// the minutes 100k single filings take. Returns the tickets, in order.
+    pub fn file_many(&mut self, kiosk: &KioskCode, cases: Vec<BulkCase>) -> Result<Vec<String>> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let floor = ticket_floor(&tx, &self.watermark)?;
+        let last = floor + cases.len() as u64;
+        TicketNumber::new(kiosk.clone(), last)
+            .map_err(|_| StoreError::TicketsExhausted(kiosk.to_string()))?;
+        // Durable before the cases commit, as for one filing: a crash skips the numbers.
+        self.watermark
+            .write(last)
+            .map_err(|source| StoreError::Watermark { path: self.watermark.path().to_path_buf(), source })?;
+        meta_set(&tx, "ticket_seq", &last.to_string())?;
+        let mut tickets = Vec::with_capacity(cases.len());
+        for (i, bulk) in cases.into_iter().enumerate() {
+            let mut intake = bulk.intake;
+            intake.ticket = TicketNumber::new(kiosk.clone(), floor + 1 + i as u64)
+                .map_err(|_| StoreError::TicketsExhausted(kiosk.to_string()))?
+                .to_string();
+            let body = EventBody::Filed { intake: Box::new(intake) };
+            let filed =
+                append_local(&tx, &self.event_watermark, &self.origin, bulk.id, body, &bulk.actor, bulk.at)?;
+            let mut events = vec![filed];
+            for (body, actor, at) in bulk.then {
+                Case::fold(events.iter())?.check(&body, at)?;
+                events.push(append_local(
+                    &tx,
+                    &self.event_watermark,
+                    &self.origin,
+                    bulk.id,
+                    body,
+                    &actor,
+                    at,
+                )?);
+            }
+            tickets.push(refresh_projection(&tx, bulk.id)?.ticket().to_string());
+        }
+        tx.commit()?;
+        Ok(tickets)
+    }
+
     /// The highest ticket sequence issued here or known to be taken: the next is above it.
     pub fn next_ticket_floor(&self) -> Result<u64> {
         ticket_floor(&self.conn, &self.watermark)
@@ -151,15 +204,25 @@ impl Store {
 
     /// Cases whose ticket, place, description or contact contain `text`.
     pub fn search(&self, text: &str) -> Result<Vec<Case>> {
+        self.search_newest(text, usize::MAX)
+    }
+
+    /// The newest `limit` cases `search` would find: a screen's worth reads a screen's
+    /// worth, however common the word.
+    pub fn search_newest(&self, text: &str, limit: usize) -> Result<Vec<Case>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let text = text.trim();
         if text.chars().count() >= 3 {
             // An FTS5 string literal: the query is matched as one phrase, never parsed as
             // FTS syntax.
             let phrase = format!("\"{}\"", text.replace('"', "\"\""));
             self.query_cases(
-                "SELECT c.state FROM case_search s JOIN cases c ON c.seq = s.rowid
-                 WHERE case_search MATCH ?1 ORDER BY c.filed_at DESC, c.seq DESC",
-                [phrase],
+                // The index hands back the most recently stored matches first (rowid is the
+                // case's seq), so a common word reads `limit` rows, not every match.
+                "SELECT state FROM cases WHERE seq IN (
+                     SELECT rowid FROM case_search WHERE case_search MATCH ?1 ORDER BY rowid DESC LIMIT ?2)
+                 ORDER BY filed_at DESC, seq DESC",
+                params![phrase, limit],
             )
         } else {
             // Trigrams need 3 characters; two-character Chinese words (漏水) use LIKE.
@@ -167,8 +230,8 @@ impl Store {
             self.query_cases(
                 "SELECT state FROM cases WHERE ticket LIKE ?1 ESCAPE '\\' OR place LIKE ?1 ESCAPE '\\'
                  OR text LIKE ?1 ESCAPE '\\' OR contact LIKE ?1 ESCAPE '\\'
-                 ORDER BY filed_at DESC, seq DESC",
-                [pattern],
+                 ORDER BY filed_at DESC, seq DESC LIMIT ?2",
+                params![pattern, limit],
             )
         }
     }

@@ -8,7 +8,7 @@ mod print_jobs;
 mod sync;
 mod watermark;
 
-pub use cases::{CaseQuery, CaseRecord, PageMark, StoredEvent};
+pub use cases::{BulkCase, CaseQuery, CaseRecord, PageMark, StoredEvent};
 pub use migrations::{MIGRATIONS, SCHEMA_VERSION};
 pub use print_jobs::{DocumentKind, JobState, NewJob, PrintJob};
 pub use sync::{KioskRecord, MAX_CLOCK_AHEAD, RefusalCode, Refused, SetAside};

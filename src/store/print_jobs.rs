@@ -20,6 +20,8 @@ pub enum DocumentKind {
     Reply,
     /// 需开发商协商处理问题记录表 (002 第十五条).
     DeveloperRecord,
+    /// 月度汇总: the month's counts and KPIs.
+    MonthlySummary,
 }
 
 impl DocumentKind {
@@ -32,6 +34,7 @@ impl DocumentKind {
             DocumentKind::Escalation => "escalation",
             DocumentKind::Reply => "reply",
             DocumentKind::DeveloperRecord => "developer-record",
+            DocumentKind::MonthlySummary => "monthly-summary",
         }
     }
 
@@ -44,6 +47,7 @@ impl DocumentKind {
             DocumentKind::Escalation,
             DocumentKind::Reply,
             DocumentKind::DeveloperRecord,
+            DocumentKind::MonthlySummary,
         ]
         .into_iter()
         .find(|d| d.code() == s)
@@ -272,6 +276,25 @@ impl Store {
         Ok(self.conn.execute(
             "UPDATE print_jobs SET state = 'held', last_error = ?2 WHERE id = ?1 AND state = 'queued'",
             params![id, reason],
+        )? == 1)
+    }
+
+    /// Puts a job back in the queue now, at the front desk's request: one held back (a
+    /// resident's ticket that missed its moment), failed, or of uncertain outcome.
+    pub fn retry_print_job(&mut self, id: i64, by: &str, now: DateTime<Utc>) -> Result<bool> {
+        Ok(self.conn.execute(
+            "UPDATE print_jobs SET state = 'queued', next_try_at = ?2, last_error = ?3, done_at = NULL
+             WHERE id = ?1 AND state IN ('queued', 'held', 'failed', 'uncertain')",
+            params![id, ts(now), format!("retried by {by}")],
+        )? == 1)
+    }
+
+    /// Takes a waiting job off the queue for good; kept, marked as cancelled and by whom.
+    pub fn cancel_print_job(&mut self, id: i64, by: &str, now: DateTime<Utc>) -> Result<bool> {
+        Ok(self.conn.execute(
+            "UPDATE print_jobs SET state = 'failed', last_error = ?2, done_at = ?3
+             WHERE id = ?1 AND state IN ('queued', 'held')",
+            params![id, format!("cancelled by {by}"), ts(now)],
         )? == 1)
     }
 

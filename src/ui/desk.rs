@@ -7,14 +7,14 @@ use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use super::{
     AppWindow, ChoiceRow, DeskAction as ActionItem, DeskAdapter, DeskDeadline, DeskFact, DeskRow as RowItem,
-    Kiosk, Theme,
+    Kiosk, PrintRow as PrintItem, Theme,
 };
 use super::{fitting, on_ui_thread, strings, system_event};
 use crate::domain::intake::{Channel, Department, Kind, Lang};
 use crate::input::pinyin::Composer;
 use crate::kiosk::desk::{
     self, CallbackForm, CaseForm, CaseView, DeskAction, DeskRow, FORM_MAX_CHARS, FormChoice, ListFilter,
-    RESOLVE_NOTES, StatusGroup, Today,
+    PrintRow, QuoteForm, RESOLVE_NOTES, StatusGroup, Today,
 };
 use crate::kiosk::flow::Flow;
 use crate::kiosk::flow::Screen;
@@ -50,6 +50,9 @@ pub(super) struct DeskView {
     pub(super) case_form: Option<CaseForm>,
     composer: Composer,
     keyboard: i32,
+    printer_status: String,
+    print_jobs: Vec<PrintRow>,
+    quote: QuoteForm,
 }
 
 /// Rows a page of a list holds: a screenful on the desk's panel.
@@ -75,6 +78,7 @@ enum Picking {
 const TAB_TODAY: i32 = 0;
 const TAB_FIND: i32 = 1;
 const TAB_ALERTS: i32 = 2;
+const TAB_PAPER: i32 = 4;
 
 /// How a resident reached the desk, as the 登记 tab offers it (003 flowchart: 来电、来访、
 /// 书面; the GM hotline's cases too).
@@ -102,6 +106,9 @@ pub(super) fn wire(app: &AppWindow) {
         })
     });
     d.on_print_daily(|| super::event(|k| k.print_daily()));
+    d.on_print_monthly(|| super::event(|k| k.print_monthly()));
+    d.on_print_retry(|id| super::event(|k| k.print_job_change(i64::from(id), true)));
+    d.on_print_cancel(|id| super::event(|k| k.print_job_change(i64::from(id), false)));
     d.on_file_set(|field, i| {
         super::event(|k| match field.as_str() {
             "channel" => k.desk.file_channel = (i.max(0) as usize).min(FILE_CHANNELS.len() - 1),
@@ -111,7 +118,7 @@ pub(super) fn wire(app: &AppWindow) {
     d.on_start_filing(|| super::event(|k| k.start_filing()));
     d.on_cb_set(|field, value| super::event(|k| k.callback_field(&field, value)));
     d.on_sign(|phase, x, y| super::event(|k| k.sign(phase, x, y)));
-    d.on_sign_clear(|| super::event(|k| k.desk.form.signature.clear()));
+    d.on_sign_clear(|| super::event(|k| k.signature_mut().clear()));
     d.on_cb_submit(|| super::event(|k| k.submit_callback()));
     d.on_toggle_filters(|| super::event(|k| k.desk.filtering = !k.desk.filtering));
     d.on_filter_pick(|field, i| super::event(|k| k.filter_pick(field, i.max(0) as usize)));
@@ -176,6 +183,32 @@ pub(super) fn wire(app: &AppWindow) {
         })
     });
     d.on_form_save(|| super::event(|k| k.save_form()));
+    d.on_quote_key(|key| {
+        super::event(|k| {
+            k.desk.quote.key(&key);
+            k.desk.message = None;
+        })
+    });
+    d.on_quote_backspace(|| {
+        super::event(|k| {
+            k.desk.quote.amount.pop();
+        })
+    });
+    d.on_quote_consent_set(|i| {
+        super::event(|k| {
+            k.desk.quote.consented = Some(i == 1);
+            k.desk.message = None;
+        })
+    });
+    d.on_quote_save(|| {
+        super::event(|k| {
+            let Some(ticket) = k.desk.case.as_ref().map(|c| c.ticket.clone()) else { return };
+            match k.desk.quote.action(k.flow.lang) {
+                Ok(action) => k.record(ticket, action),
+                Err(e) => k.desk.message = Some(e),
+            }
+        })
+    });
 }
 
 impl DeskView {
@@ -211,6 +244,9 @@ impl Kiosk {
         self.desk.message = None;
         if tab == TAB_TODAY {
             self.load_today();
+        }
+        if tab == TAB_PAPER {
+            self.load_print_queue();
         }
         if tab == TAB_FIND && self.desk.query.is_empty() {
             self.desk.page_starts = vec![None];
@@ -368,7 +404,10 @@ impl Kiosk {
                             k.desk.case = Some(view);
                             k.desk.assignees = assignees.unwrap_or_default();
                             k.desk.picking = None;
-                            if !matches!(k.flow.screen, Screen::StaffCallback | Screen::StaffForm) {
+                            if !matches!(
+                                k.flow.screen,
+                                Screen::StaffCallback | Screen::StaffForm | Screen::StaffQuote
+                            ) {
                                 k.flow.screen = Screen::StaffCase;
                             }
                         }
@@ -388,6 +427,10 @@ impl Kiosk {
             return;
         }
         match action {
+            DeskAction::Quote => {
+                self.desk.quote = QuoteForm::default();
+                self.flow.screen = Screen::StaffQuote;
+            }
             DeskAction::Resume => self.record(ticket, crate::app::Action::Resume { note: None }),
             DeskAction::Resolve => self.desk.picking = Some(Picking::ResolveNote),
             DeskAction::Assign => self.desk.picking = Some(Picking::Assignee),
@@ -507,6 +550,56 @@ impl Kiosk {
         self.print(DocumentKind::DailyReport, None, params, done);
     }
 
+    fn print_monthly(&mut self) {
+        let params = serde_json::json!({ "month": null });
+        let done = Msg("月度汇总已送打印机", "月度匯總已送印表機", "Monthly summary sent to the printer");
+        self.print(DocumentKind::MonthlySummary, None, params, done);
+    }
+
+    /// The printer's state and the latest jobs, read on the service thread.
+    fn load_print_queue(&mut self) {
+        let lang = self.flow.lang;
+        self.backend.run(Box::new(move |svc| {
+            let status = desk::printer_status_name(svc.printer.status(), lang).to_string();
+            let jobs = desk::print_queue(&svc.desk, lang, 30);
+            on_ui_thread(move || {
+                system_event(|k| {
+                    k.desk.printer_status = status;
+                    match jobs {
+                        Ok(jobs) => k.desk.print_jobs = jobs,
+                        Err(e) => k.desk.message = Some(e),
+                    }
+                })
+            });
+        }));
+    }
+
+    /// 重打 (`retry`) or 取消 a job, as the signed-in person; printing what is due after.
+    fn print_job_change(&mut self, id: i64, retry: bool) {
+        let Some(session) = self.staff.session.clone() else { return };
+        self.backend.run(Box::new(move |svc| {
+            let now = Utc::now();
+            let store = svc.desk.store_mut();
+            let changed = if retry {
+                store.retry_print_job(id, &session.id, now)
+            } else {
+                store.cancel_print_job(id, &session.id, now)
+            };
+            if retry && matches!(changed, Ok(true)) {
+                let _ = svc.desk.print_due(&mut svc.printer, now);
+            }
+            let error = changed.err().map(|e| e.to_string());
+            on_ui_thread(move || {
+                system_event(|k| {
+                    if let Some(e) = error {
+                        k.desk.message = Some(e);
+                    }
+                    k.load_print_queue();
+                })
+            });
+        }));
+    }
+
     fn print_work_order(&mut self, ticket: String) {
         let done = Msg("派工单已送打印机", "派工單已送印表機", "Work order sent to the printer");
         self.print(DocumentKind::WorkOrder, Some(ticket), serde_json::Value::Null, done);
@@ -526,7 +619,14 @@ impl Kiosk {
                 }
                 Err(e) => e.to_string(),
             };
-            on_ui_thread(move || system_event(|k| k.desk.message = Some(said)));
+            on_ui_thread(move || {
+                system_event(|k| {
+                    k.desk.message = Some(said);
+                    if k.desk.tab == TAB_PAPER {
+                        k.load_print_queue();
+                    }
+                })
+            });
         }));
     }
 
@@ -540,9 +640,9 @@ impl Kiosk {
                 system_event(|k| {
                     // Recorded or refused, the form is done with: the case shows again,
                     // with the refusal's reason if there is one.
-                    if k.flow.screen == Screen::StaffCallback {
+                    if matches!(k.flow.screen, Screen::StaffCallback | Screen::StaffQuote) {
                         if result.is_err() {
-                            k.desk.form.signature.clear();
+                            k.signature_mut().clear();
                         }
                         k.flow.screen = Screen::StaffCase;
                     }
@@ -583,7 +683,7 @@ impl Kiosk {
     fn sign(&mut self, phase: i32, x: f32, y: f32) {
         let scale = f32::from(crate::domain::event::Signature::SCALE);
         let point = [(x.clamp(0.0, 1.0) * scale) as u16, (y.clamp(0.0, 1.0) * scale) as u16];
-        let strokes = &mut self.desk.form.signature;
+        let strokes = self.signature_mut();
         let points: usize = strokes.iter().map(Vec::len).sum();
         if points >= crate::domain::event::Signature::MAX_POINTS {
             return;
@@ -595,6 +695,15 @@ impl Kiosk {
                 Some(_) => {}
                 None => strokes.push(vec![point]),
             },
+        }
+    }
+
+    /// The strokes of the form on screen: the callback's, or the fee quote's.
+    fn signature_mut(&mut self) -> &mut Vec<Vec<[u16; 2]>> {
+        if self.flow.screen == Screen::StaffQuote {
+            &mut self.desk.quote.signature
+        } else {
+            &mut self.desk.form.signature
         }
     }
 
@@ -618,6 +727,16 @@ impl Kiosk {
             signature: vec![vec![[100, 600], [250, 350], [400, 650], [550, 300], [700, 600], [900, 420]]],
         };
         self.flow.screen = Screen::StaffCallback;
+    }
+
+    /// A fee quote typed, agreed and signed (screenshots and the fit test).
+    pub(super) fn desk_stage_quote(&mut self) {
+        self.desk.quote = QuoteForm {
+            amount: "120.50".into(),
+            consented: Some(true),
+            signature: vec![vec![[100, 500], [300, 300], [500, 600], [800, 350]]],
+        };
+        self.flow.screen = Screen::StaffQuote;
     }
 
     /// 查找 with filters chosen (screenshots and the fit test).
@@ -768,6 +887,19 @@ impl Kiosk {
         d.set_form_has_next(more);
         d.set_form_has_previous(v.composer.has_previous_page());
         d.set_form_keyboard_mode(v.keyboard);
+        d.set_printer_status(v.printer_status.clone().into());
+        d.set_print_jobs(ModelRc::new(VecModel::from(
+            v.print_jobs
+                .iter()
+                .map(|j| PrintItem {
+                    id: j.id as i32,
+                    title: j.title.clone().into(),
+                    note: j.note.clone().into(),
+                    can_retry: j.can_retry,
+                    can_cancel: j.can_cancel,
+                })
+                .collect::<Vec<_>>(),
+        )));
         d.set_picking(v.picking.is_some());
         let (title, options): (Msg, Vec<String>) = match v.picking {
             Some(Picking::Assignee) => (
@@ -788,10 +920,13 @@ impl Kiosk {
         d.set_cb_effect(f.effect.map_or(0, i32::from));
         d.set_cb_satisfaction(f.satisfaction.map_or(0, i32::from));
         d.set_cb_next_days(f.next_in_days.unwrap_or(0) as i32);
-        d.set_signed(f.signature.iter().map(Vec::len).sum::<usize>() >= 2);
-        d.set_signature_path(signature_path(&f.signature).into());
+        let strokes = if self.flow.screen == Screen::StaffQuote { &v.quote.signature } else { &f.signature };
+        d.set_signed(strokes.iter().map(Vec::len).sum::<usize>() >= 2);
+        d.set_signature_path(signature_path(strokes).into());
+        d.set_quote_amount(v.quote.amount.clone().into());
+        d.set_quote_consent(v.quote.consented.map_or(-1, i32::from));
         d.set_form_error(
-            if matches!(self.flow.screen, Screen::StaffCallback | Screen::StaffForm) {
+            if matches!(self.flow.screen, Screen::StaffCallback | Screen::StaffForm | Screen::StaffQuote) {
                 v.message.clone()
             } else {
                 None

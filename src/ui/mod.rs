@@ -679,7 +679,7 @@ impl Kiosk {
             self.back_to_desk();
             return;
         }
-        if matches!(self.flow.screen, Screen::StaffCallback | Screen::StaffForm) {
+        if matches!(self.flow.screen, Screen::StaffCallback | Screen::StaffForm | Screen::StaffQuote) {
             // The header's Back is the form's Cancel: nothing is recorded.
             self.flow.screen = Screen::StaffCase;
             self.desk.case_form = None;
@@ -1026,6 +1026,7 @@ impl Kiosk {
             Screen::StaffCase => words::TITLE_STAFF_CASE,
             Screen::StaffCallback => words::TITLE_STAFF_CALLBACK,
             Screen::StaffForm => self.desk.form_title(),
+            Screen::StaffQuote => crate::kiosk::desk::DeskAction::Quote.msg(),
         }
     }
 
@@ -1060,6 +1061,7 @@ impl Kiosk {
             Screen::StaffCase => Page::StaffCase,
             Screen::StaffCallback => Page::StaffCallback,
             Screen::StaffForm => Page::StaffForm,
+            Screen::StaffQuote => Page::StaffQuote,
         });
         k.set_lang(lang.code().into());
         // Home carries the estate's name; every other screen says what it is for.

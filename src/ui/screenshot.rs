@@ -19,7 +19,7 @@ use crate::kiosk::flow::Screen;
 use crate::kiosk::service::{Inline, PrintOutcome, Service};
 use crate::printer::status::PrinterStatus;
 
-pub const SCREENS: [&str; 37] = [
+pub const SCREENS: [&str; 39] = [
     "home",
     "category",
     "category-complaint",
@@ -56,6 +56,8 @@ pub const SCREENS: [&str; 37] = [
     "staff-callback",
     "staff-form",
     "staff-filters",
+    "staff-paper",
+    "staff-quote",
     "staff-file",
 ];
 
@@ -338,7 +340,7 @@ impl Renderer {
                 })
             }
             "staff-desk" | "staff-find" | "staff-case" | "staff-callback" | "staff-file" | "staff-form"
-            | "staff-filters" => with_kiosk(|k| {
+            | "staff-filters" | "staff-paper" | "staff-quote" => with_kiosk(|k| {
                 k.open_staff();
                 k.flow.large_text = large;
                 k.staff.session = Some(crate::kiosk::staff::StaffSession {
@@ -360,6 +362,11 @@ impl Renderer {
                         k.desk_stage_callback();
                     }
                     "staff-file" => k.pick_tab(3),
+                    "staff-paper" => k.pick_tab(4),
+                    "staff-quote" => {
+                        k.open_case("K01-00001".into());
+                        k.desk_stage_quote();
+                    }
                     "staff-filters" => {
                         k.pick_tab(1);
                         k.desk_stage_filters();
