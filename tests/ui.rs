@@ -32,14 +32,18 @@ struct Kiosk {
 
 /// The staff account every test kiosk has: 王芳, PIN 246810.
 const STAFF_PIN: &str = "246810";
+/// 刘主管, the service-centre supervisor, who reviews callbacks and closes cases.
+const SUPERVISOR_PIN: &str = "135790";
 
 fn settings() -> Settings {
     static STAFF: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let staff = STAFF.get_or_init(|| {
         let hash = lobbydesk::kiosk::staff::PinHash::new(STAFF_PIN).unwrap();
+        let supervisor = lobbydesk::kiosk::staff::PinHash::new(SUPERVISOR_PIN).unwrap();
         // wangfang signs in on the screen; li (no PIN) is the technician who fixes things.
         format!(
-            "[[staff]]\nid = \"wangfang\"\nname = \"王芳\"\npin = \"{hash}\"\n[[staff]]\nid = \"li\"\nname = \"李师傅\"\nrole = \"technician\"\n"
+            "[[staff]]\nid = \"wangfang\"\nname = \"王芳\"\npin = \"{hash}\"\n[[staff]]\nid = \"li\"\nname = \"李师傅\"\nrole = \"technician\"\n\
+             [[staff]]\nid = \"liu\"\nname = \"刘主管\"\nrole = \"service-supervisor\"\npin = \"{supervisor}\"\n"
         )
     });
     Settings::from_toml(
@@ -1504,4 +1508,60 @@ fn a_fee_is_quoted_agreed_and_signed_at_the_desk() {
         format!("{doc:?}")
     });
     assert!(order.contains("120.50元") && order.contains("同意报价"), "{order}");
+}
+
+/// A supervisor reviews the clerk's callback record with an opinion from the form (001
+/// 11.1.8), reprints the resident's ticket, and closes the case.
+#[test]
+fn a_supervisor_reviews_a_callback_reprints_the_ticket_and_closes_the_case() {
+    use lobbydesk::app::{Action, CallbackInput};
+    use lobbydesk::domain::event::ContactMethod;
+    use lobbydesk::ui::DeskAdapter;
+    let k = Kiosk::new();
+    let ticket = k.resolved_case();
+    k.with_service(|s| {
+        let callback = CallbackInput {
+            method: ContactMethod::Phone,
+            satisfied: true,
+            quality: Some(5),
+            effect: Some(5),
+            satisfaction: Some(5),
+            shortcomings: None,
+            suggestions: None,
+            next_callback_at: None,
+            signature: None,
+        };
+        s.desk.act(&ticket, Action::Callback(callback), "wangfang", Utc::now()).unwrap();
+    });
+    k.tap("工作人员");
+    k.taps(SUPERVISOR_PIN);
+    k.tap("登录");
+    let d = k.app.global::<DeskAdapter>();
+    assert_eq!(d.get_count_review(), 1, "one callback record to review");
+    k.tap("查找");
+    k.tap_starting(&ticket);
+    k.act("审核回访");
+    assert_eq!(k.page(), Page::StaffForm);
+    assert_eq!(d.get_form_text_label(), "第1次回访的审核意见");
+    k.tap("已审核，记录属实");
+    k.tap("保存");
+    assert_eq!(k.page(), Page::StaffCase);
+    let case = k.with_service(|s| s.desk.show(&ticket).unwrap().case);
+    assert_eq!(case.reviews.len(), 1);
+    assert_eq!(
+        (case.reviews[0].by.as_str(), case.reviews[0].value.opinion.as_str()),
+        ("liu", "已审核，记录属实")
+    );
+    k.act("补打受理单");
+    assert!(d.get_message().contains("补打"), "{}", d.get_message());
+    k.with_service(|s| {
+        let job = &s.desk.store().print_jobs(1).unwrap()[0];
+        assert_eq!(
+            (job.document, job.reprint, job.requested_by.as_str()),
+            (lobbydesk::store::DocumentKind::Ticket, true, "liu")
+        );
+        assert!(matches!(job.state, lobbydesk::store::JobState::Printed | lobbydesk::store::JobState::Sent));
+    });
+    k.act("结案");
+    assert_eq!(k.with_service(|s| s.desk.show(&ticket).unwrap().case.status), Status::Closed);
 }

@@ -105,6 +105,7 @@ impl Desk {
             front_desk_phone: self.settings.front_desk_phone.as_ref().map(|p| p.as_str()),
             catalogue: &self.settings.catalogue,
             calendar: &self.settings.calendar,
+            staff: &self.settings.staff,
         }
     }
 

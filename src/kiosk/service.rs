@@ -158,6 +158,7 @@ impl Service {
             front_desk_phone: None,
             catalogue: &self.desk.settings.catalogue,
             calendar: &self.desk.settings.calendar,
+            staff: &self.desk.settings.staff,
         };
         let promise = layouts::promise(&case, &ctx, case.intake.lang).to_string();
         if case.intake.emergency {

@@ -20,6 +20,20 @@ pub struct PaperContext<'a> {
     pub front_desk_phone: Option<&'a str>,
     pub catalogue: &'a Catalogue,
     pub calendar: &'a WorkCalendar,
+    /// Who is who: paper names people, not their staff ids.
+    pub staff: &'a [crate::kiosk::staff::StaffAccount],
+}
+
+/// A staff id as a person's name on paper; the kiosk's own filings are the front desk's.
+fn person(ctx: &PaperContext, id: &str) -> String {
+    if id == crate::domain::filing::FRONT_DESK {
+        return match ctx.staff_lang {
+            Lang::En => "front desk".into(),
+            Lang::ZhTw => "前台".into(),
+            Lang::ZhCn => "前台".into(),
+        };
+    }
+    ctx.staff.iter().find(|s| s.id == id).map_or_else(|| id.to_string(), |s| s.name.clone())
 }
 
 /// The words on paper, per language.
@@ -388,7 +402,7 @@ pub fn work_order(case: &Case, ctx: &PaperContext, now: DateTime<Utc>) -> Docume
     if let Some(p) = case.current_pause() {
         doc.field(w.waiting, format!("{} {}", p.reason.name(lang), p.note));
     }
-    doc.field(w.owner, case.owner.as_str());
+    doc.field(w.owner, person(ctx, &case.owner));
     doc.field(w.filed, local(tz, case.filed_at)).field(w.printed, local(tz, now));
     // The front desk scans it back when the engineer returns the form.
     doc.barcode(case.ticket()).rule();
@@ -478,7 +492,7 @@ pub fn escalation_letter(case: &Case, ctx: &PaperContext, now: DateTime<Utc>) ->
         ("上报原因：", e.value.reason.clone()),
         ("已历时：", format!("{days} 天")),
         ("当前状态：", case.status.zh().to_string()),
-        ("首问责任人：", case.owner.clone()),
+        ("首问责任人：", person(ctx, &case.owner)),
     ];
     if let Some(d) = case.department {
         body.push(("责任部门：", d.zh().to_string()));

@@ -87,6 +87,7 @@ fn ctx<'a>(catalogue: &'a Catalogue, calendar: &'a WorkCalendar) -> PaperContext
         front_desk_phone: Some("0755-12345678"),
         catalogue,
         calendar,
+        staff: &[],
     }
 }
 

@@ -1,0 +1,186 @@
+//! 查找's lists: filters, pages and search.
+
+use super::*;
+
+impl ListFilter {
+    /// Whether `case` is one the filter selects (for search results, already few).
+    fn passes(&self, case: &Case, session: &StaffSession, desk: &Desk, now: DateTime<Utc>) -> bool {
+        self.status.statuses().contains(&case.status)
+            && self.kind.is_none_or(|k| case.kind() == k)
+            && self.department.is_none_or(|d| case.department == Some(d))
+            && self.technician.as_ref().is_none_or(|t| case.assignee.as_ref() == Some(t))
+            && (!self.mine || case.owner == session.id)
+            && (!self.callbacks_due || next_callback(case).is_some_and(|c| c.opens <= now))
+            && (!self.overdue || crate::domain::clocks::is_overdue(case, &desk.settings.calendar, now))
+    }
+}
+
+/// 查找: by ticket, phone tail, place or words, within the filter; newest first, at most
+/// `limit`.
+pub fn find(
+    desk: &Desk,
+    session: &StaffSession,
+    filter: &ListFilter,
+    query: &str,
+    lang: Lang,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<Vec<DeskRow>, String> {
+    let query = query.trim();
+    if query.is_empty() {
+        return Ok(Vec::new());
+    }
+    // With a filter, read further back so a page of matches usually remains.
+    let read = if *filter == ListFilter::default() { limit } else { limit * 10 };
+    let cases = desk.store().search_newest(query, read).map_err(|e| e.to_string())?;
+    let cal = &desk.settings.calendar;
+    Ok(cases
+        .iter()
+        .filter(|c| filter.passes(c, session, desk, now))
+        .take(limit)
+        .map(|c| {
+            let overdue = crate::domain::clocks::is_overdue(c, cal, now);
+            let filed = Msg("受理 ", "受理 ", "filed ").get(lang);
+            row(desk, &CaseLine::of(c), format!("{filed}{}", local(cal.tz, c.filed_at)), overdue, lang)
+        })
+        .collect())
+}
+
+/// The 查找 tab's filters. Each narrows the list; none set lists every case.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    pub status: StatusGroup,
+    pub kind: Option<crate::domain::intake::Kind>,
+    pub department: Option<crate::domain::intake::Department>,
+    pub overdue: bool,
+    pub callbacks_due: bool,
+    /// Cases the signed-in person follows as first-inquiry owner (004).
+    pub mine: bool,
+    /// A technician's name, as cases are assigned.
+    pub technician: Option<String>,
+}
+
+/// Statuses as the desk groups them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StatusGroup {
+    #[default]
+    All,
+    /// Not closed.
+    Open,
+    /// Still being worked: received up to in progress, or reopened.
+    Working,
+    /// Resolved, called back, or a suggestion decided: waiting to be closed.
+    Done,
+    Closed,
+}
+
+impl StatusGroup {
+    pub const ALL: [StatusGroup; 5] =
+        [StatusGroup::All, StatusGroup::Open, StatusGroup::Working, StatusGroup::Done, StatusGroup::Closed];
+
+    pub fn name(self, lang: Lang) -> &'static str {
+        match self {
+            StatusGroup::All => Msg("全部", "全部", "All"),
+            StatusGroup::Open => Msg("未结", "未結", "Open"),
+            StatusGroup::Working => Msg("处理中", "處理中", "Working"),
+            StatusGroup::Done => Msg("待结案", "待結案", "To close"),
+            StatusGroup::Closed => Msg("已结案", "已結案", "Closed"),
+        }
+        .get(lang)
+    }
+
+    fn statuses(self) -> Vec<crate::domain::case::Status> {
+        use crate::domain::case::Status;
+        Status::ALL
+            .into_iter()
+            .filter(|s| match self {
+                StatusGroup::All => true,
+                StatusGroup::Open => s.is_open(),
+                StatusGroup::Working => matches!(
+                    s,
+                    Status::Received
+                        | Status::Acknowledged
+                        | Status::Assigned
+                        | Status::InProgress
+                        | Status::Reopened
+                ),
+                StatusGroup::Done => {
+                    matches!(s, Status::Resolved | Status::CallbackDone | Status::Adopted | Status::Declined)
+                }
+                StatusGroup::Closed => *s == Status::Closed,
+            })
+            .collect()
+    }
+}
+
+/// One page of a desk list, and where the next one starts.
+#[derive(Clone, Debug, Default)]
+pub struct ListPage {
+    pub rows: Vec<DeskRow>,
+    pub next: Option<crate::store::PageMark>,
+}
+
+/// A page of the cases `filter` selects, newest first, after `after`. The store narrows by
+/// indexed columns; only "overdue", which needs the working-day calendar, is judged here,
+/// on open cases only.
+pub fn list(
+    desk: &Desk,
+    session: &StaffSession,
+    filter: &ListFilter,
+    after: Option<&crate::store::PageMark>,
+    lang: Lang,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<ListPage, String> {
+    let mut statuses = filter.status.statuses();
+    if filter.overdue {
+        statuses.retain(|s| s.is_open());
+    }
+    let query = crate::store::CaseQuery {
+        statuses: if statuses.len() == crate::domain::case::Status::ALL.len() {
+            Vec::new()
+        } else {
+            statuses
+        },
+        kind: filter.kind,
+        department: filter.department,
+        assignee: filter.technician.clone(),
+        owner: filter.mine.then(|| session.id.clone()),
+        callback_by: filter.callbacks_due.then_some(now),
+    };
+    let cal = &desk.settings.calendar;
+    let tz = cal.tz;
+    let mut page = ListPage::default();
+    let mut mark = after.cloned();
+    // Overdue cases are a fraction of open ones: read on in batches until the page fills.
+    let batch = if filter.overdue { limit * 4 } else { limit };
+    loop {
+        let cases = desk.store().list_cases(&query, mark.as_ref(), batch).map_err(|e| e.to_string())?;
+        let exhausted = cases.len() < batch;
+        for (case, at) in cases {
+            mark = Some(at);
+            let overdue = crate::domain::clocks::is_overdue(&case, cal, now);
+            if filter.overdue && !overdue {
+                continue;
+            }
+            let line = CaseLine::of(&case);
+            let note = match next_callback(&case).filter(|_| filter.callbacks_due) {
+                Some(due) => format!(
+                    "{} {} · {}",
+                    Msg("待回访", "待回訪", "callback due").get(lang),
+                    local(tz, due.due),
+                    due.owner.name(lang)
+                ),
+                None => format!("{}{}", Msg("受理 ", "受理 ", "filed ").get(lang), local(tz, case.filed_at)),
+            };
+            page.rows.push(row(desk, &line, note, overdue, lang));
+            if page.rows.len() == limit {
+                page.next = mark;
+                return Ok(page);
+            }
+        }
+        if exhausted {
+            return Ok(page);
+        }
+    }
+}
