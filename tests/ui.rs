@@ -1168,13 +1168,20 @@ fn a_clerk_works_a_case_at_the_desk_through_two_callbacks_and_a_signature() {
     assert!(d.get_form_error().contains("是否满意"), "{}", d.get_form_error());
     k.tap("不满意");
     k.tap("2");
-    k.tap("3天后");
+    // 001 4.4's written answers: what fell short, from the words form and back.
+    k.tap_scrolling("不足之处", (0.3, 0.6));
+    assert_eq!(k.page(), Page::StaffForm);
+    k.tap("问题反复出现");
+    k.tap("保存");
+    assert_eq!(k.page(), Page::StaffCallback, "back to the callback, nothing recorded yet");
+    k.tap_scrolling("3天后", (0.3, 0.6));
     k.tap("保存回访记录");
     assert_eq!(k.page(), Page::StaffCase);
     let case = k.with_service(|s| s.desk.show(&ticket).unwrap().case);
     assert_eq!(case.status, Status::Reopened);
     assert_eq!(case.callbacks[0].value.quality.map(|q| q.value()), Some(2));
     assert_eq!(case.callbacks[0].by, "wangfang");
+    assert_eq!(case.callbacks[0].value.shortcomings.as_deref(), Some("问题反复出现"));
     let next = case.next_callback_at.expect("the next date");
     assert!((next - Utc::now()).num_hours() >= 71, "three days on");
     assert!(d.get_case_callback().contains("待第2次回访"), "{}", d.get_case_callback());
@@ -1233,7 +1240,10 @@ fn a_clerk_files_a_phone_complaint_at_the_desk() {
     k.tap("登记");
     k.tap("来电");
     k.tap("投诉");
-    k.tap("开始登记");
+    // What only staff set: here the severity (重要) and the department.
+    k.tap_scrolling("重要", (0.5, 0.6));
+    k.tap_scrolling("保安部", (0.5, 0.6));
+    k.tap_scrolling("开始登记", (0.5, 0.6));
     assert_eq!(k.page(), Page::Category);
     k.tap("噪音扰民");
     k.tap("楼栋");
@@ -1258,6 +1268,8 @@ fn a_clerk_files_a_phone_complaint_at_the_desk() {
         assert_eq!(case.intake.channel, lobbydesk::domain::intake::Channel::Phone);
         assert_eq!(case.owner, "wangfang", "the clerk is the first-inquiry owner");
         assert_eq!(case.intake.text, "噪音");
+        assert_eq!(case.severity, Some(lobbydesk::domain::intake::Severity::Important));
+        assert_eq!(case.department, Some(lobbydesk::domain::intake::Department::Security));
         assert!(s.desk.store().print_jobs_of(case.id).unwrap().is_empty(), "no ticket for a caller");
     });
     // Back to the desk, still signed in.
@@ -1401,6 +1413,18 @@ fn the_desk_lists_cases_a_page_at_a_time_and_filters_them() {
     assert!(!d.get_has_next_page() && d.get_has_previous_page());
     k.tap("上一页");
     assert_eq!(d.get_rows().row_count(), 20);
+    // Words, typed in pinyin on a form of their own.
+    k.tap("按文字查找");
+    assert_eq!(k.page(), Page::StaffForm);
+    k.taps("zaoyin");
+    k.tap_candidate("噪音");
+    k.tap("保存");
+    assert_eq!(k.page(), Page::Staff);
+    assert_eq!(d.get_query(), "噪音");
+    assert_eq!(d.get_rows().row_count(), 3, "the three noise complaints");
+    k.tap("删除");
+    k.tap("删除");
+    assert_eq!(d.get_rows().row_count(), 20, "words cleared: the list again");
     k.tap("筛选");
     k.tap("投诉");
     assert_eq!(d.get_rows().row_count(), 3, "the complaints");

@@ -83,6 +83,18 @@ pub struct Flow {
     /// Staff filing for a caller or walk-in (issue 13): who files (the first-inquiry
     /// owner) and how the resident came. `None`: a resident at the kiosk.
     pub staff_filing: Option<(String, Channel)>,
+    /// What only staff set at filing (urgency, class, severity, department); `None`s take
+    /// the category's defaults.
+    pub staff_intake: StaffIntake,
+}
+
+/// The intake fields the desk's 登记 sets beyond the resident pages.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StaffIntake {
+    pub urgency: Option<crate::domain::intake::Urgency>,
+    pub complaint_class: Option<crate::domain::intake::ComplaintClass>,
+    pub severity: Option<crate::domain::intake::Severity>,
+    pub department: Option<crate::domain::intake::Department>,
 }
 
 /// Letters allowed in building/unit/room fields besides digits (A栋 → A).
@@ -346,6 +358,10 @@ impl Flow {
             lang: self.lang,
             staff: self.staff_filing.as_ref().map(|(id, _)| id.clone()),
             channel: self.staff_filing.as_ref().map(|(_, channel)| *channel),
+            urgency: self.staff_intake.urgency,
+            complaint_class: self.staff_intake.complaint_class,
+            severity: self.staff_intake.severity,
+            department: self.staff_intake.department,
             ..NewCase::default()
         }
     }

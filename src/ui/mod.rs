@@ -680,8 +680,14 @@ impl Kiosk {
             return;
         }
         if matches!(self.flow.screen, Screen::StaffCallback | Screen::StaffForm | Screen::StaffQuote) {
-            // The header's Back is the form's Cancel: nothing is recorded.
-            self.flow.screen = Screen::StaffCase;
+            // The header's Back is the form's Cancel: nothing is recorded. Words for the
+            // callback record go back to it.
+            let form = self.desk.case_form.as_ref().filter(|_| self.flow.screen == Screen::StaffForm);
+            self.flow.screen = match form {
+                Some(f) if f.for_search => Screen::Staff,
+                Some(f) if f.for_callback.is_some() => Screen::StaffCallback,
+                _ => Screen::StaffCase,
+            };
             self.desk.case_form = None;
             self.desk.message = None;
         } else if self.flow.screen == Screen::StaffCase {

@@ -14,6 +14,25 @@ pub struct CallbackForm {
     /// Not satisfied: call again in this many days.
     pub next_in_days: Option<i64>,
     pub signature: Vec<Vec<[u16; 2]>>,
+    /// 001 4.4's last two: what fell short and what the resident suggests, in their words.
+    pub shortcomings: String,
+    pub suggestions: String,
+}
+
+/// Which of the callback form's two written answers a words form fills.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallbackWords {
+    Shortcomings,
+    Suggestions,
+}
+
+impl CallbackWords {
+    pub fn label(self) -> Msg {
+        match self {
+            CallbackWords::Shortcomings => Msg("不足之处", "不足之處", "What fell short"),
+            CallbackWords::Suggestions => Msg("住户建议", "住戶建議", "The resident suggests"),
+        }
+    }
 }
 
 impl CallbackForm {
@@ -53,8 +72,8 @@ impl CallbackForm {
             quality: self.quality,
             effect: self.effect,
             satisfaction: self.satisfaction,
-            shortcomings: None,
-            suggestions: None,
+            shortcomings: Some(self.shortcomings.trim().to_string()).filter(|s| !s.is_empty()),
+            suggestions: Some(self.suggestions.trim().to_string()).filter(|s| !s.is_empty()),
             next_callback_at: if satisfied {
                 None
             } else {
@@ -147,6 +166,10 @@ pub struct CaseForm {
     /// What the first choice's options stand for when they are not a fixed vocabulary:
     /// the tickets to link to, the staff ids to hand over to.
     values: Vec<String>,
+    /// Words for the callback form rather than an action of their own.
+    pub for_callback: Option<CallbackWords>,
+    /// Words to search for (查找), not an action.
+    pub for_search: bool,
 }
 
 /// The longest words a case form takes (a plan, a reply, a joint record's summary).
@@ -241,6 +264,67 @@ fn form_phrases(action: DeskAction) -> &'static [Msg] {
 }
 
 impl CaseForm {
+    /// The words form for one of the callback record's written answers, holding what was
+    /// typed before.
+    pub fn callback_words(ticket: &str, which: CallbackWords, current: &str, lang: Lang) -> CaseForm {
+        let phrases: &[Msg] = match which {
+            CallbackWords::Shortcomings => &[
+                Msg("上门不准时", "上門不準時", "Came late"),
+                Msg("维修后未清理现场", "維修後未清理現場", "Left a mess"),
+                Msg("问题反复出现", "問題反覆出現", "It keeps coming back"),
+            ],
+            CallbackWords::Suggestions => &[
+                Msg("希望提前电话联系", "希望提前電話聯繫", "Call before coming"),
+                Msg("希望加快处理", "希望加快處理", "Be quicker"),
+            ],
+        };
+        CaseForm {
+            action: DeskAction::Callback,
+            ticket: ticket.to_string(),
+            choices: Vec::new(),
+            text_label: Some(which.label().get(lang).to_string()),
+            text_required: false,
+            phrases: phrases.iter().map(|m| m.get(lang).to_string()).collect(),
+            ticket_keys: false,
+            text: current.to_string(),
+            values: Vec::new(),
+            for_callback: Some(which),
+            for_search: false,
+        }
+    }
+
+    /// 查找 by words (a place, the description, a name): typed in pinyin, searched on save.
+    pub fn search_words(current: &str, lang: Lang) -> CaseForm {
+        let phrases = [
+            Msg("漏水", "漏水", "leak"),
+            Msg("噪音", "噪音", "noise"),
+            Msg("电梯", "電梯", "lift"),
+            Msg("停车", "停車", "parking"),
+            Msg("垃圾", "垃圾", "rubbish"),
+        ];
+        CaseForm {
+            action: DeskAction::Note,
+            ticket: String::new(),
+            choices: Vec::new(),
+            text_label: Some(
+                Msg(
+                    "查找的文字：地点、内容、姓名",
+                    "查找的文字：地點、內容、姓名",
+                    "Words to find: place, text, name",
+                )
+                .get(lang)
+                .into(),
+            ),
+            text_required: true,
+            phrases: phrases.iter().map(|m| m.get(lang).to_string()).collect(),
+            ticket_keys: false,
+            text: current.to_string(),
+            values: Vec::new(),
+            for_callback: None,
+            for_search: true,
+        }
+    }
+
     /// The form for `action` on the case `ticket`, with its choices filled from the case
     /// (current class and severity, earlier cases at the same place, who may take it over).
     pub fn open(desk: &Desk, ticket: &str, action: DeskAction, lang: Lang) -> Result<CaseForm, String> {
@@ -266,6 +350,8 @@ impl CaseForm {
             ticket_keys: false,
             text: String::new(),
             values: Vec::new(),
+            for_callback: None,
+            for_search: false,
         };
         match action {
             DeskAction::Reply => {

@@ -241,7 +241,7 @@ mod paper;
 #[cfg(test)]
 mod tests;
 
-pub use forms::{CallbackForm, CaseForm, FORM_MAX_CHARS, FormChoice, QuoteForm};
+pub use forms::{CallbackForm, CallbackWords, CaseForm, FORM_MAX_CHARS, FormChoice, QuoteForm};
 pub use lists::{ListFilter, ListPage, StatusGroup, find, list};
 pub use paper::{PrintRow, print_queue, printer_status_name};
 

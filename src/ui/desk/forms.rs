@@ -29,12 +29,31 @@ impl Kiosk {
 
     pub(in crate::ui) fn form_type(&mut self, key: &str) {
         let mode = self.desk.keyboard;
-        if let Some(f) = self.desk.case_form.as_mut() {
-            // Ticket numbers are written in capitals (K01-00012).
-            let key = if f.ticket_keys { key.to_uppercase() } else { key.to_string() };
-            Flow::type_key(&mut f.text, &mut self.desk.composer, mode, &key, FORM_MAX_CHARS);
-        }
+        // Ticket numbers are written in capitals (K01-00012).
+        let capitals = self.desk.case_form.as_ref().is_some_and(|f| f.ticket_keys);
+        let key = if capitals { key.to_uppercase() } else { key.to_string() };
+        self.typed(|text, composer, max| Flow::type_key(text, composer, mode, &key, max));
         self.desk.message = None;
+    }
+
+    /// Applies a keyboard edit to what is being typed: the open form's words, or else
+    /// 查找's search words (and searches again).
+    pub(in crate::ui) fn typed(&mut self, edit: impl FnOnce(&mut String, &mut Composer, usize)) {
+        if self.flow.screen == Screen::StaffForm {
+            if let Some(f) = self.desk.case_form.as_mut() {
+                edit(&mut f.text, &mut self.desk.composer, FORM_MAX_CHARS);
+            }
+        }
+    }
+
+    /// 文字 on 查找: the words form, whose 保存 searches.
+    pub(in crate::ui) fn search_words(&mut self) {
+        let query = self.desk.query.clone();
+        self.desk.case_form = Some(CaseForm::search_words(&query, self.flow.lang));
+        self.desk.composer = Composer::default();
+        self.desk.keyboard = 0;
+        self.desk.message = None;
+        self.flow.screen = Screen::StaffForm;
     }
 
     /// A USB keyboard at the desk types into the form too; Enter saves.
@@ -57,6 +76,25 @@ impl Kiosk {
         if !self.desk.composer.preedit.is_empty() {
             Flow::space(&mut form.text, &mut self.desk.composer, FORM_MAX_CHARS);
         }
+        // Search words go back to 查找, searched.
+        if form.for_search {
+            self.desk.query = form.text.trim().chars().take(20).collect();
+            self.desk.case_form = None;
+            self.flow.screen = Screen::Staff;
+            self.search();
+            return;
+        }
+        // Words for the callback record go back to its form, recorded with it.
+        if let Some(which) = form.for_callback {
+            let text = form.text.trim().to_string();
+            match which {
+                CallbackWords::Shortcomings => self.desk.form.shortcomings = text,
+                CallbackWords::Suggestions => self.desk.form.suggestions = text,
+            }
+            self.desk.case_form = None;
+            self.flow.screen = Screen::StaffCallback;
+            return;
+        }
         match form.action(Utc::now(), self.flow.lang) {
             Ok(action) => {
                 let ticket = form.ticket.clone();
@@ -64,6 +102,20 @@ impl Kiosk {
             }
             Err(e) => self.desk.message = Some(e),
         }
+    }
+
+    /// 不足之处 or 住户建议 on the callback form: the words form, back to the callback after.
+    pub(in crate::ui) fn callback_words(&mut self, which: CallbackWords) {
+        let Some(ticket) = self.desk.case.as_ref().map(|c| c.ticket.clone()) else { return };
+        let current = match which {
+            CallbackWords::Shortcomings => &self.desk.form.shortcomings,
+            CallbackWords::Suggestions => &self.desk.form.suggestions,
+        };
+        self.desk.case_form = Some(CaseForm::callback_words(&ticket, which, current, self.flow.lang));
+        self.desk.composer = Composer::default();
+        self.desk.keyboard = 0;
+        self.desk.message = None;
+        self.flow.screen = Screen::StaffForm;
     }
 
     pub(in crate::ui) fn callback_field(&mut self, field: &str, value: i32) {
@@ -127,6 +179,10 @@ impl Kiosk {
             satisfaction: Some(2),
             next_in_days: Some(3),
             signature: vec![vec![[100, 600], [250, 350], [400, 650], [550, 300], [700, 600], [900, 420]]],
+            shortcomings: Msg("问题反复出现", "問題反覆出現", "It keeps coming back")
+                .get(self.flow.lang)
+                .into(),
+            suggestions: String::new(),
         };
         self.flow.screen = Screen::StaffCallback;
     }

@@ -15,8 +15,8 @@ use super::{fitting, on_ui_thread, strings, system_event};
 use crate::domain::intake::{Channel, Department, Kind, Lang};
 use crate::input::pinyin::Composer;
 use crate::kiosk::desk::{
-    self, CallbackForm, CaseForm, CaseView, DeskAction, DeskRow, FORM_MAX_CHARS, FormChoice, ListFilter,
-    PrintRow, QuoteForm, RESOLVE_NOTES, StatusGroup, Today,
+    self, CallbackForm, CallbackWords, CaseForm, CaseView, DeskAction, DeskRow, FORM_MAX_CHARS, FormChoice,
+    ListFilter, PrintRow, QuoteForm, RESOLVE_NOTES, StatusGroup, Today,
 };
 use crate::kiosk::flow::Flow;
 use crate::kiosk::flow::Screen;
@@ -47,6 +47,7 @@ pub(super) struct DeskView {
     pub message: Option<String>,
     file_channel: usize,
     file_kind: usize,
+    file_intake: crate::kiosk::flow::StaffIntake,
     /// 查找 without words: the filtered list, a page at a time.
     filter: ListFilter,
     filtering: bool,
@@ -62,6 +63,15 @@ pub(super) struct DeskView {
     printer_status: String,
     print_jobs: Vec<PrintRow>,
     quote: QuoteForm,
+}
+
+/// The intake fields 登记 asks beyond the resident pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(in crate::ui) enum FileField {
+    Urgency,
+    Class,
+    Severity,
+    Department,
 }
 
 /// Rows a page of a list holds: a screenful on the desk's panel.
@@ -125,10 +135,20 @@ pub(super) fn wire(app: &AppWindow) {
         })
     });
     d.on_start_filing(|| super::event(|k| k.start_filing()));
+    d.on_file_pick(|row, i| super::event(|k| k.file_pick(row.max(0) as usize, i.max(0) as usize)));
     d.on_cb_set(|field, value| super::event(|k| k.callback_field(&field, value)));
     d.on_sign(|phase, x, y| super::event(|k| k.sign(phase, x, y)));
     d.on_sign_clear(|| super::event(|k| k.signature_mut().clear()));
     d.on_cb_submit(|| super::event(|k| k.submit_callback()));
+    d.on_cb_words(|which| {
+        super::event(|k| {
+            k.callback_words(if which == 0 {
+                CallbackWords::Shortcomings
+            } else {
+                CallbackWords::Suggestions
+            })
+        })
+    });
     d.on_toggle_filters(|| super::event(|k| k.desk.filtering = !k.desk.filtering));
     d.on_filter_pick(|field, i| super::event(|k| k.filter_pick(field, i.max(0) as usize)));
     d.on_page(|delta| super::event(|k| k.turn_page(delta)));
@@ -142,37 +162,25 @@ pub(super) fn wire(app: &AppWindow) {
             k.desk.message = None;
         })
     });
+    // The desk's one on-screen keyboard types into the open form, or into 查找's words.
     d.on_form_key(|key| super::event(|k| k.form_type(&key)));
-    d.on_form_backspace(|| {
-        super::event(|k| {
-            if let Some(f) = k.desk.case_form.as_mut() {
-                Flow::backspace(&mut f.text, &mut k.desk.composer);
-            }
-        })
-    });
-    d.on_form_space(|| {
-        super::event(|k| {
-            if let Some(f) = k.desk.case_form.as_mut() {
-                Flow::space(&mut f.text, &mut k.desk.composer, FORM_MAX_CHARS);
-            }
-        })
-    });
+    d.on_form_backspace(|| super::event(|k| k.typed(|text, composer, _| Flow::backspace(text, composer))));
+    d.on_form_space(|| super::event(|k| k.typed(Flow::space)));
     d.on_form_choose(|i| {
         super::event(|k| {
             let i = k.desk.composer.first + i.max(0) as usize;
-            if let Some(f) = k.desk.case_form.as_mut() {
-                Flow::choose(&mut f.text, &mut k.desk.composer, i, FORM_MAX_CHARS);
-            }
+            k.typed(|text, composer, max| Flow::choose(text, composer, i, max));
         })
     });
     d.on_form_phrase(|p| {
         super::event(|k| {
-            if let Some(f) = k.desk.case_form.as_mut() {
-                if !f.text.is_empty() && !f.text.ends_with(['，', ' ', '。']) {
-                    f.text.push_str(if k.flow.lang == Lang::En { ", " } else { "，" });
+            let comma = if k.flow.lang == Lang::En { ", " } else { "，" };
+            k.typed(|text, _, max| {
+                if !text.is_empty() && !text.ends_with(['，', ' ', '。']) {
+                    text.push_str(comma);
                 }
-                crate::kiosk::flow::push_limited(&mut f.text, &p, FORM_MAX_CHARS);
-            }
+                crate::kiosk::flow::push_limited(text, &p, max);
+            });
         })
     });
     d.on_form_page(|delta| {
@@ -183,14 +191,13 @@ pub(super) fn wire(app: &AppWindow) {
     });
     d.on_form_set_mode(|m| {
         super::event(|k| {
-            if let Some(f) = k.desk.case_form.as_mut()
-                && !k.desk.composer.preedit.is_empty()
-            {
-                Flow::space(&mut f.text, &mut k.desk.composer, FORM_MAX_CHARS);
+            if !k.desk.composer.preedit.is_empty() {
+                k.typed(Flow::space);
             }
             k.desk.keyboard = m;
         })
     });
+    d.on_search_words(|| super::event(|k| k.search_words()));
     d.on_form_save(|| super::event(|k| k.save_form()));
     d.on_quote_key(|key| {
         super::event(|k| {
@@ -223,7 +230,11 @@ pub(super) fn wire(app: &AppWindow) {
 impl DeskView {
     /// The form's action as the header's title.
     pub(super) fn form_title(&self) -> Msg {
-        self.case_form.as_ref().map_or(crate::kiosk::words::TITLE_STAFF_CASE, |f| f.action.msg())
+        match &self.case_form {
+            Some(f) if f.for_search => Msg("按文字查找", "按文字查找", "Find by words"),
+            Some(f) => f.for_callback.map_or(f.action.msg(), CallbackWords::label),
+            None => crate::kiosk::words::TITLE_STAFF_CASE,
+        }
     }
 }
 
@@ -272,8 +283,84 @@ impl Kiosk {
             session.id,
             FILE_CHANNELS[self.desk.file_channel],
         );
+        self.flow.staff_intake = self.desk.file_intake;
         self.flow.lang = lang;
         self.flow.large_text = large;
+    }
+
+    /// 登记's questions for the kind chosen: urgency for repairs, class and severity for
+    /// complaints, the department for any; each first offers the category's default.
+    pub(in crate::ui) fn file_choices(&self) -> Vec<(FileField, FormChoice)> {
+        use crate::domain::intake::{ComplaintClass, Severity, Urgency};
+        let lang = self.flow.lang;
+        let f = &self.desk.file_intake;
+        let default = Msg("默认", "預設", "Default").get(lang).to_string();
+        let q = |label: Msg, names: Vec<String>, chosen: Option<usize>| FormChoice {
+            label: label.get(lang).to_string(),
+            options: std::iter::once(default.clone()).chain(names).collect(),
+            chosen: Some(chosen.map_or(0, |i| i + 1)),
+            optional: true,
+        };
+        let names = |all: &[&str]| all.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let mut choices = Vec::new();
+        match FILE_KINDS[self.desk.file_kind] {
+            Kind::Repair => choices.push((
+                FileField::Urgency,
+                q(
+                    Msg("紧急程度", "緊急程度", "Urgency"),
+                    names(&Urgency::ALL.iter().map(|u| u.name(lang)).collect::<Vec<_>>()),
+                    f.urgency.and_then(|u| Urgency::ALL.iter().position(|x| *x == u)),
+                ),
+            )),
+            Kind::Complaint => {
+                choices.push((
+                    FileField::Class,
+                    q(
+                        Msg("投诉类别", "投訴類別", "Class"),
+                        names(
+                            &[
+                                Msg("一类：物业服务", "一類：物業服務", "1 Service"),
+                                Msg("二类：开发商", "二類：開發商", "2 Developer"),
+                                Msg("三类：外部", "三類：外部", "3 External"),
+                            ]
+                            .map(|m| m.get(lang)),
+                        ),
+                        f.complaint_class.and_then(|c| ComplaintClass::ALL.iter().position(|x| *x == c)),
+                    ),
+                ));
+                choices.push((
+                    FileField::Severity,
+                    q(
+                        Msg("等级", "等級", "Severity"),
+                        names(&Severity::ALL.iter().map(|s| s.name(lang)).collect::<Vec<_>>()),
+                        f.severity.and_then(|s| Severity::ALL.iter().position(|x| *x == s)),
+                    ),
+                ));
+            }
+            _ => {}
+        }
+        choices.push((
+            FileField::Department,
+            q(
+                Msg("责任部门", "責任部門", "Department"),
+                names(&Department::ALL.iter().map(|d| d.name(lang)).collect::<Vec<_>>()),
+                f.department.and_then(|d| Department::ALL.iter().position(|x| *x == d)),
+            ),
+        ));
+        choices
+    }
+
+    fn file_pick(&mut self, row: usize, i: usize) {
+        use crate::domain::intake::{ComplaintClass, Severity, Urgency};
+        let Some((field, _)) = self.file_choices().into_iter().nth(row) else { return };
+        let f = &mut self.desk.file_intake;
+        let pick = i.checked_sub(1);
+        match field {
+            FileField::Urgency => f.urgency = pick.and_then(|i| Urgency::ALL.get(i)).copied(),
+            FileField::Class => f.complaint_class = pick.and_then(|i| ComplaintClass::ALL.get(i)).copied(),
+            FileField::Severity => f.severity = pick.and_then(|i| Severity::ALL.get(i)).copied(),
+            FileField::Department => f.department = pick.and_then(|i| Department::ALL.get(i)).copied(),
+        }
     }
 
     /// Back from filing (or its Back button) to the desk, as signed in as before.
@@ -325,6 +412,8 @@ impl Kiosk {
         d.set_query(v.query.clone().into());
         d.set_file_channel(v.file_channel as i32);
         d.set_file_kind(v.file_kind as i32);
+        let file_choices: Vec<FormChoice> = self.file_choices().into_iter().map(|(_, c)| c).collect();
+        d.set_file_choices(ModelRc::new(VecModel::from(self.choice_rows(&file_choices))));
         d.set_message(v.message.clone().unwrap_or_default().into());
         let lang = self.flow.lang;
         let fact = |(label, value): &(String, String)| DeskFact { label: label.into(), value: value.into() };
@@ -428,6 +517,8 @@ impl Kiosk {
         d.set_cb_effect(f.effect.map_or(0, i32::from));
         d.set_cb_satisfaction(f.satisfaction.map_or(0, i32::from));
         d.set_cb_next_days(f.next_in_days.unwrap_or(0) as i32);
+        d.set_cb_shortcomings(f.shortcomings.clone().into());
+        d.set_cb_suggestions(f.suggestions.clone().into());
         let strokes = if self.flow.screen == Screen::StaffQuote { &v.quote.signature } else { &f.signature };
         d.set_signed(strokes.iter().map(Vec::len).sum::<usize>() >= 2);
         d.set_signature_path(signature_path(strokes).into());
