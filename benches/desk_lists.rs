@@ -58,12 +58,12 @@ fn main() {
         let mut rows = 0;
         for _ in 0..40 {
             let t = Instant::now();
-            let page = desk::list(&desk, &wang, filter, None, Lang::ZhCn, now, 20).unwrap();
+            let page = desk::list(&desk, &wang, filter, "", None, Lang::ZhCn, now, 20).unwrap();
             first.push(t.elapsed());
             rows = page.rows.len();
             if let Some(next) = page.next {
                 let t = Instant::now();
-                desk::list(&desk, &wang, filter, Some(&next), Lang::ZhCn, now, 20).unwrap();
+                desk::list(&desk, &wang, filter, "", Some(&next), Lang::ZhCn, now, 20).unwrap();
                 second.push(t.elapsed());
             }
         }
@@ -82,7 +82,7 @@ fn main() {
         let mut times = Vec::new();
         for _ in 0..20 {
             let t = Instant::now();
-            desk::find(&desk, &wang, &ListFilter::default(), query, Lang::ZhCn, now, 50).unwrap();
+            desk::list(&desk, &wang, &ListFilter::default(), query, None, Lang::ZhCn, now, 20).unwrap();
             times.push(t.elapsed());
         }
         println!(

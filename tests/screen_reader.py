@@ -75,19 +75,6 @@ def press_starting(prefix, within=10.0):
     sys.exit("nothing to press starts with %r" % prefix)
 
 
-def read_containing(part, within=10.0):
-    deadline = time.time() + within
-    while time.time() < deadline:
-        root = app()
-        if root is not None:
-            for n in nodes(root):
-                if part in (n.name or ""):
-                    return n.name
-        time.sleep(0.2)
-    names = sorted({n.name for n in nodes(app())}) if app() is not None else []
-    sys.exit("nothing read out contains %r; there is: %s" % (part, names))
-
-
 def read_starting(prefix, within=10.0):
     deadline = time.time() + within
     while time.time() < deadline:

@@ -136,17 +136,7 @@ fn workflow(
         step(EventBody::Resolved { note: "已维修完毕".into() }, "li", 20 + dice.roll(48) as i64);
     }
     if stage >= 4 && contact {
-        let record = CallbackRecord {
-            method: ContactMethod::Phone,
-            quality: Rating::new(3 + dice.roll(3) as u8).ok(),
-            effect: None,
-            satisfaction: None,
-            satisfied: true,
-            shortcomings: None,
-            suggestions: None,
-            next_callback_at: None,
-            signature: None,
-        };
+        let record = CallbackRecord::satisfied_by_phone(Rating::new(3 + dice.roll(3) as u8).ok());
         step(EventBody::CallbackRecorded { record }, "liu", 24);
     }
     if stage >= 5 {

@@ -317,6 +317,9 @@ impl Desk {
         let text = |t: &str, what| required_text(t, what, MAX_TEXT_CHARS);
         let note = |t: Option<String>, what| optional_line(t.as_deref(), what, MAX_TEXT_CHARS);
         let rating = |v: Option<u8>| v.map(Rating::new).transpose().map_err(ValidationError::Invalid);
+        let checked = |s: Option<Signature>| {
+            s.map(|sig| sig.check().map(|()| sig)).transpose().map_err(ValidationError::Invalid)
+        };
         Ok(match action {
             Action::Acknowledge { note: n } => EventBody::Acknowledged { note: note(n, "the note")? },
             Action::Reply { method, text: t } => EventBody::Replied { method, text: text(&t, "the reply")? },
@@ -350,13 +353,7 @@ impl Desk {
                     shortcomings: note(c.shortcomings, "the shortcomings")?,
                     suggestions: note(c.suggestions, "the suggestions")?,
                     next_callback_at: c.next_callback_at,
-                    signature: match c.signature {
-                        Some(sig) => {
-                            sig.check().map_err(ValidationError::Invalid)?;
-                            Some(sig)
-                        }
-                        None => None,
-                    },
+                    signature: checked(c.signature)?,
                 },
             },
             Action::Reopen { reason } => EventBody::Reopened { reason: text(&reason, "the reason")? },
@@ -396,9 +393,7 @@ impl Desk {
                 EventBody::DeveloperReplied { text: text(&t, "the developer's reply")? }
             }
             Action::Quote { amount_fen, consented, signature } => {
-                if let Some(sig) = &signature {
-                    sig.check().map_err(ValidationError::Invalid)?;
-                }
+                let signature = checked(signature)?;
                 if amount_fen > crate::domain::event::MAX_FEE_FEN {
                     return Err(ValidationError::Invalid("the fee is larger than any repair".into()).into());
                 }

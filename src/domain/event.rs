@@ -146,6 +146,24 @@ pub struct CallbackRecord {
     pub signature: Option<Signature>,
 }
 
+impl CallbackRecord {
+    /// A satisfied resident on the phone, with the quality rating only: the commonest
+    /// record (the workflow's probes and generated history use it).
+    pub fn satisfied_by_phone(quality: Option<Rating>) -> CallbackRecord {
+        CallbackRecord {
+            method: ContactMethod::Phone,
+            quality,
+            effect: None,
+            satisfaction: None,
+            satisfied: true,
+            shortcomings: None,
+            suggestions: None,
+            next_callback_at: None,
+            signature: None,
+        }
+    }
+}
+
 /// A signature as the strokes a finger drew, each point in 0..=1000 of the pad's width
 /// and height: small to store and sync, and redrawable on screen and paper at any size.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

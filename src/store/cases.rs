@@ -47,6 +47,8 @@ pub struct CaseQuery {
     pub owner: Option<String>,
     /// Callbacks that may be made by then.
     pub callback_by: Option<DateTime<Utc>>,
+    /// Words the ticket, place, description or contact contain (as `search`).
+    pub words: Option<String>,
 }
 
 /// Where a page of a list ended: the next page starts after it (keyset paging).
@@ -204,36 +206,11 @@ impl Store {
 
     /// Cases whose ticket, place, description or contact contain `text`.
     pub fn search(&self, text: &str) -> Result<Vec<Case>> {
-        self.search_newest(text, usize::MAX)
-    }
-
-    /// The newest `limit` cases `search` would find: a screen's worth reads a screen's
-    /// worth, however common the word.
-    pub fn search_newest(&self, text: &str, limit: usize) -> Result<Vec<Case>> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let text = text.trim();
-        if text.chars().count() >= 3 {
-            // An FTS5 string literal: the query is matched as one phrase, never parsed as
-            // FTS syntax.
-            let phrase = format!("\"{}\"", text.replace('"', "\"\""));
-            self.query_cases(
-                // The index hands back the most recently stored matches first (rowid is the
-                // case's seq), so a common word reads `limit` rows, not every match.
-                "SELECT state FROM cases WHERE seq IN (
-                     SELECT rowid FROM case_search WHERE case_search MATCH ?1 ORDER BY rowid DESC LIMIT ?2)
-                 ORDER BY filed_at DESC, seq DESC",
-                params![phrase, limit],
-            )
-        } else {
-            // Trigrams need 3 characters; two-character Chinese words (漏水) use LIKE.
-            let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-            self.query_cases(
-                "SELECT state FROM cases WHERE ticket LIKE ?1 ESCAPE '\\' OR place LIKE ?1 ESCAPE '\\'
-                 OR text LIKE ?1 ESCAPE '\\' OR contact LIKE ?1 ESCAPE '\\'
-                 ORDER BY filed_at DESC, seq DESC LIMIT ?2",
-                params![pattern, limit],
-            )
-        }
+        let (clause, value) = words_clause(text, 1);
+        self.query_cases(
+            &format!("SELECT state FROM cases WHERE {clause} ORDER BY filed_at DESC, seq DESC"),
+            [value],
+        )
     }
 
     /// The cases linked to `primary` as the same matter (its other reporters).
@@ -255,6 +232,11 @@ impl Store {
     ) -> Result<Vec<(Case, PageMark)>> {
         let mut sql = String::from("SELECT state, filed_at, seq FROM cases WHERE 1 = 1");
         let mut args: Vec<String> = Vec::new();
+        if let Some(words) = query.words.as_deref() {
+            let (clause, value) = words_clause(words, 1);
+            args.push(value);
+            sql.push_str(&format!(" AND {clause}"));
+        }
         let mut arg = |sql: &mut String, clause: &str, value: String| {
             args.push(value);
             sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
@@ -278,12 +260,14 @@ impl Store {
         if let Some(by) = query.callback_by {
             arg(&mut sql, " AND callback_opens != '' AND callback_opens <= ?", ts(by));
         }
+
         if let Some(mark) = after {
             arg(&mut sql, " AND (filed_at < ?", mark.filed_at.clone());
             arg(&mut sql, " OR (filed_at = ?", mark.filed_at.clone());
             arg(&mut sql, " AND seq < ?))", mark.seq.to_string());
         }
-        sql.push_str(&format!(" ORDER BY filed_at DESC, seq DESC LIMIT {}", limit.max(1)));
+        let limit = limit.clamp(1, i64::MAX as usize);
+        sql.push_str(&format!(" ORDER BY filed_at DESC, seq DESC LIMIT {limit}"));
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
@@ -332,6 +316,25 @@ impl Store {
         meta_set(&tx, "projection_version", PROJECTION_VERSION)?;
         tx.commit()?;
         Ok(())
+    }
+}
+
+/// The condition "the case's ticket, place, description or contact contain `text`", with
+/// its one parameter as `?n`. Three characters or more go through the trigram index,
+/// matched as one phrase (never parsed as FTS syntax); shorter words, such as most
+/// two-character Chinese words (漏水), through LIKE.
+fn words_clause(text: &str, n: usize) -> (String, String) {
+    let text = text.trim();
+    if text.chars().count() >= 3 {
+        let phrase = format!("\"{}\"", text.replace('"', "\"\""));
+        (format!("seq IN (SELECT rowid FROM case_search WHERE case_search MATCH ?{n})"), phrase)
+    } else {
+        let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let like = |column: &str| format!("{column} LIKE ?{n} ESCAPE '\\'");
+        (
+            format!("({} OR {} OR {} OR {})", like("ticket"), like("place"), like("text"), like("contact")),
+            pattern,
+        )
     }
 }
 

@@ -2,50 +2,6 @@
 
 use super::*;
 
-impl ListFilter {
-    /// Whether `case` is one the filter selects (for search results, already few).
-    fn passes(&self, case: &Case, session: &StaffSession, desk: &Desk, now: DateTime<Utc>) -> bool {
-        self.status.statuses().contains(&case.status)
-            && self.kind.is_none_or(|k| case.kind() == k)
-            && self.department.is_none_or(|d| case.department == Some(d))
-            && self.technician.as_ref().is_none_or(|t| case.assignee.as_ref() == Some(t))
-            && (!self.mine || case.owner == session.id)
-            && (!self.callbacks_due || next_callback(case).is_some_and(|c| c.opens <= now))
-            && (!self.overdue || crate::domain::clocks::is_overdue(case, &desk.settings.calendar, now))
-    }
-}
-
-/// 查找: by ticket, phone tail, place or words, within the filter; newest first, at most
-/// `limit`.
-pub fn find(
-    desk: &Desk,
-    session: &StaffSession,
-    filter: &ListFilter,
-    query: &str,
-    lang: Lang,
-    now: DateTime<Utc>,
-    limit: usize,
-) -> Result<Vec<DeskRow>, String> {
-    let query = query.trim();
-    if query.is_empty() {
-        return Ok(Vec::new());
-    }
-    // With a filter, read further back so a page of matches usually remains.
-    let read = if *filter == ListFilter::default() { limit } else { limit * 10 };
-    let cases = desk.store().search_newest(query, read).map_err(|e| e.to_string())?;
-    let cal = &desk.settings.calendar;
-    Ok(cases
-        .iter()
-        .filter(|c| filter.passes(c, session, desk, now))
-        .take(limit)
-        .map(|c| {
-            let overdue = crate::domain::clocks::is_overdue(c, cal, now);
-            let filed = Msg("受理 ", "受理 ", "filed ").get(lang);
-            row(desk, &CaseLine::of(c), format!("{filed}{}", local(cal.tz, c.filed_at)), overdue, lang)
-        })
-        .collect())
-}
-
 /// The 查找 tab's filters. Each narrows the list; none set lists every case.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ListFilter {
@@ -89,7 +45,7 @@ impl StatusGroup {
         .get(lang)
     }
 
-    fn statuses(self) -> Vec<crate::domain::case::Status> {
+    pub(super) fn statuses(self) -> Vec<crate::domain::case::Status> {
         use crate::domain::case::Status;
         Status::ALL
             .into_iter()
@@ -120,13 +76,16 @@ pub struct ListPage {
     pub next: Option<crate::store::PageMark>,
 }
 
-/// A page of the cases `filter` selects, newest first, after `after`. The store narrows by
-/// indexed columns; only "overdue", which needs the working-day calendar, is judged here,
-/// on open cases only.
+/// A page of the cases `filter` selects, whose ticket, place, description or contact
+/// contain `words` (when given: a ticket's digits, a phone's last digits, a place, words),
+/// newest first, after `after`. The store narrows by indexed columns and the search index;
+/// only "overdue", which needs the working-day calendar, is judged here, on open cases only.
+#[allow(clippy::too_many_arguments)]
 pub fn list(
     desk: &Desk,
     session: &StaffSession,
     filter: &ListFilter,
+    words: &str,
     after: Option<&crate::store::PageMark>,
     lang: Lang,
     now: DateTime<Utc>,
@@ -147,6 +106,7 @@ pub fn list(
         assignee: filter.technician.clone(),
         owner: filter.mine.then(|| session.id.clone()),
         callback_by: filter.callbacks_due.then_some(now),
+        words: Some(words.trim().to_string()).filter(|w| !w.is_empty()),
     };
     let cal = &desk.settings.calendar;
     let tz = cal.tz;

@@ -242,7 +242,7 @@ mod paper;
 mod tests;
 
 pub use forms::{CallbackForm, CallbackWords, CaseForm, FORM_MAX_CHARS, FormChoice, QuoteForm};
-pub use lists::{ListFilter, ListPage, StatusGroup, find, list};
+pub use lists::{ListFilter, ListPage, StatusGroup, list};
 pub use paper::{PrintRow, print_queue, printer_status_name};
 
 fn local(tz: Tz, t: DateTime<Utc>) -> String {
@@ -541,19 +541,9 @@ fn probe(action: DeskAction, case: &Case, now: DateTime<Utc>) -> Option<EventBod
         DeskAction::OnSite => EventBody::OnSite { note: None },
         DeskAction::Assign => EventBody::Assigned { department: Department::Engineering, assignee: None },
         DeskAction::Resolve => EventBody::Resolved { note: text() },
-        DeskAction::Callback => EventBody::CallbackRecorded {
-            record: CallbackRecord {
-                method: ContactMethod::Phone,
-                quality: Rating::new(5).ok(),
-                effect: None,
-                satisfaction: None,
-                satisfied: true,
-                shortcomings: None,
-                suggestions: None,
-                next_callback_at: None,
-                signature: None,
-            },
-        },
+        DeskAction::Callback => {
+            EventBody::CallbackRecorded { record: CallbackRecord::satisfied_by_phone(Rating::new(5).ok()) }
+        }
         DeskAction::Review => {
             let (round, _) = case.unreviewed_callbacks().next()?;
             EventBody::CallbackReviewed { round, opinion: text() }
@@ -629,12 +619,17 @@ pub fn assignees(
 
 /// The open cases assigned to `name` (a technician's own work, on their sign-in).
 pub fn assigned_to(desk: &Desk, name: &str, lang: Lang, now: DateTime<Utc>) -> Result<Vec<DeskRow>, String> {
-    let cases = desk.store().cases().map_err(|e| e.to_string())?;
+    // Through the assignee index: a technician's sign-in does not read every case.
+    let query = crate::store::CaseQuery {
+        statuses: StatusGroup::Open.statuses(),
+        assignee: Some(name.to_string()),
+        ..Default::default()
+    };
+    let cases = desk.store().list_cases(&query, None, usize::MAX).map_err(|e| e.to_string())?;
     let cal = &desk.settings.calendar;
     Ok(cases
         .iter()
-        .filter(|c| c.status.is_open() && c.assignee.as_deref() == Some(name))
-        .map(|c| {
+        .map(|(c, _)| {
             let overdue = crate::domain::clocks::is_overdue(c, cal, now);
             row(
                 desk,

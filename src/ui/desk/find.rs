@@ -16,7 +16,6 @@ impl Kiosk {
             }
             _ => f.technician = i.checked_sub(1).and_then(|i| self.desk.technicians.get(i)).cloned(),
         }
-        self.desk.page_starts = vec![None];
         self.search();
     }
 
@@ -33,16 +32,19 @@ impl Kiosk {
         self.load_page();
     }
 
-    /// The page of the filtered list that starts where `page_starts` last says.
+    /// The page of the filtered list (within the words typed, if any) that starts where
+    /// `page_starts` last says.
     pub(in crate::ui) fn load_page(&mut self) {
         let Some(session) = self.staff.session.clone() else { return };
-        let (filter, lang) = (self.desk.filter.clone(), self.flow.lang);
+        let (filter, words, lang) = (self.desk.filter.clone(), self.desk.query.clone(), self.flow.lang);
         let start = self.desk.page_starts.last().cloned().flatten();
         self.backend.run(Box::new(move |svc| {
-            let page = desk::list(&svc.desk, &session, &filter, start.as_ref(), lang, Utc::now(), PAGE_ROWS);
+            let page =
+                desk::list(&svc.desk, &session, &filter, &words, start.as_ref(), lang, Utc::now(), PAGE_ROWS);
             on_ui_thread(move || {
                 system_event(|k| {
-                    if k.desk.filter != filter || !k.desk.query.is_empty() {
+                    // Typed or filtered on since: a newer page is on its way.
+                    if k.desk.filter != filter || k.desk.query != words {
                         return;
                     }
                     match page {
@@ -64,36 +66,16 @@ impl Kiosk {
         self.search();
     }
 
-    /// Searches as the clerk types (ticket digits, a phone's last digits, a place).
+    /// Searches as the clerk types (ticket digits, a phone's last digits, a place), from
+    /// the first page; one character is too little to search by.
     pub(in crate::ui) fn search(&mut self) {
-        let (query, lang) = (self.desk.query.clone(), self.flow.lang);
-        if query.is_empty() {
-            if self.desk.page_starts.is_empty() {
-                self.desk.page_starts = vec![None];
-            }
-            self.load_page();
-            return;
-        }
+        self.desk.page_starts = vec![None];
         self.desk.next_page = None;
-        if query.chars().count() < 2 {
+        if self.desk.query.chars().count() == 1 {
             self.desk.found.clear();
             return;
         }
-        let Some(session) = self.staff.session.clone() else { return };
-        let filter = self.desk.filter.clone();
-        self.backend.run(Box::new(move |svc| {
-            let rows = desk::find(&svc.desk, &session, &filter, &query, lang, Utc::now(), 50);
-            on_ui_thread(move || {
-                system_event(|k| {
-                    if k.desk.query == query {
-                        match rows {
-                            Ok(rows) => k.desk.found = rows,
-                            Err(e) => k.desk.message = Some(e),
-                        }
-                    }
-                })
-            });
-        }));
+        self.load_page();
     }
 
     /// A ticket scanned at the desk (QR or work-order barcode, then Enter) opens its case.
@@ -129,7 +111,6 @@ impl Kiosk {
         self.desk.filter.overdue = true;
         self.desk.filtering = true;
         self.desk.technicians = vec!["李师傅".into(), "赵师傅".into()];
-        self.desk.page_starts = vec![None];
-        self.load_page();
+        self.search();
     }
 }

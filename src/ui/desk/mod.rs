@@ -269,8 +269,7 @@ impl Kiosk {
             self.load_print_queue();
         }
         if tab == TAB_FIND && self.desk.query.is_empty() {
-            self.desk.page_starts = vec![None];
-            self.load_page();
+            self.search();
         }
     }
 
@@ -459,11 +458,12 @@ impl Kiosk {
         d.set_not_yours(ModelRc::new(VecModel::from(c_not_yours(v))));
         d.set_why_shown(v.why_shown);
         d.set_filtering(v.filtering);
-        d.set_filters(ModelRc::new(VecModel::from(self.choice_rows(&self.filter_choices()))));
-        d.set_filter_summary(self.filter_summary().into());
-        let listing = v.tab == TAB_FIND && v.query.is_empty();
-        d.set_has_previous_page(listing && v.page_starts.len() > 1);
-        d.set_has_next_page(listing && v.next_page.is_some());
+        let filters = self.filter_choices();
+        d.set_filters(ModelRc::new(VecModel::from(self.choice_rows(&filters))));
+        d.set_filter_summary(self.filter_summary(&filters).into());
+        let finding = v.tab == TAB_FIND;
+        d.set_has_previous_page(finding && v.page_starts.len() > 1);
+        d.set_has_next_page(finding && v.next_page.is_some());
         match &v.case_form {
             Some(f) => {
                 d.set_form_choices(ModelRc::new(VecModel::from(self.choice_rows(&f.choices))));
@@ -597,16 +597,15 @@ impl Kiosk {
     }
 
     /// The filters in force, in a line above the list.
-    pub(in crate::ui) fn filter_summary(&self) -> String {
-        let lang = self.flow.lang;
-        let chosen: Vec<String> = self
-            .filter_choices()
-            .iter()
-            .filter_map(|c| c.chosen.filter(|i| *i > 0).and_then(|i| c.options.get(i)).cloned())
-            .collect();
+    pub(in crate::ui) fn filter_summary(&self, filters: &[FormChoice]) -> String {
         if !self.desk.query.is_empty() {
             return String::new();
         }
+        let chosen: Vec<String> = filters
+            .iter()
+            .filter_map(|c| c.chosen.filter(|i| *i > 0).and_then(|i| c.options.get(i)).cloned())
+            .collect();
+        let lang = self.flow.lang;
         if chosen.is_empty() {
             Msg("全部事项，最新在前", "全部事項，最新在前", "All cases, newest first").get(lang).to_string()
         } else {
