@@ -230,13 +230,27 @@ impl Store {
         after: Option<&PageMark>,
         limit: usize,
     ) -> Result<Vec<(Case, PageMark)>> {
-        let mut sql = String::from("SELECT state, filed_at, seq FROM cases WHERE 1 = 1");
         let mut args: Vec<String> = Vec::new();
-        if let Some(words) = query.words.as_deref() {
-            let (clause, value) = words_clause(words, 1);
-            args.push(value);
-            sql.push_str(&format!(" AND {clause}"));
-        }
+        // Words the trigram index can match are read from it newest stored first (its
+        // rowid is the case's seq), so a common word stops at the page's last row
+        // instead of gathering every match; such a list runs in stored order.
+        let phrase = query.words.as_deref().and_then(fts_phrase);
+        let by_seq = phrase.is_some();
+        let mut sql = match (phrase, query.words.as_deref()) {
+            (Some(phrase), _) => {
+                args.push(phrase);
+                String::from(
+                    "SELECT c.state, c.filed_at, c.seq FROM case_search s JOIN cases c ON c.seq = s.rowid
+                     WHERE case_search MATCH ?1",
+                )
+            }
+            (None, Some(words)) => {
+                let (clause, value) = words_clause(words, 1);
+                args.push(value);
+                format!("SELECT state, filed_at, seq FROM cases WHERE {clause}")
+            }
+            (None, None) => String::from("SELECT state, filed_at, seq FROM cases WHERE 1 = 1"),
+        };
         let mut arg = |sql: &mut String, clause: &str, value: String| {
             args.push(value);
             sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
@@ -260,14 +274,18 @@ impl Store {
         if let Some(by) = query.callback_by {
             arg(&mut sql, " AND callback_opens != '' AND callback_opens <= ?", ts(by));
         }
-
-        if let Some(mark) = after {
-            arg(&mut sql, " AND (filed_at < ?", mark.filed_at.clone());
-            arg(&mut sql, " OR (filed_at = ?", mark.filed_at.clone());
-            arg(&mut sql, " AND seq < ?))", mark.seq.to_string());
+        match after {
+            Some(mark) if by_seq => arg(&mut sql, " AND seq < ?", mark.seq.to_string()),
+            Some(mark) => {
+                arg(&mut sql, " AND (filed_at < ?", mark.filed_at.clone());
+                arg(&mut sql, " OR (filed_at = ?", mark.filed_at.clone());
+                arg(&mut sql, " AND seq < ?))", mark.seq.to_string());
+            }
+            None => {}
         }
         let limit = limit.clamp(1, i64::MAX as usize);
-        sql.push_str(&format!(" ORDER BY filed_at DESC, seq DESC LIMIT {limit}"));
+        let order = if by_seq { "s.rowid DESC" } else { "filed_at DESC, seq DESC" };
+        sql.push_str(&format!(" ORDER BY {order} LIMIT {limit}"));
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
@@ -320,13 +338,11 @@ impl Store {
 }
 
 /// The condition "the case's ticket, place, description or contact contain `text`", with
-/// its one parameter as `?n`. Three characters or more go through the trigram index,
-/// matched as one phrase (never parsed as FTS syntax); shorter words, such as most
-/// two-character Chinese words (漏水), through LIKE.
+/// its one parameter as `?n`. Three characters or more go through the trigram index;
+/// shorter words, such as most two-character Chinese words (漏水), through LIKE.
 fn words_clause(text: &str, n: usize) -> (String, String) {
     let text = text.trim();
-    if text.chars().count() >= 3 {
-        let phrase = format!("\"{}\"", text.replace('"', "\"\""));
+    if let Some(phrase) = fts_phrase(text) {
         (format!("seq IN (SELECT rowid FROM case_search WHERE case_search MATCH ?{n})"), phrase)
     } else {
         let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
@@ -336,6 +352,13 @@ fn words_clause(text: &str, n: usize) -> (String, String) {
             pattern,
         )
     }
+}
+
+/// `text` as one FTS5 phrase (never parsed as FTS syntax), when it is long enough for the
+/// trigram index.
+fn fts_phrase(text: &str) -> Option<String> {
+    let text = text.trim();
+    (text.chars().count() >= 3).then(|| format!("\"{}\"", text.replace('"', "\"\"")))
 }
 
 pub(super) fn meta_get(conn: &rusqlite::Connection, key: &str) -> Result<Option<String>> {
