@@ -1589,3 +1589,20 @@ fn a_supervisor_reviews_a_callback_reprints_the_ticket_and_closes_the_case() {
     k.act("结案");
     assert_eq!(k.with_service(|s| s.desk.show(&ticket).unwrap().case.status), Status::Closed);
 }
+
+/// On a portrait panel the case page's long list of actions scrolls in its share of the
+/// height: the case's own facts stay on screen beside them.
+#[test]
+fn a_case_on_a_portrait_panel_shows_its_facts_and_its_actions() {
+    let k = Kiosk::sized(480, 800);
+    let ticket = k.open_repair();
+    k.tap("工作人员");
+    k.taps(STAFF_PIN);
+    k.tap("登录");
+    k.tap("查找");
+    k.tap_starting(&ticket);
+    assert_eq!(k.page(), Page::StaffCase);
+    assert_eq!(texts(&k, "地点：3栋2单元1201室"), 1, "the facts are in view, not pushed off by the buttons");
+    assert!(k.has("答复住户"), "and the first actions");
+    k.tap_scrolling("移交跟进", (0.5, 0.2));
+}
