@@ -6,7 +6,7 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -22,6 +22,7 @@ use lobbydesk::domain::case::{Case, Status};
 use lobbydesk::domain::event::Origin;
 use lobbydesk::domain::filing::NewCase;
 use lobbydesk::domain::intake::Department;
+use lobbydesk::hq::db::{DbSettings, HqDatabase};
 use lobbydesk::hq::{self, Hq};
 use lobbydesk::store::Store;
 use lobbydesk::sync::client::{Client, sync_once};
@@ -33,17 +34,61 @@ fn settings(code: &str) -> Settings {
     Settings::from_toml(&toml, "test").unwrap()
 }
 
+/// HQ's store for one test: the SQLite file in a directory, or a fresh database on the
+/// test PostgreSQL cluster. The same tests run on both.
+struct HqStore {
+    dir: TempDir,
+    settings: DbSettings,
+}
+
+impl HqStore {
+    fn sqlite() -> HqStore {
+        let dir = TempDir::new().unwrap();
+        let settings = DbSettings::Sqlite(dir.path().to_path_buf());
+        HqStore { dir, settings }
+    }
+
+    fn postgres() -> HqStore {
+        HqStore {
+            dir: TempDir::new().unwrap(),
+            settings: DbSettings::Postgres { url: common::postgres::database(), read_url: None },
+        }
+    }
+
+    fn of(backend: Backend) -> HqStore {
+        match backend {
+            Backend::Sqlite => HqStore::sqlite(),
+            Backend::Postgres => HqStore::postgres(),
+        }
+    }
+
+    /// A new connection to the store, as a freshly started HQ node has.
+    async fn open(&self) -> Arc<dyn HqDatabase> {
+        self.settings.open().await.unwrap()
+    }
+
+    async fn register(&self, code: &str) -> String {
+        hq::register_kiosk(self.open().await.as_ref(), code, ESTATE).await.unwrap()
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
 /// HQ on a loopback port; `restart` stops it and starts it again on the same store.
 struct HqProcess {
-    dir: PathBuf,
+    settings: DbSettings,
     addr: Arc<Mutex<SocketAddr>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl HqProcess {
-    async fn start(dir: &Path) -> HqProcess {
+    async fn start(store: &HqStore) -> HqProcess {
         let mut p = HqProcess {
-            dir: dir.to_path_buf(),
+            settings: store.settings.clone(),
             addr: Arc::new(Mutex::new("127.0.0.1:1".parse().unwrap())),
             task: None,
         };
@@ -52,7 +97,7 @@ impl HqProcess {
     }
 
     async fn launch(&mut self) {
-        let hq = Hq::open(&self.dir).unwrap();
+        let hq = Hq::new(self.settings.open().await.unwrap());
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         *self.addr.lock().unwrap() = listener.local_addr().unwrap();
         self.task = Some(tokio::spawn(async move {
@@ -208,28 +253,36 @@ async fn sync_until_done(desk: &mut Desk, client: &Client) {
     panic!("sync never completed: {last}; outbox {}", desk.store().outbox_len().unwrap());
 }
 
-fn assert_same(kiosk: &Store, hq: &Store) {
+/// Every event HQ holds, in arrival order.
+async fn events_at(hq: &dyn HqDatabase) -> Vec<lobbydesk::store::StoredEvent> {
+    let mut all = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = hq.arrivals_after(after, 1000).await.unwrap();
+        let Some((last, _, _)) = page.last() else { return all };
+        after = *last;
+        all.extend(page.into_iter().map(|(_, _, e)| e));
+    }
+}
+
+async fn assert_same(kiosk: &Store, hq: &dyn HqDatabase) {
     let mut k: Vec<_> = kiosk
         .all_events()
         .unwrap()
         .into_iter()
         .map(|e| (e.event.origin.0.clone(), e.origin_seq, e.event.id))
         .collect();
-    let mut h: Vec<_> = hq
-        .all_events()
-        .unwrap()
-        .into_iter()
-        .map(|e| (e.event.origin.0.clone(), e.origin_seq, e.event.id))
-        .collect();
+    let mut h: Vec<_> =
+        events_at(hq).await.into_iter().map(|e| (e.event.origin.0.clone(), e.origin_seq, e.event.id)).collect();
     k.sort();
     h.sort();
     let unique: std::collections::HashSet<_> = h.iter().map(|(_, _, id)| *id).collect();
     assert_eq!(unique.len(), h.len(), "no event twice at HQ");
     assert_eq!(k, h, "HQ holds exactly the kiosk's events");
     let kc = kiosk.cases().unwrap();
-    assert_eq!(kc.len(), hq.cases().unwrap().len());
+    assert_eq!(kc.len() as u64, hq.count_cases().await.unwrap());
     for case in kc {
-        let at_hq = hq.case_by_id(case.id).unwrap().case;
+        let at_hq = hq.case(case.id).await.unwrap().expect("HQ holds the case");
         assert_eq!(
             Case::fold(kiosk.case_by_id(case.id).unwrap().events.iter().map(|e| &e.event)).unwrap(),
             at_hq
@@ -238,10 +291,11 @@ fn assert_same(kiosk: &Store, hq: &Store) {
     }
 }
 
-async fn converge_under_faults(cases: usize) {
-    let (hq_dir, kiosk_dir) = (TempDir::new().unwrap(), TempDir::new().unwrap());
-    let token = register(hq_dir.path(), "K01");
-    let mut hq = HqProcess::start(hq_dir.path()).await;
+async fn converge_under_faults(cases: usize, backend: Backend) {
+    let kiosk_dir = TempDir::new().unwrap();
+    let store = HqStore::of(backend);
+    let token = store.register("K01").await;
+    let mut hq = HqProcess::start(&store).await;
     let proxy = FaultyProxy::start(hq.addr.clone()).await;
     let client = Client::without_connection_reuse(&format!("http://{}", proxy.addr), &token).unwrap();
     let mut desk = Desk::open(settings("K01"), kiosk_dir.path()).unwrap();
@@ -279,31 +333,39 @@ async fn converge_under_faults(cases: usize) {
     proxy.faults.store(false, Ordering::Relaxed);
     sync_until_done(&mut desk, &client).await;
     let injected = proxy.injected.load(Ordering::Relaxed);
-    eprintln!("{cases} cases: {injected} connections dropped, reset, stalled or cut");
+    eprintln!("{cases} cases on {backend:?}: {injected} connections dropped, reset, stalled or cut");
     assert!(injected > 5, "faults were injected: {injected}");
-    let hq_store = Store::open(hq_dir.path(), Origin::hq()).unwrap();
-    assert_same(desk.store(), &hq_store);
+    let at_hq = store.open().await;
+    assert_same(desk.store(), at_hq.as_ref()).await;
     assert_eq!(desk.store().outbox_len().unwrap(), 0);
-    assert_eq!(hq_store.cases().unwrap().len(), cases);
+    assert_eq!(at_hq.count_cases().await.unwrap(), cases as u64);
     drop(hq);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_cases_reach_hq_exactly_once_through_a_faulty_network() {
-    converge_under_faults(1000).await;
+    converge_under_faults(1000, Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_cases_reach_hq_on_postgresql_exactly_once_through_a_faulty_network() {
+    converge_under_faults(1000, Backend::Postgres).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "long: 10,000 cases; cargo test --release --test sync -- --ignored"]
 async fn ten_thousand_cases_reach_hq_exactly_once_through_a_faulty_network() {
-    converge_under_faults(10_000).await;
+    converge_under_faults(10_000, Backend::Sqlite).await;
+    converge_under_faults(10_000, Backend::Postgres).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hq_decisions_come_back_to_the_kiosk() {
-    let (hq_dir, kiosk_dir) = (TempDir::new().unwrap(), TempDir::new().unwrap());
-    let token = register(hq_dir.path(), "K01");
-    let hq = HqProcess::start(hq_dir.path()).await;
+    // HQ acts on cases through its SQLite store so far.
+    let (store, kiosk_dir) = (HqStore::sqlite(), TempDir::new().unwrap());
+    let hq_dir = &store.dir;
+    let token = store.register("K01").await;
+    let hq = HqProcess::start(&store).await;
     let client = Client::new(&hq.url(), &token).unwrap();
     let mut desk = Desk::open(settings("K01"), kiosk_dir.path()).unwrap();
     let ticket = file(&mut desk, 5); // anonymous: closes without a callback
@@ -334,9 +396,11 @@ async fn hq_decisions_come_back_to_the_kiosk() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changes_made_on_both_sides_while_offline_converge() {
-    let (hq_dir, kiosk_dir) = (TempDir::new().unwrap(), TempDir::new().unwrap());
-    let token = register(hq_dir.path(), "K01");
-    let hq = HqProcess::start(hq_dir.path()).await;
+    // HQ acts on cases through its SQLite store so far.
+    let (store, kiosk_dir) = (HqStore::sqlite(), TempDir::new().unwrap());
+    let hq_dir = &store.dir;
+    let token = store.register("K01").await;
+    let hq = HqProcess::start(&store).await;
     let client = Client::new(&hq.url(), &token).unwrap();
     let mut desk = Desk::open(settings("K01"), kiosk_dir.path()).unwrap();
     let ticket = file(&mut desk, 5);
@@ -361,8 +425,7 @@ async fn changes_made_on_both_sides_while_offline_converge() {
     .unwrap();
     drop(hq_desk);
     sync_until_done(&mut desk, &client).await;
-    let hq_store = Store::open(hq_dir.path(), Origin::hq()).unwrap();
-    assert_same(desk.store(), &hq_store);
+    assert_same(desk.store(), store.open().await.as_ref()).await;
     let case = desk.show(&ticket).unwrap().case;
     // Both orders of arrival give this one state; the reopen came after the close.
     assert_eq!(case.status, Status::Reopened);
@@ -370,14 +433,23 @@ async fn changes_made_on_both_sides_while_offline_converge() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_missing_and_revoked_credentials_are_refused_and_nothing_is_written() {
-    let (hq_dir, kiosk_dir) = (TempDir::new().unwrap(), TempDir::new().unwrap());
-    let token = register(hq_dir.path(), "K01");
-    let hq = HqProcess::start(hq_dir.path()).await;
+    wrong_missing_and_revoked_credentials_are_refused_and_nothing_is_written_on(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgresql_wrong_missing_and_revoked_credentials_are_refused_and_nothing_is_written() {
+    wrong_missing_and_revoked_credentials_are_refused_and_nothing_is_written_on(Backend::Postgres).await;
+}
+
+async fn wrong_missing_and_revoked_credentials_are_refused_and_nothing_is_written_on(backend: Backend) {
+    let (store, kiosk_dir) = (HqStore::of(backend), TempDir::new().unwrap());
+    let token = store.register("K01").await;
+    let hq = HqProcess::start(&store).await;
+    let at_hq = store.open().await;
     let mut desk = Desk::open(settings("K01"), kiosk_dir.path()).unwrap();
     file(&mut desk, 1);
     let http = reqwest::Client::new();
     let batch = serde_json::json!({ "events": desk.store().outbox_batch(10).unwrap() });
-    let cases_at_hq = || Store::open(hq_dir.path(), Origin::hq()).unwrap().all_events().unwrap().len();
     for auth in [None, Some("Bearer nonsense".to_string()), Some(format!("Basic {token}"))] {
         let mut req = http.post(format!("{}/v1/events", hq.url())).json(&batch);
         if let Some(a) = &auth {
@@ -388,23 +460,29 @@ async fn wrong_missing_and_revoked_credentials_are_refused_and_nothing_is_writte
         let body: serde_json::Value = resp.json().await.unwrap();
         assert!(body["error"].is_string());
     }
-    assert_eq!(cases_at_hq(), 0);
-    {
-        let mut store = Store::open(hq_dir.path(), Origin::hq()).unwrap();
-        assert!(store.revoke_kiosk("K01", Utc::now()).unwrap());
-    }
+    assert!(events_at(at_hq.as_ref()).await.is_empty());
+    assert!(at_hq.revoke_kiosk("K01", Utc::now()).await.unwrap());
     let client = Client::new(&hq.url(), &token).unwrap();
     let err = sync_once(desk.store_mut(), &client, Utc::now()).await.unwrap_err();
     assert!(!err.is_retryable() && err.to_string().contains("revoked"), "{err}");
-    assert_eq!(cases_at_hq(), 0);
+    assert!(events_at(at_hq.as_ref()).await.is_empty());
     assert_eq!(desk.store().outbox_len().unwrap(), 1, "the kiosk keeps its events");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kiosk_cannot_write_for_another_kiosk_or_estate_and_one_refusal_does_not_block_the_rest() {
-    let (hq_dir, a_dir, b_dir) = (TempDir::new().unwrap(), TempDir::new().unwrap(), TempDir::new().unwrap());
-    let token_a = register(hq_dir.path(), "K01");
-    let hq = HqProcess::start(hq_dir.path()).await;
+    a_kiosk_cannot_write_for_another_kiosk_or_estate_and_one_refusal_does_not_block_the_rest_on(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgresql_a_kiosk_cannot_write_for_another_kiosk_or_estate_and_one_refusal_does_not_block_the_rest() {
+    a_kiosk_cannot_write_for_another_kiosk_or_estate_and_one_refusal_does_not_block_the_rest_on(Backend::Postgres).await;
+}
+
+async fn a_kiosk_cannot_write_for_another_kiosk_or_estate_and_one_refusal_does_not_block_the_rest_on(backend: Backend) {
+    let (store, a_dir, b_dir) = (HqStore::of(backend), TempDir::new().unwrap(), TempDir::new().unwrap());
+    let token_a = store.register("K01").await;
+    let hq = HqProcess::start(&store).await;
     let mut a = Desk::open(settings("K01"), a_dir.path()).unwrap();
     let mut b = Desk::open(settings("K02"), b_dir.path()).unwrap();
     file(&mut a, 1);
@@ -443,9 +521,18 @@ async fn a_kiosk_cannot_write_for_another_kiosk_or_estate_and_one_refusal_does_n
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_and_oversized_requests_get_clear_errors() {
-    let hq_dir = TempDir::new().unwrap();
-    let token = register(hq_dir.path(), "K01");
-    let hq = HqProcess::start(hq_dir.path()).await;
+    malformed_and_oversized_requests_get_clear_errors_on(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgresql_malformed_and_oversized_requests_get_clear_errors() {
+    malformed_and_oversized_requests_get_clear_errors_on(Backend::Postgres).await;
+}
+
+async fn malformed_and_oversized_requests_get_clear_errors_on(backend: Backend) {
+    let store = HqStore::of(backend);
+    let token = store.register("K01").await;
+    let hq = HqProcess::start(&store).await;
     let http = reqwest::Client::new();
     let post = |body: Vec<u8>| {
         http.post(format!("{}/v1/events", hq.url()))

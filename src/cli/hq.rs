@@ -11,11 +11,26 @@ use super::{ActArgs, CaseFilter, ReportArgs, output};
 use crate::app::Desk;
 use crate::config::Settings;
 use crate::domain::event::Origin;
+use crate::hq::db::DbSettings;
 use crate::store::Store;
 use crate::sync::client::{Client, sync_once};
 
 /// Case records are kept two years (000 §5, 002 第十八条).
 pub const MIN_KEEP_DAYS: u32 = 730;
+
+/// `lobbydesk hq [--db URL] COMMAND`.
+#[derive(clap::Args, Debug)]
+pub struct HqArgs {
+    /// HQ's store: postgres://USER:PASSWORD@HOST/DB for PostgreSQL (several HQ nodes may
+    /// share it), or sqlite:DIRECTORY. Default: the SQLite file in --data-dir.
+    #[arg(long, global = true, env = "LOBBYDESK_HQ_DB", value_name = "URL", hide_env_values = true)]
+    pub db: Option<String>,
+    /// A PostgreSQL read replica that kiosks' pulls read from (optional).
+    #[arg(long, global = true, env = "LOBBYDESK_HQ_DB_READ", value_name = "URL", hide_env_values = true)]
+    pub db_read_replica: Option<String>,
+    #[command(subcommand)]
+    pub command: HqCommand,
+}
 
 #[derive(Subcommand, Debug)]
 pub enum HqCommand {
@@ -54,6 +69,16 @@ pub enum HqCommand {
     Act(ActArgs),
     /// The daily or monthly report across all estates.
     Report(ReportArgs),
+    /// Move everything one HQ store holds into another (e.g. SQLite to PostgreSQL), keeping
+    /// every event's arrival number; stop the HQ nodes first. Safe to run again.
+    Migrate {
+        /// sqlite:DIRECTORY or postgres://…
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// postgres://… or sqlite:DIRECTORY
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
     /// Delete cases closed more than this many days ago. Records are kept two years
     /// (SPEC's records clause, 000 §5), so anything under 730 days is refused.
     Purge {
@@ -62,28 +87,86 @@ pub enum HqCommand {
     },
 }
 
+/// Runs `f` on HQ's store as `args` chose it.
+fn with_db<R>(
+    args: &DbSettings,
+    f: impl AsyncFnOnce(&dyn crate::hq::db::HqDatabase) -> Result<R>,
+) -> Result<R> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let db = args.open().await.map_err(|e| crate::hq::db::unreachable(args, e))?;
+        f(db.as_ref()).await
+    })
+}
+
 pub fn run_hq(
-    cmd: HqCommand,
+    args: HqArgs,
     settings: Settings,
     data_dir: &Path,
     now: DateTime<Utc>,
     out: &mut impl Write,
 ) -> Result<()> {
-    match cmd {
+    let db = DbSettings::parse(args.db.as_deref(), args.db_read_replica.as_deref(), data_dir)?;
+    if !matches!(db, DbSettings::Sqlite(_))
+        && matches!(
+            args.command,
+            HqCommand::Cases { .. } | HqCommand::Act(_) | HqCommand::Report(_) | HqCommand::Purge { .. }
+        )
+    {
+        bail!(
+            "`hq cases`, `hq act`, `hq report` and `hq purge` read HQ's SQLite store only so far; {} serves kiosks, registers and revokes them and takes `hq migrate`",
+            db.describe()
+        );
+    }
+    let data_dir = match &db {
+        DbSettings::Sqlite(dir) => dir.clone(),
+        DbSettings::Postgres { .. } => data_dir.to_path_buf(),
+    };
+    let data_dir = data_dir.as_path();
+    match args.command {
         HqCommand::Serve { listen, tls_cert, tls_key } => {
             let tls = tls_cert.zip(tls_key).map(|(cert, key)| crate::hq::Tls { cert, key });
             // Refuse before saying anything is served.
             crate::hq::check_listen(listen, tls.is_some())?;
-            let hq = crate::hq::Hq::open(data_dir)?;
-            let scheme = if tls.is_some() { "https" } else { "http" };
-            writeln!(out, "HQ sync server on {scheme}://{listen} (data in {})", data_dir.display())?;
-            out.flush()?;
             let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(crate::hq::serve(hq, listen, tls))?;
+            let store = runtime.block_on(db.open()).map_err(|e| crate::hq::db::unreachable(&db, e))?;
+            let scheme = if tls.is_some() { "https" } else { "http" };
+            writeln!(out, "HQ sync server on {scheme}://{listen} ({})", store.describe())?;
+            out.flush()?;
+            tracing::info!(store = store.describe(), "HQ serving on {scheme}://{listen}");
+            runtime.block_on(crate::hq::serve(crate::hq::Hq::new(store), listen, tls))?;
+        }
+        HqCommand::Migrate { from, to } => {
+            let from = DbSettings::parse(Some(&from), None, data_dir)?;
+            let to = DbSettings::parse(Some(&to), None, data_dir)?;
+            if from == to {
+                bail!("--from and --to are the same store ({})", from.describe());
+            }
+            let runtime = tokio::runtime::Runtime::new()?;
+            let moved = runtime.block_on(async {
+                let source = from.open().await.map_err(|e| crate::hq::db::unreachable(&from, e))?;
+                let target = to.open().await.map_err(|e| crate::hq::db::unreachable(&to, e))?;
+                crate::hq::migrate::migrate(source.as_ref(), target.as_ref(), |n| {
+                    if n > 0 && n % 50_000 == 0 {
+                        eprintln!("{n} events moved…");
+                    }
+                })
+                .await
+                .map_err(anyhow::Error::from)
+            })?;
+            writeln!(
+                out,
+                "moved {} kiosk(s) and {} new event(s) from {} to {}; {} event(s) checked in arrival order, {} case(s) there",
+                moved.kiosks,
+                moved.events,
+                from.describe(),
+                to.describe(),
+                moved.checked,
+                moved.cases
+            )?;
         }
         HqCommand::AddKiosk { code, estate } => {
-            let mut store = Store::open(data_dir, Origin::hq())?;
-            let token = crate::hq::add_kiosk(&mut store, &code, &estate)?;
+            let token = with_db(&db, async |store| Ok(crate::hq::register_kiosk(store, &code, &estate).await?))?;
             writeln!(
                 out,
                 "kiosk {} of {} registered. Its credential (shown once, keep it safe):",
@@ -94,8 +177,8 @@ pub fn run_hq(
             writeln!(out, "Put it in the kiosk's lobbydesk.toml under [hq] as token = \"…\".")?;
         }
         HqCommand::RevokeKiosk { code } => {
-            let mut store = Store::open(data_dir, Origin::hq())?;
-            if !store.revoke_kiosk(&code.to_uppercase(), now)? {
+            let upper = code.to_uppercase();
+            if !with_db(&db, async |store| Ok(store.revoke_kiosk(&upper, now).await?))? {
                 bail!("no kiosk {code} is registered");
             }
             writeln!(out, "kiosk {} revoked: its syncs are refused from now on", code.to_uppercase())?;

@@ -91,8 +91,7 @@ enum Command {
         what: Option<hq::SyncWhat>,
     },
     /// Headquarters: the sync server, kiosk credentials, cases and reports across estates.
-    #[command(subcommand)]
-    Hq(hq::HqCommand),
+    Hq(hq::HqArgs),
     /// Start this data directory over deliberately after its database was lost: makes an
     /// empty database if there is none, and continues ticket numbers and event indexes
     /// after the last ones issued here and the last ones HQ holds (HQ must answer when

@@ -1,5 +1,9 @@
-//! Headquarters: the server every kiosk syncs with (axum over its own SQLite store), and
-//! the credentials it issues. The protocol is in `openapi.json` beside this file.
+//! Headquarters: the server every kiosk syncs with (axum over one of the stores in `db`:
+//! SQLite by default, PostgreSQL for several nodes), and the credentials it issues. The
+//! protocol is in `openapi.json` beside this file.
+
+pub mod db;
+pub mod migrate;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Query, State};
@@ -11,10 +15,11 @@ use chrono::Utc;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::domain::event::Origin;
 use crate::store::{KioskRecord, Store, StoreError};
+use db::HqDatabase;
 use crate::sync::{
     ErrorBody, PROTOCOL, PullResponse, PushRequest, PushResponse, Rejection, Status, token_hash,
 };
@@ -30,26 +35,21 @@ pub const MAX_PULL: usize = 1000;
 
 #[derive(Clone)]
 pub struct Hq {
-    store: Arc<Mutex<Store>>,
+    db: Arc<dyn HqDatabase>,
 }
 
 impl Hq {
-    pub fn open(data_dir: &Path) -> Result<Hq, StoreError> {
-        Ok(Hq { store: Arc::new(Mutex::new(Store::open(data_dir, Origin::hq())?)) })
+    pub fn new(db: Arc<dyn HqDatabase>) -> Hq {
+        Hq { db }
     }
 
-    /// Runs `f` on the store off the async threads.
-    async fn with_store<R: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Store) -> R + Send + 'static,
-    ) -> Result<R, ApiError> {
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut guard)
-        })
-        .await
-        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("internal error: {e}")))
+    /// HQ on the SQLite store in `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Hq, StoreError> {
+        Ok(Hq::new(Arc::new(db::SqliteHq::open(data_dir)?)))
+    }
+
+    pub fn db(&self) -> &Arc<dyn HqDatabase> {
+        &self.db
     }
 }
 
@@ -77,7 +77,7 @@ async fn kiosk(hq: &Hq, headers: &HeaderMap) -> Result<KioskRecord, ApiError> {
         .and_then(bearer_token)
         .ok_or_else(|| unauthorized("missing credential: send Authorization: Bearer <kiosk token>"))?;
     let hash = token_hash(token);
-    let record = hq.with_store(move |s| s.kiosk_by_token_hash(&hash)).await??;
+    let record = hq.db.kiosk_by_token_hash(&hash).await?;
     match record {
         Some(k) if !k.revoked => Ok(k),
         Some(k) => {
@@ -101,12 +101,8 @@ fn bearer_token(value: &str) -> Option<&str> {
 
 async fn status(State(hq): State<Hq>, headers: HeaderMap) -> Result<Json<Status>, ApiError> {
     let k = kiosk(&hq, &headers).await?;
-    let code = k.code.clone();
-    let (high_water, max_ticket_sequence) = hq
-        .with_store(move |s| {
-            Ok::<_, StoreError>((s.high_water(&Origin::kiosk(&code))?, s.max_ticket_sequence(&code)?))
-        })
-        .await??;
+    let high_water = hq.db.high_water(&Origin::kiosk(&k.code)).await?;
+    let max_ticket_sequence = hq.db.max_ticket_sequence(&k.code).await?;
     Ok(Json(Status {
         protocol: PROTOCOL,
         kiosk: k.code,
@@ -171,28 +167,14 @@ async fn push(
             format!("events[{i}].origin_seq is {}; indexes start at 1", e.origin_seq),
         ));
     }
-    let response = hq
-        .with_store(move |s| {
-            let refused = s.receive_from_kiosk(&k, &request.events, Utc::now())?;
-            let accepted = request
-                .events
-                .iter()
-                .map(|e| e.event.id)
-                .filter(|id| !refused.iter().any(|r| r.id == *id))
-                .collect();
-            if !refused.is_empty() {
-                tracing::warn!(
-                    kiosk = k.code,
-                    refused = refused.len(),
-                    first = refused[0].code.code(),
-                    "events refused"
-                );
-            }
-            let rejected =
-                refused.into_iter().map(|r| Rejection { id: r.id, code: r.code, reason: r.reason }).collect();
-            Ok::<_, StoreError>(PushResponse { accepted, rejected })
-        })
-        .await??;
+    let ids: Vec<uuid::Uuid> = request.events.iter().map(|e| e.event.id).collect();
+    let refused = hq.db.receive_from_kiosk(&k, request.events, Utc::now()).await?;
+    let accepted = ids.into_iter().filter(|id| !refused.iter().any(|r| r.id == *id)).collect();
+    if !refused.is_empty() {
+        tracing::warn!(kiosk = k.code, refused = refused.len(), first = refused[0].code.code(), "events refused");
+    }
+    let rejected = refused.into_iter().map(|r| Rejection { id: r.id, code: r.code, reason: r.reason }).collect();
+    let response = PushResponse { accepted, rejected };
     Ok(Json(response))
 }
 
@@ -223,8 +205,7 @@ async fn pull(
         return Err(ApiError(StatusCode::BAD_REQUEST, format!("after {} is negative", q.after)));
     }
     let exclude = (!q.own).then(|| Origin::kiosk(&k.code));
-    let (events, next, more) =
-        hq.with_store(move |s| s.events_since(q.after, &k.estate, exclude.as_ref(), limit)).await??;
+    let (events, next, more) = hq.db.events_since(q.after, &k.estate, exclude.as_ref(), limit).await?;
     Ok(Json(PullResponse { events, next, more }))
 }
 
@@ -282,15 +263,30 @@ pub async fn serve(hq: Hq, listen: SocketAddr, tls: Option<Tls>) -> anyhow::Resu
     Ok(())
 }
 
-/// Registers a kiosk and returns its new credential (shown once; HQ keeps only a hash).
+/// Registers a kiosk in a SQLite store and returns its new credential (shown once; HQ
+/// keeps only a hash).
 pub fn add_kiosk(store: &mut Store, code: &str, estate: &str) -> Result<String, StoreError> {
+    let (code, estate, token) = new_credential(code, estate)?;
+    store.add_kiosk(code.as_str(), &estate, &token_hash(&token), Utc::now())?;
+    Ok(token)
+}
+
+/// Registers a kiosk in any HQ store; see `add_kiosk`.
+pub async fn register_kiosk(db: &dyn HqDatabase, code: &str, estate: &str) -> Result<String, StoreError> {
+    let (code, estate, token) = new_credential(code, estate)?;
+    db.add_kiosk(code.as_str(), &estate, &token_hash(&token), Utc::now()).await?;
+    Ok(token)
+}
+
+fn new_credential(
+    code: &str,
+    estate: &str,
+) -> Result<(crate::domain::ticket::KioskCode, String, String), StoreError> {
     let code = crate::domain::ticket::KioskCode::parse(code)?;
     if estate.trim().is_empty() {
         return Err(crate::domain::validate::ValidationError::Empty { what: "the estate" }.into());
     }
-    let token = crate::sync::new_token();
-    store.add_kiosk(code.as_str(), estate.trim(), &token_hash(&token), Utc::now())?;
-    Ok(token)
+    Ok((code, estate.trim().to_string(), crate::sync::new_token()))
 }
 
 /// The request and answer shapes of the protocol as JSON schemas (OpenAPI 3.0), made from

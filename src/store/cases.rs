@@ -550,10 +550,25 @@ pub(super) const EVENT_COLUMNS: &str =
 type RawEvent = (String, String, String, i64, i64, u32, String, String, String);
 
 fn raw_event(r: &rusqlite::Row) -> rusqlite::Result<RawEvent> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?))
+    raw_event_at(r, 0)
 }
 
-fn parse_event(raw: RawEvent) -> Result<StoredEvent> {
+/// The `EVENT_COLUMNS` of a row, starting at column `at`.
+pub(super) fn raw_event_at(r: &rusqlite::Row, at: usize) -> rusqlite::Result<RawEvent> {
+    Ok((
+        r.get(at)?,
+        r.get(at + 1)?,
+        r.get(at + 2)?,
+        r.get(at + 3)?,
+        r.get(at + 4)?,
+        r.get(at + 5)?,
+        r.get(at + 6)?,
+        r.get(at + 7)?,
+        r.get(at + 8)?,
+    ))
+}
+
+pub(super) fn parse_event(raw: RawEvent) -> Result<StoredEvent> {
     let (id, case_id, origin, origin_seq, millis, counter, at, actor, body) = raw;
     let bad = |what: &str| StoreError::BadRecord(format!("event {id} has a bad {what}"));
     Ok(StoredEvent {
@@ -589,16 +604,38 @@ pub(super) fn events_of(conn: &Connection, case_id: Uuid) -> Result<Vec<StoredEv
     )
 }
 
+/// The columns beside a case's folded state that lists filter and search by, as every
+/// store keeps them.
+pub(crate) struct CaseColumns {
+    pub contact: String,
+    pub department: &'static str,
+    pub assignee: String,
+    /// When the next callback may be made; none when none is owed.
+    pub callback_opens: Option<DateTime<Utc>>,
+}
+
+impl CaseColumns {
+    pub fn of(case: &Case) -> CaseColumns {
+        let contact = case
+            .intake
+            .contact
+            .as_ref()
+            .map(|c| format!("{} {}", c.name.as_deref().unwrap_or(""), c.phone.as_str()))
+            .unwrap_or_default();
+        CaseColumns {
+            contact: contact.trim().to_string(),
+            department: case.department.map(|d| d.code()).unwrap_or(""),
+            assignee: case.assignee.clone().unwrap_or_default(),
+            callback_opens: crate::domain::callback::next_callback(case).map(|c| c.opens),
+        }
+    }
+}
+
 /// Folds the case's events and stores the result (with the searchable columns).
 pub(super) fn refresh_projection(tx: &Connection, case_id: Uuid) -> Result<Case> {
     let events = events_of(tx, case_id)?;
     let case = Case::fold(events.iter().map(|e| &e.event))?;
-    let contact = case
-        .intake
-        .contact
-        .as_ref()
-        .map(|c| format!("{} {}", c.name.as_deref().unwrap_or(""), c.phone.as_str()))
-        .unwrap_or_default();
+    let columns = CaseColumns::of(&case);
     tx.execute(
         "INSERT INTO cases (id, ticket, kind, category, status, place, text, contact, filed_at, updated_at, state,
                             estate, department, assignee, owner, callback_opens)
@@ -616,15 +653,15 @@ pub(super) fn refresh_projection(tx: &Connection, case_id: Uuid) -> Result<Case>
             case.status.code(),
             case.intake.place.to_string(),
             case.intake.text,
-            contact.trim(),
+            columns.contact,
             ts(case.filed_at),
             ts(case.updated_at),
             serde_json::to_string(&case)?,
             case.intake.estate,
-            case.department.map(|d| d.code()).unwrap_or(""),
-            case.assignee.as_deref().unwrap_or(""),
+            columns.department,
+            columns.assignee,
             case.owner,
-            crate::domain::callback::next_callback(&case).map(|c| ts(c.opens)).unwrap_or_default(),
+            columns.callback_opens.map(ts).unwrap_or_default(),
         ],
     )?;
     Ok(case)

@@ -12,6 +12,8 @@ pub use cases::{BulkCase, CaseQuery, CaseRecord, PageMark, StoredEvent};
 pub use migrations::{MIGRATIONS, SCHEMA_VERSION};
 pub use print_jobs::{DocumentKind, JobState, NewJob, PrintJob};
 pub use sync::{KioskRecord, MAX_CLOCK_AHEAD, RefusalCode, Refused, SetAside};
+pub(crate) use cases::CaseColumns;
+pub(crate) use sync::kiosk_may_write;
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
@@ -72,6 +74,30 @@ pub enum StoreError {
     Json(#[from] serde_json::Error),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("PostgreSQL: {0}")]
+    Postgres(String),
+    /// The server refused a statement: `state` is its SQLSTATE code.
+    #[error("PostgreSQL: {message} ({state})")]
+    PostgresState { state: String, message: String },
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> StoreError {
+        // The server's own words (which constraint, which column) say more than "db error".
+        match e.as_db_error() {
+            Some(db) => StoreError::PostgresState { state: db.code().code().to_string(), message: db.message().to_string() },
+            None => StoreError::Postgres(e.to_string()),
+        }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for StoreError {
+    fn from(e: deadpool_postgres::PoolError) -> StoreError {
+        match e {
+            deadpool_postgres::PoolError::Backend(e) => e.into(),
+            other => StoreError::Postgres(format!("no connection to the database: {other}")),
+        }
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -3,12 +3,12 @@
 //! and, on HQ, the kiosks' credentials.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::cases::{
-    EVENT_COLUMNS, case_estate, insert_event, meta_counter, meta_get, meta_get_json, meta_set, meta_set_json,
+    EVENT_COLUMNS, parse_event, raw_event_at, case_estate, insert_event, meta_counter, meta_get, meta_get_json, meta_set, meta_set_json,
     next_origin_seq, query_events, raise_counter, record_arrival, refresh_projection, ts,
 };
 use super::{Result, Store, StoreError, StoredEvent};
@@ -274,7 +274,8 @@ impl Store {
                 continue;
             }
             if let Some(kiosk) = from_kiosk
-                && let Err((code, reason)) = kiosk_may_write(&tx, kiosk, stored, now)
+                && let Err((code, reason)) =
+                    kiosk_may_write(kiosk, stored, now, &mut |id| case_estate(&tx, id).map_err(|e| e.to_string()))
             {
                 refused.push(refuse(code, reason));
                 continue;
@@ -380,6 +381,62 @@ impl Store {
         )
     }
 
+    /// Every event with its arrival number and estate, oldest arrival first, `limit` at a
+    /// time after `after`.
+    pub fn arrivals_after(&self, after: i64, limit: usize) -> Result<Vec<(i64, String, StoredEvent)>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT r.seq, r.estate, {EVENT_COLUMNS} FROM received r JOIN events e ON e.id = r.event_id
+             WHERE r.seq > ?1 ORDER BY r.seq LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(params![after, limit as i64], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, raw_event_at(r, 2)?))
+        })?;
+        rows.map(|row| {
+            let (seq, estate, raw) = row?;
+            Ok((seq, estate, parse_event(raw)?))
+        })
+        .collect()
+    }
+
+    /// Stores events under the arrival numbers and estates another store gave them (moving
+    /// an HQ); events already here stay as they are. Returns how many were new.
+    pub fn import_arrivals(&mut self, arrivals: &[(i64, String, StoredEvent)]) -> Result<usize> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut inserted = 0;
+        let mut touched = std::collections::BTreeSet::new();
+        for (seq, estate, stored) in arrivals {
+            let here: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM events WHERE id = ?1)",
+                [stored.event.id.to_string()],
+                |r| r.get(0),
+            )?;
+            if here {
+                continue;
+            }
+            insert_event(&tx, stored)?;
+            tx.execute(
+                "INSERT INTO received (seq, event_id, estate) VALUES (?1, ?2, ?3)",
+                params![seq, stored.event.id.to_string(), estate],
+            )?;
+            super::cases::note_ticket(&tx, &stored.event.body)?;
+            touched.insert(stored.event.case_id);
+            inserted += 1;
+        }
+        for case_id in touched {
+            match refresh_projection(&tx, case_id) {
+                Ok(_) | Err(StoreError::Fold(_)) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        tx.commit()?;
+        Ok(inserted)
+    }
+
+    /// How many cases this store holds.
+    pub fn count_cases(&self) -> Result<u64> {
+        Ok(self.conn.query_row("SELECT COUNT(*) FROM cases", [], |r| r.get::<_, i64>(0))?.max(0) as u64)
+    }
+
     /// The estate of a case, if this store has it.
     pub fn estate_of(&self, case_id: Uuid) -> Result<Option<String>> {
         Ok(case_estate(&self.conn, case_id)?)
@@ -458,6 +515,18 @@ impl Store {
             > 0)
     }
 
+    /// Every registered kiosk with its credential's hash.
+    pub fn kiosks(&self) -> Result<Vec<(KioskRecord, String)>> {
+        let rows = self
+            .conn
+            .prepare("SELECT code, estate, revoked_at IS NOT NULL, token_hash FROM kiosks ORDER BY code")?
+            .query_map([], |r| {
+                Ok((KioskRecord { code: r.get(0)?, estate: r.get(1)?, revoked: r.get(2)? }, r.get(3)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
     pub fn kiosk_by_token_hash(&self, hash: &str) -> Result<Option<KioskRecord>> {
         Ok(self
             .conn
@@ -475,14 +544,16 @@ impl Store {
 /// them, the case as HQ stored it, HQ's own clock. A kiosk writes only under its own
 /// origin, files only under its own ticket code and estate, never files a case id or a
 /// ticket that exists, and touches only cases of its own estate.
-fn kiosk_may_write(
-    conn: &Connection,
+/// `estate_of` answers which estate HQ holds a case under (each store looks it up its own
+/// way; the rules are the same for every store).
+pub(crate) fn kiosk_may_write(
     kiosk: &KioskRecord,
     stored: &StoredEvent,
     now: DateTime<Utc>,
+    estate_of: &mut dyn FnMut(Uuid) -> std::result::Result<Option<String>, String>,
 ) -> std::result::Result<(), (RefusalCode, String)> {
     let e = &stored.event;
-    let db = |err: rusqlite::Error| (RefusalCode::Invalid, format!("HQ could not check it: {err}"));
+    let db = |err: String| (RefusalCode::Invalid, format!("HQ could not check it: {err}"));
     if e.origin != Origin::kiosk(&kiosk.code) {
         return Err((
             RefusalCode::Forbidden,
@@ -504,7 +575,7 @@ fn kiosk_may_write(
         ));
     }
     check_content(e).map_err(|why| (RefusalCode::Invalid, why))?;
-    let estate_held = case_estate(conn, e.case_id).map_err(db)?;
+    let estate_held = estate_of(e.case_id).map_err(db)?;
     match &e.body {
         EventBody::Filed { intake } => {
             if intake.estate != kiosk.estate {
@@ -543,7 +614,7 @@ fn kiosk_may_write(
                 }
             }
             if let EventBody::LinkedDuplicate { primary, .. } = body {
-                let primary_estate = case_estate(conn, *primary).map_err(db)?;
+                let primary_estate = estate_of(*primary).map_err(db)?;
                 if primary_estate.as_deref() != Some(kiosk.estate.as_str()) {
                     return Err((
                         RefusalCode::Forbidden,

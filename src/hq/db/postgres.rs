@@ -1,0 +1,634 @@
+//! HQ on PostgreSQL: any number of HQ nodes on one database. Nothing here relies on being
+//! the only process: duplicates are stopped by unique constraints, a batch is one
+//! transaction, and the writers of one estate queue on that estate's advisory lock so its
+//! arrival numbers become visible in order. A batch is checked and written with a handful
+//! of set-based statements, not a round trip per event.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use std::collections::{HashMap, HashSet};
+use tokio_postgres::NoTls;
+use tokio_postgres::error::SqlState;
+use uuid::Uuid;
+
+use super::{Arrivals, HqDatabase, redact};
+use crate::domain::case::Case;
+use crate::domain::event::{Event, EventBody, Origin};
+use crate::domain::hlc::Hlc;
+use crate::domain::ticket::TicketNumber;
+use crate::store::{
+    CaseColumns, KioskRecord, RefusalCode, Refused, Result, StoreError, StoredEvent, kiosk_may_write,
+};
+
+/// Schema migrations, applied in order; only ever add one.
+const MIGRATIONS: &[&str] = &[include_str!("postgres_migrations/0001_hq.sql")];
+
+/// Advisory lock namespaces (the first key of the two-key form).
+const LOCK_MIGRATE: i32 = 0x4c44_0001;
+const LOCK_ESTATE: i32 = 0x4c44_0002;
+
+/// Connections per node: enough for the pushes and pulls of hundreds of kiosks, which
+/// each hold one for a few milliseconds.
+const POOL_SIZE: usize = 16;
+
+const EVENT_COLUMNS: &str =
+    "e.id, e.case_id, e.origin, e.origin_seq, e.stamp_millis, e.stamp_counter, e.at, e.actor, e.body";
+
+pub struct PostgresHq {
+    url: String,
+    pool: Pool,
+    /// Where pulls read: a replica when one is configured. Everything a kiosk's numbering
+    /// depends on (status) reads the primary.
+    reads: Pool,
+}
+
+fn new_pool(url: &str) -> Result<Pool> {
+    let config: tokio_postgres::Config =
+        url.parse().map_err(|e| StoreError::Postgres(format!("the URL {} is not valid: {e}", redact(url))))?;
+    let manager =
+        Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    Pool::builder(manager)
+        .max_size(POOL_SIZE)
+        .build()
+        .map_err(|e| StoreError::Postgres(format!("cannot set up connections to {}: {e}", redact(url))))
+}
+
+impl PostgresHq {
+    /// Connects and brings the schema up to date (several nodes starting at once take
+    /// turns: the migration holds an advisory lock).
+    pub async fn connect(url: &str, read_url: Option<&str>) -> Result<PostgresHq> {
+        let pool = new_pool(url)?;
+        let reads = match read_url {
+            Some(read) => new_pool(read)?,
+            None => pool.clone(),
+        };
+        let mut client = pool.get().await.map_err(|e| {
+            StoreError::Postgres(format!("cannot connect to {}: {}", redact(url), StoreError::from(e)))
+        })?;
+        migrate(&mut client).await?;
+        Ok(PostgresHq { url: url.to_string(), pool, reads })
+    }
+
+    /// One attempt at storing a batch; see `receive_from_kiosk`.
+    async fn receive_once(
+        &self,
+        kiosk: &KioskRecord,
+        events: &[StoredEvent],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Refused>> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        // One estate's writers take turns; other estates go on in parallel.
+        tx.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", &[&LOCK_ESTATE, &kiosk.estate]).await?;
+
+        let ids: Vec<Uuid> = events.iter().map(|e| e.event.id).collect();
+        let mut existing: HashMap<Uuid, (String, Uuid)> = tx
+            .query("SELECT id, origin, case_id FROM events WHERE id = ANY($1)", &[&ids])
+            .await?
+            .iter()
+            .map(|r| (r.get(0), (r.get(1), r.get(2))))
+            .collect();
+        let mut referenced: Vec<Uuid> = events.iter().map(|e| e.event.case_id).collect();
+        referenced.extend(events.iter().filter_map(|e| match &e.event.body {
+            EventBody::LinkedDuplicate { primary, .. } => Some(*primary),
+            _ => None,
+        }));
+        let mut estates: HashMap<Uuid, String> = tx
+            .query("SELECT id, estate FROM cases WHERE id = ANY($1)", &[&referenced])
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        let tickets: Vec<&str> = events
+            .iter()
+            .filter_map(|e| match &e.event.body {
+                EventBody::Filed { intake } => Some(intake.ticket.as_str()),
+                _ => None,
+            })
+            .collect();
+        let mut taken_tickets: HashSet<String> = tx
+            .query("SELECT ticket FROM cases WHERE ticket = ANY($1)", &[&tickets])
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let own = Origin::kiosk(&kiosk.code);
+        let seqs: Vec<i64> = events.iter().map(|e| e.origin_seq).collect();
+        let mut taken_seqs: HashSet<i64> = tx
+            .query("SELECT origin_seq FROM events WHERE origin = $1 AND origin_seq = ANY($2)", &[&own.0, &seqs])
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+
+        let mut refused = Vec::new();
+        let mut accepted: Vec<(&StoredEvent, String)> = Vec::new();
+        for stored in events {
+            let e = &stored.event;
+            let refuse = |code, reason: String| Refused { id: e.id, code, reason };
+            if let Some((origin, case_id)) = existing.get(&e.id) {
+                if *origin != e.origin.0 || *case_id != e.case_id {
+                    refused.push(refuse(RefusalCode::Forbidden, format!("event id {} is taken by another event", e.id)));
+                }
+                continue;
+            }
+            if let Err((code, reason)) =
+                kiosk_may_write(kiosk, stored, now, &mut |id| Ok(estates.get(&id).cloned()))
+            {
+                refused.push(refuse(code, reason));
+                continue;
+            }
+            if taken_seqs.contains(&stored.origin_seq) {
+                refused.push(refuse(
+                    RefusalCode::IndexTaken,
+                    format!("{} index {} is already used by another event", e.origin, stored.origin_seq),
+                ));
+                continue;
+            }
+            let estate = match &e.body {
+                EventBody::Filed { intake } => {
+                    if taken_tickets.contains(&intake.ticket) {
+                        refused.push(refuse(RefusalCode::TicketTaken, "its ticket number is taken by another case".into()));
+                        continue;
+                    }
+                    if let Err(why) = Case::fold(std::iter::once(e)) {
+                        refused.push(refuse(RefusalCode::Invalid, StoreError::from(why).to_string()));
+                        continue;
+                    }
+                    taken_tickets.insert(intake.ticket.clone());
+                    estates.insert(e.case_id, intake.estate.clone());
+                    intake.estate.clone()
+                }
+                _ => estates.get(&e.case_id).cloned().unwrap_or_default(),
+            };
+            taken_seqs.insert(stored.origin_seq);
+            existing.insert(e.id, (e.origin.0.clone(), e.case_id));
+            accepted.push((stored, estate));
+        }
+
+        if !accepted.is_empty() {
+            insert_events(&tx, accepted.iter().map(|(e, _)| *e)).await?;
+            let ids: Vec<Uuid> = accepted.iter().map(|(e, _)| e.event.id).collect();
+            let estates: Vec<&str> = accepted.iter().map(|(_, estate)| estate.as_str()).collect();
+            tx.execute(
+                "INSERT INTO received (event_id, estate)
+                 SELECT id, estate FROM UNNEST($1::uuid[], $2::text[]) WITH ORDINALITY AS t (id, estate, n) ORDER BY n",
+                &[&ids, &estates],
+            )
+            .await?;
+            note_tickets(&tx, accepted.iter().map(|(e, _)| *e)).await?;
+            let touched: Vec<Uuid> = accepted.iter().map(|(e, _)| e.event.case_id).collect();
+            refresh_cases(&tx, &touched).await?;
+        }
+        tx.commit().await?;
+        Ok(refused)
+    }
+}
+
+/// Stores events as they are (each with its origin's index).
+async fn insert_events<'a>(
+    tx: &tokio_postgres::Transaction<'_>,
+    events: impl Iterator<Item = &'a StoredEvent>,
+) -> Result<u64> {
+    let mut cols = EventColumns::default();
+    for stored in events {
+        cols.push(stored)?;
+    }
+    Ok(tx
+        .execute(
+            "INSERT INTO events (id, case_id, origin, origin_seq, stamp_millis, stamp_counter, at, actor, type, body)
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::int8[], $5::int8[], $6::int8[],
+                                  $7::timestamptz[], $8::text[], $9::text[], $10::jsonb[])
+             ON CONFLICT DO NOTHING",
+            &[
+                &cols.id,
+                &cols.case_id,
+                &cols.origin,
+                &cols.origin_seq,
+                &cols.millis,
+                &cols.counter,
+                &cols.at,
+                &cols.actor,
+                &cols.kind,
+                &cols.body,
+            ],
+        )
+        .await?)
+}
+
+/// A batch of events as one array per column, for `UNNEST`.
+#[derive(Default)]
+struct EventColumns {
+    id: Vec<Uuid>,
+    case_id: Vec<Uuid>,
+    origin: Vec<String>,
+    origin_seq: Vec<i64>,
+    millis: Vec<i64>,
+    counter: Vec<i64>,
+    at: Vec<DateTime<Utc>>,
+    actor: Vec<String>,
+    kind: Vec<&'static str>,
+    body: Vec<serde_json::Value>,
+}
+
+impl EventColumns {
+    fn push(&mut self, stored: &StoredEvent) -> Result<()> {
+        let e = &stored.event;
+        self.id.push(e.id);
+        self.case_id.push(e.case_id);
+        self.origin.push(e.origin.0.clone());
+        self.origin_seq.push(stored.origin_seq);
+        self.millis.push(e.stamp.millis);
+        self.counter.push(i64::from(e.stamp.counter));
+        self.at.push(e.at);
+        self.actor.push(e.actor.clone());
+        self.kind.push(e.body.name());
+        self.body.push(serde_json::to_value(&e.body)?);
+        Ok(())
+    }
+}
+
+/// Keeps the highest ticket sequence per kiosk code.
+async fn note_tickets<'a>(
+    tx: &tokio_postgres::Transaction<'_>,
+    events: impl Iterator<Item = &'a StoredEvent>,
+) -> Result<()> {
+    let mut high: HashMap<String, i64> = HashMap::new();
+    for stored in events {
+        if let EventBody::Filed { intake } = &stored.event.body
+            && let Ok(ticket) = TicketNumber::parse(&intake.ticket)
+        {
+            let seq = high.entry(ticket.kiosk.as_str().to_string()).or_default();
+            *seq = (*seq).max(ticket.sequence as i64);
+        }
+    }
+    if high.is_empty() {
+        return Ok(());
+    }
+    let (codes, seqs): (Vec<String>, Vec<i64>) = high.into_iter().unzip();
+    tx.execute(
+        "INSERT INTO ticket_high (code, sequence) SELECT * FROM UNNEST($1::text[], $2::int8[])
+         ON CONFLICT (code) DO UPDATE SET sequence = GREATEST(ticket_high.sequence, excluded.sequence)",
+        &[&codes, &seqs],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Folds each of these cases from all its events and stores the result with its columns.
+/// A case whose filing has not arrived is left out until it does.
+async fn refresh_cases(tx: &tokio_postgres::Transaction<'_>, case_ids: &[Uuid]) -> Result<()> {
+    let unique: Vec<Uuid> = {
+        let mut seen = HashSet::new();
+        case_ids.iter().copied().filter(|id| seen.insert(*id)).collect()
+    };
+    let rows = tx
+        .query(&format!("SELECT {EVENT_COLUMNS} FROM events e WHERE e.case_id = ANY($1)"), &[&unique])
+        .await?;
+    let mut by_case: HashMap<Uuid, Vec<Event>> = HashMap::new();
+    for row in &rows {
+        let stored = event_from_row(row, 0)?;
+        by_case.entry(stored.event.case_id).or_default().push(stored.event);
+    }
+    let mut c = CaseRows::default();
+    for id in unique {
+        let Some(events) = by_case.get(&id) else { continue };
+        match Case::fold(events.iter()) {
+            Ok(case) => c.push(&case)?,
+            Err(_) => continue,
+        }
+    }
+    if c.id.is_empty() {
+        return Ok(());
+    }
+    tx.execute(
+        "INSERT INTO cases (id, ticket, estate, kind, category, status, place, text, contact, department,
+                            assignee, owner, filed_at, updated_at, callback_opens, state)
+         SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                              $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[],
+                              $14::timestamptz[], $15::timestamptz[], $16::jsonb[])
+         ON CONFLICT (id) DO UPDATE SET
+            status = excluded.status, place = excluded.place, text = excluded.text, contact = excluded.contact,
+            department = excluded.department, assignee = excluded.assignee, owner = excluded.owner,
+            updated_at = excluded.updated_at, callback_opens = excluded.callback_opens, state = excluded.state",
+        &[
+            &c.id,
+            &c.ticket,
+            &c.estate,
+            &c.kind,
+            &c.category,
+            &c.status,
+            &c.place,
+            &c.text,
+            &c.contact,
+            &c.department,
+            &c.assignee,
+            &c.owner,
+            &c.filed_at,
+            &c.updated_at,
+            &c.callback_opens,
+            &c.state,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Default)]
+struct CaseRows {
+    id: Vec<Uuid>,
+    ticket: Vec<String>,
+    estate: Vec<String>,
+    kind: Vec<&'static str>,
+    category: Vec<String>,
+    status: Vec<&'static str>,
+    place: Vec<String>,
+    text: Vec<String>,
+    contact: Vec<String>,
+    department: Vec<&'static str>,
+    assignee: Vec<String>,
+    owner: Vec<String>,
+    filed_at: Vec<DateTime<Utc>>,
+    updated_at: Vec<DateTime<Utc>>,
+    callback_opens: Vec<Option<DateTime<Utc>>>,
+    state: Vec<serde_json::Value>,
+}
+
+impl CaseRows {
+    fn push(&mut self, case: &Case) -> Result<()> {
+        let columns = CaseColumns::of(case);
+        self.id.push(case.id);
+        self.ticket.push(case.ticket().to_string());
+        self.estate.push(case.intake.estate.clone());
+        self.kind.push(case.kind().code());
+        self.category.push(case.intake.category.to_string());
+        self.status.push(case.status.code());
+        self.place.push(case.intake.place.to_string());
+        self.text.push(case.intake.text.clone());
+        self.contact.push(columns.contact);
+        self.department.push(columns.department);
+        self.assignee.push(columns.assignee);
+        self.owner.push(case.owner.to_string());
+        self.filed_at.push(case.filed_at);
+        self.updated_at.push(case.updated_at);
+        self.callback_opens.push(columns.callback_opens);
+        self.state.push(serde_json::to_value(case)?);
+        Ok(())
+    }
+}
+
+/// An event from `EVENT_COLUMNS` starting at column `at`.
+fn event_from_row(row: &tokio_postgres::Row, at: usize) -> Result<StoredEvent> {
+    let id: Uuid = row.try_get(at)?;
+    let counter: i64 = row.try_get(at + 5)?;
+    let body: serde_json::Value = row.try_get(at + 8)?;
+    Ok(StoredEvent {
+        origin_seq: row.try_get(at + 3)?,
+        event: Event {
+            id,
+            case_id: row.try_get(at + 1)?,
+            origin: Origin(row.try_get(at + 2)?),
+            stamp: Hlc {
+                millis: row.try_get(at + 4)?,
+                counter: u32::try_from(counter)
+                    .map_err(|_| StoreError::BadRecord(format!("event {id} has a bad stamp")))?,
+            },
+            at: row.try_get(at + 6)?,
+            actor: row.try_get(at + 7)?,
+            body: serde_json::from_value(body)?,
+        },
+    })
+}
+
+/// Whether a failed transaction may simply be run again: another node wrote the same row
+/// first (unique violation), or the database chose this one to give way.
+fn worth_retrying(state: &str) -> bool {
+    [SqlState::UNIQUE_VIOLATION, SqlState::T_R_SERIALIZATION_FAILURE, SqlState::T_R_DEADLOCK_DETECTED]
+        .iter()
+        .any(|s| s.code() == state)
+}
+
+async fn migrate(client: &mut deadpool_postgres::Object) -> Result<()> {
+    client.execute("SELECT pg_advisory_lock($1, 0)", &[&LOCK_MIGRATE]).await?;
+    let result = apply_migrations(client).await;
+    client.execute("SELECT pg_advisory_unlock($1, 0)", &[&LOCK_MIGRATE]).await?;
+    result
+}
+
+async fn apply_migrations(client: &mut deadpool_postgres::Object) -> Result<()> {
+    client
+        .batch_execute(
+            "CREATE TABLE IF NOT EXISTS hq_schema (
+                version    integer PRIMARY KEY,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            )",
+        )
+        .await?;
+    let found: i32 = client.query_one("SELECT COALESCE(MAX(version), 0) FROM hq_schema", &[]).await?.get(0);
+    let known = MIGRATIONS.len() as i32;
+    if found > known {
+        return Err(StoreError::Postgres(format!(
+            "the database has HQ schema version {found}, newer than this lobbydesk knows ({known}); install the newer lobbydesk on every HQ node"
+        )));
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = client.transaction().await?;
+        tx.batch_execute(sql).await?;
+        tx.execute("INSERT INTO hq_schema (version) VALUES ($1)", &[&(index as i32 + 1)]).await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl HqDatabase for PostgresHq {
+    fn describe(&self) -> String {
+        format!("PostgreSQL {}", redact(&self.url))
+    }
+
+    async fn add_kiosk(&self, code: &str, estate: &str, token_hash: &str, now: DateTime<Utc>) -> Result<()> {
+        self.pool
+            .get()
+            .await?
+            .execute(
+                "INSERT INTO kiosks (code, estate, token_hash, added_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (code) DO UPDATE SET estate = excluded.estate, token_hash = excluded.token_hash,
+                    added_at = excluded.added_at, revoked_at = NULL",
+                &[&code, &estate, &token_hash, &now],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn revoke_kiosk(&self, code: &str, now: DateTime<Utc>) -> Result<bool> {
+        let n = self
+            .pool
+            .get()
+            .await?
+            .execute("UPDATE kiosks SET revoked_at = $2 WHERE code = $1", &[&code, &now])
+            .await?;
+        Ok(n > 0)
+    }
+
+    async fn kiosk_by_token_hash(&self, hash: &str) -> Result<Option<KioskRecord>> {
+        let row = self
+            .pool
+            .get()
+            .await?
+            .query_opt("SELECT code, estate, revoked_at IS NOT NULL FROM kiosks WHERE token_hash = $1", &[&hash])
+            .await?;
+        Ok(row.map(|r| KioskRecord { code: r.get(0), estate: r.get(1), revoked: r.get(2) }))
+    }
+
+    async fn high_water(&self, origin: &Origin) -> Result<i64> {
+        let row = self
+            .pool
+            .get()
+            .await?
+            .query_one("SELECT COALESCE(MAX(origin_seq), 0)::int8 FROM events WHERE origin = $1", &[&origin.0])
+            .await?;
+        Ok(row.get(0))
+    }
+
+    async fn max_ticket_sequence(&self, code: &str) -> Result<u64> {
+        let row = self
+            .pool
+            .get()
+            .await?
+            .query_opt("SELECT sequence FROM ticket_high WHERE code = $1", &[&code])
+            .await?;
+        Ok(row.map(|r| r.get::<_, i64>(0)).unwrap_or(0).max(0) as u64)
+    }
+
+    /// A batch is one transaction. Should another node store the same event or case in
+    /// the same moment, the constraint stops the second writer and the batch is checked
+    /// again from the start: it then finds those events already here.
+    async fn receive_from_kiosk(
+        &self,
+        kiosk: &KioskRecord,
+        events: Vec<StoredEvent>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Refused>> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.receive_once(kiosk, &events, now).await {
+                Err(StoreError::PostgresState { state, .. }) if attempt < 4 && worth_retrying(&state) => {
+                    tracing::info!(kiosk = kiosk.code, attempt, "another writer got there first; checking the batch again");
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn events_since(
+        &self,
+        after: i64,
+        estate: &str,
+        exclude: Option<&Origin>,
+        limit: usize,
+    ) -> Result<Arrivals> {
+        let rows = self
+            .reads
+            .get()
+            .await?
+            .query(
+                &format!(
+                    "SELECT r.seq, {EVENT_COLUMNS} FROM received r JOIN events e ON e.id = r.event_id
+                     WHERE r.estate = $1 AND r.seq > $2 ORDER BY r.seq LIMIT $3"
+                ),
+                &[&estate, &after, &(limit as i64)],
+            )
+            .await?;
+        let more = rows.len() == limit;
+        let next = rows.last().map(|r| r.get::<_, i64>(0)).unwrap_or(after);
+        let mut events = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let stored = event_from_row(row, 1)?;
+            if exclude.is_some_and(|o| *o == stored.event.origin) {
+                continue;
+            }
+            events.push(stored);
+        }
+        Ok((events, next, more))
+    }
+
+    async fn arrivals_after(&self, after: i64, limit: usize) -> Result<Vec<(i64, String, StoredEvent)>> {
+        let rows = self
+            .pool
+            .get()
+            .await?
+            .query(
+                &format!(
+                    "SELECT r.seq, r.estate, {EVENT_COLUMNS} FROM received r JOIN events e ON e.id = r.event_id
+                     WHERE r.seq > $1 ORDER BY r.seq LIMIT $2"
+                ),
+                &[&after, &(limit as i64)],
+            )
+            .await?;
+        rows.iter().map(|r| Ok((r.get(0), r.get(1), event_from_row(r, 2)?))).collect()
+    }
+
+    async fn kiosks(&self) -> Result<Vec<(KioskRecord, String)>> {
+        let rows = self
+            .pool
+            .get()
+            .await?
+            .query("SELECT code, estate, revoked_at IS NOT NULL, token_hash FROM kiosks ORDER BY code", &[])
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (KioskRecord { code: r.get(0), estate: r.get(1), revoked: r.get(2) }, r.get(3)))
+            .collect())
+    }
+
+    async fn import_arrivals(&self, arrivals: Vec<(i64, String, StoredEvent)>) -> Result<usize> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let ids: Vec<Uuid> = arrivals.iter().map(|(_, _, e)| e.event.id).collect();
+        let here: HashSet<Uuid> = tx
+            .query("SELECT id FROM events WHERE id = ANY($1)", &[&ids])
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let new: Vec<&(i64, String, StoredEvent)> =
+            arrivals.iter().filter(|(_, _, e)| !here.contains(&e.event.id)).collect();
+        if !new.is_empty() {
+            insert_events(&tx, new.iter().map(|(_, _, e)| e)).await?;
+            let seqs: Vec<i64> = new.iter().map(|(seq, _, _)| *seq).collect();
+            let ids: Vec<Uuid> = new.iter().map(|(_, _, e)| e.event.id).collect();
+            let estates: Vec<&str> = new.iter().map(|(_, estate, _)| estate.as_str()).collect();
+            tx.execute(
+                "INSERT INTO received (seq, event_id, estate) SELECT * FROM UNNEST($1::int8[], $2::uuid[], $3::text[])",
+                &[&seqs, &ids, &estates],
+            )
+            .await?;
+            // New arrivals are numbered after the imported ones.
+            tx.execute(
+                "SELECT setval(pg_get_serial_sequence('received', 'seq'), GREATEST((SELECT MAX(seq) FROM received), 1))",
+                &[],
+            )
+            .await?;
+            note_tickets(&tx, new.iter().map(|(_, _, e)| e)).await?;
+            let touched: Vec<Uuid> = new.iter().map(|(_, _, e)| e.event.case_id).collect();
+            refresh_cases(&tx, &touched).await?;
+        }
+        tx.commit().await?;
+        Ok(new.len())
+    }
+
+    async fn count_cases(&self) -> Result<u64> {
+        let row = self.pool.get().await?.query_one("SELECT COUNT(*) FROM cases", &[]).await?;
+        Ok(row.get::<_, i64>(0).max(0) as u64)
+    }
+
+    async fn case(&self, id: Uuid) -> Result<Option<Case>> {
+        let row = self.pool.get().await?.query_opt("SELECT state FROM cases WHERE id = $1", &[&id]).await?;
+        match row {
+            Some(r) => Ok(Some(serde_json::from_value(r.try_get(0)?)?)),
+            None => Ok(None),
+        }
+    }
+}
