@@ -22,7 +22,8 @@ use lobbydesk::domain::case::{Case, Status};
 use lobbydesk::domain::event::Origin;
 use lobbydesk::domain::filing::NewCase;
 use lobbydesk::domain::intake::Department;
-use lobbydesk::hq::db::{DbSettings, HqDatabase};
+use common::hq_db::{Backend, HqProcess, HqStore, events_at};
+use lobbydesk::hq::db::HqDatabase;
 use lobbydesk::hq::{self, Hq};
 use lobbydesk::store::Store;
 use lobbydesk::sync::client::{Client, sync_once};
@@ -32,90 +33,6 @@ const ESTATE: &str = "翠湖花园";
 fn settings(code: &str) -> Settings {
     let toml = format!("[kiosk]\ncode = \"{code}\"\nestate = \"{ESTATE}\"\n{}", common::STAFF);
     Settings::from_toml(&toml, "test").unwrap()
-}
-
-/// HQ's store for one test: the SQLite file in a directory, or a fresh database on the
-/// test PostgreSQL cluster. The same tests run on both.
-struct HqStore {
-    dir: TempDir,
-    settings: DbSettings,
-}
-
-impl HqStore {
-    fn sqlite() -> HqStore {
-        let dir = TempDir::new().unwrap();
-        let settings = DbSettings::Sqlite(dir.path().to_path_buf());
-        HqStore { dir, settings }
-    }
-
-    fn postgres() -> HqStore {
-        HqStore {
-            dir: TempDir::new().unwrap(),
-            settings: DbSettings::Postgres { url: common::postgres::database(), read_url: None },
-        }
-    }
-
-    fn of(backend: Backend) -> HqStore {
-        match backend {
-            Backend::Sqlite => HqStore::sqlite(),
-            Backend::Postgres => HqStore::postgres(),
-        }
-    }
-
-    /// A new connection to the store, as a freshly started HQ node has.
-    async fn open(&self) -> Arc<dyn HqDatabase> {
-        self.settings.open().await.unwrap()
-    }
-
-    async fn register(&self, code: &str) -> String {
-        hq::register_kiosk(self.open().await.as_ref(), code, ESTATE).await.unwrap()
-    }
-}
-
-#[derive(Clone, Copy, Debug)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// HQ on a loopback port; `restart` stops it and starts it again on the same store.
-struct HqProcess {
-    settings: DbSettings,
-    addr: Arc<Mutex<SocketAddr>>,
-    task: Option<tokio::task::JoinHandle<()>>,
-}
-
-impl HqProcess {
-    async fn start(store: &HqStore) -> HqProcess {
-        let mut p = HqProcess {
-            settings: store.settings.clone(),
-            addr: Arc::new(Mutex::new("127.0.0.1:1".parse().unwrap())),
-            task: None,
-        };
-        p.launch().await;
-        p
-    }
-
-    async fn launch(&mut self) {
-        let hq = Hq::new(self.settings.open().await.unwrap());
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        *self.addr.lock().unwrap() = listener.local_addr().unwrap();
-        self.task = Some(tokio::spawn(async move {
-            let _ = axum::serve(listener, hq::router(hq)).await;
-        }));
-    }
-
-    async fn restart(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-            let _ = task.await;
-        }
-        self.launch().await;
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.addr.lock().unwrap())
-    }
 }
 
 fn register(hq_dir: &Path, code: &str) -> String {
@@ -253,18 +170,6 @@ async fn sync_until_done(desk: &mut Desk, client: &Client) {
     panic!("sync never completed: {last}; outbox {}", desk.store().outbox_len().unwrap());
 }
 
-/// Every event HQ holds, in arrival order.
-async fn events_at(hq: &dyn HqDatabase) -> Vec<lobbydesk::store::StoredEvent> {
-    let mut all = Vec::new();
-    let mut after = 0;
-    loop {
-        let page = hq.arrivals_after(after, 1000).await.unwrap();
-        let Some((last, _, _)) = page.last() else { return all };
-        after = *last;
-        all.extend(page.into_iter().map(|(_, _, e)| e));
-    }
-}
-
 async fn assert_same(kiosk: &Store, hq: &dyn HqDatabase) {
     let mut k: Vec<_> = kiosk
         .all_events()
@@ -294,7 +199,7 @@ async fn assert_same(kiosk: &Store, hq: &dyn HqDatabase) {
 async fn converge_under_faults(cases: usize, backend: Backend) {
     let kiosk_dir = TempDir::new().unwrap();
     let store = HqStore::of(backend);
-    let token = store.register("K01").await;
+    let token = store.register("K01", ESTATE).await;
     let mut hq = HqProcess::start(&store).await;
     let proxy = FaultyProxy::start(hq.addr.clone()).await;
     let client = Client::without_connection_reuse(&format!("http://{}", proxy.addr), &token).unwrap();
@@ -364,7 +269,7 @@ async fn hq_decisions_come_back_to_the_kiosk() {
     // HQ acts on cases through its SQLite store so far.
     let (store, kiosk_dir) = (HqStore::sqlite(), TempDir::new().unwrap());
     let hq_dir = &store.dir;
-    let token = store.register("K01").await;
+    let token = store.register("K01", ESTATE).await;
     let hq = HqProcess::start(&store).await;
     let client = Client::new(&hq.url(), &token).unwrap();
     let mut desk = Desk::open(settings("K01"), kiosk_dir.path()).unwrap();
@@ -399,7 +304,7 @@ async fn changes_made_on_both_sides_while_offline_converge() {
     // HQ acts on cases through its SQLite store so far.
     let (store, kiosk_dir) = (HqStore::sqlite(), TempDir::new().unwrap());
     let hq_dir = &store.dir;
-    let token = store.register("K01").await;
+    let token = store.register("K01", ESTATE).await;
     let hq = HqProcess::start(&store).await;
     let client = Client::new(&hq.url(), &token).unwrap();
     let mut desk = Desk::open(settings("K01"), kiosk_dir.path()).unwrap();
@@ -443,7 +348,7 @@ async fn on_postgresql_wrong_missing_and_revoked_credentials_are_refused_and_not
 
 async fn wrong_missing_and_revoked_credentials_are_refused_and_nothing_is_written_on(backend: Backend) {
     let (store, kiosk_dir) = (HqStore::of(backend), TempDir::new().unwrap());
-    let token = store.register("K01").await;
+    let token = store.register("K01", ESTATE).await;
     let hq = HqProcess::start(&store).await;
     let at_hq = store.open().await;
     let mut desk = Desk::open(settings("K01"), kiosk_dir.path()).unwrap();
@@ -481,7 +386,7 @@ async fn on_postgresql_a_kiosk_cannot_write_for_another_kiosk_or_estate_and_one_
 
 async fn a_kiosk_cannot_write_for_another_kiosk_or_estate_and_one_refusal_does_not_block_the_rest_on(backend: Backend) {
     let (store, a_dir, b_dir) = (HqStore::of(backend), TempDir::new().unwrap(), TempDir::new().unwrap());
-    let token_a = store.register("K01").await;
+    let token_a = store.register("K01", ESTATE).await;
     let hq = HqProcess::start(&store).await;
     let mut a = Desk::open(settings("K01"), a_dir.path()).unwrap();
     let mut b = Desk::open(settings("K02"), b_dir.path()).unwrap();
@@ -531,7 +436,7 @@ async fn on_postgresql_malformed_and_oversized_requests_get_clear_errors() {
 
 async fn malformed_and_oversized_requests_get_clear_errors_on(backend: Backend) {
     let store = HqStore::of(backend);
-    let token = store.register("K01").await;
+    let token = store.register("K01", ESTATE).await;
     let hq = HqProcess::start(&store).await;
     let http = reqwest::Client::new();
     let post = |body: Vec<u8>| {

@@ -1,0 +1,249 @@
+//! HQ on PostgreSQL as a property group runs it: two stateless HQ nodes on one database
+//! with kiosks talking to either, the same batch landing on both nodes at once, and an
+//! existing SQLite HQ moved over with `hq migrate`. A real server (tests/common/postgres.rs).
+
+mod common;
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+
+use chrono::Utc;
+use common::hq_db::{HqProcess, HqStore, events_at};
+use lobbydesk::app::{Action, Desk};
+use lobbydesk::config::Settings;
+use lobbydesk::domain::case::Case;
+use lobbydesk::domain::filing::NewCase;
+use lobbydesk::hq::db::{DbSettings, HqDatabase};
+use lobbydesk::store::StoredEvent;
+use lobbydesk::sync::client::{Client, sync_once};
+use tempfile::TempDir;
+
+const EAST: &str = "翠湖花园";
+const WEST: &str = "碧水湾";
+
+fn kiosk(code: &str, estate: &str) -> (TempDir, Desk) {
+    let dir = TempDir::new().unwrap();
+    let toml = format!("[kiosk]\ncode = \"{code}\"\nestate = \"{estate}\"\n{}", common::STAFF);
+    let desk = Desk::open(Settings::from_toml(&toml, "test").unwrap(), dir.path()).unwrap();
+    (dir, desk)
+}
+
+fn file(desk: &mut Desk, i: usize) -> String {
+    let new = NewCase {
+        category: "water".into(),
+        place: format!("{}-{}-{}", 1 + i % 9, 1 + i % 3, 100 + i % 40),
+        phone: Some(format!("1380013{:04}", i % 10_000)),
+        text: format!("第{i}号：楼道灯不亮"),
+        ..NewCase::default()
+    };
+    desk.file(&new, Utc::now()).unwrap().ticket().to_string()
+}
+
+async fn sync_until_done(desk: &mut Desk, client: &Client) {
+    let mut last = String::new();
+    for attempt in 0..60 {
+        match sync_once(desk.store_mut(), client, Utc::now()).await {
+            Ok(_) if desk.store().outbox_len().unwrap() == 0 => return,
+            Ok(report) => last = format!("{report:?}"),
+            Err(e) => last = e.to_string(),
+        }
+        tokio::time::sleep(Duration::from_millis(20 * attempt.min(10))).await;
+    }
+    panic!("sync never completed: {last}");
+}
+
+fn keys(events: &[StoredEvent]) -> BTreeSet<(String, i64, uuid::Uuid)> {
+    events.iter().map(|e| (e.event.origin.0.clone(), e.origin_seq, e.event.id)).collect()
+}
+
+/// Kiosks of two estates, each syncing through whichever of two HQ nodes a round picks,
+/// all at once; afterwards HQ holds every event exactly once, each estate's kiosks hold
+/// each other's events and no other estate's, and every case is the same everywhere and
+/// equal to a fold of its events.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hq_nodes_on_one_database_give_the_same_result_as_one() {
+    let store = HqStore::postgres();
+    let nodes = [HqProcess::start(&store).await, HqProcess::start(&store).await];
+    let plan = [("K01", EAST), ("K02", EAST), ("K03", WEST)];
+    let mut tasks = Vec::new();
+    for (k, (code, estate)) in plan.into_iter().enumerate() {
+        let token = store.register(code, estate).await;
+        let clients: Vec<Client> = nodes.iter().map(|n| Client::new(&n.url(), &token).unwrap()).collect();
+        tasks.push(tokio::spawn(async move {
+            let (dir, mut desk) = kiosk(code, estate);
+            for round in 0..8 {
+                for i in 0..25 {
+                    let ticket = file(&mut desk, round * 25 + i);
+                    if i % 4 == 0 {
+                        desk.act(&ticket, Action::Resolve { note: "已修好".into() }, "wang", Utc::now()).unwrap();
+                    }
+                }
+                // Each round through the other node (a load balancer's choice).
+                let _ = sync_once(desk.store_mut(), &clients[(round + k) % 2], Utc::now()).await;
+            }
+            sync_until_done(&mut desk, &clients[k % 2]).await;
+            (dir, desk, clients)
+        }));
+    }
+    let mut kiosks = Vec::new();
+    for task in tasks {
+        kiosks.push(task.await.unwrap());
+    }
+    // Everyone has sent everything; one more pull each takes in the estate-mates' last events.
+    for (_, desk, clients) in &mut kiosks {
+        sync_once(desk.store_mut(), &clients[1], Utc::now()).await.unwrap();
+    }
+    let hq = store.open().await;
+    let at_hq = events_at(hq.as_ref()).await;
+    assert_eq!(keys(&at_hq).len(), at_hq.len(), "no event twice at HQ");
+    let own = |desk: &Desk, code: &str| -> Vec<StoredEvent> {
+        desk.store().all_events().unwrap().into_iter().filter(|e| e.event.origin.0 == format!("kiosk:{code}")).collect()
+    };
+    let mut sent = BTreeSet::new();
+    for ((_, desk, _), (code, _)) in kiosks.iter().zip(plan) {
+        sent.extend(keys(&own(desk, code)));
+    }
+    assert_eq!(keys(&at_hq), sent, "HQ holds exactly what the kiosks sent");
+    assert_eq!(hq.count_cases().await.unwrap(), 3 * 200);
+    // East's two kiosks hold the same events; West holds only its own.
+    let east_a = keys(&kiosks[0].1.store().all_events().unwrap());
+    let east_b = keys(&kiosks[1].1.store().all_events().unwrap());
+    assert_eq!(east_a, east_b, "kiosks of one estate converge");
+    assert_eq!(east_a.len(), keys(&own(&kiosks[0].1, "K01")).len() + keys(&own(&kiosks[1].1, "K02")).len());
+    assert_eq!(keys(&kiosks[2].1.store().all_events().unwrap()), keys(&own(&kiosks[2].1, "K03")));
+    // Every case: the same on both east kiosks and at HQ, and what its events fold to.
+    let mut by_case: HashMap<uuid::Uuid, Vec<&StoredEvent>> = HashMap::new();
+    for e in &at_hq {
+        by_case.entry(e.event.case_id).or_default().push(e);
+    }
+    for case in kiosks[0].1.store().cases().unwrap() {
+        let held = hq.case(case.id).await.unwrap().unwrap();
+        assert_eq!(held, case);
+        assert_eq!(held, kiosks[1].1.store().case_by_id(case.id).unwrap().case);
+        assert_eq!(held, Case::fold(by_case[&case.id].iter().map(|e| &e.event)).unwrap());
+    }
+}
+
+/// A kiosk whose answer was lost retries through the other node while the first is still
+/// storing: both nodes take the same batch at the same moment, and it is stored once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_batch_sent_to_both_nodes_at_once_is_stored_once() {
+    let store = HqStore::postgres();
+    let token = store.register("K01", EAST).await;
+    let nodes = [HqProcess::start(&store).await, HqProcess::start(&store).await];
+    let (_dir, mut desk) = kiosk("K01", EAST);
+    lobbydesk::sync::install_crypto();
+    let http = reqwest::Client::new();
+    let mut filed = 0;
+    for round in 0..15 {
+        for i in 0..40 {
+            file(&mut desk, round * 40 + i);
+        }
+        filed += 40;
+        let batch = serde_json::json!({ "events": desk.store().outbox_batch(1000).unwrap() });
+        let push = |node: &HqProcess| {
+            http.post(format!("{}/v1/events", node.url())).bearer_auth(&token).json(&batch).send()
+        };
+        let (a, b) = tokio::join!(push(&nodes[0]), push(&nodes[1]));
+        for answer in [a.unwrap(), b.unwrap()] {
+            assert_eq!(answer.status(), 200);
+            let body: lobbydesk::sync::PushResponse = answer.json().await.unwrap();
+            assert!(body.rejected.is_empty(), "{:?}", body.rejected);
+            assert_eq!(body.accepted.len(), 40, "both nodes confirm the whole batch");
+        }
+        let ids: Vec<_> = desk.store().outbox_batch(1000).unwrap().iter().map(|e| e.event.id).collect();
+        desk.store_mut().confirm_sent(&ids).unwrap();
+    }
+    let hq = store.open().await;
+    let at_hq = events_at(hq.as_ref()).await;
+    assert_eq!(at_hq.len(), filed);
+    assert_eq!(keys(&at_hq), keys(&desk.store().all_events().unwrap()));
+    assert_eq!(hq.count_cases().await.unwrap(), filed as u64);
+    assert_eq!(hq.max_ticket_sequence("K01").await.unwrap(), filed as u64);
+}
+
+fn lobbydesk(args: &[&str]) -> String {
+    let out = std::process::Command::new(common::BIN).args(args).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A group that started on the embedded store moves to PostgreSQL: kiosks, credentials,
+/// revocations, every event (HQ's own decisions too) under the same arrival numbers, so
+/// each kiosk pulls on from where it was; a second run moves nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hq_migrate_moves_an_sqlite_hq_to_postgresql_without_losing_or_duplicating() {
+    let old = HqStore::sqlite();
+    let node = HqProcess::start(&old).await;
+    let mut kiosks = Vec::new();
+    for (code, estate) in [("K01", EAST), ("K02", EAST), ("K03", WEST)] {
+        let token = old.register(code, estate).await;
+        let (dir, mut desk) = kiosk(code, estate);
+        for i in 0..30 {
+            file(&mut desk, i);
+        }
+        let client = Client::new(&node.url(), &token).unwrap();
+        sync_until_done(&mut desk, &client).await;
+        kiosks.push((dir, desk, token));
+    }
+    // HQ decides on one of K01's cases; K01 and K02 take it in.
+    let ticket = kiosks[0].1.store().cases().unwrap()[0].ticket().to_string();
+    {
+        let toml = format!("[kiosk]\ncode = \"HQ\"\nestate = \"{EAST}\"\n{}", common::STAFF);
+        let mut hq_desk = Desk::open_hq(Settings::from_toml(&toml, "t").unwrap(), old.dir.path()).unwrap();
+        hq_desk.act(&ticket, Action::Note { text: "总部已督办".into() }, "hq-quality", Utc::now()).unwrap();
+    }
+    for (_, desk, token) in kiosks.iter_mut().take(2) {
+        sync_until_done(desk, &Client::new(&node.url(), token).unwrap()).await;
+    }
+    drop(node);
+    let revoked = lobbydesk(&["--data-dir", old.dir.path().to_str().unwrap(), "hq", "revoke-kiosk", "K03"]);
+    assert!(revoked.contains("revoked"), "{revoked}");
+
+    let url = common::postgres::database();
+    let from = format!("sqlite:{}", old.dir.path().display());
+    let elsewhere = TempDir::new().unwrap();
+    let elsewhere = elsewhere.path().to_str().unwrap();
+    let moved = lobbydesk(&["--data-dir", elsewhere, "hq", "migrate", "--from", &from, "--to", &url]);
+    assert!(moved.contains("moved 3 kiosk(s) and 91 new event(s)"), "{moved}");
+    assert!(moved.contains("91 event(s) checked in arrival order, 90 case(s)"), "{moved}");
+    let again = lobbydesk(&["--data-dir", elsewhere, "hq", "migrate", "--from", &from, "--to", &url]);
+    assert!(again.contains("and 0 new event(s)"), "a second run moves nothing: {again}");
+
+    let source = old.open().await;
+    let settings = DbSettings::Postgres { url: url.clone(), read_url: None };
+    let target = settings.open().await.unwrap();
+    let arrivals = |db: std::sync::Arc<dyn HqDatabase>| async move {
+        db.arrivals_after(0, 10_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(seq, estate, e)| (seq, estate, e.event.id))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(arrivals(source.clone()).await, arrivals(target.clone()).await);
+    for case in kiosks[0].1.store().cases().unwrap() {
+        assert_eq!(target.case(case.id).await.unwrap().unwrap(), case);
+    }
+
+    // HQ now runs on PostgreSQL; the kiosks carry on with the credentials they had.
+    let new_store = HqStore { dir: TempDir::new().unwrap(), settings };
+    let node = HqProcess::start(&new_store).await;
+    for i in 30..40 {
+        file(&mut kiosks[1].1, i);
+    }
+    let (first, second) = kiosks.split_at_mut(1);
+    sync_until_done(&mut second[0].1, &Client::new(&node.url(), &second[0].2).unwrap()).await;
+    let report = sync_once(first[0].1.store_mut(), &Client::new(&node.url(), &first[0].2).unwrap(), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(report.pulled, 10, "K01 pulls exactly K02's ten new filings, nothing again");
+    lobbydesk::sync::install_crypto();
+    let refused = reqwest::Client::new()
+        .get(format!("{}/v1/status", node.url()))
+        .bearer_auth(&kiosks[2].2)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401, "a revoked kiosk stays revoked");
+}
