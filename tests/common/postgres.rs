@@ -16,11 +16,22 @@ struct Cluster {
 }
 
 static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+static DURABLE: OnceLock<Cluster> = OnceLock::new();
 
-/// A new empty database on the test cluster, as a URL.
+/// A new empty database on the test cluster, as a URL. The cluster skips fsync: tests
+/// check what is stored, not how fast it reaches the disk.
 pub fn database() -> String {
+    create_database(CLUSTER.get_or_init(|| start(false)))
+}
+
+/// A new empty database on a cluster that writes as a production server does (fsync,
+/// synchronous commit), for benchmarks.
+pub fn durable_database() -> String {
+    create_database(DURABLE.get_or_init(|| start(true)))
+}
+
+fn create_database(cluster: &Cluster) -> String {
     static NEXT: AtomicU32 = AtomicU32::new(0);
-    let cluster = CLUSTER.get_or_init(start);
     let name = format!("t{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
     let status = Command::new(cluster.bin.join("createdb"))
         .args(["-h", "127.0.0.1", "-p", &cluster.port.to_string(), "-U", "lobbydesk", &name])
@@ -67,7 +78,7 @@ fn as_server_user(command: &mut Command, user: Option<(u32, u32)>) -> &mut Comma
     command
 }
 
-fn start() -> Cluster {
+fn start(durable: bool) -> Cluster {
     let bin = bin_dir();
     let user = server_user();
     let root = tempfile::Builder::new().prefix("lobbydesk-pg-").tempdir().unwrap().keep();
@@ -85,9 +96,15 @@ fn start() -> Cluster {
     let port = free_port();
     // The server, and beside it a watcher that stops it and removes its files once this
     // test process is gone (statics are never dropped).
+    // Durable: as a production server writes, with a production-sized cache.
+    let speed = if durable {
+        "-c shared_buffers=512MB"
+    } else {
+        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    };
     let script = format!(
-        r#"{postgres} -D {data} -p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off \
-             -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 >{root}/log 2>&1 &
+        r#"{postgres} -D {data} -p {port} -k {root} -c listen_addresses=127.0.0.1 {speed} \
+             -c max_connections=200 >{root}/log 2>&1 &
            server=$!
            while [ -d /proc/{parent} ] && kill -0 $server 2>/dev/null; do sleep 1; done
            kill -INT $server 2>/dev/null; wait $server; rm -rf {root}"#,
