@@ -33,6 +33,8 @@ pub struct RawConfig {
     #[serde(default)]
     pub hq: RawHq,
     #[serde(default)]
+    pub hq_server: RawHqServer,
+    #[serde(default)]
     pub gpio: RawGpio,
     /// When present, replaces the default catalogue entirely.
     pub categories: Option<Vec<Category>>,
@@ -143,6 +145,17 @@ pub struct RawHq {
     pub keep_closed_days: Option<u32>,
 }
 
+/// On an HQ machine: where HQ keeps its data (`lobbydesk hq ...`). `--db` and
+/// `LOBBYDESK_HQ_DB` take precedence.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHqServer {
+    /// postgres://… or sqlite:DIRECTORY; none: the SQLite file in the data directory.
+    pub database: Option<String>,
+    /// A PostgreSQL read replica for kiosks' pulls.
+    pub read_replica: Option<String>,
+}
+
 /// Where HQ is and how this kiosk proves who it is; `None` runs the kiosk standalone.
 #[derive(Clone, Debug)]
 pub struct HqSettings {
@@ -188,6 +201,8 @@ pub struct Settings {
     /// Seconds without a touch before the screen dims; 0: never.
     pub dim_seconds: u32,
     pub hq: Option<HqSettings>,
+    /// HQ's own store, when this machine is HQ (checked when an `hq` command opens it).
+    pub hq_server: RawHqServer,
     /// Closed cases HQ has confirmed are deleted here this many days after closing.
     pub keep_closed_days: u32,
     pub gpio: crate::hw::GpioConfig,
@@ -324,6 +339,7 @@ impl RawConfig {
             idle_seconds,
             dim_seconds: self.kiosk.dim_seconds.unwrap_or(300),
             hq,
+            hq_server: self.hq_server,
             keep_closed_days,
             gpio,
             staff,

@@ -106,7 +106,9 @@ pub fn run_hq(
     now: DateTime<Utc>,
     out: &mut impl Write,
 ) -> Result<()> {
-    let db = DbSettings::parse(args.db.as_deref(), args.db_read_replica.as_deref(), data_dir)?;
+    let database = args.db.clone().or_else(|| settings.hq_server.database.clone());
+    let read_replica = args.db_read_replica.clone().or_else(|| settings.hq_server.read_replica.clone());
+    let db = DbSettings::parse(database.as_deref(), read_replica.as_deref(), data_dir)?;
     if !matches!(db, DbSettings::Sqlite(_))
         && matches!(
             args.command,
