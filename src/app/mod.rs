@@ -180,7 +180,8 @@ pub struct Desk {
 
 impl Desk {
     pub fn open(settings: Settings, data_dir: &Path) -> Result<Desk> {
-        let store = Store::open(data_dir, Origin::kiosk(settings.kiosk.as_str()))?;
+        let mut store = Store::open(data_dir, Origin::kiosk(settings.kiosk.as_str()))?;
+        store.use_calendar(&settings.calendar)?;
         Ok(Desk { settings, store })
     }
 
@@ -209,7 +210,8 @@ impl Desk {
 
     /// Headquarters' desk: the same operations, written under the origin `hq`.
     pub fn open_hq(settings: Settings, data_dir: &Path) -> Result<Desk> {
-        let store = Store::open(data_dir, Origin::hq())?;
+        let mut store = Store::open(data_dir, Origin::hq())?;
+        store.use_calendar(&settings.calendar)?;
         Ok(Desk { settings, store })
     }
 
@@ -418,6 +420,23 @@ impl Desk {
     pub fn cases(&self, filter: &CaseFilter, now: DateTime<Utc>) -> Result<Vec<CaseSummary>> {
         let cases = match filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(text) => self.store.search(text)?,
+            // Open or overdue cases through the read model's indexes, not every case.
+            None if filter.open_only || filter.overdue_only => {
+                let query = crate::store::CaseQuery {
+                    statuses: crate::domain::case::Status::ALL.into_iter().filter(|s| s.is_open()).collect(),
+                    overdue_at: filter.overdue_only.then_some(now),
+                    ..Default::default()
+                };
+                let mut cases = Vec::new();
+                let mut after = None;
+                loop {
+                    let page = self.store.list_cases(&query, after.as_ref(), 5000)?;
+                    let Some((_, mark)) = page.last() else { break };
+                    after = Some(mark.clone());
+                    cases.extend(page.into_iter().map(|(case, _)| case));
+                }
+                cases
+            }
             None => self.store.cases()?,
         };
         let cal = &self.settings.calendar;
@@ -444,7 +463,8 @@ impl Desk {
     pub fn daily_report(&self, date: Option<NaiveDate>, now: DateTime<Utc>) -> Result<DailyReport> {
         let cal = &self.settings.calendar;
         let date = date.unwrap_or_else(|| cal.local_date(now));
-        Ok(report::daily(&self.store.cases()?, cal, date, now))
+        let cases = self.store.daily_report_cases(cal.start_of_day(date), cal.end_of_day(date))?;
+        Ok(report::daily(&cases, cal, date, now))
     }
 
     pub fn monthly_report(&self, year: i32, month: u32, now: DateTime<Utc>) -> Result<MonthlyReport> {

@@ -394,6 +394,23 @@ pub fn work_due(case: &Case, cal: &WorkCalendar, now: DateTime<Utc>) -> Option<D
         .or_else(|| pick(Clock::InitialPlan))
 }
 
+/// When the case turns overdue if nothing more happens to it: the earliest due time among
+/// its clocks that are neither done nor standing still. None for a closed case, and while
+/// every clock left stands still because the case waits (ending the wait is an event, and
+/// the case is judged again then). For every `now` after the case's last event,
+/// `is_overdue(case, cal, now)` is `overdue_from(case, cal).is_some_and(|t| now > t)`:
+/// stores keep it in an indexed column so "overdue" is a range query, not a fold.
+pub fn overdue_from(case: &Case, cal: &WorkCalendar) -> Option<DateTime<Utc>> {
+    if !case.status.is_open() {
+        return None;
+    }
+    deadlines(case, cal, case.updated_at)
+        .into_iter()
+        .filter(|d| d.done_at.is_none() && matches!(d.state, DeadlineState::Pending | DeadlineState::Overdue))
+        .map(|d| d.due)
+        .min()
+}
+
 /// A case is overdue when any of its clocks is.
 pub fn is_overdue(case: &Case, cal: &WorkCalendar, now: DateTime<Utc>) -> bool {
     case.status.is_open() && deadlines(case, cal, now).iter().any(Deadline::is_overdue)

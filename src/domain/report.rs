@@ -234,8 +234,11 @@ pub fn daily(cases: &[Case], cal: &WorkCalendar, date: NaiveDate, now: DateTime<
         major_suggestions: major_suggestions(cases, as_of),
     };
     let mut sorted: Vec<&Case> = cases.iter().collect();
-    // Emergencies first, then oldest first.
-    sorted.sort_by_key(|c| (!c.intake.emergency, c.filed_at));
+    // Emergencies first, then oldest first; the ticket settles a tie, so the order does
+    // not depend on the order the cases were read in.
+    sorted.sort_by(|a, b| {
+        (!a.intake.emergency, a.filed_at, a.ticket()).cmp(&(!b.intake.emergency, b.filed_at, b.ticket()))
+    });
     for case in sorted {
         if on_day(case.filed_at) {
             report.new.push(CaseLine::of(case));

@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_sync.sql"),
     include_str!("migrations/0005_sync_integrity.sql"),
     include_str!("migrations/0006_desk_lists.sql"),
+    include_str!("migrations/0007_read_model.sql"),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

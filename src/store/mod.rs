@@ -110,6 +110,8 @@ pub struct Store {
     /// Reservations of this origin's event indexes: outlives a purge, a restored or an
     /// emptied database, so no index is ever handed out twice.
     event_watermark: Reservations,
+    /// Times the clocks behind the `overdue_from` column (`use_calendar`).
+    calendar: crate::domain::calendar::WorkCalendar,
 }
 
 /// How `Store::open_with` treats a database that is missing or empty.
@@ -164,13 +166,16 @@ impl Store {
                 ),
             });
         }
-        Ok(Store {
+        let mut store = Store {
             conn,
             path: db_path,
             origin: origin.clone(),
             watermark: Watermark::new(data_dir.join(WATERMARK_FILE)),
             event_watermark: Reservations::new(data_dir.join(EVENT_WATERMARK_FILE)),
-        })
+            calendar: Default::default(),
+        };
+        store.load_calendar()?;
+        Ok(store)
     }
 
     pub fn open_at(db_path: &Path, watermark_path: &Path, origin: Origin) -> Result<Store> {
@@ -198,8 +203,10 @@ impl Store {
             origin,
             watermark: Watermark::new(watermark_path.to_path_buf()),
             event_watermark: Reservations::new(watermark_path.with_file_name(EVENT_WATERMARK_FILE)),
+            calendar: Default::default(),
         };
         migrations::migrate(&mut store.conn, db_path)?;
+        store.load_calendar()?;
         store.refresh_stale_projections()?;
         store.recover_interrupted_prints()?;
         Ok(store)

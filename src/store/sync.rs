@@ -296,7 +296,7 @@ impl Store {
             if matches!(e.body, EventBody::Filed { .. }) {
                 // Folded at once: the case (its estate, its ticket) must exist for the
                 // events after it in this batch, and a taken ticket is refused here.
-                match refresh_projection(&sp, e.case_id) {
+                match refresh_projection(&sp, &self.calendar, e.case_id) {
                     Ok(_) => {}
                     Err(StoreError::Sqlite(err)) if is_constraint(&err) => {
                         drop(sp);
@@ -320,7 +320,7 @@ impl Store {
             newest = newest.max(e.stamp);
         }
         for case_id in touched {
-            match refresh_projection(&tx, case_id) {
+            match refresh_projection(&tx, &self.calendar, case_id) {
                 Ok(_) => {}
                 // A case whose filing has not arrived yet appears when it does.
                 Err(StoreError::Fold(_)) => {}
@@ -423,7 +423,7 @@ impl Store {
             inserted += 1;
         }
         for case_id in touched {
-            match refresh_projection(&tx, case_id) {
+            match refresh_projection(&tx, &self.calendar, case_id) {
                 Ok(_) | Err(StoreError::Fold(_)) => {}
                 Err(other) => return Err(other),
             }

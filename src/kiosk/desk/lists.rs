@@ -78,8 +78,8 @@ pub struct ListPage {
 
 /// A page of the cases `filter` selects, whose ticket, place, description or contact
 /// contain `words` (when given: a ticket's digits, a phone's last digits, a place, words),
-/// newest first, after `after`. The store narrows by indexed columns and the search index;
-/// only "overdue", which needs the working-day calendar, is judged here, on open cases only.
+/// newest first, after `after`. The store narrows by indexed columns and the search index,
+/// "overdue" too (the read model keeps when each case turns overdue).
 #[allow(clippy::too_many_arguments)]
 pub fn list(
     desk: &Desk,
@@ -91,10 +91,7 @@ pub fn list(
     now: DateTime<Utc>,
     limit: usize,
 ) -> Result<ListPage, String> {
-    let mut statuses = filter.status.statuses();
-    if filter.overdue {
-        statuses.retain(|s| s.is_open());
-    }
+    let statuses = filter.status.statuses();
     let query = crate::store::CaseQuery {
         statuses: if statuses.len() == crate::domain::case::Status::ALL.len() {
             Vec::new()
@@ -106,41 +103,31 @@ pub fn list(
         assignee: filter.technician.clone(),
         owner: filter.mine.then(|| session.id.clone()),
         callback_by: filter.callbacks_due.then_some(now),
+        overdue_at: filter.overdue.then_some(now),
         words: Some(words.trim().to_string()).filter(|w| !w.is_empty()),
     };
     let cal = &desk.settings.calendar;
     let tz = cal.tz;
     let mut page = ListPage::default();
-    let mut mark = after.cloned();
-    // Overdue cases are a fraction of open ones: read on in batches until the page fills.
-    let batch = if filter.overdue { limit * 4 } else { limit };
-    loop {
-        let cases = desk.store().list_cases(&query, mark.as_ref(), batch).map_err(|e| e.to_string())?;
-        let exhausted = cases.len() < batch;
-        for (case, at) in cases {
-            mark = Some(at);
-            let overdue = crate::domain::clocks::is_overdue(&case, cal, now);
-            if filter.overdue && !overdue {
-                continue;
-            }
-            let line = CaseLine::of(&case);
-            let note = match next_callback(&case).filter(|_| filter.callbacks_due) {
-                Some(due) => format!(
-                    "{} {} · {}",
-                    Msg("待回访", "待回訪", "callback due").get(lang),
-                    local(tz, due.due),
-                    due.owner.name(lang)
-                ),
-                None => format!("{}{}", Msg("受理 ", "受理 ", "filed ").get(lang), local(tz, case.filed_at)),
-            };
-            page.rows.push(row(desk, &line, note, overdue, lang));
-            if page.rows.len() == limit {
-                page.next = mark;
-                return Ok(page);
-            }
-        }
-        if exhausted {
-            return Ok(page);
-        }
+    let cases = desk.store().list_cases(&query, after, limit).map_err(|e| e.to_string())?;
+    let full = cases.len() == limit;
+    for (case, at) in cases {
+        let overdue = crate::domain::clocks::is_overdue(&case, cal, now);
+        let line = CaseLine::of(&case);
+        let note = match next_callback(&case).filter(|_| filter.callbacks_due) {
+            Some(due) => format!(
+                "{} {} · {}",
+                Msg("待回访", "待回訪", "callback due").get(lang),
+                local(tz, due.due),
+                due.owner.name(lang)
+            ),
+            None => format!("{}{}", Msg("受理 ", "受理 ", "filed ").get(lang), local(tz, case.filed_at)),
+        };
+        page.rows.push(row(desk, &line, note, overdue, lang));
+        page.next = Some(at);
     }
+    if !full {
+        page.next = None;
+    }
+    Ok(page)
 }
