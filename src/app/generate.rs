@@ -138,6 +138,11 @@ fn workflow(
     if stage >= 4 && contact {
         let record = CallbackRecord::satisfied_by_phone(Rating::new(3 + dice.roll(3) as u8).ok());
         step(EventBody::CallbackRecorded { record }, "liu", 24);
+        // The supervisor signs the record off before the case is closed (001 11.1.8);
+        // the newest wait for it.
+        if stage >= 5 {
+            step(EventBody::CallbackReviewed { round: 1, opinion: "回访属实".into() }, "he", 4);
+        }
     }
     if stage >= 5 {
         step(EventBody::Closed { note: None }, "liu", 24);

@@ -462,6 +462,15 @@ impl Threaded {
         std::thread::Builder::new()
             .name("kiosk-service".into())
             .spawn(move || {
+                // The window is up; now every page of the database is checked. A damaged
+                // file stops the kiosk as it would have before start-up, saying what to do
+                // (systemd shows the message and restarts it, and it stops again until
+                // the backup is restored).
+                if let Err(e) = service.desk.store().quick_check() {
+                    tracing::error!(error = %e, "the database is damaged; stopping");
+                    eprintln!("lobbydesk: {e}");
+                    std::process::exit(3);
+                }
                 loop {
                     match rx.recv_timeout(Duration::from_secs(2)) {
                         Ok(job) => job(&mut service),

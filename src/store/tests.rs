@@ -143,6 +143,33 @@ fn a_damaged_file_is_reported_with_what_to_do() {
     assert!(err.to_string().contains("restore the latest backup"), "{err}");
 }
 
+/// Opening reads the schema only (start-up must not grow with the file); damage deeper in
+/// the file is found by `quick_check`, which the kiosk runs once its window is up.
+#[test]
+fn damage_deep_in_the_file_is_found_by_the_quick_check() {
+    let dir = TempDir::new().unwrap();
+    {
+        let mut store = open(&dir);
+        for i in 0..300 {
+            file(&mut store, &format!("第{i}号：楼道灯不亮，晚上看不清楚，请尽快维修"));
+        }
+        store.quick_check().unwrap();
+    }
+    let path = dir.path().join(DB_FILE);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let page = 4096;
+    assert!(bytes.len() > 40 * page, "a file of many pages: {}", bytes.len());
+    for b in &mut bytes[30 * page..31 * page] {
+        *b = 0x5a;
+    }
+    std::fs::write(&path, bytes).unwrap();
+    let found = match Store::open(dir.path(), Origin::kiosk("K01")) {
+        Ok(store) => store.quick_check().unwrap_err(),
+        Err(e) => e,
+    };
+    assert!(matches!(found, StoreError::Damaged { .. }), "{found}");
+}
+
 #[test]
 fn a_file_from_a_newer_lobbydesk_is_refused() {
     let dir = TempDir::new().unwrap();
