@@ -95,7 +95,12 @@ async fn sync(
     figures: &Mutex<Figures>,
 ) -> Result<(), String> {
     let t = Instant::now();
-    let status = http.get(format!("{url}/v1/status")).bearer_auth(&kiosk.token).send().await.map_err(|e| e.to_string())?;
+    let status = http
+        .get(format!("{url}/v1/status"))
+        .bearer_auth(&kiosk.token)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
     if !status.status().is_success() {
         return Err(format!("status {}", status.status()));
     }
@@ -105,8 +110,13 @@ async fn sync(
     if !kiosk.outbox.is_empty() {
         let t = Instant::now();
         let body = serde_json::json!({ "events": kiosk.outbox });
-        let answer =
-            http.post(format!("{url}/v1/events")).bearer_auth(&kiosk.token).json(&body).send().await.map_err(|e| e.to_string())?;
+        let answer = http
+            .post(format!("{url}/v1/events"))
+            .bearer_auth(&kiosk.token)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
         if !answer.status().is_success() {
             return Err(format!("push {}", answer.status()));
         }
@@ -141,7 +151,14 @@ async fn sync(
     Ok(())
 }
 
-async fn run(label: &str, settings: DbSettings, nodes: usize, kiosks: usize, seconds: u64, template: &StoredEvent) {
+async fn run(
+    label: &str,
+    settings: DbSettings,
+    nodes: usize,
+    kiosks: usize,
+    seconds: u64,
+    template: &StoredEvent,
+) {
     let db = settings.open().await.unwrap();
     let mut urls = Vec::new();
     let mut servers = Vec::new();
@@ -233,13 +250,22 @@ fn main() {
     lobbydesk::sync::install_crypto();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let template = template();
-    println!("{kiosks} kiosks over {ESTATES} estates, syncing every {INTERVAL:?} for {seconds} s, a tenth filing 20 at once half-way");
+    println!(
+        "{kiosks} kiosks over {ESTATES} estates, syncing every {INTERVAL:?} for {seconds} s, a tenth filing 20 at once half-way"
+    );
     println!(
         "{:<22} | n | {:>6} | {:>6} | {:>17} | {:>17} | {:>17}",
         "store", "syncs", "errors", "push p50/p99 ms", "status p50/p99", "pull p50/p99"
     );
     let dir = tempfile::TempDir::new().unwrap();
-    runtime.block_on(run("SQLite", DbSettings::Sqlite(dir.path().to_path_buf()), 1, kiosks, seconds, &template));
+    runtime.block_on(run(
+        "SQLite",
+        DbSettings::Sqlite(dir.path().to_path_buf()),
+        1,
+        kiosks,
+        seconds,
+        &template,
+    ));
     for nodes in [1, 2] {
         let settings = DbSettings::Postgres { url: postgres::durable_database(), read_url: None };
         runtime.block_on(run("PostgreSQL", settings, nodes, kiosks, seconds, &template));

@@ -74,11 +74,15 @@ fn main() {
             ("daily report", time(20, || desk.daily_report(None, now).unwrap())),
             (
                 "open cases, all of them",
-                time(5, || desk.cases(&CaseFilter { open_only: true, ..CaseFilter::default() }, now).unwrap()),
+                time(5, || {
+                    desk.cases(&CaseFilter { open_only: true, ..CaseFilter::default() }, now).unwrap()
+                }),
             ),
             (
                 "overdue cases, all of them",
-                time(5, || desk.cases(&CaseFilter { overdue_only: true, ..CaseFilter::default() }, now).unwrap()),
+                time(5, || {
+                    desk.cases(&CaseFilter { overdue_only: true, ..CaseFilter::default() }, now).unwrap()
+                }),
             ),
             ("`lobbydesk cases --open`", command(dir.path(), &["cases", "--open"])),
             ("`lobbydesk report daily`", command(dir.path(), &["report", "daily"])),

@@ -75,7 +75,8 @@ async fn two_hq_nodes_on_one_database_give_the_same_result_as_one() {
                 for i in 0..25 {
                     let ticket = file(&mut desk, round * 25 + i);
                     if i % 4 == 0 {
-                        desk.act(&ticket, Action::Resolve { note: "已修好".into() }, "wang", Utc::now()).unwrap();
+                        desk.act(&ticket, Action::Resolve { note: "已修好".into() }, "wang", Utc::now())
+                            .unwrap();
                     }
                 }
                 // Each round through the other node (a load balancer's choice).
@@ -97,7 +98,12 @@ async fn two_hq_nodes_on_one_database_give_the_same_result_as_one() {
     let at_hq = events_at(hq.as_ref()).await;
     assert_eq!(keys(&at_hq).len(), at_hq.len(), "no event twice at HQ");
     let own = |desk: &Desk, code: &str| -> Vec<StoredEvent> {
-        desk.store().all_events().unwrap().into_iter().filter(|e| e.event.origin.0 == format!("kiosk:{code}")).collect()
+        desk.store()
+            .all_events()
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.event.origin.0 == format!("kiosk:{code}"))
+            .collect()
     };
     let mut sent = BTreeSet::new();
     for ((_, desk, _), (code, _)) in kiosks.iter().zip(plan) {
@@ -234,9 +240,10 @@ async fn hq_migrate_moves_an_sqlite_hq_to_postgresql_without_losing_or_duplicati
     }
     let (first, second) = kiosks.split_at_mut(1);
     sync_until_done(&mut second[0].1, &Client::new(&node.url(), &second[0].2).unwrap()).await;
-    let report = sync_once(first[0].1.store_mut(), &Client::new(&node.url(), &first[0].2).unwrap(), Utc::now())
-        .await
-        .unwrap();
+    let report =
+        sync_once(first[0].1.store_mut(), &Client::new(&node.url(), &first[0].2).unwrap(), Utc::now())
+            .await
+            .unwrap();
     assert_eq!(report.pulled, 10, "K01 pulls exactly K02's ten new filings, nothing again");
     lobbydesk::sync::install_crypto();
     let refused = reqwest::Client::new()

@@ -12,8 +12,8 @@ use lobbydesk::app::{Action, Desk};
 use lobbydesk::config::Settings;
 use lobbydesk::domain::calendar::WorkCalendar;
 use lobbydesk::domain::case::Status;
-use lobbydesk::domain::event::PauseReason;
 use lobbydesk::domain::clocks::is_overdue;
+use lobbydesk::domain::event::PauseReason;
 use lobbydesk::domain::filing::NewCase;
 use lobbydesk::domain::report;
 use lobbydesk::store::CaseQuery;
@@ -48,7 +48,8 @@ fn estate() -> (TempDir, Desk) {
     // A matter resolved, with a second reporter linked to it and not yet told.
     let matter = complaint(&mut desk, "13800000001", "楼上漏水到我家", t);
     let reporter = complaint(&mut desk, "13800000002", "楼上漏水", t + Duration::minutes(5));
-    desk.act(&reporter, Action::Link { primary_ticket: matter.clone() }, "wang", t + Duration::minutes(6)).unwrap();
+    desk.act(&reporter, Action::Link { primary_ticket: matter.clone() }, "wang", t + Duration::minutes(6))
+        .unwrap();
     desk.act(&matter, Action::Resolve { note: "已修好".into() }, "wang", t + Duration::hours(3)).unwrap();
     // The same resident complained last month (resolved since), and again now.
     let earlier = complaint(&mut desk, "13800000003", "夜里噪音", t - Duration::days(20));
@@ -70,8 +71,13 @@ const WAITING_PHONE: &str = "13800000004";
 
 fn overdue_from_index(desk: &Desk, at: DateTime<Utc>) -> Vec<String> {
     let query = CaseQuery { overdue_at: Some(at), ..Default::default() };
-    let mut tickets: Vec<String> =
-        desk.store().list_cases(&query, None, 100_000).unwrap().iter().map(|(c, _)| c.ticket().to_string()).collect();
+    let mut tickets: Vec<String> = desk
+        .store()
+        .list_cases(&query, None, 100_000)
+        .unwrap()
+        .iter()
+        .map(|(c, _)| c.ticket().to_string())
+        .collect();
     tickets.sort();
     tickets
 }
@@ -131,12 +137,17 @@ fn overdue_from_the_index_is_overdue_by_folding_at_every_moment_and_under_a_new_
     }
     assert!(seen > 100, "overdue cases were compared: {seen}");
     let waiting = desk.store().search(WAITING_PHONE).unwrap().remove(0);
-    assert!(waiting.status != Status::Closed && waiting.current_pause().is_some(), "a waiting case is compared");
+    assert!(
+        waiting.status != Status::Closed && waiting.current_pause().is_some(),
+        "a waiting case is compared"
+    );
     drop(desk);
     // A week of holidays added to the config moves working-day deadlines: the columns
     // follow at the next start, and still agree with folding.
-    let holidays: Vec<String> = (0..7).map(|d| format!("\"{}\"", (now() + Duration::days(d)).date_naive())).collect();
-    let desk = Desk::open(settings(&format!("[calendar]\nholidays = [{}]", holidays.join(", "))), dir.path()).unwrap();
+    let holidays: Vec<String> =
+        (0..7).map(|d| format!("\"{}\"", (now() + Duration::days(d)).date_naive())).collect();
+    let desk = Desk::open(settings(&format!("[calendar]\nholidays = [{}]", holidays.join(", "))), dir.path())
+        .unwrap();
     let cal = desk.settings.calendar.clone();
     for hours in [0, 24 * 3, 24 * 9, 24 * 20] {
         let at = now() + Duration::hours(hours);

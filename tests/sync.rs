@@ -16,13 +16,13 @@ use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+use common::hq_db::{Backend, HqProcess, HqStore, events_at};
 use lobbydesk::app::{Action, Desk};
 use lobbydesk::config::Settings;
 use lobbydesk::domain::case::{Case, Status};
 use lobbydesk::domain::event::Origin;
 use lobbydesk::domain::filing::NewCase;
 use lobbydesk::domain::intake::Department;
-use common::hq_db::{Backend, HqProcess, HqStore, events_at};
 use lobbydesk::hq::db::HqDatabase;
 use lobbydesk::hq::{self, Hq};
 use lobbydesk::store::Store;
@@ -177,8 +177,11 @@ async fn assert_same(kiosk: &Store, hq: &dyn HqDatabase) {
         .into_iter()
         .map(|e| (e.event.origin.0.clone(), e.origin_seq, e.event.id))
         .collect();
-    let mut h: Vec<_> =
-        events_at(hq).await.into_iter().map(|e| (e.event.origin.0.clone(), e.origin_seq, e.event.id)).collect();
+    let mut h: Vec<_> = events_at(hq)
+        .await
+        .into_iter()
+        .map(|e| (e.event.origin.0.clone(), e.origin_seq, e.event.id))
+        .collect();
     k.sort();
     h.sort();
     let unique: std::collections::HashSet<_> = h.iter().map(|(_, _, id)| *id).collect();
@@ -376,15 +379,24 @@ async fn wrong_missing_and_revoked_credentials_are_refused_and_nothing_is_writte
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kiosk_cannot_write_for_another_kiosk_or_estate_and_one_refusal_does_not_block_the_rest() {
-    a_kiosk_cannot_write_for_another_kiosk_or_estate_and_one_refusal_does_not_block_the_rest_on(Backend::Sqlite).await;
+    a_kiosk_cannot_write_for_another_kiosk_or_estate_and_one_refusal_does_not_block_the_rest_on(
+        Backend::Sqlite,
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_postgresql_a_kiosk_cannot_write_for_another_kiosk_or_estate_and_one_refusal_does_not_block_the_rest() {
-    a_kiosk_cannot_write_for_another_kiosk_or_estate_and_one_refusal_does_not_block_the_rest_on(Backend::Postgres).await;
+async fn on_postgresql_a_kiosk_cannot_write_for_another_kiosk_or_estate_and_one_refusal_does_not_block_the_rest()
+ {
+    a_kiosk_cannot_write_for_another_kiosk_or_estate_and_one_refusal_does_not_block_the_rest_on(
+        Backend::Postgres,
+    )
+    .await;
 }
 
-async fn a_kiosk_cannot_write_for_another_kiosk_or_estate_and_one_refusal_does_not_block_the_rest_on(backend: Backend) {
+async fn a_kiosk_cannot_write_for_another_kiosk_or_estate_and_one_refusal_does_not_block_the_rest_on(
+    backend: Backend,
+) {
     let (store, a_dir, b_dir) = (HqStore::of(backend), TempDir::new().unwrap(), TempDir::new().unwrap());
     let token_a = store.register("K01", ESTATE).await;
     let hq = HqProcess::start(&store).await;

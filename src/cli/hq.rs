@@ -168,7 +168,8 @@ pub fn run_hq(
             )?;
         }
         HqCommand::AddKiosk { code, estate } => {
-            let token = with_db(&db, async |store| Ok(crate::hq::register_kiosk(store, &code, &estate).await?))?;
+            let token =
+                with_db(&db, async |store| Ok(crate::hq::register_kiosk(store, &code, &estate).await?))?;
             writeln!(
                 out,
                 "kiosk {} of {} registered. Its credential (shown once, keep it safe):",

@@ -19,10 +19,10 @@ use std::sync::Arc;
 
 use crate::domain::event::Origin;
 use crate::store::{KioskRecord, Store, StoreError};
-use db::HqDatabase;
 use crate::sync::{
     ErrorBody, PROTOCOL, PullResponse, PushRequest, PushResponse, Rejection, Status, token_hash,
 };
+use db::HqDatabase;
 
 /// Every route the server answers: the OpenAPI file must describe exactly these.
 pub const ROUTES: [(&str, &str); 3] = [("get", "/v1/status"), ("post", "/v1/events"), ("get", "/v1/events")];
@@ -171,9 +171,15 @@ async fn push(
     let refused = hq.db.receive_from_kiosk(&k, request.events, Utc::now()).await?;
     let accepted = ids.into_iter().filter(|id| !refused.iter().any(|r| r.id == *id)).collect();
     if !refused.is_empty() {
-        tracing::warn!(kiosk = k.code, refused = refused.len(), first = refused[0].code.code(), "events refused");
+        tracing::warn!(
+            kiosk = k.code,
+            refused = refused.len(),
+            first = refused[0].code.code(),
+            "events refused"
+        );
     }
-    let rejected = refused.into_iter().map(|r| Rejection { id: r.id, code: r.code, reason: r.reason }).collect();
+    let rejected =
+        refused.into_iter().map(|r| Rejection { id: r.id, code: r.code, reason: r.reason }).collect();
     let response = PushResponse { accepted, rejected };
     Ok(Json(response))
 }

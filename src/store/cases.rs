@@ -354,17 +354,28 @@ impl Store {
     /// report over these is the report over every case (a test keeps it so), read
     /// through indexes instead of folding the whole history.
     pub fn daily_report_cases(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Vec<Case>> {
-        // One indexed range per reason, united by row number: an OR across columns
-        // would read the whole table.
-        let mut cases = self.query_cases(
-            "SELECT state FROM cases WHERE seq IN (
-                SELECT seq FROM cases WHERE closed_at = '' AND filed_at < ?2
-                UNION SELECT seq FROM cases WHERE closed_at >= ?1 AND filed_at < ?2
-                UNION SELECT seq FROM cases WHERE resolved_at != '' AND resolved_at >= ?1
-                UNION SELECT seq FROM cases WHERE callback_opens != ''
-                UNION SELECT seq FROM cases WHERE unreviewed > 0)",
-            params![ts(start), ts(end)],
-        )?;
+        // One indexed range per reason, each its own query, united here: an OR across
+        // columns reads the whole table, and so does the merge plan SQLite picks for a
+        // UNION of them.
+        let (start, end) = (ts(start), ts(end));
+        let reasons: [(&str, Vec<&str>); 5] = [
+            ("SELECT seq FROM cases WHERE closed_at = '' AND filed_at < ?1", vec![&end]),
+            ("SELECT seq FROM cases WHERE closed_at >= ?1 AND filed_at < ?2", vec![&start, &end]),
+            ("SELECT seq FROM cases WHERE resolved_at != '' AND resolved_at >= ?1", vec![&start]),
+            ("SELECT seq FROM cases WHERE callback_opens != ''", vec![]),
+            ("SELECT seq FROM cases WHERE unreviewed > 0", vec![]),
+        ];
+        let mut seqs = std::collections::BTreeSet::new();
+        for (sql, args) in reasons {
+            let mut stmt = self.conn.prepare_cached(sql)?;
+            for seq in stmt.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, i64>(0))? {
+                seqs.insert(seq?);
+            }
+        }
+        let mut cases = Vec::with_capacity(seqs.len());
+        for seq in seqs {
+            cases.extend(self.query_cases("SELECT state FROM cases WHERE seq = ?1", [seq])?);
+        }
         let mut held: std::collections::HashSet<Uuid> = cases.iter().map(|c| c.id).collect();
         let mut more = Vec::new();
         let matters: std::collections::BTreeSet<Uuid> = cases.iter().filter_map(|c| c.duplicate_of).collect();
@@ -373,7 +384,9 @@ impl Store {
         }
         // The same resident's complaints in the window before each open complaint.
         let mut earliest: std::collections::BTreeMap<String, DateTime<Utc>> = Default::default();
-        for c in cases.iter().filter(|c| c.kind() == crate::domain::intake::Kind::Complaint && c.status.is_open()) {
+        for c in
+            cases.iter().filter(|c| c.kind() == crate::domain::intake::Kind::Complaint && c.status.is_open())
+        {
             if let Some(contact) = &c.intake.contact {
                 let at = earliest.entry(contact.phone.as_str().to_string()).or_insert(c.filed_at);
                 *at = (*at).min(c.filed_at);
@@ -386,7 +399,7 @@ impl Store {
                     "SELECT id FROM cases WHERE phone != '' AND phone = ?1 AND filed_at >= ?2 AND filed_at < ?3
                        AND kind = 'complaint'",
                 )?
-                .query_map(params![phone, ts(first - crate::domain::report::REPEAT_WINDOW), ts(end)], |r| r.get(0))?
+                .query_map(params![phone, ts(first - crate::domain::report::REPEAT_WINDOW), end], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
             // Most are the open complaints already read: only the others are parsed.
             for id in ids.into_iter().filter(|id| Uuid::parse_str(id).is_ok_and(|id| !held.contains(&id))) {

@@ -8,12 +8,12 @@ mod print_jobs;
 mod sync;
 mod watermark;
 
+pub(crate) use cases::CaseColumns;
 pub use cases::{BulkCase, CaseQuery, CaseRecord, PageMark, StoredEvent};
 pub use migrations::{MIGRATIONS, SCHEMA_VERSION};
 pub use print_jobs::{DocumentKind, JobState, NewJob, PrintJob};
-pub use sync::{KioskRecord, MAX_CLOCK_AHEAD, RefusalCode, Refused, SetAside};
-pub(crate) use cases::CaseColumns;
 pub(crate) use sync::kiosk_may_write;
+pub use sync::{KioskRecord, MAX_CLOCK_AHEAD, RefusalCode, Refused, SetAside};
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
@@ -85,7 +85,10 @@ impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> StoreError {
         // The server's own words (which constraint, which column) say more than "db error".
         match e.as_db_error() {
-            Some(db) => StoreError::PostgresState { state: db.code().code().to_string(), message: db.message().to_string() },
+            Some(db) => StoreError::PostgresState {
+                state: db.code().code().to_string(),
+                message: db.message().to_string(),
+            },
             None => StoreError::Postgres(e.to_string()),
         }
     }

@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::cases::{
-    EVENT_COLUMNS, parse_event, raw_event_at, case_estate, insert_event, meta_counter, meta_get, meta_get_json, meta_set, meta_set_json,
-    next_origin_seq, query_events, raise_counter, record_arrival, refresh_projection, ts,
+    EVENT_COLUMNS, case_estate, insert_event, meta_counter, meta_get, meta_get_json, meta_set, meta_set_json,
+    next_origin_seq, parse_event, query_events, raise_counter, raw_event_at, record_arrival,
+    refresh_projection, ts,
 };
 use super::{Result, Store, StoreError, StoredEvent};
 use crate::domain::event::{EventBody, Origin, check_content};
@@ -274,8 +275,9 @@ impl Store {
                 continue;
             }
             if let Some(kiosk) = from_kiosk
-                && let Err((code, reason)) =
-                    kiosk_may_write(kiosk, stored, now, &mut |id| case_estate(&tx, id).map_err(|e| e.to_string()))
+                && let Err((code, reason)) = kiosk_may_write(kiosk, stored, now, &mut |id| {
+                    case_estate(&tx, id).map_err(|e| e.to_string())
+                })
             {
                 refused.push(refuse(code, reason));
                 continue;

@@ -105,4 +105,3 @@ pub async fn events_at(hq: &dyn HqDatabase) -> Vec<lobbydesk::store::StoredEvent
         all.extend(page.into_iter().map(|(_, _, e)| e));
     }
 }
-

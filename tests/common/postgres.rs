@@ -113,7 +113,9 @@ fn start(durable: bool) -> Cluster {
         root = root.display(),
         parent = std::process::id(),
     );
-    as_server_user(&mut Command::new("sh"), user)
+    // Never waited for: the watcher outlives this process on purpose, to clean up after it.
+    #[allow(clippy::zombie_processes)]
+    let _watcher = as_server_user(&mut Command::new("sh"), user)
         .args(["-c", &script])
         .current_dir(&root)
         .stdin(Stdio::null())

@@ -93,7 +93,11 @@ impl std::fmt::Debug for DbSettings {
 
 impl DbSettings {
     /// `database` as given on the command line or in the config; `data_dir` when absent.
-    pub fn parse(database: Option<&str>, read_replica: Option<&str>, data_dir: &Path) -> anyhow::Result<DbSettings> {
+    pub fn parse(
+        database: Option<&str>,
+        read_replica: Option<&str>,
+        data_dir: &Path,
+    ) -> anyhow::Result<DbSettings> {
         let settings = match database.map(str::trim).filter(|d| !d.is_empty()) {
             None => DbSettings::Sqlite(data_dir.to_path_buf()),
             Some(d) if d.starts_with("postgres://") || d.starts_with("postgresql://") => {
@@ -108,10 +112,9 @@ impl DbSettings {
                 }
                 DbSettings::Sqlite(PathBuf::from(path))
             }
-            Some(d) => anyhow::bail!(
-                "the database {} is neither postgres://… nor sqlite:DIRECTORY",
-                redact(d)
-            ),
+            Some(d) => {
+                anyhow::bail!("the database {} is neither postgres://… nor sqlite:DIRECTORY", redact(d))
+            }
         };
         match (settings, read_replica.map(str::trim).filter(|r| !r.is_empty())) {
             (settings, None) => Ok(settings),
@@ -119,8 +122,9 @@ impl DbSettings {
                 if !(read.starts_with("postgres://") || read.starts_with("postgresql://")) {
                     anyhow::bail!("the read replica {} is not a postgres:// URL", redact(read));
                 }
-                read.parse::<tokio_postgres::Config>()
-                    .map_err(|e| anyhow::anyhow!("the read replica URL {} is not valid: {e}", redact(read)))?;
+                read.parse::<tokio_postgres::Config>().map_err(|e| {
+                    anyhow::anyhow!("the read replica URL {} is not valid: {e}", redact(read))
+                })?;
                 Ok(DbSettings::Postgres { url, read_url: Some(read.to_string()) })
             }
             (DbSettings::Sqlite(_), Some(_)) => {

@@ -44,8 +44,9 @@ pub struct PostgresHq {
 }
 
 fn new_pool(url: &str) -> Result<Pool> {
-    let config: tokio_postgres::Config =
-        url.parse().map_err(|e| StoreError::Postgres(format!("the URL {} is not valid: {e}", redact(url))))?;
+    let config: tokio_postgres::Config = url
+        .parse()
+        .map_err(|e| StoreError::Postgres(format!("the URL {} is not valid: {e}", redact(url))))?;
     let manager =
         Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
     Pool::builder(manager)
@@ -116,7 +117,10 @@ impl PostgresHq {
         let own = Origin::kiosk(&kiosk.code);
         let seqs: Vec<i64> = events.iter().map(|e| e.origin_seq).collect();
         let mut taken_seqs: HashSet<i64> = tx
-            .query("SELECT origin_seq FROM events WHERE origin = $1 AND origin_seq = ANY($2)", &[&own.0, &seqs])
+            .query(
+                "SELECT origin_seq FROM events WHERE origin = $1 AND origin_seq = ANY($2)",
+                &[&own.0, &seqs],
+            )
             .await?
             .iter()
             .map(|r| r.get(0))
@@ -129,7 +133,10 @@ impl PostgresHq {
             let refuse = |code, reason: String| Refused { id: e.id, code, reason };
             if let Some((origin, case_id)) = existing.get(&e.id) {
                 if *origin != e.origin.0 || *case_id != e.case_id {
-                    refused.push(refuse(RefusalCode::Forbidden, format!("event id {} is taken by another event", e.id)));
+                    refused.push(refuse(
+                        RefusalCode::Forbidden,
+                        format!("event id {} is taken by another event", e.id),
+                    ));
                 }
                 continue;
             }
@@ -149,7 +156,10 @@ impl PostgresHq {
             let estate = match &e.body {
                 EventBody::Filed { intake } => {
                     if taken_tickets.contains(&intake.ticket) {
-                        refused.push(refuse(RefusalCode::TicketTaken, "its ticket number is taken by another case".into()));
+                        refused.push(refuse(
+                            RefusalCode::TicketTaken,
+                            "its ticket number is taken by another case".into(),
+                        ));
                         continue;
                     }
                     if let Err(why) = Case::fold(std::iter::once(e)) {
@@ -476,7 +486,10 @@ impl HqDatabase for PostgresHq {
             .pool
             .get()
             .await?
-            .query_opt("SELECT code, estate, revoked_at IS NOT NULL FROM kiosks WHERE token_hash = $1", &[&hash])
+            .query_opt(
+                "SELECT code, estate, revoked_at IS NOT NULL FROM kiosks WHERE token_hash = $1",
+                &[&hash],
+            )
             .await?;
         Ok(row.map(|r| KioskRecord { code: r.get(0), estate: r.get(1), revoked: r.get(2) }))
     }
@@ -486,7 +499,10 @@ impl HqDatabase for PostgresHq {
             .pool
             .get()
             .await?
-            .query_one("SELECT COALESCE(MAX(origin_seq), 0)::int8 FROM events WHERE origin = $1", &[&origin.0])
+            .query_one(
+                "SELECT COALESCE(MAX(origin_seq), 0)::int8 FROM events WHERE origin = $1",
+                &[&origin.0],
+            )
             .await?;
         Ok(row.get(0))
     }
@@ -515,7 +531,11 @@ impl HqDatabase for PostgresHq {
             attempt += 1;
             match self.receive_once(kiosk, &events, now).await {
                 Err(StoreError::PostgresState { state, .. }) if attempt < 4 && worth_retrying(&state) => {
-                    tracing::info!(kiosk = kiosk.code, attempt, "another writer got there first; checking the batch again");
+                    tracing::info!(
+                        kiosk = kiosk.code,
+                        attempt,
+                        "another writer got there first; checking the batch again"
+                    );
                 }
                 other => return other,
             }

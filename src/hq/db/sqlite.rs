@@ -22,7 +22,10 @@ impl SqliteHq {
         Ok(SqliteHq { dir: dir.to_path_buf(), store: Arc::new(Mutex::new(Store::open(dir, Origin::hq())?)) })
     }
 
-    async fn with<R: Send + 'static>(&self, f: impl FnOnce(&mut Store) -> Result<R> + Send + 'static) -> Result<R> {
+    async fn with<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<R> + Send + 'static,
+    ) -> Result<R> {
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || {
             let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
