@@ -29,7 +29,14 @@ pub fn migrate_to(conn: &mut Connection, path: &Path, target: u32) -> Result<()>
         return Err(StoreError::NewerSchema { path: path.to_path_buf(), found, known: SCHEMA_VERSION });
     }
     for (index, sql) in MIGRATIONS.iter().enumerate().take(target as usize).skip(found as usize) {
-        let tx = conn.transaction()?;
+        // Another process may be opening the same file (the kiosk and a command, or HQ
+        // and `hq add-kiosk`): take the write lock first, then look again whether this
+        // step is still to do, so a step is never applied twice.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let now: u32 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if now > index as u32 {
+            continue;
+        }
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", index as u32 + 1)?;
         tx.commit()?;

@@ -334,7 +334,21 @@ fn is_corruption(e: &rusqlite::Error) -> bool {
 /// build without it) must fail loudly at start, not lose cases later.
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+    // Turning a new file to WAL needs it to itself for a moment, and SQLite answers "busy"
+    // at once rather than waiting when another process is doing the same.
+    let mut waited = std::time::Duration::ZERO;
+    let mode: String = loop {
+        match conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)) {
+            Err(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && waited.as_secs() < 5 =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                waited += std::time::Duration::from_millis(20);
+            }
+            other => break other?,
+        }
+    };
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(StoreError::Settings(format!(
             "journal_mode is {mode}, not wal (is the data directory on a file system without shared memory?)"

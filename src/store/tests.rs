@@ -170,6 +170,28 @@ fn damage_deep_in_the_file_is_found_by_the_quick_check() {
     assert!(matches!(found, StoreError::Damaged { .. }), "{found}");
 }
 
+/// The kiosk and a command (or HQ and `hq add-kiosk`) opening a new or older file at the
+/// same moment: each migration step is applied once, and every opener succeeds.
+#[test]
+fn stores_opened_at_the_same_moment_migrate_the_file_once() {
+    for _ in 0..10 {
+        let dir = TempDir::new().unwrap();
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
+        let openers: Vec<_> = (0..4)
+            .map(|_| {
+                let (path, barrier) = (dir.path().to_path_buf(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    Store::open(&path, Origin::hq()).map(|_| ())
+                })
+            })
+            .collect();
+        for opener in openers {
+            opener.join().unwrap().unwrap();
+        }
+    }
+}
+
 #[test]
 fn a_file_from_a_newer_lobbydesk_is_refused() {
     let dir = TempDir::new().unwrap();
