@@ -69,6 +69,9 @@ pub enum HqCommand {
     Act(ActArgs),
     /// The daily or monthly report across all estates.
     Report(ReportArgs),
+    /// Fold every case again from its events and rewrite the columns lists and reports
+    /// read; says how many differed.
+    Rebuild,
     /// Move everything one HQ store holds into another (e.g. SQLite to PostgreSQL), keeping
     /// every event's arrival number; stop the HQ nodes first. Safe to run again.
     Migrate {
@@ -112,11 +115,15 @@ pub fn run_hq(
     if !matches!(db, DbSettings::Sqlite(_))
         && matches!(
             args.command,
-            HqCommand::Cases { .. } | HqCommand::Act(_) | HqCommand::Report(_) | HqCommand::Purge { .. }
+            HqCommand::Cases { .. }
+                | HqCommand::Act(_)
+                | HqCommand::Report(_)
+                | HqCommand::Purge { .. }
+                | HqCommand::Rebuild
         )
     {
         bail!(
-            "`hq cases`, `hq act`, `hq report` and `hq purge` read HQ's SQLite store only so far; {} serves kiosks, registers and revokes them and takes `hq migrate`",
+            "`hq cases`, `hq act`, `hq report`, `hq purge` and `hq rebuild` work on HQ's SQLite store only so far; {} serves kiosks, registers and revokes them and takes `hq migrate`",
             db.describe()
         );
     }
@@ -222,6 +229,11 @@ pub fn run_hq(
         HqCommand::Report(args) => {
             let desk = Desk::open_hq(settings, data_dir)?;
             super::report(&desk, &args, now, out)?;
+        }
+        HqCommand::Rebuild => {
+            let mut desk = Desk::open_hq(settings, data_dir)?;
+            let (cases, differed) = desk.store_mut().rebuild_read_model()?;
+            writeln!(out, "{cases} case(s) folded again from their events; {differed} had differed")?;
         }
         HqCommand::Purge { older_than_days } => {
             if older_than_days < MIN_KEEP_DAYS {

@@ -92,6 +92,9 @@ enum Command {
     },
     /// Headquarters: the sync server, kiosk credentials, cases and reports across estates.
     Hq(hq::HqArgs),
+    /// Fold every case again from its events and rewrite the columns lists and reports
+    /// read (after an upgrade that changed them, or to check them). Says how many differed.
+    Rebuild,
     /// Start this data directory over deliberately after its database was lost: makes an
     /// empty database if there is none, and continues ticket numbers and event indexes
     /// after the last ones issued here and the last ones HQ holds (HQ must answer when
@@ -694,6 +697,10 @@ pub fn run(cli: Cli) -> Result<()> {
             writeln!(out, "backup written to {}", target.display())?;
         }
         Command::Demo => demo::run(&mut desk, &data_dir, now, out)?,
+        Command::Rebuild => {
+            let (cases, differed) = desk.store_mut().rebuild_read_model()?;
+            writeln!(out, "{cases} case(s) folded again from their events; {differed} had differed")?;
+        }
         Command::Kiosk
         | Command::StaffPin { .. }
         | Command::Screenshot { .. }

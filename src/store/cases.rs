@@ -414,6 +414,40 @@ impl Store {
         Ok(cases)
     }
 
+    /// Folds every case again from its events and writes its projection and read-model
+    /// columns anew (`lobbydesk rebuild`): after a fix to how a column is worked out, or
+    /// to check the columns. Returns how many cases there are and how many had differed.
+    pub fn rebuild_read_model(&mut self) -> Result<(usize, usize)> {
+        const ROW: &str =
+            "SELECT id, state || '|' || status || '|' || kind || '|' || category || '|' || place
+            || '|' || text || '|' || contact || '|' || filed_at || '|' || updated_at || '|' || estate
+            || '|' || department || '|' || assignee || '|' || owner || '|' || callback_opens
+            || '|' || resolved_at || '|' || closed_at || '|' || overdue_from || '|' || phone
+            || '|' || unreviewed FROM cases";
+        let snapshot = |conn: &Connection| -> Result<std::collections::HashMap<String, String>> {
+            Ok(conn.prepare(ROW)?.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?)
+        };
+        let before = snapshot(&self.conn)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let ids: Vec<String> = tx
+            .prepare("SELECT DISTINCT case_id FROM events")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for id in &ids {
+            if let Ok(id) = Uuid::parse_str(id) {
+                match refresh_projection(&tx, &self.calendar, id) {
+                    // Events of a case whose filing never arrived: nothing to show yet.
+                    Ok(_) | Err(StoreError::Fold(_)) => {}
+                    Err(other) => return Err(other),
+                }
+            }
+        }
+        tx.commit()?;
+        let after = snapshot(&self.conn)?;
+        let differed = after.iter().filter(|(id, row)| before.get(*id) != Some(row)).count();
+        Ok((after.len(), differed))
+    }
+
     /// The calendar `use_calendar` last kept here (the default before any).
     pub(super) fn load_calendar(&mut self) -> Result<()> {
         if let Some(kept) = meta_get(&self.conn, "calendar")? {

@@ -192,6 +192,33 @@ fn stores_opened_at_the_same_moment_migrate_the_file_once() {
     }
 }
 
+/// The read model is rebuilt from the events by one command, and comes out as folding
+/// gives it whatever was in the columns before.
+#[test]
+fn the_read_model_is_rebuilt_from_the_events() {
+    let dir = TempDir::new().unwrap();
+    let mut store = open(&dir);
+    for i in 0..20 {
+        file(&mut store, &format!("第{i}号：楼道灯不亮"));
+    }
+    let overdue = |store: &Store| {
+        let query = CaseQuery { overdue_at: Some(now() + chrono::Duration::days(30)), ..Default::default() };
+        store.list_cases(&query, None, 100).unwrap().len()
+    };
+    let (cases, differed) = store.rebuild_read_model().unwrap();
+    assert_eq!((cases, differed), (20, 0), "the columns already agree with the events");
+    let expected = overdue(&store);
+    assert_eq!(expected, 20);
+    store
+        .conn
+        .execute("UPDATE cases SET status = 'closed', overdue_from = '', phone = 'x', unreviewed = 7", [])
+        .unwrap();
+    assert_eq!(overdue(&store), 0);
+    assert_eq!(store.rebuild_read_model().unwrap(), (20, 20));
+    assert_eq!(overdue(&store), expected);
+    assert!(store.cases().unwrap().iter().all(|c| c.status != crate::domain::case::Status::Closed));
+}
+
 #[test]
 fn a_file_from_a_newer_lobbydesk_is_refused() {
     let dir = TempDir::new().unwrap();
