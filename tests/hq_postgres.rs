@@ -5,10 +5,9 @@
 mod common;
 
 use std::collections::{BTreeSet, HashMap};
-use std::time::Duration;
 
 use chrono::Utc;
-use common::hq_db::{HqProcess, HqStore, events_at};
+use common::hq_db::{HqProcess, HqStore, events_at, sync_until_done};
 use lobbydesk::app::{Action, Desk};
 use lobbydesk::config::Settings;
 use lobbydesk::domain::case::Case;
@@ -37,19 +36,6 @@ fn file(desk: &mut Desk, i: usize) -> String {
         ..NewCase::default()
     };
     desk.file(&new, Utc::now()).unwrap().ticket().to_string()
-}
-
-async fn sync_until_done(desk: &mut Desk, client: &Client) {
-    let mut last = String::new();
-    for attempt in 0..60 {
-        match sync_once(desk.store_mut(), client, Utc::now()).await {
-            Ok(_) if desk.store().outbox_len().unwrap() == 0 => return,
-            Ok(report) => last = format!("{report:?}"),
-            Err(e) => last = e.to_string(),
-        }
-        tokio::time::sleep(Duration::from_millis(20 * attempt.min(10))).await;
-    }
-    panic!("sync never completed: {last}");
 }
 
 fn keys(events: &[StoredEvent]) -> BTreeSet<(String, i64, uuid::Uuid)> {

@@ -5,8 +5,12 @@
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
+use chrono::Utc;
+use lobbydesk::app::Desk;
 use lobbydesk::hq::db::{DbSettings, HqDatabase};
 use lobbydesk::hq::{self, Hq};
+use lobbydesk::sync::client::{Client, sync_once};
+use std::time::Duration;
 use tempfile::TempDir;
 use tokio::net::TcpListener;
 
@@ -104,4 +108,19 @@ pub async fn events_at(hq: &dyn HqDatabase) -> Vec<lobbydesk::store::StoredEvent
         after = *last;
         all.extend(page.into_iter().map(|(_, _, e)| e));
     }
+}
+
+/// Syncs until the kiosk's outbox is empty, backing off between tries, as the background
+/// sync does.
+pub async fn sync_until_done(desk: &mut Desk, client: &Client) {
+    let mut last = String::new();
+    for attempt in 0..60 {
+        match sync_once(desk.store_mut(), client, Utc::now()).await {
+            Ok(_) if desk.store().outbox_len().unwrap() == 0 => return,
+            Ok(report) => last = format!("{report:?}"),
+            Err(e) => last = e.to_string(),
+        }
+        tokio::time::sleep(Duration::from_millis(20 * attempt.min(10))).await;
+    }
+    panic!("sync never completed: {last}; outbox {}", desk.store().outbox_len().unwrap());
 }
