@@ -429,17 +429,11 @@ impl Store {
         };
         let before = snapshot(&self.conn)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let ids: Vec<String> = tx
-            .prepare("SELECT DISTINCT case_id FROM events")?
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        for id in &ids {
-            if let Ok(id) = Uuid::parse_str(id) {
-                match refresh_projection(&tx, &self.calendar, id) {
-                    // Events of a case whose filing never arrived: nothing to show yet.
-                    Ok(_) | Err(StoreError::Fold(_)) => {}
-                    Err(other) => return Err(other),
-                }
+        for id in case_ids_with_events(&tx)? {
+            match refresh_projection(&tx, &self.calendar, id) {
+                // Events of a case whose filing never arrived: nothing to show yet.
+                Ok(_) | Err(StoreError::Fold(_)) => {}
+                Err(other) => return Err(other),
             }
         }
         tx.commit()?;
@@ -463,19 +457,22 @@ impl Store {
             return Ok(());
         }
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let ids: Vec<String> = tx
-            .prepare("SELECT DISTINCT case_id FROM events")?
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        for id in ids {
-            if let Ok(id) = Uuid::parse_str(&id) {
-                refresh_projection(&tx, &self.calendar, id)?;
-            }
+        for id in case_ids_with_events(&tx)? {
+            refresh_projection(&tx, &self.calendar, id)?;
         }
         meta_set(&tx, "projection_version", PROJECTION_VERSION)?;
         tx.commit()?;
         Ok(())
     }
+}
+
+/// Every case id some stored event names (an unreadable id is skipped: no case shows it).
+fn case_ids_with_events(conn: &Connection) -> Result<Vec<Uuid>> {
+    let ids: Vec<String> = conn
+        .prepare("SELECT DISTINCT case_id FROM events")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(ids.iter().filter_map(|id| Uuid::parse_str(id).ok()).collect())
 }
 
 /// The condition "the case's ticket, place, description or contact contain `text`", with
