@@ -4,16 +4,17 @@
 //! lines: what a kiosk asks must not cost more because other estates have filed more.
 //! Run: cargo bench --bench hq_latency [-- 10000,100000,1000000] [--store sqlite|postgres]
 
+#[path = "support/filings.rs"]
+mod filings;
 #[path = "../tests/common/postgres.rs"]
 mod postgres;
+
+use filings::{filing_of, new_case};
 
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use lobbydesk::app::Desk;
-use lobbydesk::config::Settings;
 use lobbydesk::domain::event::EventBody;
-use lobbydesk::domain::filing::NewCase;
 use lobbydesk::hq::db::{DbSettings, HqDatabase};
 use lobbydesk::hq::{self, Hq};
 use lobbydesk::store::{KioskRecord, StoredEvent};
@@ -33,23 +34,6 @@ fn code(i: usize) -> String {
 /// One genuine filing per estate, cloned with fresh ids, tickets and indexes.
 fn template(i: usize) -> StoredEvent {
     filing_of(&code(i), &estate(i))
-}
-
-fn filing_of(code: &str, estate: &str) -> StoredEvent {
-    let dir = tempfile::TempDir::new().unwrap();
-    let settings =
-        Settings::from_toml(&format!("[kiosk]\ncode = \"{code}\"\nestate = \"{estate}\"\n"), "bench")
-            .unwrap();
-    let mut desk = Desk::open(settings, dir.path()).unwrap();
-    let new = NewCase {
-        category: "water".into(),
-        place: "3-2-1201".into(),
-        phone: Some("13800138000".into()),
-        text: "厨房水管漏水，地面有积水".into(),
-        ..NewCase::default()
-    };
-    desk.file(&new, Utc::now()).unwrap();
-    desk.store().outbox_batch(1).unwrap().remove(0)
 }
 
 /// Grows HQ's store to `target` cases, round-robin over the estates, in pushes of 500
@@ -84,18 +68,6 @@ async fn grow(db: &Arc<dyn HqDatabase>, templates: &[StoredEvent], from: usize, 
         w.await.unwrap();
     }
     (target - from) as f64 / started.elapsed().as_secs_f64()
-}
-
-/// A copy of `template` (a filing) as a new case with index `seq` and ticket CODE-seq.
-fn new_case(template: &StoredEvent, code: &str, seq: i64) -> StoredEvent {
-    let mut event = template.clone();
-    event.origin_seq = seq;
-    event.event.id = Uuid::now_v7();
-    event.event.case_id = Uuid::now_v7();
-    if let EventBody::Filed { intake } = &mut event.event.body {
-        intake.ticket = format!("{code}-{seq:05}");
-    }
-    event
 }
 
 fn percentiles(mut samples: Vec<Duration>) -> (Duration, Duration) {

@@ -7,6 +7,8 @@
 //! Targets: 0 errors, push p99 ≤ 300 ms.
 //! Run: cargo bench --bench hq_load [-- KIOSKS SECONDS]
 
+#[path = "support/filings.rs"]
+mod filings;
 #[path = "../tests/common/postgres.rs"]
 mod postgres;
 
@@ -15,39 +17,22 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use lobbydesk::app::Desk;
-use lobbydesk::config::Settings;
 use lobbydesk::domain::event::{EventBody, Origin};
-use lobbydesk::domain::filing::NewCase;
 use lobbydesk::hq::db::DbSettings;
 use lobbydesk::hq::{self, Hq};
 use lobbydesk::store::StoredEvent;
+use lobbydesk::sync::client::Client;
 use tokio::sync::Mutex;
-use uuid::Uuid;
 
 const ESTATES: usize = 200;
 const INTERVAL: Duration = Duration::from_secs(30);
 
-/// A genuine filing, made once by a real kiosk, that each simulated kiosk copies.
-fn template() -> StoredEvent {
-    let dir = tempfile::TempDir::new().unwrap();
-    let settings = Settings::from_toml("[kiosk]\ncode = \"T01\"\nestate = \"模板\"\n", "bench").unwrap();
-    let mut desk = Desk::open(settings, dir.path()).unwrap();
-    let new = NewCase {
-        category: "water".into(),
-        place: "3-2-1201".into(),
-        phone: Some("13800138000".into()),
-        text: "厨房水管漏水，地面有积水".into(),
-        ..NewCase::default()
-    };
-    desk.file(&new, Utc::now()).unwrap();
-    desk.store().outbox_batch(1).unwrap().remove(0)
-}
-
+/// A kiosk as HQ sees it: its own credential and connection (the kiosk's own sync
+/// client), its event indexes, where its pulls got to, and what it has not sent yet.
 struct SimKiosk {
     code: String,
     estate: String,
-    token: String,
+    client: Client,
     next_seq: i64,
     pull_after: i64,
     outbox: Vec<StoredEvent>,
@@ -55,16 +40,12 @@ struct SimKiosk {
 
 impl SimKiosk {
     fn file(&mut self, template: &StoredEvent) {
-        let mut e = template.clone();
+        let mut e = filings::new_case(template, &self.code, self.next_seq);
         let now = Utc::now();
-        e.origin_seq = self.next_seq;
-        e.event.id = Uuid::now_v7();
-        e.event.case_id = Uuid::now_v7();
         e.event.origin = Origin::kiosk(&self.code);
         e.event.at = now;
         e.event.stamp.millis = now.timestamp_millis();
         if let EventBody::Filed { intake } = &mut e.event.body {
-            intake.ticket = format!("{}-{:05}", self.code, self.next_seq);
             intake.estate = self.estate.clone();
         }
         self.next_seq += 1;
@@ -87,40 +68,21 @@ fn p(samples: &mut [Duration], q: f64) -> f64 {
     samples[((samples.len() - 1) as f64 * q).round() as usize].as_secs_f64() * 1e3
 }
 
-/// One sync as a kiosk makes it; `None` on any error (counted by the caller).
-async fn sync(
-    http: &reqwest::Client,
-    url: &str,
-    kiosk: &mut SimKiosk,
-    figures: &Mutex<Figures>,
-) -> Result<(), String> {
+/// One sync as a kiosk makes it, through the kiosk's own protocol client; any error is
+/// returned (the caller counts it).
+async fn sync(kiosk: &mut SimKiosk, figures: &Mutex<Figures>) -> Result<(), String> {
     let t = Instant::now();
-    let status = http
-        .get(format!("{url}/v1/status"))
-        .bearer_auth(&kiosk.token)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if !status.status().is_success() {
-        return Err(format!("status {}", status.status()));
-    }
-    status.bytes().await.map_err(|e| e.to_string())?;
+    kiosk.client.status().await.map_err(|e| format!("status: {e}"))?;
     let status_took = t.elapsed();
     let mut push_took = None;
     if !kiosk.outbox.is_empty() {
         let t = Instant::now();
-        let body = serde_json::json!({ "events": kiosk.outbox });
-        let answer = http
-            .post(format!("{url}/v1/events"))
-            .bearer_auth(&kiosk.token)
-            .json(&body)
-            .send()
+        let answer = kiosk
+            .client
+            .push(&kiosk.outbox)
             .await
-            .map_err(|e| e.to_string())?;
-        if !answer.status().is_success() {
-            return Err(format!("push {}", answer.status()));
-        }
-        let answer: lobbydesk::sync::PushResponse = answer.json().await.map_err(|e| e.to_string())?;
+            .map_err(|e| format!("push: {e}"))?
+            .ok_or("push: too large")?;
         if !answer.rejected.is_empty() || answer.accepted.len() != kiosk.outbox.len() {
             return Err(format!("push refused {:?}", answer.rejected.first()));
         }
@@ -129,16 +91,8 @@ async fn sync(
     }
     let t = Instant::now();
     loop {
-        let page = http
-            .get(format!("{url}/v1/events?after={}&limit=1000", kiosk.pull_after))
-            .bearer_auth(&kiosk.token)
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        if !page.status().is_success() {
-            return Err(format!("pull {}", page.status()));
-        }
-        let page: lobbydesk::sync::PullResponse = page.json().await.map_err(|e| e.to_string())?;
+        let page =
+            kiosk.client.pull(kiosk.pull_after, 1000, false).await.map_err(|e| format!("pull: {e}"))?;
         kiosk.pull_after = page.next;
         if !page.more {
             break;
@@ -175,9 +129,9 @@ async fn run(
         let code = format!("A{i:03}");
         let estate = format!("小区{:03}", i % ESTATES);
         let token = hq::register_kiosk(db.as_ref(), &code, &estate).await.unwrap();
-        sims.push(SimKiosk { code, estate, token, next_seq: 1, pull_after: 0, outbox: Vec::new() });
+        let client = Client::new(&urls[i % urls.len()], &token).unwrap();
+        sims.push(SimKiosk { code, estate, client, next_seq: 1, pull_after: 0, outbox: Vec::new() });
     }
-    let http = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
     let figures = Arc::new(Mutex::new(Figures::default()));
     let errors = Arc::new(AtomicU64::new(0));
     let first_error = Arc::new(std::sync::Mutex::new(None::<String>));
@@ -187,9 +141,8 @@ async fn run(
     let template = Arc::new(template.clone());
     let mut tasks = Vec::new();
     for (i, mut sim) in sims.into_iter().enumerate() {
-        let (http, figures, errors, first_error, template) =
-            (http.clone(), figures.clone(), errors.clone(), first_error.clone(), template.clone());
-        let url = urls[i % urls.len()].clone();
+        let (figures, errors, first_error, template) =
+            (figures.clone(), errors.clone(), first_error.clone(), template.clone());
         tasks.push(tokio::spawn(async move {
             // Kiosks start at random moments, as they were switched on.
             let mut next = started + INTERVAL.mul_f64(fastrand::f64());
@@ -208,7 +161,7 @@ async fn run(
                     // Now and then a resident files in between.
                     sim.file(&template);
                 }
-                if let Err(e) = sync(&http, &url, &mut sim, &figures).await {
+                if let Err(e) = sync(&mut sim, &figures).await {
                     errors.fetch_add(1, Ordering::Relaxed);
                     first_error.lock().unwrap().get_or_insert(e);
                 }
@@ -249,7 +202,7 @@ fn main() {
     let seconds = numbers.get(1).copied().unwrap_or(95);
     lobbydesk::sync::install_crypto();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let template = template();
+    let template = filings::filing_of("T01", "模板");
     println!(
         "{kiosks} kiosks over {ESTATES} estates, syncing every {INTERVAL:?} for {seconds} s, a tenth filing 20 at once half-way"
     );
