@@ -55,6 +55,11 @@ fn estate() -> (TempDir, Desk) {
     let earlier = complaint(&mut desk, "13800000003", "夜里噪音", t - Duration::days(20));
     desk.act(&earlier, Action::Resolve { note: "已劝说".into() }, "wang", t - Duration::days(19)).unwrap();
     complaint(&mut desk, "13800000003", "又有噪音", t);
+    // Last month's complaint reported again this month: last month's report counts the
+    // later report too, though it was filed after that month.
+    let old = complaint(&mut desk, "13800000005", "电梯异响", t - Duration::days(40));
+    let again = complaint(&mut desk, "13800000006", "电梯又响", t);
+    desk.act(&again, Action::Link { primary_ticket: old }, "wang", t + Duration::minutes(1)).unwrap();
     // A case waiting on the resident: its clocks stand still, so it is not overdue.
     let waiting = complaint(&mut desk, WAITING_PHONE, "门禁坏了", t - Duration::days(10));
     desk.act(
@@ -122,6 +127,29 @@ fn the_daily_report_from_the_read_model_is_the_report_over_every_case() {
     assert!(!today.reporters_to_tell.is_empty(), "the linked reporter is still to be told");
     assert!(!today.major_suggestions.is_empty(), "the repeated complainant is suggested");
     assert!(!today.overdue.is_empty() && !today.callbacks_due.is_empty());
+}
+
+#[test]
+fn the_monthly_report_from_the_read_model_is_the_report_over_every_case() {
+    let (_dir, desk) = estate();
+    let all = desk.store().cases().unwrap();
+    let cal = &desk.settings.calendar;
+    let mut linked_elsewhere = false;
+    for months_back in [0, 1, 2, 3, 6, 12, 23, 25] {
+        let day = cal.local_date(now()) - chrono::Months::new(months_back);
+        let (year, month) = (chrono::Datelike::year(&day), chrono::Datelike::month(&day));
+        let from_model = desk.monthly_report(year, month, now()).unwrap();
+        let by_folding = report::monthly(&all, cal, year, month, now()).unwrap();
+        assert_eq!(from_model.kpis, by_folding.kpis, "the KPIs of {year}-{month}");
+        assert_eq!(from_model.flags, by_folding.flags, "the flags of {year}-{month}");
+        assert_eq!(from_model, by_folding, "the monthly report of {year}-{month}");
+        linked_elsewhere |=
+            by_folding.flags.repeated_complaints.iter().any(|r| r.linked && r.tickets.len() == 2);
+        if months_back < 23 {
+            assert!(by_folding.reporters > 50, "{year}-{month} has cases to count");
+        }
+    }
+    assert!(linked_elsewhere, "a matter reported again in a later month was compared");
 }
 
 #[test]

@@ -215,30 +215,9 @@ impl Desk {
         Ok(Desk { settings, store })
     }
 
-    /// The staff member `by` names, checked against the config: a made-up id records
-    /// nothing (issue: "`--by` must name a known staff member").
+    /// The staff member `by` names, checked against the config.
     pub fn staff(&self, by: &str) -> Result<&crate::kiosk::staff::StaffAccount> {
-        self.settings
-            .staff
-            .iter()
-            .find(|s| s.id == by)
-            .ok_or_else(|| crate::store::StoreError::UnknownStaff(by.to_string()))
-    }
-
-    /// Whether `by` may write `body` on `case`: a resident only their own rating at the
-    /// kiosk; staff as their role allows.
-    fn authorize(&self, by: &str, body: &EventBody, case: &Case) -> Result<()> {
-        if by == RESIDENT {
-            return match body {
-                EventBody::CallbackRecorded { record } if record.method == ContactMethod::Kiosk => Ok(()),
-                _ => Err(ValidationError::Invalid(
-                    "a resident only rates their own case at the kiosk; staff act with --by STAFF".into(),
-                )
-                .into()),
-            };
-        }
-        crate::domain::roles::may(self.staff(by)?.actor(), body, case)?;
-        Ok(())
+        staff(&self.settings, by)
     }
 
     pub fn file(&mut self, new: &NewCase, now: DateTime<Utc>) -> Result<Case> {
@@ -266,9 +245,9 @@ impl Desk {
         }
         let ticket = normalize_ticket(ticket)?;
         let case_id = self.store.case_id_by_ticket(&ticket)?;
-        let body = self.event_for(case_id, action)?;
         let case = self.store.case_by_id(case_id)?.case;
-        self.authorize(&by, &body, &case)?;
+        let body = event_body(&self.settings, &case, action, |t| Ok(self.store.case_by_ticket(t)?.case))?;
+        authorize(&self.settings, &by, &body, &case)?;
         let reply = matches!(body, EventBody::Replied { .. }).then(|| body.clone());
         let case = self.store.append(case_id, body, &by, now)?;
         // 001 11.1.12: a matter raised by several residents is worked once, but every one
@@ -313,100 +292,6 @@ impl Desk {
             .filter(|c| c.intake.contact.as_ref().is_some_and(|o| o.phone == contact.phone))
             .collect();
         Ok(report::major_suggestions(&same_phone, now).into_iter().find(|s| s.ticket == case.ticket()))
-    }
-
-    fn event_for(&self, case_id: Uuid, action: Action) -> Result<EventBody> {
-        let text = |t: &str, what| required_text(t, what, MAX_TEXT_CHARS);
-        let note = |t: Option<String>, what| optional_line(t.as_deref(), what, MAX_TEXT_CHARS);
-        let rating = |v: Option<u8>| v.map(Rating::new).transpose().map_err(ValidationError::Invalid);
-        let checked = |s: Option<Signature>| {
-            s.map(|sig| sig.check().map(|()| sig)).transpose().map_err(ValidationError::Invalid)
-        };
-        Ok(match action {
-            Action::Acknowledge { note: n } => EventBody::Acknowledged { note: note(n, "the note")? },
-            Action::Reply { method, text: t } => EventBody::Replied { method, text: text(&t, "the reply")? },
-            Action::Classify { complaint_class, severity, department } => {
-                if complaint_class.is_none() && severity.is_none() && department.is_none() {
-                    return Err(ValidationError::Invalid(
-                        "give at least one of --class, --severity, --department".into(),
-                    )
-                    .into());
-                }
-                EventBody::Classified { complaint_class, severity, department }
-            }
-            Action::Assign { department, assignee } => EventBody::Assigned {
-                department,
-                assignee: optional_line(assignee.as_deref(), "the assignee", MAX_SHORT_CHARS)?,
-            },
-            Action::OnSite { note: n } => EventBody::OnSite { note: note(n, "the note")? },
-            Action::Plan { plan } => EventBody::PlanSet { plan: text(&plan, "the plan")? },
-            Action::Note { text: t } => EventBody::ProgressNote { text: text(&t, "the note")? },
-            Action::Promise { due, reason } => {
-                EventBody::PromiseSet { due, reason: text(&reason, "the reason")? }
-            }
-            Action::Resolve { note: n } => EventBody::Resolved { note: text(&n, "what was done")? },
-            Action::Callback(c) => EventBody::CallbackRecorded {
-                record: CallbackRecord {
-                    method: c.method,
-                    quality: rating(c.quality)?,
-                    effect: rating(c.effect)?,
-                    satisfaction: rating(c.satisfaction)?,
-                    satisfied: c.satisfied,
-                    shortcomings: note(c.shortcomings, "the shortcomings")?,
-                    suggestions: note(c.suggestions, "the suggestions")?,
-                    next_callback_at: c.next_callback_at,
-                    signature: checked(c.signature)?,
-                },
-            },
-            Action::Reopen { reason } => EventBody::Reopened { reason: text(&reason, "the reason")? },
-            Action::Escalate { to, reason } => {
-                EventBody::Escalated { to, reason: text(&reason, "the reason")? }
-            }
-            Action::Close { note: n } => EventBody::Closed { note: note(n, "the note")? },
-            Action::Link { primary_ticket } => {
-                let primary_ticket = normalize_ticket(&primary_ticket)?;
-                let primary = self.store.case_by_ticket(&primary_ticket)?.case;
-                let this = self.store.case_by_id(case_id)?.case;
-                // Links point from a later case to an earlier one, so they can never loop.
-                if primary.id != this.id && (primary.filed_at, primary.id) > (this.filed_at, this.id) {
-                    return Err(ValidationError::Invalid(format!(
-                        "{} was filed after {}: link the later case to the earlier one",
-                        primary.ticket(),
-                        this.ticket()
-                    ))
-                    .into());
-                }
-                EventBody::LinkedDuplicate { primary: primary.id, primary_ticket }
-            }
-            Action::Decide { adopted, reason } => {
-                EventBody::SuggestionDecided { adopted, reason: clean_text(&reason, true) }
-            }
-            Action::Review { round, opinion } => {
-                EventBody::CallbackReviewed { round, opinion: text(&opinion, "the review opinion")? }
-            }
-            Action::Pause { reason, note: n } => {
-                EventBody::Paused { reason, note: text(&n, "what the case is waiting for")? }
-            }
-            Action::Resume { note: n } => EventBody::Resumed { note: note(n, "the note")? },
-            Action::ReferDeveloper { record } => {
-                EventBody::DeveloperReferred { record: text(&record, "the joint record")? }
-            }
-            Action::DeveloperReply { text: t } => {
-                EventBody::DeveloperReplied { text: text(&t, "the developer's reply")? }
-            }
-            Action::Quote { amount_fen, consented, signature } => {
-                let signature = checked(signature)?;
-                if amount_fen > crate::domain::event::MAX_FEE_FEN {
-                    return Err(ValidationError::Invalid("the fee is larger than any repair".into()).into());
-                }
-                EventBody::FeeQuoted { amount_fen, consented, signature }
-            }
-            Action::HandOver { to, note: n } => {
-                let to = clean_text(&to, false);
-                self.staff(&to)?;
-                EventBody::OwnerHandedOver { to, note: text(&n, "a note for the new owner")? }
-            }
-        })
     }
 
     pub fn show(&self, ticket: &str) -> Result<CaseRecord> {
@@ -463,14 +348,143 @@ impl Desk {
     pub fn daily_report(&self, date: Option<NaiveDate>, now: DateTime<Utc>) -> Result<DailyReport> {
         let cal = &self.settings.calendar;
         let date = date.unwrap_or_else(|| cal.local_date(now));
-        let cases = self.store.daily_report_cases(cal.start_of_day(date), cal.end_of_day(date))?;
+        let cases = self.store.daily_report_cases(cal.start_of_day(date), cal.end_of_day(date), None)?;
         Ok(report::daily(&cases, cal, date, now))
     }
 
     pub fn monthly_report(&self, year: i32, month: u32, now: DateTime<Utc>) -> Result<MonthlyReport> {
-        report::monthly(&self.store.cases()?, &self.settings.calendar, year, month, now)
+        let cal = &self.settings.calendar;
+        let (from, to) = report::month_bounds(cal, year, month)
+            .ok_or_else(|| ValidationError::Invalid(format!("{year}-{month:02} is not a month")))?;
+        let cases = self.store.monthly_report_cases(from, to, None)?;
+        report::monthly(&cases, cal, year, month, now)
             .ok_or_else(|| ValidationError::Invalid(format!("{year}-{month:02} is not a month")).into())
     }
+}
+
+/// The event `action` on `this` becomes, checked as far as it can be without the store:
+/// texts, ratings, signatures, staff names. `primary` finds the case a link points to by
+/// its ticket.
+pub fn event_body(
+    settings: &Settings,
+    this: &Case,
+    action: Action,
+    primary: impl FnOnce(&str) -> Result<Case>,
+) -> Result<EventBody> {
+    let text = |t: &str, what| required_text(t, what, MAX_TEXT_CHARS);
+    let note = |t: Option<String>, what| optional_line(t.as_deref(), what, MAX_TEXT_CHARS);
+    let rating = |v: Option<u8>| v.map(Rating::new).transpose().map_err(ValidationError::Invalid);
+    let checked = |s: Option<Signature>| {
+        s.map(|sig| sig.check().map(|()| sig)).transpose().map_err(ValidationError::Invalid)
+    };
+    Ok(match action {
+        Action::Acknowledge { note: n } => EventBody::Acknowledged { note: note(n, "the note")? },
+        Action::Reply { method, text: t } => EventBody::Replied { method, text: text(&t, "the reply")? },
+        Action::Classify { complaint_class, severity, department } => {
+            if complaint_class.is_none() && severity.is_none() && department.is_none() {
+                return Err(ValidationError::Invalid(
+                    "give at least one of --class, --severity, --department".into(),
+                )
+                .into());
+            }
+            EventBody::Classified { complaint_class, severity, department }
+        }
+        Action::Assign { department, assignee } => EventBody::Assigned {
+            department,
+            assignee: optional_line(assignee.as_deref(), "the assignee", MAX_SHORT_CHARS)?,
+        },
+        Action::OnSite { note: n } => EventBody::OnSite { note: note(n, "the note")? },
+        Action::Plan { plan } => EventBody::PlanSet { plan: text(&plan, "the plan")? },
+        Action::Note { text: t } => EventBody::ProgressNote { text: text(&t, "the note")? },
+        Action::Promise { due, reason } => {
+            EventBody::PromiseSet { due, reason: text(&reason, "the reason")? }
+        }
+        Action::Resolve { note: n } => EventBody::Resolved { note: text(&n, "what was done")? },
+        Action::Callback(c) => EventBody::CallbackRecorded {
+            record: CallbackRecord {
+                method: c.method,
+                quality: rating(c.quality)?,
+                effect: rating(c.effect)?,
+                satisfaction: rating(c.satisfaction)?,
+                satisfied: c.satisfied,
+                shortcomings: note(c.shortcomings, "the shortcomings")?,
+                suggestions: note(c.suggestions, "the suggestions")?,
+                next_callback_at: c.next_callback_at,
+                signature: checked(c.signature)?,
+            },
+        },
+        Action::Reopen { reason } => EventBody::Reopened { reason: text(&reason, "the reason")? },
+        Action::Escalate { to, reason } => EventBody::Escalated { to, reason: text(&reason, "the reason")? },
+        Action::Close { note: n } => EventBody::Closed { note: note(n, "the note")? },
+        Action::Link { primary_ticket } => {
+            let primary_ticket = normalize_ticket(&primary_ticket)?;
+            let primary = primary(&primary_ticket)?;
+            // Links point from a later case to an earlier one, so they can never loop.
+            if primary.id != this.id && (primary.filed_at, primary.id) > (this.filed_at, this.id) {
+                return Err(ValidationError::Invalid(format!(
+                    "{} was filed after {}: link the later case to the earlier one",
+                    primary.ticket(),
+                    this.ticket()
+                ))
+                .into());
+            }
+            EventBody::LinkedDuplicate { primary: primary.id, primary_ticket }
+        }
+        Action::Decide { adopted, reason } => {
+            EventBody::SuggestionDecided { adopted, reason: clean_text(&reason, true) }
+        }
+        Action::Review { round, opinion } => {
+            EventBody::CallbackReviewed { round, opinion: text(&opinion, "the review opinion")? }
+        }
+        Action::Pause { reason, note: n } => {
+            EventBody::Paused { reason, note: text(&n, "what the case is waiting for")? }
+        }
+        Action::Resume { note: n } => EventBody::Resumed { note: note(n, "the note")? },
+        Action::ReferDeveloper { record } => {
+            EventBody::DeveloperReferred { record: text(&record, "the joint record")? }
+        }
+        Action::DeveloperReply { text: t } => {
+            EventBody::DeveloperReplied { text: text(&t, "the developer's reply")? }
+        }
+        Action::Quote { amount_fen, consented, signature } => {
+            let signature = checked(signature)?;
+            if amount_fen > crate::domain::event::MAX_FEE_FEN {
+                return Err(ValidationError::Invalid("the fee is larger than any repair".into()).into());
+            }
+            EventBody::FeeQuoted { amount_fen, consented, signature }
+        }
+        Action::HandOver { to, note: n } => {
+            let to = clean_text(&to, false);
+            staff(settings, &to)?;
+            EventBody::OwnerHandedOver { to, note: text(&n, "a note for the new owner")? }
+        }
+    })
+}
+
+/// Whether `by` may write `body` on `case`: a resident only their own rating at the
+/// kiosk; staff as their role allows (the roles come from `settings`' staff list).
+pub fn authorize(settings: &Settings, by: &str, body: &EventBody, case: &Case) -> Result<()> {
+    if by == RESIDENT {
+        return match body {
+            EventBody::CallbackRecorded { record } if record.method == ContactMethod::Kiosk => Ok(()),
+            _ => Err(ValidationError::Invalid(
+                "a resident only rates their own case at the kiosk; staff act with --by STAFF".into(),
+            )
+            .into()),
+        };
+    }
+    crate::domain::roles::may(staff(settings, by)?.actor(), body, case)?;
+    Ok(())
+}
+
+/// The staff member `by` names, checked against the config: a made-up id records
+/// nothing (issue: "`--by` must name a known staff member").
+pub fn staff<'a>(settings: &'a Settings, by: &str) -> Result<&'a crate::kiosk::staff::StaffAccount> {
+    settings
+        .staff
+        .iter()
+        .find(|s| s.id == by)
+        .ok_or_else(|| crate::store::StoreError::UnknownStaff(by.to_string()))
 }
 
 /// Tickets as typed (lower case, spaces, full-width) to the printed form.

@@ -470,6 +470,13 @@ fn matter_roots(cases: &[Case]) -> HashMap<Uuid, Uuid> {
         .collect()
 }
 
+/// The month's first and last moments under `cal`: `[from, to)`; none for no month.
+pub fn month_bounds(cal: &WorkCalendar, year: i32, month: u32) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let first = NaiveDate::from_ymd_opt(year, month, 1)?;
+    let next = first.checked_add_months(Months::new(1))?;
+    Some((cal.start_of_day(first), cal.start_of_day(next)))
+}
+
 pub fn monthly(
     cases: &[Case],
     cal: &WorkCalendar,

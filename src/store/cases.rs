@@ -52,6 +52,8 @@ pub struct CaseQuery {
     pub overdue_at: Option<DateTime<Utc>>,
     /// Words the ticket, place, description or contact contain (as `search`).
     pub words: Option<String>,
+    /// One estate's cases (HQ holds every estate's).
+    pub estate: Option<String>,
 }
 
 /// Where a page of a list ended: the next page starts after it (keyset paging).
@@ -274,6 +276,9 @@ impl Store {
         if let Some(owner) = &query.owner {
             arg(&mut sql, " AND owner = ?", owner.clone());
         }
+        if let Some(estate) = &query.estate {
+            arg(&mut sql, " AND estate = ?", estate.clone());
+        }
         if let Some(by) = query.callback_by {
             arg(&mut sql, " AND callback_opens != '' AND callback_opens <= ?", ts(by));
         }
@@ -353,7 +358,13 @@ impl Store {
     /// then or since, resolved since, owed a callback, or with a callback to review. The
     /// report over these is the report over every case (a test keeps it so), read
     /// through indexes instead of folding the whole history.
-    pub fn daily_report_cases(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Vec<Case>> {
+    /// `estate` keeps one estate's cases only (HQ holds every estate's).
+    pub fn daily_report_cases(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        estate: Option<&str>,
+    ) -> Result<Vec<Case>> {
         // One indexed range per reason, each its own query, united here: an OR across
         // columns reads the whole table, and so does the merge plan SQLite picks for a
         // UNION of them.
@@ -366,8 +377,15 @@ impl Store {
             ("SELECT seq FROM cases WHERE unreviewed > 0", vec![]),
         ];
         let mut seqs = std::collections::BTreeSet::new();
-        for (sql, args) in reasons {
-            let mut stmt = self.conn.prepare_cached(sql)?;
+        for (sql, mut args) in reasons {
+            let sql = match estate {
+                Some(estate) => {
+                    args.push(estate);
+                    format!("{sql} AND estate = ?{}", args.len())
+                }
+                None => sql.to_string(),
+            };
+            let mut stmt = self.conn.prepare_cached(&sql)?;
             for seq in stmt.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, i64>(0))? {
                 seqs.insert(seq?);
             }
@@ -412,6 +430,43 @@ impl Store {
             }
         }
         Ok(cases)
+    }
+
+    /// Every case the monthly report for `[from, to)` can count, and the cases those refer
+    /// to: active in the month (filed before its end and touched since its start), filed
+    /// in the repeat window before it (repeated complaints and repairs look back that
+    /// far), and every other report of the same matters. The report over these is the
+    /// report over every case (a test keeps it so). `estate` keeps one estate's only.
+    pub fn monthly_report_cases(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        estate: Option<&str>,
+    ) -> Result<Vec<Case>> {
+        let window_start = ts(from - crate::domain::report::REPEAT_WINDOW);
+        let (from, to) = (ts(from), ts(to));
+        let estate_clause = if estate.is_some() { " AND estate = ?4" } else { "" };
+        // Links point to earlier cases and are rare: walk up to each matter's first report,
+        // then down to all of its reports, through the index on `duplicate_of`.
+        let sql = format!(
+            "WITH RECURSIVE
+               seed(id) AS (
+                 SELECT id FROM cases WHERE filed_at >= ?1 AND filed_at < ?3{estate_clause}
+                 UNION SELECT id FROM cases WHERE updated_at >= ?2 AND filed_at < ?3{estate_clause}),
+               up(id) AS (
+                 SELECT id FROM seed
+                 UNION SELECT json_extract(c.state, '$.duplicate_of') FROM cases c JOIN up ON c.id = up.id
+                   WHERE json_extract(c.state, '$.duplicate_of') IS NOT NULL),
+               matter(id) AS (
+                 SELECT id FROM up
+                 UNION SELECT c.id FROM cases c JOIN matter m ON json_extract(c.state, '$.duplicate_of') = m.id
+                   WHERE json_extract(c.state, '$.duplicate_of') IS NOT NULL)
+             SELECT state FROM cases WHERE id IN (SELECT id FROM matter)"
+        );
+        match estate {
+            Some(estate) => self.query_cases(&sql, params![window_start, from, to, estate]),
+            None => self.query_cases(&sql, params![window_start, from, to]),
+        }
     }
 
     /// Folds every case again from its events and writes its projection and read-model

@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_sync_integrity.sql"),
     include_str!("migrations/0006_desk_lists.sql"),
     include_str!("migrations/0007_read_model.sql"),
+    include_str!("migrations/0008_monthly.sql"),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

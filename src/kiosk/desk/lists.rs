@@ -105,6 +105,7 @@ pub fn list(
         callback_by: filter.callbacks_due.then_some(now),
         overdue_at: filter.overdue.then_some(now),
         words: Some(words.trim().to_string()).filter(|w| !w.is_empty()),
+        estate: None,
     };
     let cal = &desk.settings.calendar;
     let tz = cal.tz;
