@@ -327,19 +327,7 @@ impl Desk {
         let cal = &self.settings.calendar;
         Ok(cases
             .iter()
-            .map(|c| CaseSummary {
-                ticket: c.ticket().to_string(),
-                id: c.id,
-                kind: c.kind().code().to_string(),
-                category: c.intake.category.clone(),
-                status: c.status.code().to_string(),
-                place: c.intake.place.to_string(),
-                filed_at: c.filed_at,
-                emergency: c.intake.emergency,
-                overdue: is_overdue(c, cal, now),
-                owner: c.owner.clone(),
-                paused: c.current_pause().map(|p| p.reason.zh().to_string()),
-            })
+            .map(|c| summary(c, cal, now))
             .filter(|s| !filter.open_only || s.status != "closed")
             .filter(|s| !filter.overdue_only || s.overdue)
             .collect())
@@ -485,6 +473,23 @@ pub fn staff<'a>(settings: &'a Settings, by: &str) -> Result<&'a crate::kiosk::s
         .iter()
         .find(|s| s.id == by)
         .ok_or_else(|| crate::store::StoreError::UnknownStaff(by.to_string()))
+}
+
+/// A case as lists show it, at `now`.
+pub fn summary(c: &Case, cal: &crate::domain::calendar::WorkCalendar, now: DateTime<Utc>) -> CaseSummary {
+    CaseSummary {
+        ticket: c.ticket().to_string(),
+        id: c.id,
+        kind: c.kind().code().to_string(),
+        category: c.intake.category.clone(),
+        status: c.status.code().to_string(),
+        place: c.intake.place.to_string(),
+        filed_at: c.filed_at,
+        emergency: c.intake.emergency,
+        overdue: is_overdue(c, cal, now),
+        owner: c.owner.clone(),
+        paused: c.current_pause().map(|p| p.reason.zh().to_string()),
+    }
 }
 
 /// Tickets as typed (lower case, spaces, full-width) to the printed form.

@@ -89,9 +89,10 @@ pub fn run(desk: &mut Desk, data_dir: &Path, now: DateTime<Utc>, out: &mut impl 
 
     writeln!(out, "cases:")?;
     let cases = desk.cases(&CaseFilter::default(), now)?;
-    super::output::case_list(out, desk, &cases)?;
+    super::output::case_list(out, &desk.settings, &cases)?;
     writeln!(out)?;
-    super::output::daily(out, desk, &desk.daily_report(None, now)?)?;
+    let report = desk.daily_report(None, now)?;
+    super::output::daily(out, &desk.settings, &desk.settings.estate, &report)?;
     writeln!(out, "\ntry: lobbydesk show {}   lobbydesk report monthly   lobbydesk --help", noise.ticket())?;
     Ok(())
 }

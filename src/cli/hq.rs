@@ -7,13 +7,15 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use super::{ActArgs, CaseFilter, ReportArgs, output};
+use super::{ActArgs, ReportArgs, output};
 use crate::app::Desk;
 use crate::config::Settings;
 use crate::domain::event::Origin;
 use crate::hq::db::DbSettings;
+use crate::hq::desk::HqDesk;
 use crate::store::Store;
 use crate::sync::client::{Client, sync_once};
+use chrono::Datelike;
 
 /// Case records are kept two years (000 §5, 002 第十八条).
 pub const MIN_KEEP_DAYS: u32 = 730;
@@ -67,8 +69,14 @@ pub enum HqCommand {
     },
     /// Act on a case as HQ (the same actions as `lobbydesk act`).
     Act(ActArgs),
-    /// The daily or monthly report across all estates.
-    Report(ReportArgs),
+    /// The daily or monthly report, for every estate together or for one.
+    Report {
+        #[command(flatten)]
+        args: ReportArgs,
+        /// One estate's report (default: the whole group).
+        #[arg(long)]
+        estate: Option<String>,
+    },
     /// Fold every case again from its events and rewrite the columns lists and reports
     /// read; says how many differed.
     Rebuild,
@@ -112,21 +120,6 @@ pub fn run_hq(
     let database = args.db.clone().or_else(|| settings.hq_server.database.clone());
     let read_replica = args.db_read_replica.clone().or_else(|| settings.hq_server.read_replica.clone());
     let db = DbSettings::parse(database.as_deref(), read_replica.as_deref(), data_dir)?;
-    if !matches!(db, DbSettings::Sqlite(_))
-        && matches!(
-            args.command,
-            HqCommand::Cases { .. }
-                | HqCommand::Act(_)
-                | HqCommand::Report(_)
-                | HqCommand::Purge { .. }
-                | HqCommand::Rebuild
-        )
-    {
-        bail!(
-            "`hq cases`, `hq act`, `hq report`, `hq purge` and `hq rebuild` work on HQ's SQLite store only so far; {} serves kiosks, registers and revokes them and takes `hq migrate`",
-            db.describe()
-        );
-    }
     let data_dir = match &db {
         DbSettings::Sqlite(dir) => dir.clone(),
         DbSettings::Postgres { .. } => data_dir.to_path_buf(),
@@ -194,30 +187,23 @@ pub fn run_hq(
             writeln!(out, "kiosk {} revoked: its syncs are refused from now on", code.to_uppercase())?;
         }
         HqCommand::Cases { estate, overdue, open, json } => {
-            let desk = Desk::open_hq(settings, data_dir)?;
-            let filter = CaseFilter { open_only: open, overdue_only: overdue, search: None };
-            let mut cases = desk.cases(&filter, now)?;
-            if let Some(estate) = &estate {
-                let keep: std::collections::HashSet<_> = desk
-                    .store()
-                    .cases()?
-                    .into_iter()
-                    .filter(|c| &c.intake.estate == estate)
-                    .map(|c| c.id)
-                    .collect();
-                cases.retain(|c| keep.contains(&c.id));
-            }
+            let cases = with_db(&db, async |store| {
+                let desk = HqDesk::open(&settings, store).await?;
+                Ok(desk.cases(estate.as_deref(), open, overdue, now).await?)
+            })?;
             if json {
                 output::json(out, &cases)?;
             } else {
-                output::case_list(out, &desk, &cases)?;
+                output::case_list(out, &settings, &cases)?;
             }
         }
         HqCommand::Act(args) => {
-            let mut desk = Desk::open_hq(settings, data_dir)?;
-            let by = args.by.as_deref().context("--by STAFF is required: say who is doing this")?;
-            let action = super::action(args.action, &desk, now)?;
-            let case = desk.act(&args.ticket, action, by, now)?;
+            let by = args.by.clone().context("--by STAFF is required: say who is doing this")?;
+            let action = super::action(args.action, &settings, now)?;
+            let case = with_db(&db, async |store| {
+                let desk = HqDesk::open(&settings, store).await?;
+                Ok(desk.act(&args.ticket, action, &by, now).await?)
+            })?;
             writeln!(
                 out,
                 "{} {} ({}) — kiosks see it after their next sync",
@@ -226,13 +212,43 @@ pub fn run_hq(
                 case.status.code()
             )?;
         }
-        HqCommand::Report(args) => {
-            let desk = Desk::open_hq(settings, data_dir)?;
-            super::report(&desk, &args, now, out)?;
+        HqCommand::Report { args, estate } => {
+            let title = estate.clone().unwrap_or_else(|| "全部楼盘 all estates".to_string());
+            match args.period {
+                super::Period::Daily => {
+                    let date = args.date.as_deref().map(super::parse_date).transpose()?;
+                    let report = with_db(&db, async |store| {
+                        let desk = HqDesk::open(&settings, store).await?;
+                        Ok(desk.daily_report(date, estate.as_deref(), now).await?)
+                    })?;
+                    if args.json {
+                        output::json(out, &report)?;
+                    } else {
+                        output::daily(out, &settings, &title, &report)?;
+                    }
+                }
+                super::Period::Monthly => {
+                    let day = match args.date.as_deref() {
+                        Some(d) => super::parse_month(d)?,
+                        None => settings.calendar.local_date(now),
+                    };
+                    let report = with_db(&db, async |store| {
+                        let desk = HqDesk::open(&settings, store).await?;
+                        Ok(desk.monthly_report(day.year(), day.month(), estate.as_deref(), now).await?)
+                    })?;
+                    if args.json {
+                        output::json(out, &report)?;
+                    } else {
+                        output::monthly(out, &settings, &title, &report)?;
+                    }
+                }
+            }
         }
         HqCommand::Rebuild => {
-            let mut desk = Desk::open_hq(settings, data_dir)?;
-            let (cases, differed) = desk.store_mut().rebuild_read_model()?;
+            let (cases, differed) = with_db(&db, async |store| {
+                store.use_calendar(&settings.calendar).await?;
+                Ok(store.rebuild_read_model().await?)
+            })?;
             writeln!(out, "{cases} case(s) folded again from their events; {differed} had differed")?;
         }
         HqCommand::Purge { older_than_days } => {
@@ -241,8 +257,8 @@ pub fn run_hq(
                     "records are kept two years: --older-than-days must be at least {MIN_KEEP_DAYS} (it was {older_than_days}); nothing deleted"
                 );
             }
-            let mut store = Store::open(data_dir, Origin::hq())?;
-            let n = store.purge_closed(now - Duration::days(i64::from(older_than_days)))?;
+            let before = now - Duration::days(i64::from(older_than_days));
+            let n = with_db(&db, async |store| Ok(store.purge_closed(before).await?))?;
             writeln!(out, "{n} case(s) closed more than {older_than_days} days ago deleted")?;
         }
     }

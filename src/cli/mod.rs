@@ -201,7 +201,11 @@ fn report(desk: &Desk, args: &ReportArgs, now: DateTime<Utc>, out: &mut impl Wri
         Period::Daily => {
             let date = args.date.as_deref().map(parse_date).transpose()?;
             let report = desk.daily_report(date, now)?;
-            if args.json { output::json(out, &report) } else { output::daily(out, desk, &report) }
+            if args.json {
+                output::json(out, &report)
+            } else {
+                output::daily(out, &desk.settings, &desk.settings.estate, &report)
+            }
         }
         Period::Monthly => {
             let day = match args.date.as_deref() {
@@ -209,7 +213,11 @@ fn report(desk: &Desk, args: &ReportArgs, now: DateTime<Utc>, out: &mut impl Wri
                 None => desk.settings.calendar.local_date(now),
             };
             let report = desk.monthly_report(day.year(), day.month(), now)?;
-            if args.json { output::json(out, &report) } else { output::monthly(out, desk, &report) }
+            if args.json {
+                output::json(out, &report)
+            } else {
+                output::monthly(out, &desk.settings, &desk.settings.estate, &report)
+            }
         }
     }
 }
@@ -638,7 +646,7 @@ pub fn run(cli: Cli) -> Result<()> {
             if json {
                 output::json(out, &cases)?;
             } else {
-                output::case_list(out, &desk, &cases)?;
+                output::case_list(out, &desk.settings, &cases)?;
             }
         }
         Command::Show { ticket, json } => {
@@ -651,7 +659,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Act(args) => {
             let by = args.by.as_deref().context("--by STAFF is required: say who is doing this")?;
-            let action = action(args.action, &desk, now)?;
+            let action = action(args.action, &desk.settings, now)?;
             let case = desk.act(&args.ticket, action, by, now)?;
             if args.json {
                 output::json(out, &output::filed(&desk, &case, now))?;
@@ -673,7 +681,7 @@ pub fn run(cli: Cli) -> Result<()> {
                         "{} callback {}  {}  by {}  {}{}  {}",
                         l.ticket,
                         l.round,
-                        output::local(&desk, l.at),
+                        output::local(&desk.settings, l.at),
                         l.by,
                         l.method.zh(),
                         if l.signed { " (住户已签名)" } else { "" },
@@ -860,8 +868,8 @@ fn new_case(kind: Option<Kind>, a: &FileArgs) -> NewCase {
     }
 }
 
-fn action(cmd: ActCommand, desk: &Desk, now: DateTime<Utc>) -> Result<Action> {
-    let when = |s: &str| parse_when(s, desk);
+fn action(cmd: ActCommand, settings: &Settings, now: DateTime<Utc>) -> Result<Action> {
+    let when = |s: &str| parse_when(s, settings);
     Ok(match cmd {
         ActCommand::Acknowledge { note } => Action::Acknowledge { note },
         ActCommand::Reply { text, method } => Action::Reply { method: method.into(), text },
@@ -944,12 +952,12 @@ fn parse_month(s: &str) -> Result<NaiveDate> {
 
 /// A date means the end of that local day (a promise "by the 30th" lasts all day);
 /// a full RFC 3339 time is taken as is.
-fn parse_when(s: &str, desk: &Desk) -> Result<DateTime<Utc>> {
+fn parse_when(s: &str, settings: &Settings) -> Result<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s.trim()) {
         return Ok(t.with_timezone(&Utc));
     }
     let day = parse_date(s).with_context(|| format!("{s:?} is neither YYYY-MM-DD nor RFC 3339"))?;
-    let cal = &desk.settings.calendar;
+    let cal = &settings.calendar;
     let last_second = day.and_time(NaiveTime::from_hms_opt(23, 59, 59).expect("valid time"));
     Ok(cal
         .tz

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use std::io::Write;
 
 use crate::app::{CaseSummary, Desk};
+use crate::config::Settings;
 use crate::domain::callback::next_callback;
 use crate::domain::case::Case;
 use crate::domain::clocks::{Deadline, DeadlineState};
@@ -21,14 +22,14 @@ pub fn json(out: &mut impl Write, value: &impl Serialize) -> Result<()> {
     Ok(())
 }
 
-pub fn local(desk: &Desk, t: DateTime<Utc>) -> String {
-    t.with_timezone(&desk.settings.calendar.tz).format("%Y-%m-%d %H:%M").to_string()
+pub fn local(settings: &Settings, t: DateTime<Utc>) -> String {
+    t.with_timezone(&settings.calendar.tz).format("%Y-%m-%d %H:%M").to_string()
 }
 
 /// Day-end deadlines are the next midnight; people read "Monday 24:00" right and
 /// "Tuesday 00:00" wrong.
-fn local_due(desk: &Desk, t: DateTime<Utc>) -> String {
-    let lt = t.with_timezone(&desk.settings.calendar.tz);
+fn local_due(settings: &Settings, t: DateTime<Utc>) -> String {
+    let lt = t.with_timezone(&settings.calendar.tz);
     if lt.format("%H:%M:%S%.f").to_string() == "00:00:00" {
         let day = lt.date_naive().pred_opt().unwrap_or(lt.date_naive());
         format!("{} 24:00", day.format("%Y-%m-%d"))
@@ -38,8 +39,8 @@ fn local_due(desk: &Desk, t: DateTime<Utc>) -> String {
 }
 
 /// The Chinese name of a category code (the code itself if the catalogue no longer has it).
-fn category_name<'a>(desk: &'a Desk, code: &'a str) -> &'a str {
-    desk.settings.catalogue.get(code).map(|k| k.zh.as_str()).unwrap_or(code)
+fn category_name<'a>(settings: &'a Settings, code: &'a str) -> &'a str {
+    settings.catalogue.get(code).map(|k| k.zh.as_str()).unwrap_or(code)
 }
 
 fn deadline_json(d: &Deadline) -> Value {
@@ -84,7 +85,7 @@ pub fn shown(desk: &Desk, record: &CaseRecord, now: DateTime<Utc>) -> Result<Val
     }))
 }
 
-pub fn case_list(out: &mut impl Write, desk: &Desk, cases: &[CaseSummary]) -> Result<()> {
+pub fn case_list(out: &mut impl Write, settings: &Settings, cases: &[CaseSummary]) -> Result<()> {
     if cases.is_empty() {
         writeln!(out, "no cases")?;
         return Ok(());
@@ -96,12 +97,12 @@ pub fn case_list(out: &mut impl Write, desk: &Desk, cases: &[CaseSummary]) -> Re
             (false, true) => "OVERDUE",
             (false, false) => "",
         };
-        let category = category_name(desk, &c.category);
+        let category = category_name(settings, &c.category);
         writeln!(
             out,
             "{:<12} {:<16} {:<13} {:<10} {} {} {} [{}]{}",
             c.ticket,
-            local(desk, c.filed_at),
+            local(settings, c.filed_at),
             c.status,
             flag,
             c.place,
@@ -123,7 +124,7 @@ pub fn case_detail(out: &mut impl Write, desk: &Desk, record: &CaseRecord, now: 
         out,
         "  {} / {}{}",
         i.kind.zh(),
-        category_name(desk, &i.category),
+        category_name(&desk.settings, &i.category),
         if i.emergency { "  [紧急 EMERGENCY]" } else { "" }
     )?;
     writeln!(out, "  estate:   {}", i.estate)?;
@@ -160,7 +161,7 @@ pub fn case_detail(out: &mut impl Write, desk: &Desk, record: &CaseRecord, now: 
             "            handed over {} → {} at {}: {}",
             h.value.from,
             h.value.to,
-            local(desk, h.at),
+            local(&desk.settings, h.at),
             h.value.note
         )?;
     }
@@ -169,7 +170,7 @@ pub fn case_detail(out: &mut impl Write, desk: &Desk, record: &CaseRecord, now: 
             out,
             "  paused:   {} since {} — {} (clocks stand still)",
             p.reason.zh(),
-            local(desk, p.from),
+            local(&desk.settings, p.from),
             p.note
         )?;
     }
@@ -177,12 +178,12 @@ pub fn case_detail(out: &mut impl Write, desk: &Desk, record: &CaseRecord, now: 
         writeln!(
             out,
             "  developer record (需开发商协商处理问题记录表) {}: {}",
-            local(desk, r.at),
+            local(&desk.settings, r.at),
             r.value.text
         )?;
     }
     if let Some(r) = &c.developer_reply {
-        writeln!(out, "  developer reply {}: {}", local(desk, r.at), r.value.text)?;
+        writeln!(out, "  developer reply {}: {}", local(&desk.settings, r.at), r.value.text)?;
     }
     if let Some(s) = desk.major_suggestion(c, now)? {
         writeln!(
@@ -197,7 +198,9 @@ pub fn case_detail(out: &mut impl Write, desk: &Desk, record: &CaseRecord, now: 
         writeln!(out, "  reporters of this matter (001 11.1.12):")?;
         for r in reporters {
             let told = match r.last_told_at() {
-                Some(t) if c.resolved_at.is_none_or(|res| t >= res) => format!("told {}", local(desk, t)),
+                Some(t) if c.resolved_at.is_none_or(|res| t >= res) => {
+                    format!("told {}", local(&desk.settings, t))
+                }
                 _ if c.resolved_at.is_some() => "NOT TOLD the outcome yet".into(),
                 _ => "waiting for the outcome".into(),
             };
@@ -215,7 +218,7 @@ pub fn case_detail(out: &mut impl Write, desk: &Desk, record: &CaseRecord, now: 
     if let Some(p) = &c.duplicate_of_ticket {
         writeln!(out, "  same matter as {p}")?;
     }
-    writeln!(out, "  filed:    {}", local(desk, c.filed_at))?;
+    writeln!(out, "  filed:    {}", local(&desk.settings, c.filed_at))?;
     writeln!(out, "  text:     {}", i.text)?;
     writeln!(out, "deadlines:")?;
     for d in desk.deadlines(c, now) {
@@ -232,13 +235,19 @@ pub fn case_detail(out: &mut impl Write, desk: &Desk, record: &CaseRecord, now: 
             out,
             "  {:<24} due {}  {}  {}{round}",
             d.clock.code(),
-            local_due(desk, d.due),
+            local_due(&desk.settings, d.due),
             state,
             d.clock.zh()
         )?;
     }
     if let Some(cb) = next_callback(c) {
-        writeln!(out, "callback {} due {} by {}", cb.round, local_due(desk, cb.due), cb.owner.zh())?;
+        writeln!(
+            out,
+            "callback {} due {} by {}",
+            cb.round,
+            local_due(&desk.settings, cb.due),
+            cb.owner.zh()
+        )?;
     } else if !c.callback_required() && c.kind() != crate::domain::intake::Kind::Suggestion {
         writeln!(out, "callback: not required for this case")?;
     }
@@ -248,7 +257,7 @@ pub fn case_detail(out: &mut impl Write, desk: &Desk, record: &CaseRecord, now: 
         writeln!(
             out,
             "  {}  {:<18} {:<10} {}  {}",
-            local(desk, ev.at),
+            local(&desk.settings, ev.at),
             ev.body.name(),
             ev.actor,
             ev.origin,
@@ -324,14 +333,8 @@ fn event_text(body: &EventBody) -> String {
     }
 }
 
-pub fn daily(out: &mut impl Write, desk: &Desk, r: &DailyReport) -> Result<()> {
-    writeln!(
-        out,
-        "热线日报 Daily report  {}  {}  (as of {})",
-        desk.settings.estate,
-        r.date,
-        local(desk, r.as_of)
-    )?;
+pub fn daily(out: &mut impl Write, settings: &Settings, title: &str, r: &DailyReport) -> Result<()> {
+    writeln!(out, "热线日报 Daily report  {}  {}  (as of {})", title, r.date, local(settings, r.as_of))?;
     let c = &r.counts;
     writeln!(
         out,
@@ -353,7 +356,7 @@ pub fn daily(out: &mut impl Write, desk: &Desk, r: &DailyReport) -> Result<()> {
             l.ticket,
             l.status.code(),
             l.place,
-            category_name(desk, &l.category),
+            category_name(settings, &l.category),
             if l.emergency { " !!" } else { "" },
             l.owner,
             l.paused.as_deref().map(|p| format!(" paused: {p}")).unwrap_or_default()
@@ -381,7 +384,7 @@ pub fn daily(out: &mut impl Write, desk: &Desk, r: &DailyReport) -> Result<()> {
         r.reporters_to_tell
             .iter()
             .map(|l| {
-                format!("{} — same matter as {}, due {}", line(&l.case), l.matter, local_due(desk, l.due))
+                format!("{} — same matter as {}, due {}", line(&l.case), l.matter, local_due(settings, l.due))
             })
             .collect(),
     )?;
@@ -396,7 +399,7 @@ pub fn daily(out: &mut impl Write, desk: &Desk, r: &DailyReport) -> Result<()> {
                     l.ticket,
                     l.round,
                     l.by,
-                    local(desk, l.at),
+                    local(settings, l.at),
                     l.method.zh()
                 )
             })
@@ -419,7 +422,7 @@ pub fn daily(out: &mut impl Write, desk: &Desk, r: &DailyReport) -> Result<()> {
                 format!(
                     "{} due {} by {} (round {})",
                     line(&cb.case),
-                    local_due(desk, cb.due),
+                    local_due(settings, cb.due),
                     cb.owner,
                     cb.round
                 )
@@ -429,14 +432,8 @@ pub fn daily(out: &mut impl Write, desk: &Desk, r: &DailyReport) -> Result<()> {
     Ok(())
 }
 
-pub fn monthly(out: &mut impl Write, desk: &Desk, r: &MonthlyReport) -> Result<()> {
-    writeln!(
-        out,
-        "月度汇总 Monthly summary  {}  {}  (as of {})",
-        desk.settings.estate,
-        r.month,
-        local(desk, r.as_of)
-    )?;
+pub fn monthly(out: &mut impl Write, settings: &Settings, title: &str, r: &MonthlyReport) -> Result<()> {
+    writeln!(out, "月度汇总 Monthly summary  {}  {}  (as of {})", title, r.month, local(settings, r.as_of))?;
     writeln!(out, "matters 事项 {}   reporters 人次 {}", r.matters, r.reporters)?;
     for (title, rows) in [
         ("by kind", &r.by_kind),

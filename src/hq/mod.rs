@@ -3,6 +3,7 @@
 //! protocol is in `openapi.json` beside this file.
 
 pub mod db;
+pub mod desk;
 pub mod migrate;
 
 use axum::extract::rejection::JsonRejection;

@@ -59,8 +59,8 @@ pub struct CaseQuery {
 /// Where a page of a list ended: the next page starts after it (keyset paging).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PageMark {
-    filed_at: String,
-    seq: i64,
+    pub(crate) filed_at: String,
+    pub(crate) seq: i64,
 }
 
 #[derive(Clone, Debug)]

@@ -17,9 +17,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use uuid::Uuid;
 
+use crate::domain::calendar::WorkCalendar;
 use crate::domain::case::Case;
-use crate::domain::event::Origin;
-use crate::store::{KioskRecord, Refused, Result, StoreError, StoredEvent};
+use crate::domain::event::{EventBody, Origin};
+use crate::store::{CaseQuery, KioskRecord, PageMark, Refused, Result, StoreError, StoredEvent};
 
 /// A page of arrivals for one estate: the events, the arrival number to continue after,
 /// and whether more follow.
@@ -74,6 +75,53 @@ pub trait HqDatabase: Send + Sync {
     async fn count_cases(&self) -> Result<u64>;
     /// A case as folded from its events, if held here.
     async fn case(&self, id: Uuid) -> Result<Option<Case>>;
+
+    // --- HQ's own desk: lists, reports and actions over every estate ---
+
+    /// Times clocks with `cal` (the `overdue_from` column) in every process using this
+    /// store, the sync server included; when it differs from the one kept, the column is
+    /// worked out again for every open case.
+    async fn use_calendar(&self, cal: &WorkCalendar) -> Result<()>;
+    /// Up to `limit` of the cases `query` selects, newest first, after `after` (keyset
+    /// paging: a page costs the same on page 1 or 1,000, at 1k cases or 1M).
+    async fn list_cases(
+        &self,
+        query: &CaseQuery,
+        after: Option<&PageMark>,
+        limit: usize,
+    ) -> Result<Vec<(Case, PageMark)>>;
+    async fn case_by_ticket(&self, ticket: &str) -> Result<Option<Case>>;
+    /// The cases linked to `primary` as the same matter, oldest first.
+    async fn linked_to(&self, primary: Uuid) -> Result<Vec<Case>>;
+    /// Checks `body` against the case as stored now and writes it as HQ's event (origin
+    /// `hq`, the next of HQ's indexes, a stamp after the case's events); kiosks of the
+    /// case's estate receive it on their next pull.
+    async fn append_hq(
+        &self,
+        case_id: Uuid,
+        body: EventBody,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Case>;
+    /// What `report::daily` needs for the day `[start, end)` (`Store::daily_report_cases`).
+    async fn daily_report_cases(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        estate: Option<&str>,
+    ) -> Result<Vec<Case>>;
+    /// What `report::monthly` needs for `[from, to)` (`Store::monthly_report_cases`).
+    async fn monthly_report_cases(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        estate: Option<&str>,
+    ) -> Result<Vec<Case>>;
+    /// Deletes cases closed before `before`, with their events; returns how many.
+    async fn purge_closed(&self, before: DateTime<Utc>) -> Result<usize>;
+    /// Folds every case again from its events and rewrites its row; returns how many
+    /// cases there are and how many rows had differed.
+    async fn rebuild_read_model(&self) -> Result<(usize, usize)>;
 }
 
 /// Which store HQ uses, from `--db` / `[hq_server] database`: a `postgres://` (or

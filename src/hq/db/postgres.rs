@@ -13,20 +13,34 @@ use tokio_postgres::error::SqlState;
 use uuid::Uuid;
 
 use super::{Arrivals, HqDatabase, redact};
+use crate::domain::calendar::WorkCalendar;
 use crate::domain::case::Case;
 use crate::domain::event::{Event, EventBody, Origin};
 use crate::domain::hlc::Hlc;
 use crate::domain::ticket::TicketNumber;
 use crate::store::{
-    CaseColumns, KioskRecord, RefusalCode, Refused, Result, StoreError, StoredEvent, kiosk_may_write,
+    CaseColumns, CaseQuery, KioskRecord, PageMark, RefusalCode, Refused, Result, StoreError, StoredEvent,
+    kiosk_may_write,
 };
 
 /// Schema migrations, applied in order; only ever add one.
-const MIGRATIONS: &[&str] = &[include_str!("postgres_migrations/0001_hq.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("postgres_migrations/0001_hq.sql"),
+    include_str!("postgres_migrations/0002_read_model.sql"),
+];
+
+/// The format of the `cases` rows; when it changes, every row is folded again at start.
+const PROJECTION_VERSION: &str = "1";
+
+/// Cases folded per transaction when every row is rewritten.
+const REBUILD_BATCH: i64 = 2_000;
 
 /// Advisory lock namespaces (the first key of the two-key form).
 const LOCK_MIGRATE: i32 = 0x4c44_0001;
 const LOCK_ESTATE: i32 = 0x4c44_0002;
+/// Writers of case rows hold it shared while they time clocks with the calendar they read;
+/// a new calendar takes it alone, so no row is written under the old one after it.
+const LOCK_CALENDAR: i32 = 0x4c44_0003;
 
 /// Connections per node: enough for the pushes and pulls of hundreds of kiosks, which
 /// each hold one for a few milliseconds.
@@ -287,8 +301,9 @@ async fn note_tickets<'a>(
 }
 
 /// Folds each of these cases from all its events and stores the result with its columns.
-/// A case whose filing has not arrived is left out until it does.
-async fn refresh_cases(tx: &tokio_postgres::Transaction<'_>, case_ids: &[Uuid]) -> Result<()> {
+/// A case whose filing has not arrived is left out until it does. Returns how many rows
+/// were written because they were new or differed.
+async fn refresh_cases(tx: &tokio_postgres::Transaction<'_>, case_ids: &[Uuid]) -> Result<u64> {
     let unique: Vec<Uuid> = {
         let mut seen = HashSet::new();
         case_ids.iter().copied().filter(|id| seen.insert(*id)).collect()
@@ -301,48 +316,83 @@ async fn refresh_cases(tx: &tokio_postgres::Transaction<'_>, case_ids: &[Uuid]) 
         let stored = event_from_row(row, 0)?;
         by_case.entry(stored.event.case_id).or_default().push(stored.event);
     }
+    let cal = calendar(tx).await?;
     let mut c = CaseRows::default();
     for id in unique {
         let Some(events) = by_case.get(&id) else { continue };
         match Case::fold(events.iter()) {
-            Ok(case) => c.push(&case)?,
+            Ok(case) => c.push(&case, &cal)?,
             Err(_) => continue,
         }
     }
     if c.id.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
-    tx.execute(
-        "INSERT INTO cases (id, ticket, estate, kind, category, status, place, text, contact, department,
-                            assignee, owner, filed_at, updated_at, callback_opens, state)
-         SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                              $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[],
-                              $14::timestamptz[], $15::timestamptz[], $16::jsonb[])
-         ON CONFLICT (id) DO UPDATE SET
-            status = excluded.status, place = excluded.place, text = excluded.text, contact = excluded.contact,
-            department = excluded.department, assignee = excluded.assignee, owner = excluded.owner,
-            updated_at = excluded.updated_at, callback_opens = excluded.callback_opens, state = excluded.state",
-        &[
-            &c.id,
-            &c.ticket,
-            &c.estate,
-            &c.kind,
-            &c.category,
-            &c.status,
-            &c.place,
-            &c.text,
-            &c.contact,
-            &c.department,
-            &c.assignee,
-            &c.owner,
-            &c.filed_at,
-            &c.updated_at,
-            &c.callback_opens,
-            &c.state,
-        ],
-    )
-    .await?;
-    Ok(())
+    // Rows that would not change are left alone (and not counted).
+    Ok(tx
+        .execute(
+            "INSERT INTO cases (id, ticket, estate, kind, category, status, place, text, contact, department,
+                                assignee, owner, filed_at, updated_at, callback_opens, state,
+                                resolved_at, closed_at, overdue_from, phone, unreviewed, duplicate_of)
+             SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                                  $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[],
+                                  $14::timestamptz[], $15::timestamptz[], $16::jsonb[], $17::timestamptz[],
+                                  $18::timestamptz[], $19::timestamptz[], $20::text[], $21::int4[], $22::uuid[])
+             ON CONFLICT (id) DO UPDATE SET
+                status = excluded.status, place = excluded.place, text = excluded.text, contact = excluded.contact,
+                department = excluded.department, assignee = excluded.assignee, owner = excluded.owner,
+                updated_at = excluded.updated_at, callback_opens = excluded.callback_opens, state = excluded.state,
+                resolved_at = excluded.resolved_at, closed_at = excluded.closed_at,
+                overdue_from = excluded.overdue_from, phone = excluded.phone, unreviewed = excluded.unreviewed,
+                duplicate_of = excluded.duplicate_of, ticket = excluded.ticket, estate = excluded.estate,
+                kind = excluded.kind, category = excluded.category, filed_at = excluded.filed_at
+             WHERE (cases.status, cases.place, cases.text, cases.contact, cases.department, cases.assignee,
+                    cases.owner, cases.updated_at, cases.callback_opens, cases.state, cases.resolved_at,
+                    cases.closed_at, cases.overdue_from, cases.phone, cases.unreviewed, cases.duplicate_of,
+                    cases.ticket, cases.estate, cases.kind, cases.category, cases.filed_at)
+                IS DISTINCT FROM
+                   (excluded.status, excluded.place, excluded.text, excluded.contact, excluded.department,
+                    excluded.assignee, excluded.owner, excluded.updated_at, excluded.callback_opens,
+                    excluded.state, excluded.resolved_at, excluded.closed_at, excluded.overdue_from,
+                    excluded.phone, excluded.unreviewed, excluded.duplicate_of, excluded.ticket,
+                    excluded.estate, excluded.kind, excluded.category, excluded.filed_at)",
+            &[
+                &c.id,
+                &c.ticket,
+                &c.estate,
+                &c.kind,
+                &c.category,
+                &c.status,
+                &c.place,
+                &c.text,
+                &c.contact,
+                &c.department,
+                &c.assignee,
+                &c.owner,
+                &c.filed_at,
+                &c.updated_at,
+                &c.callback_opens,
+                &c.state,
+                &c.resolved_at,
+                &c.closed_at,
+                &c.overdue_from,
+                &c.phone,
+                &c.unreviewed,
+                &c.duplicate_of,
+            ],
+        )
+        .await?)
+}
+
+/// The working calendar every node times clocks with (the default until `hq` commands
+/// with a config set one).
+async fn calendar(client: &impl tokio_postgres::GenericClient) -> Result<WorkCalendar> {
+    client.execute("SELECT pg_advisory_xact_lock_shared($1, 0)", &[&LOCK_CALENDAR]).await?;
+    match client.query_opt("SELECT value FROM hq_settings WHERE key = 'calendar'", &[]).await? {
+        Some(row) => serde_json::from_str(row.get::<_, &str>(0))
+            .map_err(|e| StoreError::BadRecord(format!("the calendar in hq_settings: {e}"))),
+        None => Ok(WorkCalendar::default()),
+    }
 }
 
 #[derive(Default)]
@@ -363,10 +413,16 @@ struct CaseRows {
     updated_at: Vec<DateTime<Utc>>,
     callback_opens: Vec<Option<DateTime<Utc>>>,
     state: Vec<serde_json::Value>,
+    resolved_at: Vec<Option<DateTime<Utc>>>,
+    closed_at: Vec<Option<DateTime<Utc>>>,
+    overdue_from: Vec<Option<DateTime<Utc>>>,
+    phone: Vec<String>,
+    unreviewed: Vec<i32>,
+    duplicate_of: Vec<Option<Uuid>>,
 }
 
 impl CaseRows {
-    fn push(&mut self, case: &Case) -> Result<()> {
+    fn push(&mut self, case: &Case, cal: &WorkCalendar) -> Result<()> {
         let columns = CaseColumns::of(case);
         self.id.push(case.id);
         self.ticket.push(case.ticket().to_string());
@@ -384,8 +440,55 @@ impl CaseRows {
         self.updated_at.push(case.updated_at);
         self.callback_opens.push(columns.callback_opens);
         self.state.push(serde_json::to_value(case)?);
+        self.resolved_at.push(case.resolved_at);
+        self.closed_at.push(case.closed_at);
+        self.overdue_from.push(crate::domain::clocks::overdue_from(case, cal));
+        self.phone.push(columns.phone);
+        self.unreviewed.push(i32::try_from(columns.unreviewed).unwrap_or(i32::MAX));
+        self.duplicate_of.push(case.duplicate_of);
         Ok(())
     }
+}
+
+/// Folds every case again, `REBUILD_BATCH` cases per transaction. Returns how many cases
+/// there are and how many rows were written because they differed.
+async fn refold_all(client: &mut deadpool_postgres::Object) -> Result<(usize, usize)> {
+    let mut after = Uuid::nil();
+    let mut differed = 0u64;
+    loop {
+        let tx = client.transaction().await?;
+        let ids: Vec<Uuid> = tx
+            .query(
+                "SELECT DISTINCT case_id FROM events WHERE case_id > $1 ORDER BY case_id LIMIT $2",
+                &[&after, &REBUILD_BATCH],
+            )
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let Some(last) = ids.last() else { break };
+        after = *last;
+        differed += refresh_cases(&tx, &ids).await?;
+        tx.commit().await?;
+    }
+    let cases: i64 = client.query_one("SELECT COUNT(*) FROM cases", &[]).await?.get(0);
+    Ok((cases.max(0) as usize, differed as usize))
+}
+
+/// Cases from the `state::text` of `rows` (their first column).
+fn cases_from(rows: &[tokio_postgres::Row]) -> Result<Vec<Case>> {
+    rows.iter().map(|r| Ok(serde_json::from_str(r.try_get::<_, &str>(0)?)?)).collect()
+}
+
+/// A keyset mark that reads back to exactly the stored time.
+fn mark_of(filed_at: DateTime<Utc>, seq: i64) -> PageMark {
+    PageMark { filed_at: filed_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true), seq }
+}
+
+/// `text` for `LIKE`, matched anywhere, its wildcards taken literally.
+fn like_pattern(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
 }
 
 /// An event from `EVENT_COLUMNS` starting at column `at`.
@@ -421,7 +524,10 @@ fn worth_retrying(state: &str) -> bool {
 
 async fn migrate(client: &mut deadpool_postgres::Object) -> Result<()> {
     client.execute("SELECT pg_advisory_lock($1, 0)", &[&LOCK_MIGRATE]).await?;
-    let result = apply_migrations(client).await;
+    let result = match apply_migrations(client).await {
+        Ok(()) => refresh_stale_projections(client).await,
+        Err(e) => Err(e),
+    };
     client.execute("SELECT pg_advisory_unlock($1, 0)", &[&LOCK_MIGRATE]).await?;
     result
 }
@@ -447,6 +553,30 @@ async fn apply_migrations(client: &mut deadpool_postgres::Object) -> Result<()> 
         tx.batch_execute(sql).await?;
         tx.execute("INSERT INTO hq_schema (version) VALUES ($1)", &[&(index as i32 + 1)]).await?;
         tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// Folds every case again when the rows were written in another format (after an upgrade
+/// that changed what the columns hold).
+async fn refresh_stale_projections(client: &mut deadpool_postgres::Object) -> Result<()> {
+    let kept = client
+        .query_opt("SELECT value FROM hq_settings WHERE key = 'projection_version'", &[])
+        .await?
+        .map(|r| r.get::<_, String>(0));
+    if kept.as_deref() == Some(PROJECTION_VERSION) {
+        return Ok(());
+    }
+    let (cases, _) = refold_all(client).await?;
+    client
+        .execute(
+            "INSERT INTO hq_settings (key, value) VALUES ('projection_version', $1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[&PROJECTION_VERSION],
+        )
+        .await?;
+    if cases > 0 {
+        tracing::info!(cases, "every case folded again for the new read model");
     }
     Ok(())
 }
@@ -650,5 +780,321 @@ impl HqDatabase for PostgresHq {
             Some(r) => Ok(Some(serde_json::from_value(r.try_get(0)?)?)),
             None => Ok(None),
         }
+    }
+
+    async fn use_calendar(&self, cal: &WorkCalendar) -> Result<()> {
+        let kept = serde_json::to_string(cal)?;
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1, 0)", &[&LOCK_CALENDAR]).await?;
+        let current = tx
+            .query_opt("SELECT value FROM hq_settings WHERE key = 'calendar'", &[])
+            .await?
+            .map(|r| r.get::<_, String>(0));
+        if current.as_deref() == Some(kept.as_str()) {
+            return Ok(());
+        }
+        tx.execute(
+            "INSERT INTO hq_settings (key, value) VALUES ('calendar', $1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[&kept],
+        )
+        .await?;
+        let open = tx.query("SELECT id, state::text FROM cases WHERE closed_at IS NULL", &[]).await?;
+        let mut ids = Vec::with_capacity(open.len());
+        let mut from = Vec::with_capacity(open.len());
+        for row in &open {
+            let case: Case = serde_json::from_str(row.get::<_, &str>(1))?;
+            ids.push(row.get::<_, Uuid>(0));
+            from.push(crate::domain::clocks::overdue_from(&case, cal));
+        }
+        tx.execute(
+            "UPDATE cases SET overdue_from = u.due FROM UNNEST($1::uuid[], $2::timestamptz[]) AS u (id, due)
+             WHERE cases.id = u.id AND cases.overdue_from IS DISTINCT FROM u.due",
+            &[&ids, &from],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list_cases(
+        &self,
+        query: &CaseQuery,
+        after: Option<&PageMark>,
+        limit: usize,
+    ) -> Result<Vec<(Case, PageMark)>> {
+        use tokio_postgres::types::ToSql;
+        let mut args: Vec<Box<dyn ToSql + Sync + Send>> = Vec::new();
+        let mut sql = String::from("SELECT state::text, filed_at, seq FROM cases WHERE true");
+        let mut add = |sql: &mut String, clause: &str, value: Box<dyn ToSql + Sync + Send>| {
+            args.push(value);
+            sql.push_str(&clause.replace('?', &format!("${}", args.len())));
+        };
+        let open: Vec<crate::domain::case::Status> =
+            crate::domain::case::Status::ALL.into_iter().filter(|s| s.is_open()).collect();
+        if query.statuses == open {
+            // Its own partial indexes: closed_at is set exactly while a case is closed.
+            sql.push_str(" AND closed_at IS NULL");
+        } else if !query.statuses.is_empty() {
+            let codes: Vec<String> = query.statuses.iter().map(|s| s.code().to_string()).collect();
+            add(&mut sql, " AND status = ANY(?)", Box::new(codes));
+        }
+        if let Some(estate) = &query.estate {
+            add(&mut sql, " AND estate = ?", Box::new(estate.clone()));
+        }
+        if let Some(kind) = query.kind {
+            add(&mut sql, " AND kind = ?", Box::new(kind.code().to_string()));
+        }
+        if let Some(department) = query.department {
+            add(&mut sql, " AND department = ?", Box::new(department.code().to_string()));
+        }
+        if let Some(assignee) = &query.assignee {
+            add(&mut sql, " AND assignee = ?", Box::new(assignee.clone()));
+        }
+        if let Some(owner) = &query.owner {
+            add(&mut sql, " AND owner = ?", Box::new(owner.clone()));
+        }
+        if let Some(by) = query.callback_by {
+            add(&mut sql, " AND callback_opens <= ?", Box::new(by));
+        }
+        if let Some(now) = query.overdue_at {
+            add(&mut sql, " AND overdue_from < ?", Box::new(now));
+        }
+        if let Some(words) = query.words.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
+            add(
+                &mut sql,
+                " AND (ticket ILIKE ? OR place ILIKE ? OR text ILIKE ? OR contact ILIKE ?)",
+                Box::new(like_pattern(words)),
+            );
+        }
+        if let Some(mark) = after {
+            let filed_at = DateTime::parse_from_rfc3339(&mark.filed_at)
+                .map_err(|_| {
+                    StoreError::BadRecord(format!("a page mark with a bad time: {}", mark.filed_at))
+                })?
+                .with_timezone(&Utc);
+            add(&mut sql, " AND (filed_at, seq) < (?", Box::new(filed_at));
+            add(&mut sql, ", ?)", Box::new(mark.seq));
+        }
+        let limit = i64::try_from(limit.max(1)).unwrap_or(i64::MAX);
+        add(&mut sql, " ORDER BY filed_at DESC, seq DESC LIMIT ?", Box::new(limit));
+        let params: Vec<&(dyn ToSql + Sync)> =
+            args.iter().map(|a| a.as_ref() as &(dyn ToSql + Sync)).collect();
+        let rows = self.pool.get().await?.query(&sql, &params).await?;
+        rows.iter()
+            .map(|r| {
+                let case: Case = serde_json::from_str(r.try_get::<_, &str>(0)?)?;
+                Ok((case, mark_of(r.try_get(1)?, r.try_get(2)?)))
+            })
+            .collect()
+    }
+
+    async fn case_by_ticket(&self, ticket: &str) -> Result<Option<Case>> {
+        let rows = self
+            .pool
+            .get()
+            .await?
+            .query("SELECT state::text FROM cases WHERE ticket = $1", &[&ticket])
+            .await?;
+        Ok(cases_from(&rows)?.pop())
+    }
+
+    async fn linked_to(&self, primary: Uuid) -> Result<Vec<Case>> {
+        let rows = self
+            .pool
+            .get()
+            .await?
+            .query(
+                "SELECT state::text FROM cases WHERE duplicate_of = $1 ORDER BY filed_at, seq",
+                &[&primary],
+            )
+            .await?;
+        cases_from(&rows)
+    }
+
+    async fn append_hq(
+        &self,
+        case_id: Uuid,
+        body: EventBody,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Case> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let estate: String = tx
+            .query_opt("SELECT estate FROM cases WHERE id = $1", &[&case_id])
+            .await?
+            .map(|r| r.get(0))
+            .ok_or_else(|| StoreError::NotFound(case_id.to_string()))?;
+        // The estate's writers take turns, so its arrival numbers stay in order.
+        tx.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", &[&LOCK_ESTATE, &estate]).await?;
+        let rows = tx
+            .query(&format!("SELECT {EVENT_COLUMNS} FROM events e WHERE e.case_id = $1"), &[&case_id])
+            .await?;
+        let events: Vec<Event> =
+            rows.iter().map(|r| event_from_row(r, 0).map(|e| e.event)).collect::<Result<_>>()?;
+        let current = Case::fold(events.iter())?;
+        current.check(&body, now)?;
+        // HQ's index and stamp: above every one it gave before (kept in hq_origin, so a
+        // purge cannot bring one back) and above what migrated HQ events used.
+        let origin = tx
+            .query_one("SELECT origin_seq, stamp_millis, stamp_counter FROM hq_origin FOR UPDATE", &[])
+            .await?;
+        let used: i64 = tx
+            .query_one(
+                "SELECT COALESCE(MAX(origin_seq), 0)::int8 FROM events WHERE origin = $1",
+                &[&Origin::hq().0],
+            )
+            .await?
+            .get(0);
+        let origin_seq = origin.get::<_, i64>(0).max(used) + 1;
+        let last = Hlc {
+            millis: origin.get(1),
+            counter: u32::try_from(origin.get::<_, i64>(2)).unwrap_or(u32::MAX),
+        };
+        let newest = events.iter().map(|e| e.stamp).max().unwrap_or(last).max(last);
+        let stamp = Hlc::tick(newest, now.timestamp_millis());
+        tx.execute(
+            "UPDATE hq_origin SET origin_seq = $1, stamp_millis = $2, stamp_counter = $3",
+            &[&origin_seq, &stamp.millis, &i64::from(stamp.counter)],
+        )
+        .await?;
+        let event = StoredEvent {
+            origin_seq,
+            event: Event {
+                id: Uuid::now_v7(),
+                case_id,
+                origin: Origin::hq(),
+                stamp,
+                at: now,
+                actor: actor.to_string(),
+                body,
+            },
+        };
+        insert_events(&tx, std::iter::once(&event)).await?;
+        tx.execute("INSERT INTO received (event_id, estate) VALUES ($1, $2)", &[&event.event.id, &estate])
+            .await?;
+        refresh_cases(&tx, &[case_id]).await?;
+        let rows = tx.query("SELECT state::text FROM cases WHERE id = $1", &[&case_id]).await?;
+        let case = cases_from(&rows)?.pop().ok_or_else(|| StoreError::NotFound(case_id.to_string()))?;
+        tx.commit().await?;
+        Ok(case)
+    }
+
+    async fn daily_report_cases(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        estate: Option<&str>,
+    ) -> Result<Vec<Case>> {
+        let client = self.pool.get().await?;
+        let mine = if estate.is_some() { " AND estate = $3" } else { "" };
+        // Each reason is an indexed range; PostgreSQL unites them without reading the table.
+        let sql = format!(
+            "SELECT state::text FROM cases WHERE id IN (
+                SELECT id FROM cases WHERE closed_at IS NULL AND filed_at < $2{mine}
+                UNION SELECT id FROM cases WHERE closed_at >= $1 AND filed_at < $2{mine}
+                UNION SELECT id FROM cases WHERE resolved_at >= $1{mine}
+                UNION SELECT id FROM cases WHERE callback_opens IS NOT NULL{mine}
+                UNION SELECT id FROM cases WHERE unreviewed > 0{mine})"
+        );
+        let rows = match estate {
+            Some(estate) => client.query(&sql, &[&start, &end, &estate]).await?,
+            None => client.query(&sql, &[&start, &end]).await?,
+        };
+        let mut cases = cases_from(&rows)?;
+        let held: HashSet<Uuid> = cases.iter().map(|c| c.id).collect();
+        // The matters of duplicates, and the same residents' complaints in the window
+        // before each open complaint.
+        let matters: Vec<Uuid> =
+            cases.iter().filter_map(|c| c.duplicate_of).filter(|id| !held.contains(id)).collect();
+        let mut earliest: HashMap<String, DateTime<Utc>> = HashMap::new();
+        for c in
+            cases.iter().filter(|c| c.kind() == crate::domain::intake::Kind::Complaint && c.status.is_open())
+        {
+            if let Some(contact) = &c.intake.contact {
+                let at = earliest.entry(contact.phone.as_str().to_string()).or_insert(c.filed_at);
+                *at = (*at).min(c.filed_at);
+            }
+        }
+        let (phones, since): (Vec<String>, Vec<DateTime<Utc>>) = earliest
+            .into_iter()
+            .map(|(phone, first)| (phone, first - crate::domain::report::REPEAT_WINDOW))
+            .unzip();
+        let held_ids: Vec<Uuid> = held.iter().copied().collect();
+        let more = client
+            .query(
+                "SELECT state::text FROM cases WHERE id = ANY($1) AND NOT id = ANY($5)
+                 UNION ALL
+                 SELECT c.state::text FROM UNNEST($2::text[], $3::timestamptz[]) AS p (phone, since)
+                   JOIN cases c ON c.phone = p.phone AND c.filed_at >= p.since AND c.filed_at < $4
+                  WHERE c.kind = 'complaint' AND NOT c.id = ANY($5)",
+                &[&matters, &phones, &since, &end, &held_ids],
+            )
+            .await?;
+        let mut seen = held;
+        for case in cases_from(&more)? {
+            if seen.insert(case.id) {
+                cases.push(case);
+            }
+        }
+        Ok(cases)
+    }
+
+    async fn monthly_report_cases(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        estate: Option<&str>,
+    ) -> Result<Vec<Case>> {
+        let window_start = from - crate::domain::report::REPEAT_WINDOW;
+        let mine = if estate.is_some() { " AND estate = $4" } else { "" };
+        // Links point to earlier cases and are rare: walk up to each matter's first report,
+        // then down to all of its reports.
+        let sql = format!(
+            "WITH RECURSIVE
+               seed (id) AS (
+                 SELECT id FROM cases WHERE filed_at >= $1 AND filed_at < $3{mine}
+                 UNION SELECT id FROM cases WHERE updated_at >= $2 AND filed_at < $3{mine}),
+               up (id) AS (
+                 SELECT id FROM seed
+                 UNION SELECT c.duplicate_of FROM cases c JOIN up ON c.id = up.id WHERE c.duplicate_of IS NOT NULL),
+               matter (id) AS (
+                 SELECT id FROM up
+                 UNION SELECT c.id FROM cases c JOIN matter m ON c.duplicate_of = m.id)
+             SELECT state::text FROM cases WHERE id IN (SELECT id FROM matter)"
+        );
+        let client = self.pool.get().await?;
+        let rows = match estate {
+            Some(estate) => client.query(&sql, &[&window_start, &from, &to, &estate]).await?,
+            None => client.query(&sql, &[&window_start, &from, &to]).await?,
+        };
+        cases_from(&rows)
+    }
+
+    async fn purge_closed(&self, before: DateTime<Utc>) -> Result<usize> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let ids: Vec<Uuid> = tx
+            .query("SELECT id FROM cases WHERE status = 'closed' AND closed_at < $1", &[&before])
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        tx.execute(
+            "DELETE FROM received WHERE event_id IN (SELECT id FROM events WHERE case_id = ANY($1))",
+            &[&ids],
+        )
+        .await?;
+        tx.execute("DELETE FROM events WHERE case_id = ANY($1)", &[&ids]).await?;
+        tx.execute("DELETE FROM cases WHERE id = ANY($1)", &[&ids]).await?;
+        tx.commit().await?;
+        Ok(ids.len())
+    }
+
+    async fn rebuild_read_model(&self) -> Result<(usize, usize)> {
+        let mut client = self.pool.get().await?;
+        refold_all(&mut client).await
     }
 }

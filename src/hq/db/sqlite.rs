@@ -8,9 +8,10 @@ use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
 use super::{Arrivals, HqDatabase};
+use crate::domain::calendar::WorkCalendar;
 use crate::domain::case::Case;
-use crate::domain::event::Origin;
-use crate::store::{KioskRecord, Refused, Result, Store, StoreError, StoredEvent};
+use crate::domain::event::{EventBody, Origin};
+use crate::store::{CaseQuery, KioskRecord, PageMark, Refused, Result, Store, StoreError, StoredEvent};
 
 pub struct SqliteHq {
     dir: PathBuf,
@@ -111,5 +112,73 @@ impl HqDatabase for SqliteHq {
             Err(e) => Err(e),
         })
         .await
+    }
+
+    async fn use_calendar(&self, cal: &WorkCalendar) -> Result<()> {
+        let cal = cal.clone();
+        self.with(move |s| s.use_calendar(&cal)).await
+    }
+
+    async fn list_cases(
+        &self,
+        query: &CaseQuery,
+        after: Option<&PageMark>,
+        limit: usize,
+    ) -> Result<Vec<(Case, PageMark)>> {
+        let (query, after) = (query.clone(), after.cloned());
+        self.with(move |s| s.list_cases(&query, after.as_ref(), limit)).await
+    }
+
+    async fn case_by_ticket(&self, ticket: &str) -> Result<Option<Case>> {
+        let ticket = ticket.to_string();
+        self.with(move |s| match s.case_by_ticket(&ticket) {
+            Ok(record) => Ok(Some(record.case)),
+            Err(StoreError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        })
+        .await
+    }
+
+    async fn linked_to(&self, primary: Uuid) -> Result<Vec<Case>> {
+        self.with(move |s| s.linked_to(primary)).await
+    }
+
+    async fn append_hq(
+        &self,
+        case_id: Uuid,
+        body: EventBody,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Case> {
+        let actor = actor.to_string();
+        self.with(move |s| s.append(case_id, body, &actor, now)).await
+    }
+
+    async fn daily_report_cases(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        estate: Option<&str>,
+    ) -> Result<Vec<Case>> {
+        let estate = estate.map(str::to_string);
+        self.with(move |s| s.daily_report_cases(start, end, estate.as_deref())).await
+    }
+
+    async fn monthly_report_cases(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        estate: Option<&str>,
+    ) -> Result<Vec<Case>> {
+        let estate = estate.map(str::to_string);
+        self.with(move |s| s.monthly_report_cases(from, to, estate.as_deref())).await
+    }
+
+    async fn purge_closed(&self, before: DateTime<Utc>) -> Result<usize> {
+        self.with(move |s| s.purge_closed(before)).await
+    }
+
+    async fn rebuild_read_model(&self) -> Result<(usize, usize)> {
+        self.with(|s| s.rebuild_read_model()).await
     }
 }

@@ -1,0 +1,145 @@
+//! HQ's desk: the lists, reports and actions of `lobbydesk hq`, over whichever store HQ
+//! runs on. Every read goes through the read model (a page, a day's or a month's cases),
+//! never through every case, so they stay fast at a property group's million cases.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::db::HqDatabase;
+use crate::app::{Action, CaseSummary, authorize, event_body, normalize_ticket, summary};
+use crate::config::Settings;
+use crate::domain::case::{Case, Status};
+use crate::domain::event::EventBody;
+use crate::domain::report::{self, DailyReport, MonthlyReport};
+use crate::domain::validate::{ValidationError, clean_text};
+use crate::store::{CaseQuery, PageMark, Result, StoreError};
+
+/// Rows per page when a whole list is read.
+const PAGE: usize = 5_000;
+
+pub struct HqDesk<'a> {
+    pub settings: &'a Settings,
+    db: &'a dyn HqDatabase,
+}
+
+impl<'a> HqDesk<'a> {
+    /// HQ's desk on `db`, timing clocks with the config's calendar (kept in the store,
+    /// so the sync server writes the same overdue times).
+    pub async fn open(settings: &'a Settings, db: &'a dyn HqDatabase) -> Result<HqDesk<'a>> {
+        db.use_calendar(&settings.calendar).await?;
+        Ok(HqDesk { settings, db })
+    }
+
+    /// One page of `query`, newest first, after `after`.
+    pub async fn page(
+        &self,
+        query: &CaseQuery,
+        after: Option<&PageMark>,
+        limit: usize,
+    ) -> Result<Vec<(Case, PageMark)>> {
+        self.db.list_cases(query, after, limit).await
+    }
+
+    /// Every case `open`/`overdue`/`estate` select, newest first, read page by page.
+    pub async fn cases(
+        &self,
+        estate: Option<&str>,
+        open_only: bool,
+        overdue_only: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<CaseSummary>> {
+        let query = CaseQuery {
+            statuses: if open_only || overdue_only {
+                Status::ALL.into_iter().filter(|s| s.is_open()).collect()
+            } else {
+                Vec::new()
+            },
+            overdue_at: overdue_only.then_some(now),
+            estate: estate.map(str::to_string),
+            ..Default::default()
+        };
+        let cal = &self.settings.calendar;
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self.db.list_cases(&query, after.as_ref(), PAGE).await?;
+            let Some((_, mark)) = page.last() else { break };
+            after = Some(mark.clone());
+            let full = page.len() == PAGE;
+            out.extend(page.iter().map(|(c, _)| summary(c, cal, now)));
+            if !full {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Acts on a case as HQ (`by` is one of the config's staff), with the same checks
+    /// as the kiosk's desk; the event reaches the estate's kiosks at their next pull.
+    pub async fn act(&self, ticket: &str, action: Action, by: &str, now: DateTime<Utc>) -> Result<Case> {
+        let by = clean_text(by, false);
+        if by.is_empty() {
+            return Err(ValidationError::Empty { what: "who is acting (--by)" }.into());
+        }
+        let ticket = normalize_ticket(ticket)?;
+        let case = self.find(&ticket).await?;
+        // The case a link points to is looked up before the checks, which cannot wait.
+        let primary = match &action {
+            Action::Link { primary_ticket } => Some(self.find(&normalize_ticket(primary_ticket)?).await),
+            _ => None,
+        };
+        let body = event_body(self.settings, &case, action, |_| {
+            primary.unwrap_or_else(|| Err(StoreError::NotFound("the linked case".into())))
+        })?;
+        authorize(self.settings, &by, &body, &case)?;
+        let reply = matches!(body, EventBody::Replied { .. }).then(|| body.clone());
+        let case = self.db.append_hq(case.id, body, &by, now).await?;
+        // 001 11.1.12: every reporter of a matter is told, as at the kiosk.
+        if let Some(EventBody::Replied { method, text }) = reply {
+            for reporter in self.db.linked_to(case.id).await? {
+                if reporter.intake.is_anonymous() || !reporter.status.is_open() {
+                    continue;
+                }
+                let told = EventBody::Replied {
+                    method,
+                    text: format!("（同一事项 {}）{text}", case.ticket()),
+                };
+                if reporter.check(&told, now).is_ok() {
+                    self.db.append_hq(reporter.id, told, &by, now).await?;
+                }
+            }
+        }
+        Ok(case)
+    }
+
+    async fn find(&self, ticket: &str) -> Result<Case> {
+        self.db.case_by_ticket(ticket).await?.ok_or_else(|| StoreError::NotFound(ticket.to_string()))
+    }
+
+    /// 热线日报 for `date` (today by default), for one estate or all.
+    pub async fn daily_report(
+        &self,
+        date: Option<NaiveDate>,
+        estate: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<DailyReport> {
+        let cal = &self.settings.calendar;
+        let date = date.unwrap_or_else(|| cal.local_date(now));
+        let cases = self.db.daily_report_cases(cal.start_of_day(date), cal.end_of_day(date), estate).await?;
+        Ok(report::daily(&cases, cal, date, now))
+    }
+
+    /// The monthly summary and KPIs, for one estate or the whole group.
+    pub async fn monthly_report(
+        &self,
+        year: i32,
+        month: u32,
+        estate: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<MonthlyReport> {
+        let cal = &self.settings.calendar;
+        let not_a_month = || ValidationError::Invalid(format!("{year}-{month:02} is not a month"));
+        let (from, to) = report::month_bounds(cal, year, month).ok_or_else(not_a_month)?;
+        let cases = self.db.monthly_report_cases(from, to, estate).await?;
+        Ok(report::monthly(&cases, cal, year, month, now).ok_or_else(not_a_month)?)
+    }
+}
