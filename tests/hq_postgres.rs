@@ -11,6 +11,7 @@ use common::hq_db::{HqProcess, HqStore, events_at, sync_until_done};
 use lobbydesk::app::{Action, Desk};
 use lobbydesk::config::Settings;
 use lobbydesk::domain::case::Case;
+use lobbydesk::domain::event::Origin;
 use lobbydesk::domain::filing::NewCase;
 use lobbydesk::hq::db::{DbSettings, HqDatabase};
 use lobbydesk::store::StoredEvent;
@@ -239,4 +240,117 @@ async fn hq_migrate_moves_an_sqlite_hq_to_postgresql_without_losing_or_duplicati
         .await
         .unwrap();
     assert_eq!(refused.status(), 401, "a revoked kiosk stays revoked");
+}
+
+/// HQ's desk answers the same on PostgreSQL as on the SQLite store for the same arrivals:
+/// every list, the daily report of days up to two years back and the monthly report of
+/// months up to two years back, for the group and per estate; HQ acting on a case on both;
+/// a rebuild that finds nothing to fix; a purge that removes the same cases.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hqs_desk_on_postgresql_answers_what_the_sqlite_store_answers() {
+    use chrono::{Duration, TimeZone};
+    let now = Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0).unwrap();
+    let sqlite = HqStore::sqlite();
+    {
+        let db = sqlite.open().await;
+        for (code, estate, seed) in [("K01", EAST, 7), ("K02", WEST, 8)] {
+            sqlite.register(code, estate).await;
+            let (_dir, mut desk) = kiosk(code, estate);
+            lobbydesk::app::generate::realistic_cases(&mut desk, 700, now - Duration::days(10), seed)
+                .unwrap();
+            // A matter reported again a month later: the earlier month's report counts both.
+            let old = file_at(&mut desk, "电梯异响", now - Duration::days(40));
+            let again = file_at(&mut desk, "电梯又响", now - Duration::days(2));
+            desk.act(&again, Action::Link { primary_ticket: old }, "wang", now - Duration::days(2)).unwrap();
+            let kiosk =
+                lobbydesk::store::KioskRecord { code: code.into(), estate: estate.into(), revoked: false };
+            for batch in desk.store().all_events().unwrap().chunks(500) {
+                let refused = db.receive_from_kiosk(&kiosk, batch.to_vec(), now).await.unwrap();
+                assert!(refused.is_empty(), "{refused:?}");
+            }
+        }
+    }
+    let url = common::postgres::database();
+    let from = format!("sqlite:{}", sqlite.dir.path().display());
+    let work = TempDir::new().unwrap();
+    let config = work.path().join("lobbydesk.toml");
+    std::fs::write(&config, common::STAFF).unwrap();
+    let at = now.to_rfc3339();
+    let hq = |store: &str, args: &[&str]| {
+        let mut all = vec!["--config", config.to_str().unwrap(), "--data-dir", work.path().to_str().unwrap()];
+        all.extend(["--now", &at, "hq", "--db", store]);
+        all.extend(args);
+        lobbydesk(&all)
+    };
+    let moved = hq(&from, &["migrate", "--from", &from, "--to", &url]);
+    assert!(moved.contains("1404 case(s) there"), "{moved}");
+    let both = |args: &[&str]| {
+        let (on_sqlite, on_postgres) = (hq(&from, args), hq(&url, args));
+        assert_eq!(on_postgres, on_sqlite, "`hq {}` differs between the stores", args.join(" "));
+        on_sqlite
+    };
+    let json = |text: String| serde_json::from_str::<serde_json::Value>(&text).unwrap();
+    let compare_everything = || {
+        assert_eq!(json(both(&["cases", "--json"])).as_array().unwrap().len(), 1404);
+        let open = json(both(&["cases", "--open", "--json"]));
+        assert!(!open.as_array().unwrap().is_empty());
+        both(&["cases", "--overdue", "--json"]);
+        both(&["cases", "--open", "--estate", WEST]);
+        for days_back in [0, 1, 2, 5, 30, 200, 700] {
+            let date = (now - Duration::days(days_back)).format("%Y-%m-%d").to_string();
+            both(&["report", "daily", "--date", &date, "--json"]);
+            both(&["report", "daily", "--date", &date, "--estate", EAST]);
+        }
+        let mut reporters = 0;
+        for months_back in [0, 1, 2, 6, 12, 23] {
+            let month = (now.date_naive() - chrono::Months::new(months_back)).format("%Y-%m").to_string();
+            reporters +=
+                json(both(&["report", "monthly", "--date", &month, "--json"]))["reporters"].as_u64().unwrap();
+            both(&["report", "monthly", "--date", &month, "--estate", WEST, "--json"]);
+            both(&["report", "monthly", "--date", &month]);
+        }
+        assert!(reporters > 200, "the months compared count cases: {reporters}");
+        open
+    };
+    let open = compare_everything();
+
+    // HQ acts on one open case on both stores: the same case follows, and the event waits
+    // for the estate's kiosks under HQ's own next index.
+    let ticket = open[0]["ticket"].as_str().unwrap().to_string();
+    for text in ["总部已督办", "请尽快处理"] {
+        both(&["act", &ticket, "note", "--text", text, "--by", "hq-quality"]);
+    }
+    compare_everything();
+    let pg = DbSettings::Postgres { url: url.clone(), read_url: None }.open().await.unwrap();
+    let case = pg.case_by_ticket(&ticket).await.unwrap().unwrap();
+    let (events, _, _) = pg.events_since(0, &case.intake.estate, None, 100_000).await.unwrap();
+    let hq_indexes: Vec<i64> =
+        events.iter().filter(|e| e.event.origin == Origin::hq()).map(|e| e.origin_seq).collect();
+    assert_eq!(hq_indexes, [1, 2], "HQ's events are numbered by HQ, in arrival order");
+
+    let rebuilt = hq(&url, &["rebuild"]);
+    assert!(rebuilt.contains("1404 case(s) folded again from their events; 0 had differed"), "{rebuilt}");
+    let purged = both(&["purge", "--older-than-days", "730"]);
+    assert!(!purged.starts_with("0 "), "{purged}");
+    compare_everything_after_purge(&both);
+    // A purge gives no index back: HQ's next event is its third.
+    both(&["act", &ticket, "note", "--text", "再次督办", "--by", "hq-quality"]);
+    let (events, _, _) = pg.events_since(0, &case.intake.estate, None, 100_000).await.unwrap();
+    assert_eq!(events.iter().filter(|e| e.event.origin == Origin::hq()).map(|e| e.origin_seq).max(), Some(3));
+}
+
+fn compare_everything_after_purge(both: &dyn Fn(&[&str]) -> String) {
+    both(&["cases", "--json"]);
+    both(&["report", "monthly", "--json"]);
+}
+
+fn file_at(desk: &mut Desk, text: &str, at: chrono::DateTime<Utc>) -> String {
+    let new = NewCase {
+        category: "noise".into(),
+        place: "3-2-1201".into(),
+        phone: Some("13800000005".into()),
+        text: text.into(),
+        ..NewCase::default()
+    };
+    desk.file(&new, at).unwrap().ticket().to_string()
 }
