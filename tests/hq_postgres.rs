@@ -248,7 +248,7 @@ async fn hq_migrate_moves_an_sqlite_hq_to_postgresql_without_losing_or_duplicati
 /// a rebuild that finds nothing to fix; a purge that removes the same cases.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hqs_desk_on_postgresql_answers_what_the_sqlite_store_answers() {
-    use chrono::{Duration, TimeZone};
+    use chrono::{Datelike, Duration, TimeZone};
     let now = Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0).unwrap();
     let sqlite = HqStore::sqlite();
     {
@@ -327,6 +327,18 @@ async fn hqs_desk_on_postgresql_answers_what_the_sqlite_store_answers() {
     let hq_indexes: Vec<i64> =
         events.iter().filter(|e| e.event.origin == Origin::hq()).map(|e| e.origin_seq).collect();
     assert_eq!(hq_indexes, [1, 2], "HQ's events are numbered by HQ, in arrival order");
+
+    // Every estate's monthly KPIs side by side are each estate's own report.
+    let settings = Settings::from_toml(common::STAFF, "t").unwrap();
+    let desk = lobbydesk::hq::desk::HqDesk::open(&settings, pg.as_ref()).await.unwrap();
+    let last_month = now.date_naive() - chrono::Months::new(1);
+    let side_by_side = desk.monthly_by_estate(last_month.year(), last_month.month(), now).await.unwrap();
+    assert_eq!(side_by_side.len(), 2);
+    for (estate, report) in side_by_side {
+        let month = last_month.format("%Y-%m").to_string();
+        let alone = json(hq(&url, &["report", "monthly", "--date", &month, "--estate", &estate, "--json"]));
+        assert_eq!(serde_json::to_value(&report).unwrap(), alone, "{estate}");
+    }
 
     let rebuilt = hq(&url, &["rebuild"]);
     assert!(rebuilt.contains("1404 case(s) folded again from their events; 0 had differed"), "{rebuilt}");

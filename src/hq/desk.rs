@@ -142,4 +142,28 @@ impl<'a> HqDesk<'a> {
         let cases = self.db.monthly_report_cases(from, to, estate).await?;
         Ok(report::monthly(&cases, cal, year, month, now).ok_or_else(not_a_month)?)
     }
+
+    /// The monthly summary and KPIs of every estate, side by side (考核), from one read
+    /// of the month's cases: each estate's report is the one `monthly_report` gives it.
+    pub async fn monthly_by_estate(
+        &self,
+        year: i32,
+        month: u32,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(String, MonthlyReport)>> {
+        let cal = &self.settings.calendar;
+        let not_a_month = || ValidationError::Invalid(format!("{year}-{month:02} is not a month"));
+        let (from, to) = report::month_bounds(cal, year, month).ok_or_else(not_a_month)?;
+        let mut by_estate: std::collections::BTreeMap<String, Vec<Case>> = Default::default();
+        for case in self.db.monthly_report_cases(from, to, None).await? {
+            by_estate.entry(case.intake.estate.clone()).or_default().push(case);
+        }
+        by_estate
+            .into_iter()
+            .map(|(estate, cases)| {
+                let report = report::monthly(&cases, cal, year, month, now).ok_or_else(not_a_month)?;
+                Ok((estate, report))
+            })
+            .collect()
+    }
 }

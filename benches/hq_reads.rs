@@ -1,0 +1,176 @@
+//! HQ's desk at a property group's scale: list and filter pages, one estate's daily
+//! report, and the monthly summary and KPIs of the whole group and of every estate side
+//! by side, on each store, at 100k cases (20 estates) and 1M (200 estates) of two years'
+//! realistic history (benches/support/history.rs). Targets at 1M on PostgreSQL: page p95
+//! ≤ 30 ms, daily report ≤ 100 ms, monthly for all estates ≤ 2 s.
+//! Run: cargo bench --bench hq_reads [-- 100000,1000000] [--store sqlite|postgres]
+
+#[path = "support/history.rs"]
+mod history;
+#[path = "../tests/common/postgres.rs"]
+mod postgres;
+
+use std::time::{Duration, Instant};
+
+use chrono::{Datelike, Utc};
+use history::{ESTATES, estate};
+use lobbydesk::config::Settings;
+use lobbydesk::domain::case::Status;
+use lobbydesk::domain::intake::Kind;
+use lobbydesk::hq::db::DbSettings;
+use lobbydesk::hq::desk::HqDesk;
+use lobbydesk::store::CaseQuery;
+
+/// Cases each estate's kiosk filed over two years.
+const PER_ESTATE: usize = 5_000;
+const PAGE: usize = 50;
+const RUNS: usize = 40;
+
+fn p50_p95(mut samples: Vec<Duration>) -> (f64, f64) {
+    samples.sort();
+    let at =
+        |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)].as_secs_f64() * 1e3;
+    (at(0.50), at(0.95))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let sizes: Vec<usize> = args
+        .iter()
+        .find(|a| a.chars().next().is_some_and(|c| c.is_ascii_digit()))
+        .map(|a| a.split(',').filter_map(|s| s.parse().ok()).collect())
+        .unwrap_or_else(|| vec![100_000, 1_000_000]);
+    let stores: Vec<String> = args
+        .iter()
+        .position(|a| a == "--store")
+        .and_then(|i| args.get(i + 1))
+        .map(|s| s.split(',').map(str::to_string).collect())
+        .unwrap_or_else(|| vec!["sqlite".into(), "postgres".into()]);
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let now = Utc::now();
+    let t = Instant::now();
+    let template = history::template(PER_ESTATE, now);
+    let events: usize = template.iter().map(Vec::len).sum();
+    println!(
+        "one estate's two years: {} cases, {events} events, generated in {:.1?}",
+        template.len(),
+        t.elapsed()
+    );
+    for store in stores {
+        let dir = tempfile::TempDir::new().unwrap();
+        let settings = match store.as_str() {
+            "sqlite" => DbSettings::Sqlite(dir.path().to_path_buf()),
+            "postgres" => DbSettings::Postgres { url: postgres::durable_database(), read_url: None },
+            other => panic!("--store {other}: sqlite or postgres"),
+        };
+        runtime.block_on(async {
+            let db = settings.open().await.unwrap();
+            let config = Settings::from_toml("", "bench").unwrap();
+            let desk = HqDesk::open(&config, db.as_ref()).await.unwrap();
+            let (mut estates, mut seq) = (0, 0);
+            for &size in &sizes {
+                let want = (size / PER_ESTATE).clamp(1, ESTATES);
+                let t = Instant::now();
+                seq = history::load(db.as_ref(), &template, estates..want, seq).await;
+                let loaded = t.elapsed();
+                estates = want;
+                let cases = db.count_cases().await.unwrap();
+                println!(
+                    "\n{store}: {cases} cases over {estates} estates ({} events loaded in {loaded:.1?}, {:.0} events/s)",
+                    seq,
+                    seq as f64 / loaded.as_secs_f64().max(1e-9)
+                );
+                measure(&desk, estates, now).await;
+            }
+        });
+    }
+}
+
+async fn measure(desk: &HqDesk<'_>, estates: usize, now: chrono::DateTime<Utc>) {
+    let open: Vec<Status> = Status::ALL.into_iter().filter(|s| s.is_open()).collect();
+    let one = |i: usize| Some(estate(i * 7 % estates));
+    let lists: Vec<(&str, Box<dyn Fn(usize) -> CaseQuery>)> = vec![
+        ("newest, every estate", Box::new(|_| CaseQuery::default())),
+        ("one estate", Box::new(move |i| CaseQuery { estate: one(i), ..Default::default() })),
+        ("open, every estate", Box::new(move |_| CaseQuery { statuses: open.clone(), ..Default::default() })),
+        (
+            "overdue now, one estate",
+            Box::new(move |i| CaseQuery { overdue_at: Some(now), estate: one(i), ..Default::default() }),
+        ),
+        (
+            "callbacks due, one estate",
+            Box::new(move |i| CaseQuery { callback_by: Some(now), estate: one(i), ..Default::default() }),
+        ),
+        (
+            "complaints, every estate",
+            Box::new(|_| CaseQuery { kind: Some(Kind::Complaint), ..Default::default() }),
+        ),
+        (
+            "closed, one estate",
+            Box::new(move |i| CaseQuery {
+                statuses: vec![Status::Closed],
+                estate: one(i),
+                ..Default::default()
+            }),
+        ),
+        (
+            "search 漏水, one estate",
+            Box::new(move |i| CaseQuery {
+                words: Some("漏水".into()), estate: one(i), ..Default::default()
+            }),
+        ),
+    ];
+    println!("{:<28} | {:>22} | {:>22}", "list (50 a page)", "page 1 p50 / p95", "page 10 p50 / p95");
+    let mut all_firsts = Vec::new();
+    for (name, query) in &lists {
+        let (mut first, mut tenth) = (Vec::new(), Vec::new());
+        for i in 0..RUNS {
+            let q = query(i);
+            let t = Instant::now();
+            let mut page = desk.page(&q, None, PAGE).await.unwrap();
+            first.push(t.elapsed());
+            if i < RUNS / 4 {
+                let t = Instant::now();
+                for _ in 1..10 {
+                    let Some((_, mark)) = page.last().cloned() else { break };
+                    page = desk.page(&q, Some(&mark), PAGE).await.unwrap();
+                }
+                tenth.push(t.elapsed() / 9);
+            }
+        }
+        all_firsts.extend(first.iter().copied());
+        let (a, b) = p50_p95(first);
+        let (c, d) = p50_p95(tenth);
+        println!("{name:<28} | {a:>8.2} / {b:>8.2} ms | {c:>8.2} / {d:>8.2} ms");
+    }
+    let (_, p95) = p50_p95(all_firsts);
+    println!("{:<28} | p95 over every list: {p95:.2} ms", "");
+
+    let today = desk.settings.calendar.local_date(now);
+    let mut daily = Vec::new();
+    for i in 0..RUNS {
+        let date = today - chrono::Days::new([0, 1, 7, 30, 365][i % 5]);
+        let t = Instant::now();
+        desk.daily_report(Some(date), one(i).as_deref(), now).await.unwrap();
+        daily.push(t.elapsed());
+    }
+    let (a, b) = p50_p95(daily);
+    println!("daily report, one estate       | p50 {a:.1} ms, p95 {b:.1} ms");
+    let last = today - chrono::Months::new(1);
+    for (label, day) in [("this month", today), ("last month", last)] {
+        let t = Instant::now();
+        let report = desk.monthly_report(day.year(), day.month(), None, now).await.unwrap();
+        let group = t.elapsed();
+        let t = Instant::now();
+        let side = desk.monthly_by_estate(day.year(), day.month(), now).await.unwrap();
+        let each = t.elapsed();
+        let t = Instant::now();
+        desk.monthly_report(day.year(), day.month(), one(0).as_deref(), now).await.unwrap();
+        let single = t.elapsed();
+        println!(
+            "monthly, {label}: whole group {group:.0?} ({} reporters); every estate side by side {each:.0?} ({} estates); one estate {single:.0?}",
+            report.reporters,
+            side.len()
+        );
+    }
+}
