@@ -7,14 +7,42 @@
 mod common;
 
 use chrono::{DateTime, Utc};
+use common::hq_db::Backend;
 use common::{Hq, Kiosk};
 use lobbydesk::app::Desk;
 use lobbydesk::config::Settings;
 use lobbydesk::domain::event::{EventBody, Origin};
 use lobbydesk::domain::filing::NewCase;
-use lobbydesk::store::{Store, StoredEvent};
+use lobbydesk::store::StoredEvent;
 use std::path::Path;
 use uuid::Uuid;
+
+/// Each test of HQ's side runs on both stores: `NAME::sqlite` and `NAME::postgres`.
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name(super::Backend::Sqlite)
+            }
+            #[test]
+            fn postgres() {
+                super::$name(super::Backend::Postgres)
+            }
+        }
+    )*};
+}
+
+on_both_stores!(
+    after_a_purge_the_next_events_still_reach_hq,
+    a_restored_data_directory_continues_after_what_hq_holds,
+    a_lost_database_stops_the_kiosk_until_a_person_decides,
+    a_wiped_data_directory_is_refused_by_what_hq_holds,
+    no_kiosk_can_file_over_another_estates_case_or_take_another_kiosks_numbers,
+    a_kiosk_clock_in_2099_moves_no_other_clock,
+    hq_applies_the_kiosks_content_limits_and_bounds_every_request,
+    the_bearer_scheme_is_case_insensitive_and_pull_limits_are_enforced,
+);
 
 const ESTATE: &str = "翠湖花园";
 const OTHER_ESTATE: &str = "碧水湾";
@@ -53,9 +81,8 @@ fn replace_dir(dir: &Path, with: &Path) {
     copy_dir(with, dir);
 }
 
-#[test]
-fn after_a_purge_the_next_events_still_reach_hq() {
-    let hq = Hq::start();
+fn after_a_purge_the_next_events_still_reach_hq(backend: Backend) {
+    let hq = Hq::start_on(backend);
     let (kiosk, _) = hq.kiosk("K01", ESTATE, "keep_closed_days = 0");
     // Filed and closed last week (HQ refuses stamps from the future, so the story runs
     // up to today, not past it).
@@ -100,9 +127,8 @@ fn after_a_purge_the_next_events_still_reach_hq() {
     assert_eq!(hq.data.json(&["hq", "cases", "--open"])[0]["ticket"], second);
 }
 
-#[test]
-fn a_restored_data_directory_continues_after_what_hq_holds() {
-    let mut hq = Hq::start();
+fn a_restored_data_directory_continues_after_what_hq_holds(backend: Backend) {
+    let mut hq = Hq::start_on(backend);
     let (kiosk, _) = hq.kiosk("K01", ESTATE, "");
     let a = kiosk.file_repair();
     kiosk.ok(&["sync", "--once"]);
@@ -137,16 +163,13 @@ fn a_restored_data_directory_continues_after_what_hq_holds() {
         out.contains("sent 1 event(s), set aside 0") && out.contains("1 event(s) got new indexes"),
         "{out}"
     );
-    let at_hq = Store::open(hq.data.path(), Origin::hq()).unwrap();
-    let notes =
-        at_hq.all_events().unwrap().into_iter().filter(|e| e.event.body.name() == "progress-note").count();
+    let notes = hq.events().into_iter().filter(|e| e.event.body.name() == "progress-note").count();
     assert_eq!(notes, 1);
     assert!(kiosk.ok(&["sync", "status"]).contains("outbox:       0"));
 }
 
-#[test]
-fn a_lost_database_stops_the_kiosk_until_a_person_decides() {
-    let hq = Hq::start();
+fn a_lost_database_stops_the_kiosk_until_a_person_decides(backend: Backend) {
+    let hq = Hq::start_on(backend);
     let (kiosk, _) = hq.kiosk("K01", ESTATE, "");
     kiosk.file_repair();
     kiosk.file_repair();
@@ -190,9 +213,8 @@ fn a_lost_database_stops_the_kiosk_until_a_person_decides() {
     assert!(kiosk.ok(&["sync", "--once"]).contains("received 0"), "taken back once, not every time");
 }
 
-#[test]
-fn a_wiped_data_directory_is_refused_by_what_hq_holds() {
-    let hq = Hq::start();
+fn a_wiped_data_directory_is_refused_by_what_hq_holds(backend: Backend) {
+    let hq = Hq::start_on(backend);
     let (kiosk, _) = hq.kiosk("K01", ESTATE, "");
     kiosk.file_repair();
     kiosk.ok(&["sync", "--once"]);
@@ -277,9 +299,8 @@ fn refused(answer: &serde_json::Value) -> (String, String) {
     (r["code"].as_str().unwrap().to_string(), r["reason"].as_str().unwrap().to_string())
 }
 
-#[test]
-fn no_kiosk_can_file_over_another_estates_case_or_take_another_kiosks_numbers() {
-    let hq = Hq::start();
+fn no_kiosk_can_file_over_another_estates_case_or_take_another_kiosks_numbers(backend: Backend) {
+    let hq = Hq::start_on(backend);
     let (victim, _) = hq.kiosk("K01", ESTATE, "");
     let (neighbour, _) = hq.kiosk("K03", OTHER_ESTATE, "");
     let (attacker, token) = hq.kiosk("K02", OTHER_ESTATE, "");
@@ -328,9 +349,8 @@ fn no_kiosk_can_file_over_another_estates_case_or_take_another_kiosks_numbers() 
     assert!(attacker.ok(&["sync", "--once"]).contains("sent 1 event(s), set aside 0"));
 }
 
-#[test]
-fn a_kiosk_clock_in_2099_moves_no_other_clock() {
-    let hq = Hq::start();
+fn a_kiosk_clock_in_2099_moves_no_other_clock(backend: Backend) {
+    let hq = Hq::start_on(backend);
     let (future, _) = hq.kiosk("K05", ESTATE, "");
     let (honest, _) = hq.kiosk("K06", ESTATE, "");
     let now = Utc::now();
@@ -388,9 +408,8 @@ fn a_kiosk_clock_in_2099_moves_no_other_clock() {
     ]);
     let shown = honest.json(&["--now", &at, "show", next.trim()]);
     assert_eq!(shown["case"]["intake"]["clock_unsynced"], false, "{shown}");
-    let hq_store = Store::open(hq.data.path(), Origin::hq()).unwrap();
     let tomorrow: DateTime<Utc> = now + chrono::Duration::days(1);
-    for e in hq_store.all_events().unwrap() {
+    for e in hq.events() {
         assert!(
             e.event.stamp.millis < tomorrow.timestamp_millis(),
             "{} stamped {}",
@@ -400,9 +419,8 @@ fn a_kiosk_clock_in_2099_moves_no_other_clock() {
     }
 }
 
-#[test]
-fn hq_applies_the_kiosks_content_limits_and_bounds_every_request() {
-    let hq = Hq::start();
+fn hq_applies_the_kiosks_content_limits_and_bounds_every_request(backend: Backend) {
+    let hq = Hq::start_on(backend);
     let (_kiosk, token) = hq.kiosk("K01", ESTATE, "");
     let huge = with_intake(genuine_filing("K01", ESTATE), |i| i.text = "漏".repeat(1_300_000));
     let (status, answer) = push(&hq, &token, &[huge]);
@@ -438,9 +456,8 @@ fn hq_applies_the_kiosks_content_limits_and_bounds_every_request() {
     assert_eq!((status, body["high_water"].as_i64()), (200, Some(14_001)));
 }
 
-#[test]
-fn the_bearer_scheme_is_case_insensitive_and_pull_limits_are_enforced() {
-    let hq = Hq::start();
+fn the_bearer_scheme_is_case_insensitive_and_pull_limits_are_enforced(backend: Backend) {
+    let hq = Hq::start_on(backend);
     let (_kiosk, token) = hq.kiosk("K01", ESTATE, "");
     for scheme in ["Bearer", "bearer", "BEARER"] {
         assert_eq!(get(&hq, &format!("{scheme} {token}"), "/v1/status").0, 200, "{scheme}");

@@ -171,11 +171,48 @@ pub struct Hq {
 }
 
 impl Hq {
+    /// HQ on the SQLite store in its data directory.
     pub fn start() -> Hq {
+        Hq::start_on(hq_db::Backend::Sqlite)
+    }
+
+    /// HQ on `backend`: for PostgreSQL a fresh database on the test cluster, named in the
+    /// data directory's config, so `hq serve` and every `hq` command use it.
+    pub fn start_on(backend: hq_db::Backend) -> Hq {
         let data = Kiosk::new();
+        if let hq_db::Backend::Postgres = backend {
+            data.write_config(&format!("[hq_server]\ndatabase = \"{}\"\n", postgres::database()));
+        }
         let port = free_port();
         let server = Some(serve(data.path(), port));
+        if let hq_db::Backend::Postgres = backend {
+            assert!(!data.path().join("lobbydesk.sqlite").exists(), "HQ serves from PostgreSQL, not a file");
+        }
         Hq { data, port, server }
+    }
+
+    /// Every event HQ holds, in arrival order, from whichever store it runs on.
+    pub fn events(&self) -> Vec<lobbydesk::store::StoredEvent> {
+        let settings =
+            lobbydesk::config::Settings::load(&self.data.path().join("lobbydesk.toml"), true).unwrap();
+        let db = lobbydesk::hq::db::DbSettings::parse(
+            settings.hq_server.database.as_deref(),
+            None,
+            self.data.path(),
+        )
+        .unwrap();
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let store = db.open().await.unwrap();
+            let mut events = Vec::new();
+            let mut after = 0;
+            loop {
+                let page = store.arrivals_after(after, 1000).await.unwrap();
+                let Some((last, _, _)) = page.last() else { break };
+                after = *last;
+                events.extend(page.into_iter().map(|(_, _, e)| e));
+            }
+            events
+        })
     }
 
     pub fn url(&self) -> String {

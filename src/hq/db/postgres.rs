@@ -836,6 +836,9 @@ impl HqDatabase for PostgresHq {
         if query.statuses == open {
             // Its own partial indexes: closed_at is set exactly while a case is closed.
             sql.push_str(" AND closed_at IS NULL");
+        } else if let [status] = query.statuses.as_slice() {
+            // Plain equality, so the (estate, status, filed_at) index also gives the order.
+            add(&mut sql, " AND status = ?", Box::new(status.code().to_string()));
         } else if !query.statuses.is_empty() {
             let codes: Vec<String> = query.statuses.iter().map(|s| s.code().to_string()).collect();
             add(&mut sql, " AND status = ANY(?)", Box::new(codes));
@@ -1025,11 +1028,14 @@ impl HqDatabase for PostgresHq {
         let held_ids: Vec<Uuid> = held.iter().copied().collect();
         let more = client
             .query(
+                // LATERAL: one index probe per phone (a hash join would read every case).
                 "SELECT state::text FROM cases WHERE id = ANY($1) AND NOT id = ANY($5)
                  UNION ALL
-                 SELECT c.state::text FROM UNNEST($2::text[], $3::timestamptz[]) AS p (phone, since)
-                   JOIN cases c ON c.phone = p.phone AND c.filed_at >= p.since AND c.filed_at < $4
-                  WHERE c.kind = 'complaint' AND NOT c.id = ANY($5)",
+                 SELECT c.state FROM UNNEST($2::text[], $3::timestamptz[]) AS p (phone, since)
+                   CROSS JOIN LATERAL (
+                     SELECT state::text FROM cases
+                      WHERE phone = p.phone AND filed_at >= p.since AND filed_at < $4
+                        AND kind = 'complaint' AND NOT id = ANY($5)) AS c",
                 &[&matters, &phones, &since, &end, &held_ids],
             )
             .await?;
