@@ -196,8 +196,12 @@ async fn measure(
         let t = Instant::now();
         desk.monthly_report(day.year(), day.month(), one(0).as_deref(), now).await.unwrap();
         let single = t.elapsed();
+        let (from, to) = lobbydesk::domain::report::month_bounds(cal, day.year(), day.month()).unwrap();
+        let t = Instant::now();
+        let read = db.monthly_report_cases(from, to, None).await.unwrap().len();
+        let reading = t.elapsed();
         println!(
-            "monthly, {label}: whole group {group:.0?} ({} reporters); every estate side by side {each:.0?} ({} estates); one estate {single:.0?}",
+            "monthly, {label}: whole group {group:.0?} ({} reporters; reading its {read} cases {reading:.0?}); every estate side by side {each:.0?} ({} estates); one estate {single:.0?}",
             report.reporters,
             side.len()
         );

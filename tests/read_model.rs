@@ -60,6 +60,27 @@ fn estate() -> (TempDir, Desk) {
     let old = complaint(&mut desk, "13800000005", "电梯异响", t - Duration::days(40));
     let again = complaint(&mut desk, "13800000006", "电梯又响", t);
     desk.act(&again, Action::Link { primary_ticket: old }, "wang", t + Duration::minutes(1)).unwrap();
+    // Filed in the last days of last month and not touched since, so only the repeat
+    // flags of this month reach them: the same door lock three times, the same resident
+    // complaining about noise twice.
+    let first_of_month = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let month_start = desk.settings.calendar.start_of_day(first_of_month);
+    let late_last_month = |days: i64| month_start - Duration::days(days) + Duration::hours(3);
+    let lock = |desk: &mut Desk, at| {
+        let new = NewCase {
+            category: "door-lock".into(),
+            place: "5-1-501".into(),
+            phone: Some("13800000008".into()),
+            text: "门锁坏了".into(),
+            ..NewCase::default()
+        };
+        desk.file(&new, at).unwrap();
+    };
+    lock(&mut desk, late_last_month(9));
+    lock(&mut desk, late_last_month(4));
+    lock(&mut desk, t);
+    complaint(&mut desk, "13800000007", "夜里有人唱歌", late_last_month(6));
+    complaint(&mut desk, "13800000007", "又在唱歌", t);
     // A case waiting on the resident: its clocks stand still, so it is not overdue.
     let waiting = complaint(&mut desk, WAITING_PHONE, "门禁坏了", t - Duration::days(10));
     desk.act(
@@ -150,6 +171,17 @@ fn the_monthly_report_from_the_read_model_is_the_report_over_every_case() {
         }
     }
     assert!(linked_elsewhere, "a matter reported again in a later month was compared");
+    let this_month = desk.monthly_report(2026, 11, now()).unwrap();
+    assert!(
+        this_month.flags.repeated_repairs.iter().any(|r| r.place == "5-1-501" && r.tickets.len() == 3),
+        "{:?}",
+        this_month.flags.repeated_repairs
+    );
+    assert!(
+        this_month.flags.repeated_complaints.iter().any(|r| !r.linked && r.tickets.len() == 2),
+        "{:?}",
+        this_month.flags.repeated_complaints
+    );
 }
 
 #[test]

@@ -73,6 +73,11 @@ pub fn copy_for(template: &[Vec<StoredEvent>], e: usize) -> Vec<StoredEvent> {
                 EventBody::Filed { intake } => {
                     intake.ticket = tickets[&intake.ticket].clone();
                     intake.estate = estate(e);
+                    // Each estate's residents have phones of their own.
+                    if let Some(contact) = &mut intake.contact {
+                        let own = format!("139{e:03}{}", &contact.phone.as_str()[6..]);
+                        contact.phone = lobbydesk::domain::validate::Phone::parse(&own).unwrap();
+                    }
                 }
                 EventBody::LinkedDuplicate { primary, primary_ticket } => {
                     *primary = ids[primary];

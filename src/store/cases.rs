@@ -433,10 +433,11 @@ impl Store {
     }
 
     /// Every case the monthly report for `[from, to)` can count, and the cases those refer
-    /// to: active in the month (filed before its end and touched since its start), filed
-    /// in the repeat window before it (repeated complaints and repairs look back that
-    /// far), and every other report of the same matters. The report over these is the
-    /// report over every case (a test keeps it so). `estate` keeps one estate's only.
+    /// to: active in the month (filed before its end and touched since its start); from
+    /// the repeat window before it, the complaints of the month's complainants' phones and
+    /// the repairs at the month's repaired places (what repeat flags look back at); and
+    /// every other report of the same matters. The report over these is the report over
+    /// every case (a test keeps it so). `estate` keeps one estate's only.
     pub fn monthly_report_cases(
         &self,
         from: DateTime<Utc>,
@@ -445,14 +446,24 @@ impl Store {
     ) -> Result<Vec<Case>> {
         let window_start = ts(from - crate::domain::report::REPEAT_WINDOW);
         let (from, to) = (ts(from), ts(to));
-        let estate_clause = if estate.is_some() { " AND estate = ?4" } else { "" };
+        let mine = |t: &str| if estate.is_some() { format!(" AND {t}estate = ?4") } else { String::new() };
+        let (here, there) = (mine(""), mine("c."));
         // Links point to earlier cases and are rare: walk up to each matter's first report,
         // then down to all of its reports, through the index on `duplicate_of`.
         let sql = format!(
             "WITH RECURSIVE
+               month(kind, phone, place, category) AS (
+                 SELECT kind, phone, place, category FROM cases WHERE filed_at >= ?2 AND filed_at < ?3{here}),
                seed(id) AS (
-                 SELECT id FROM cases WHERE filed_at >= ?1 AND filed_at < ?3{estate_clause}
-                 UNION SELECT id FROM cases WHERE updated_at >= ?2 AND filed_at < ?3{estate_clause}),
+                 SELECT id FROM cases WHERE updated_at >= ?2 AND filed_at < ?3{here}
+                 UNION SELECT c.id FROM cases c
+                   JOIN (SELECT DISTINCT phone FROM month WHERE kind = 'complaint' AND phone != '') m
+                     ON c.phone = m.phone
+                  WHERE c.phone != '' AND c.kind = 'complaint' AND c.filed_at >= ?1 AND c.filed_at < ?2{there}
+                 UNION SELECT c.id FROM cases c
+                   JOIN (SELECT DISTINCT place, category FROM month WHERE kind = 'repair') m
+                     ON c.place = m.place AND c.category = m.category
+                  WHERE c.kind = 'repair' AND c.filed_at >= ?1 AND c.filed_at < ?2{there}),
                up(id) AS (
                  SELECT id FROM seed
                  UNION SELECT json_extract(c.state, '$.duplicate_of') FROM cases c JOIN up ON c.id = up.id

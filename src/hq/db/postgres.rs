@@ -1055,14 +1055,25 @@ impl HqDatabase for PostgresHq {
         estate: Option<&str>,
     ) -> Result<Vec<Case>> {
         let window_start = from - crate::domain::report::REPEAT_WINDOW;
-        let mine = if estate.is_some() { " AND estate = $4" } else { "" };
-        // Links point to earlier cases and are rare: walk up to each matter's first report,
-        // then down to all of its reports.
+        let mine = |t: &str| if estate.is_some() { format!(" AND {t}estate = $4") } else { String::new() };
+        let (here, there) = (mine(""), mine("c."));
+        // As `Store::monthly_report_cases`: the month's active cases, the window's cases the
+        // repeat flags look back at, and every report of their matters (links point to
+        // earlier cases and are rare: up to each matter's first report, then down).
         let sql = format!(
             "WITH RECURSIVE
+               month (kind, phone, place, category) AS MATERIALIZED (
+                 SELECT kind, phone, place, category FROM cases WHERE filed_at >= $2 AND filed_at < $3{here}),
                seed (id) AS (
-                 SELECT id FROM cases WHERE filed_at >= $1 AND filed_at < $3{mine}
-                 UNION SELECT id FROM cases WHERE updated_at >= $2 AND filed_at < $3{mine}),
+                 SELECT id FROM cases WHERE updated_at >= $2 AND filed_at < $3{here}
+                 UNION SELECT c.id FROM cases c
+                   JOIN (SELECT DISTINCT phone FROM month WHERE kind = 'complaint' AND phone <> '') m
+                     ON c.phone = m.phone
+                  WHERE c.phone <> '' AND c.kind = 'complaint' AND c.filed_at >= $1 AND c.filed_at < $2{there}
+                 UNION SELECT c.id FROM cases c
+                   JOIN (SELECT DISTINCT place, category FROM month WHERE kind = 'repair') m
+                     ON c.place = m.place AND c.category = m.category
+                  WHERE c.kind = 'repair' AND c.filed_at >= $1 AND c.filed_at < $2{there}),
                up (id) AS (
                  SELECT id FROM seed
                  UNION SELECT c.duplicate_of FROM cases c JOIN up ON c.id = up.id WHERE c.duplicate_of IS NOT NULL),

@@ -35,10 +35,16 @@ CREATE INDEX cases_open_filed ON cases (filed_at DESC, seq DESC) WHERE closed_at
 CREATE INDEX cases_open_by_estate_filed ON cases (estate, filed_at DESC, seq DESC) WHERE closed_at IS NULL;
 
 -- Reports: the daily report's reasons and the monthly report's active cases.
+-- Each reason twice: for one estate's report, and for the whole group's.
+CREATE INDEX cases_by_estate_closed_at ON cases (estate, closed_at) WHERE closed_at IS NOT NULL;
+CREATE INDEX cases_by_estate_resolved_at ON cases (estate, resolved_at) WHERE resolved_at IS NOT NULL;
+CREATE INDEX cases_by_estate_callback_opens ON cases (estate, callback_opens) WHERE callback_opens IS NOT NULL;
 CREATE INDEX cases_by_closed_at ON cases (closed_at) WHERE closed_at IS NOT NULL;
 CREATE INDEX cases_by_resolved_at ON cases (resolved_at) WHERE resolved_at IS NOT NULL;
 CREATE INDEX cases_unreviewed ON cases (estate) WHERE unreviewed > 0;
+-- What the repeat flags look back at: the same resident, the same place.
 CREATE INDEX cases_by_phone ON cases (phone, filed_at) WHERE phone <> '';
+CREATE INDEX cases_by_place ON cases (place, category, filed_at);
 CREATE INDEX cases_by_duplicate_of ON cases (duplicate_of) WHERE duplicate_of IS NOT NULL;
 CREATE INDEX cases_by_updated_at ON cases (updated_at);
 CREATE INDEX cases_by_filed_at ON cases (filed_at);
