@@ -1028,13 +1028,14 @@ impl HqDatabase for PostgresHq {
         let held_ids: Vec<Uuid> = held.iter().copied().collect();
         let more = client
             .query(
-                // LATERAL: one index probe per phone (a hash join would read every case).
+                // One probe of the partial phone index per phone: `phone <> ''` lets the
+                // planner use it (without it, it read every case).
                 "SELECT state::text FROM cases WHERE id = ANY($1) AND NOT id = ANY($5)
                  UNION ALL
                  SELECT c.state FROM UNNEST($2::text[], $3::timestamptz[]) AS p (phone, since)
                    CROSS JOIN LATERAL (
                      SELECT state::text FROM cases
-                      WHERE phone = p.phone AND filed_at >= p.since AND filed_at < $4
+                      WHERE phone <> '' AND phone = p.phone AND filed_at >= p.since AND filed_at < $4
                         AND kind = 'complaint' AND NOT id = ANY($5)) AS c",
                 &[&matters, &phones, &since, &end, &held_ids],
             )
