@@ -260,7 +260,12 @@ impl Store {
             args.push(value);
             sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
         };
-        if !query.statuses.is_empty() {
+        let open: Vec<crate::domain::case::Status> =
+            crate::domain::case::Status::ALL.into_iter().filter(|s| s.is_open()).collect();
+        if query.statuses == open {
+            // Its own partial indexes: closed_at is set exactly while a case is closed.
+            sql.push_str(" AND closed_at = ''");
+        } else if !query.statuses.is_empty() {
             let marks: Vec<String> = query.statuses.iter().map(|s| format!("'{}'", s.code())).collect();
             sql.push_str(&format!(" AND status IN ({})", marks.join(", ")));
         }
