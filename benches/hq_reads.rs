@@ -85,6 +85,8 @@ fn main() {
                 if want > estates {
                     seq = history::load(db.as_ref(), &template, estates..want, seq).await;
                     estates = want;
+                    // As `hq migrate` does after a move (and autovacuum within a minute).
+                    db.refresh_statistics().await.unwrap();
                 }
                 let loaded = t.elapsed();
                 let cases = db.count_cases().await.unwrap();
@@ -107,7 +109,8 @@ async fn measure(
 ) {
     let open: Vec<Status> = Status::ALL.into_iter().filter(|s| s.is_open()).collect();
     let one = |i: usize| Some(estate(i * 7 % estates));
-    let lists: Vec<(&str, Box<dyn Fn(usize) -> CaseQuery>)> = vec![
+    type Query = Box<dyn Fn(usize) -> CaseQuery>;
+    let lists: Vec<(&str, Query)> = vec![
         ("newest, every estate", Box::new(|_| CaseQuery::default())),
         ("one estate", Box::new(move |i| CaseQuery { estate: one(i), ..Default::default() })),
         ("open, every estate", Box::new(move |_| CaseQuery { statuses: open.clone(), ..Default::default() })),
@@ -200,10 +203,15 @@ async fn measure(
         let t = Instant::now();
         let read = db.monthly_report_cases(from, to, None).await.unwrap().len();
         let reading = t.elapsed();
+        let ms = |d: Duration| format!("{:.0} ms", d.as_secs_f64() * 1e3);
         println!(
-            "monthly, {label}: whole group {group:.0?} ({} reporters; reading its {read} cases {reading:.0?}); every estate side by side {each:.0?} ({} estates); one estate {single:.0?}",
+            "monthly, {label}: whole group {} ({} reporters; reading its {read} cases {}); every estate side by side {} ({} estates); one estate {}",
+            ms(group),
             report.reporters,
-            side.len()
+            ms(reading),
+            ms(each),
+            side.len(),
+            ms(single)
         );
     }
 }

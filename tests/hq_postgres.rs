@@ -327,6 +327,14 @@ async fn hqs_desk_on_postgresql_answers_what_the_sqlite_store_answers() {
         open
     };
     let open = compare_everything();
+    // Forty days of holidays added to HQ's config move working-day deadlines: both stores
+    // work "overdue" out again for every open case, alike.
+    let before = both(&["cases", "--overdue", "--json"]);
+    let holidays: Vec<String> =
+        (0..40).map(|d| format!("\"{}\"", (now - Duration::days(d)).date_naive())).collect();
+    std::fs::write(&config, format!("[calendar]\nholidays = [{}]\n{}", holidays.join(", "), common::STAFF))
+        .unwrap();
+    assert_ne!(both(&["cases", "--overdue", "--json"]), before, "the holidays change what is overdue");
 
     // HQ acts on one open case on both stores: the same case follows, and the event waits
     // for the estate's kiosks under HQ's own next index.

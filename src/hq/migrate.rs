@@ -77,6 +77,8 @@ pub async fn migrate(
         a = source.last().map(|s| s.0).unwrap_or(a);
         b = target.last().map(|t| t.0).unwrap_or(b);
     }
+    // The target's planner statistics, for the first lists and reports after a big move.
+    to.refresh_statistics().await?;
     moved.cases = to.count_cases().await?;
     let held = from.count_cases().await?;
     if moved.cases < held {

@@ -122,6 +122,11 @@ pub trait HqDatabase: Send + Sync {
     /// Folds every case again from its events and rewrites its row; returns how many
     /// cases there are and how many rows had differed.
     async fn rebuild_read_model(&self) -> Result<(usize, usize)>;
+    /// Brings the query planner's statistics up to date after a bulk load (PostgreSQL's
+    /// autovacuum would within a minute or so; until then it may plan for an empty table).
+    async fn refresh_statistics(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Which store HQ uses, from `--db` / `[hq_server] database`: a `postgres://` (or

@@ -785,6 +785,14 @@ impl HqDatabase for PostgresHq {
     async fn use_calendar(&self, cal: &WorkCalendar) -> Result<()> {
         let kept = serde_json::to_string(cal)?;
         let mut client = self.pool.get().await?;
+        // The usual case, the calendar unchanged, takes no lock that would hold up ingest.
+        let current = client
+            .query_opt("SELECT value FROM hq_settings WHERE key = 'calendar'", &[])
+            .await?
+            .map(|r| r.get::<_, String>(0));
+        if current.as_deref() == Some(kept.as_str()) {
+            return Ok(());
+        }
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1, 0)", &[&LOCK_CALENDAR]).await?;
         let current = tx
@@ -1114,5 +1122,10 @@ impl HqDatabase for PostgresHq {
     async fn rebuild_read_model(&self) -> Result<(usize, usize)> {
         let mut client = self.pool.get().await?;
         refold_all(&mut client).await
+    }
+
+    async fn refresh_statistics(&self) -> Result<()> {
+        self.pool.get().await?.batch_execute("ANALYZE").await?;
+        Ok(())
     }
 }
