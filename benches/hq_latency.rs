@@ -4,6 +4,8 @@
 //! lines: what a kiosk asks must not cost more because other estates have filed more.
 //! Run: cargo bench --bench hq_latency [-- 10000,100000,1000000] [--store sqlite|postgres]
 
+#[path = "support/args.rs"]
+mod args;
 #[path = "support/filings.rs"]
 mod filings;
 #[path = "../tests/common/postgres.rs"]
@@ -77,18 +79,7 @@ fn percentiles(mut samples: Vec<Duration>) -> (Duration, Duration) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let sizes: Vec<usize> = args
-        .iter()
-        .find(|a| a.chars().next().is_some_and(|c| c.is_ascii_digit()))
-        .map(|a| a.split(',').filter_map(|s| s.parse().ok()).collect())
-        .unwrap_or_else(|| vec![10_000, 100_000, 1_000_000]);
-    let stores: Vec<String> = args
-        .iter()
-        .position(|a| a == "--store")
-        .and_then(|i| args.get(i + 1))
-        .map(|s| s.split(',').map(str::to_string).collect())
-        .unwrap_or_else(|| vec!["sqlite".into(), "postgres".into()]);
+    let (sizes, stores) = args::sizes_and_stores(&[10_000, 100_000, 1_000_000]);
     lobbydesk::sync::install_crypto();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     println!(

@@ -5,6 +5,8 @@
 //! ≤ 30 ms, daily report ≤ 100 ms, monthly for all estates ≤ 2 s.
 //! Run: cargo bench --bench hq_reads [-- 100000,1000000] [--store sqlite|postgres]
 
+#[path = "support/args.rs"]
+mod args;
 #[path = "support/history.rs"]
 mod history;
 #[path = "../tests/common/postgres.rs"]
@@ -34,18 +36,7 @@ fn p50_p95(mut samples: Vec<Duration>) -> (f64, f64) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let sizes: Vec<usize> = args
-        .iter()
-        .find(|a| a.chars().next().is_some_and(|c| c.is_ascii_digit()))
-        .map(|a| a.split(',').filter_map(|s| s.parse().ok()).collect())
-        .unwrap_or_else(|| vec![100_000, 1_000_000]);
-    let stores: Vec<String> = args
-        .iter()
-        .position(|a| a == "--store")
-        .and_then(|i| args.get(i + 1))
-        .map(|s| s.split(',').map(str::to_string).collect())
-        .unwrap_or_else(|| vec!["sqlite".into(), "postgres".into()]);
+    let (sizes, stores) = args::sizes_and_stores(&[100_000, 1_000_000]);
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let now = Utc::now();
     let t = Instant::now();

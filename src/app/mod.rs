@@ -252,18 +252,9 @@ impl Desk {
         let case = self.store.append(case_id, body, &by, now)?;
         // 001 11.1.12: a matter raised by several residents is worked once, but every one
         // of them is told: the reply on the earlier case reaches each linked reporter.
-        if let Some(EventBody::Replied { method, text }) = reply {
-            for reporter in self.reporters(&case)? {
-                if reporter.intake.is_anonymous() || !reporter.status.is_open() {
-                    continue;
-                }
-                let told = EventBody::Replied {
-                    method,
-                    text: format!("（同一事项 {}）{text}", case.ticket()),
-                };
-                if reporter.check(&told, now).is_ok() {
-                    self.store.append(reporter.id, told, &by, now)?;
-                }
+        if let Some(reply) = reply {
+            for (reporter, told) in replies_to_reporters(&case, &self.reporters(&case)?, &reply, now) {
+                self.store.append(reporter, told, &by, now)?;
             }
         }
         Ok(case)
@@ -473,6 +464,31 @@ pub fn staff<'a>(settings: &'a Settings, by: &str) -> Result<&'a crate::kiosk::s
         .iter()
         .find(|s| s.id == by)
         .ok_or_else(|| crate::store::StoreError::UnknownStaff(by.to_string()))
+}
+
+/// 001 11.1.12: a matter raised by several residents is worked once, but every one of
+/// them is told. The reply on `case` as each of its linked `reporters` still open and not
+/// anonymous hears it, with the case to write it on.
+pub fn replies_to_reporters(
+    case: &Case,
+    reporters: &[Case],
+    reply: &EventBody,
+    now: DateTime<Utc>,
+) -> Vec<(Uuid, EventBody)> {
+    let EventBody::Replied { method, text } = reply else { return Vec::new() };
+    reporters
+        .iter()
+        .filter(|r| !r.intake.is_anonymous() && r.status.is_open())
+        .map(|r| {
+            let told = EventBody::Replied {
+                method: *method,
+                text: format!("（同一事项 {}）{text}", case.ticket()),
+            };
+            (r, told)
+        })
+        .filter(|(r, told)| r.check(told, now).is_ok())
+        .map(|(r, told)| (r.id, told))
+        .collect()
 }
 
 /// A case as lists show it, at `now`.

@@ -5,7 +5,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::db::HqDatabase;
-use crate::app::{Action, CaseSummary, authorize, event_body, normalize_ticket, summary};
+use crate::app::{
+    Action, CaseSummary, authorize, event_body, normalize_ticket, replies_to_reporters, summary,
+};
 use crate::config::Settings;
 use crate::domain::case::{Case, Status};
 use crate::domain::event::EventBody;
@@ -94,18 +96,10 @@ impl<'a> HqDesk<'a> {
         let reply = matches!(body, EventBody::Replied { .. }).then(|| body.clone());
         let case = self.db.append_hq(case.id, body, &by, now).await?;
         // 001 11.1.12: every reporter of a matter is told, as at the kiosk.
-        if let Some(EventBody::Replied { method, text }) = reply {
-            for reporter in self.db.linked_to(case.id).await? {
-                if reporter.intake.is_anonymous() || !reporter.status.is_open() {
-                    continue;
-                }
-                let told = EventBody::Replied {
-                    method,
-                    text: format!("（同一事项 {}）{text}", case.ticket()),
-                };
-                if reporter.check(&told, now).is_ok() {
-                    self.db.append_hq(reporter.id, told, &by, now).await?;
-                }
+        if let Some(reply) = reply {
+            let reporters = self.db.linked_to(case.id).await?;
+            for (reporter, told) in replies_to_reporters(&case, &reporters, &reply, now) {
+                self.db.append_hq(reporter, told, &by, now).await?;
             }
         }
         Ok(case)

@@ -47,7 +47,6 @@ CREATE INDEX cases_by_phone ON cases (phone, filed_at) WHERE phone <> '';
 CREATE INDEX cases_by_place ON cases (place, category, filed_at);
 CREATE INDEX cases_by_duplicate_of ON cases (duplicate_of) WHERE duplicate_of IS NOT NULL;
 CREATE INDEX cases_by_updated_at ON cases (updated_at);
-CREATE INDEX cases_by_filed_at ON cases (filed_at);
 
 -- Settings every node reads: the working calendar clocks are timed with, the projection
 -- format the rows were written in.
