@@ -99,7 +99,7 @@ async fn measure(
     now: chrono::DateTime<Utc>,
 ) {
     let open: Vec<Status> = Status::ALL.into_iter().filter(|s| s.is_open()).collect();
-    let one = |i: usize| Some(estate(i * 7 % estates));
+    let one = move |i: usize| Some(estate(i * 7 % estates));
     type Query = Box<dyn Fn(usize) -> CaseQuery>;
     let lists: Vec<(&str, Query)> = vec![
         ("newest, every estate", Box::new(|_| CaseQuery::default())),
