@@ -406,23 +406,14 @@ impl Store {
             more.extend(self.query_cases("SELECT state FROM cases WHERE id = ?1", [id.to_string()])?);
         }
         // The same resident's complaints in the window before each open complaint.
-        let mut earliest: std::collections::BTreeMap<String, DateTime<Utc>> = Default::default();
-        for c in
-            cases.iter().filter(|c| c.kind() == crate::domain::intake::Kind::Complaint && c.status.is_open())
-        {
-            if let Some(contact) = &c.intake.contact {
-                let at = earliest.entry(contact.phone.as_str().to_string()).or_insert(c.filed_at);
-                *at = (*at).min(c.filed_at);
-            }
-        }
-        for (phone, first) in earliest {
+        for (phone, since) in complainants_look_back(&cases) {
             let ids: Vec<String> = self
                 .conn
                 .prepare_cached(
                     "SELECT id FROM cases WHERE phone != '' AND phone = ?1 AND filed_at >= ?2 AND filed_at < ?3
                        AND kind = 'complaint'",
                 )?
-                .query_map(params![phone, ts(first - crate::domain::report::REPEAT_WINDOW), end], |r| r.get(0))?
+                .query_map(params![phone, ts(since), end], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
             // Most are the open complaints already read: only the others are parsed.
             for id in ids.into_iter().filter(|id| Uuid::parse_str(id).is_ok_and(|id| !held.contains(&id))) {
@@ -535,6 +526,21 @@ impl Store {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// Where the daily report looks for the same resident's earlier complaints: for each
+/// phone of an open complaint among `cases`, the repeat window before its earliest one.
+pub(crate) fn complainants_look_back(cases: &[Case]) -> std::collections::BTreeMap<String, DateTime<Utc>> {
+    let mut since = std::collections::BTreeMap::new();
+    for c in cases.iter().filter(|c| c.kind() == crate::domain::intake::Kind::Complaint && c.status.is_open())
+    {
+        if let Some(contact) = &c.intake.contact {
+            let at = since.entry(contact.phone.as_str().to_string()).or_insert(c.filed_at);
+            *at = (*at).min(c.filed_at);
+        }
+    }
+    since.values_mut().for_each(|t| *t -= crate::domain::report::REPEAT_WINDOW);
+    since
 }
 
 /// Every case id some stored event names (an unreadable id is skipped: no case shows it).

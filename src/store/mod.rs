@@ -8,8 +8,8 @@ mod print_jobs;
 mod sync;
 mod watermark;
 
-pub(crate) use cases::CaseColumns;
 pub use cases::{BulkCase, CaseQuery, CaseRecord, PageMark, StoredEvent};
+pub(crate) use cases::{CaseColumns, complainants_look_back};
 pub use migrations::{MIGRATIONS, SCHEMA_VERSION};
 pub use print_jobs::{DocumentKind, JobState, NewJob, PrintJob};
 pub(crate) use sync::kiosk_may_write;

@@ -1020,19 +1020,8 @@ impl HqDatabase for PostgresHq {
         // before each open complaint.
         let matters: Vec<Uuid> =
             cases.iter().filter_map(|c| c.duplicate_of).filter(|id| !held.contains(id)).collect();
-        let mut earliest: HashMap<String, DateTime<Utc>> = HashMap::new();
-        for c in
-            cases.iter().filter(|c| c.kind() == crate::domain::intake::Kind::Complaint && c.status.is_open())
-        {
-            if let Some(contact) = &c.intake.contact {
-                let at = earliest.entry(contact.phone.as_str().to_string()).or_insert(c.filed_at);
-                *at = (*at).min(c.filed_at);
-            }
-        }
-        let (phones, since): (Vec<String>, Vec<DateTime<Utc>>) = earliest
-            .into_iter()
-            .map(|(phone, first)| (phone, first - crate::domain::report::REPEAT_WINDOW))
-            .unzip();
+        let (phones, since): (Vec<String>, Vec<DateTime<Utc>>) =
+            crate::store::complainants_look_back(&cases).into_iter().unzip();
         let held_ids: Vec<Uuid> = held.iter().copied().collect();
         let more = client
             .query(
