@@ -98,7 +98,7 @@ async fn measure(
     estates: usize,
     now: chrono::DateTime<Utc>,
 ) {
-    let open: Vec<Status> = Status::ALL.into_iter().filter(|s| s.is_open()).collect();
+    let open = Status::open();
     let one = move |i: usize| Some(estate(i * 7 % estates));
     type Query = Box<dyn Fn(usize) -> CaseQuery>;
     let lists: Vec<(&str, Query)> = vec![

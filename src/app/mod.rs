@@ -299,7 +299,7 @@ impl Desk {
             // Open or overdue cases through the read model's indexes, not every case.
             None if filter.open_only || filter.overdue_only => {
                 let query = crate::store::CaseQuery {
-                    statuses: crate::domain::case::Status::ALL.into_iter().filter(|s| s.is_open()).collect(),
+                    statuses: crate::domain::case::Status::open(),
                     overdue_at: filter.overdue_only.then_some(now),
                     ..Default::default()
                 };

@@ -82,6 +82,12 @@ impl Status {
         self != Status::Closed
     }
 
+    /// Every open status: a list asking for exactly these asks for the open cases, which
+    /// the stores read through an index of their own.
+    pub fn open() -> Vec<Status> {
+        Status::ALL.into_iter().filter(|s| s.is_open()).collect()
+    }
+
     fn is_resolved(self) -> bool {
         matches!(self, Status::Resolved | Status::CallbackDone)
     }

@@ -50,11 +50,7 @@ impl<'a> HqDesk<'a> {
         now: DateTime<Utc>,
     ) -> Result<Vec<CaseSummary>> {
         let query = CaseQuery {
-            statuses: if open_only || overdue_only {
-                Status::ALL.into_iter().filter(|s| s.is_open()).collect()
-            } else {
-                Vec::new()
-            },
+            statuses: if open_only || overdue_only { Status::open() } else { Vec::new() },
             overdue_at: overdue_only.then_some(now),
             estate: estate.map(str::to_string),
             ..Default::default()

@@ -260,9 +260,7 @@ impl Store {
             args.push(value);
             sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
         };
-        let open: Vec<crate::domain::case::Status> =
-            crate::domain::case::Status::ALL.into_iter().filter(|s| s.is_open()).collect();
-        if query.statuses == open {
+        if query.statuses == crate::domain::case::Status::open() {
             // Its own partial indexes: closed_at is set exactly while a case is closed.
             sql.push_str(" AND closed_at = ''");
         } else if !query.statuses.is_empty() {

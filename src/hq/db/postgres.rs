@@ -839,9 +839,7 @@ impl HqDatabase for PostgresHq {
             args.push(value);
             sql.push_str(&clause.replace('?', &format!("${}", args.len())));
         };
-        let open: Vec<crate::domain::case::Status> =
-            crate::domain::case::Status::ALL.into_iter().filter(|s| s.is_open()).collect();
-        if query.statuses == open {
+        if query.statuses == crate::domain::case::Status::open() {
             // Its own partial indexes: closed_at is set exactly while a case is closed.
             sql.push_str(" AND closed_at IS NULL");
         } else if let [status] = query.statuses.as_slice() {
