@@ -301,9 +301,9 @@ async fn note_tickets<'a>(
 }
 
 /// Folds each of these cases from all its events and stores the result with its columns.
-/// A case whose filing has not arrived is left out until it does. Returns how many rows
-/// were written because they were new or differed.
-async fn refresh_cases(tx: &tokio_postgres::Transaction<'_>, case_ids: &[Uuid]) -> Result<u64> {
+/// A case whose filing has not arrived is left out until it does. Returns the cases as
+/// folded, and how many rows were written because they were new or differed.
+async fn refresh_cases(tx: &tokio_postgres::Transaction<'_>, case_ids: &[Uuid]) -> Result<(Vec<Case>, u64)> {
     let unique: Vec<Uuid> = {
         let mut seen = HashSet::new();
         case_ids.iter().copied().filter(|id| seen.insert(*id)).collect()
@@ -318,18 +318,22 @@ async fn refresh_cases(tx: &tokio_postgres::Transaction<'_>, case_ids: &[Uuid]) 
     }
     let cal = calendar(tx).await?;
     let mut c = CaseRows::default();
+    let mut folded = Vec::with_capacity(unique.len());
     for id in unique {
         let Some(events) = by_case.get(&id) else { continue };
         match Case::fold(events.iter()) {
-            Ok(case) => c.push(&case, &cal)?,
+            Ok(case) => {
+                c.push(&case, &cal)?;
+                folded.push(case);
+            }
             Err(_) => continue,
         }
     }
     if c.id.is_empty() {
-        return Ok(0);
+        return Ok((folded, 0));
     }
     // Rows that would not change are left alone (and not counted).
-    Ok(tx
+    let written = tx
         .execute(
             "INSERT INTO cases (id, ticket, estate, kind, category, status, place, text, contact, department,
                                 assignee, owner, filed_at, updated_at, callback_opens, state,
@@ -381,18 +385,36 @@ async fn refresh_cases(tx: &tokio_postgres::Transaction<'_>, case_ids: &[Uuid]) 
                 &c.duplicate_of,
             ],
         )
-        .await?)
+        .await?;
+    Ok((folded, written))
 }
 
 /// The working calendar every node times clocks with (the default until `hq` commands
 /// with a config set one).
 async fn calendar(client: &impl tokio_postgres::GenericClient) -> Result<WorkCalendar> {
     client.execute("SELECT pg_advisory_xact_lock_shared($1, 0)", &[&LOCK_CALENDAR]).await?;
-    match client.query_opt("SELECT value FROM hq_settings WHERE key = 'calendar'", &[]).await? {
-        Some(row) => serde_json::from_str(row.get::<_, &str>(0))
+    match setting(client, "calendar").await? {
+        Some(kept) => serde_json::from_str(&kept)
             .map_err(|e| StoreError::BadRecord(format!("the calendar in hq_settings: {e}"))),
         None => Ok(WorkCalendar::default()),
     }
+}
+
+/// A value every node shares (`hq_settings`), if one was kept.
+async fn setting(client: &impl tokio_postgres::GenericClient, key: &str) -> Result<Option<String>> {
+    Ok(client.query_opt("SELECT value FROM hq_settings WHERE key = $1", &[&key]).await?.map(|r| r.get(0)))
+}
+
+/// Keeps a value every node shares, replacing the one kept before.
+async fn keep_setting(client: &impl tokio_postgres::GenericClient, key: &str, value: &str) -> Result<()> {
+    client
+        .execute(
+            "INSERT INTO hq_settings (key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[&key, &value],
+        )
+        .await?;
+    Ok(())
 }
 
 #[derive(Default)]
@@ -468,7 +490,7 @@ async fn refold_all(client: &mut deadpool_postgres::Object) -> Result<(usize, us
             .collect();
         let Some(last) = ids.last() else { break };
         after = *last;
-        differed += refresh_cases(&tx, &ids).await?;
+        differed += refresh_cases(&tx, &ids).await?.1;
         tx.commit().await?;
     }
     let cases: i64 = client.query_one("SELECT COUNT(*) FROM cases", &[]).await?.get(0);
@@ -560,21 +582,11 @@ async fn apply_migrations(client: &mut deadpool_postgres::Object) -> Result<()> 
 /// Folds every case again when the rows were written in another format (after an upgrade
 /// that changed what the columns hold).
 async fn refresh_stale_projections(client: &mut deadpool_postgres::Object) -> Result<()> {
-    let kept = client
-        .query_opt("SELECT value FROM hq_settings WHERE key = 'projection_version'", &[])
-        .await?
-        .map(|r| r.get::<_, String>(0));
-    if kept.as_deref() == Some(PROJECTION_VERSION) {
+    if setting(&***client, "projection_version").await?.as_deref() == Some(PROJECTION_VERSION) {
         return Ok(());
     }
     let (cases, _) = refold_all(client).await?;
-    client
-        .execute(
-            "INSERT INTO hq_settings (key, value) VALUES ('projection_version', $1)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            &[&PROJECTION_VERSION],
-        )
-        .await?;
+    keep_setting(&***client, "projection_version", PROJECTION_VERSION).await?;
     if cases > 0 {
         tracing::info!(cases, "every case folded again for the new read model");
     }
@@ -785,29 +797,17 @@ impl HqDatabase for PostgresHq {
     async fn use_calendar(&self, cal: &WorkCalendar) -> Result<()> {
         let kept = serde_json::to_string(cal)?;
         let mut client = self.pool.get().await?;
-        // The usual case, the calendar unchanged, takes no lock that would hold up ingest.
-        let current = client
-            .query_opt("SELECT value FROM hq_settings WHERE key = 'calendar'", &[])
-            .await?
-            .map(|r| r.get::<_, String>(0));
-        if current.as_deref() == Some(kept.as_str()) {
+        // The usual case, the calendar unchanged, takes no lock that would hold up ingest;
+        // a change is looked at again under the lock (another node may have made it).
+        if setting(&**client, "calendar").await?.as_deref() == Some(kept.as_str()) {
             return Ok(());
         }
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1, 0)", &[&LOCK_CALENDAR]).await?;
-        let current = tx
-            .query_opt("SELECT value FROM hq_settings WHERE key = 'calendar'", &[])
-            .await?
-            .map(|r| r.get::<_, String>(0));
-        if current.as_deref() == Some(kept.as_str()) {
+        if setting(&*tx, "calendar").await?.as_deref() == Some(kept.as_str()) {
             return Ok(());
         }
-        tx.execute(
-            "INSERT INTO hq_settings (key, value) VALUES ('calendar', $1)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            &[&kept],
-        )
-        .await?;
+        keep_setting(&*tx, "calendar", &kept).await?;
         let open = tx.query("SELECT id, state::text FROM cases WHERE closed_at IS NULL", &[]).await?;
         let mut ids = Vec::with_capacity(open.len());
         let mut from = Vec::with_capacity(open.len());
@@ -984,9 +984,8 @@ impl HqDatabase for PostgresHq {
         insert_events(&tx, std::iter::once(&event)).await?;
         tx.execute("INSERT INTO received (event_id, estate) VALUES ($1, $2)", &[&event.event.id, &estate])
             .await?;
-        refresh_cases(&tx, &[case_id]).await?;
-        let rows = tx.query("SELECT state::text FROM cases WHERE id = $1", &[&case_id]).await?;
-        let case = cases_from(&rows)?.pop().ok_or_else(|| StoreError::NotFound(case_id.to_string()))?;
+        let (mut folded, _) = refresh_cases(&tx, &[case_id]).await?;
+        let case = folded.pop().ok_or_else(|| StoreError::NotFound(case_id.to_string()))?;
         tx.commit().await?;
         Ok(case)
     }
