@@ -201,18 +201,9 @@ impl Hq {
             self.data.path(),
         )
         .unwrap();
-        tokio::runtime::Runtime::new().unwrap().block_on(async {
-            let store = db.open().await.unwrap();
-            let mut events = Vec::new();
-            let mut after = 0;
-            loop {
-                let page = store.arrivals_after(after, 1000).await.unwrap();
-                let Some((last, _, _)) = page.last() else { break };
-                after = *last;
-                events.extend(page.into_iter().map(|(_, _, e)| e));
-            }
-            events
-        })
+        tokio::runtime::Runtime::new()
+            .unwrap()
+            .block_on(async { hq_db::events_at(db.open().await.unwrap().as_ref()).await })
     }
 
     pub fn url(&self) -> String {

@@ -11,7 +11,9 @@ use super::{Arrivals, HqDatabase};
 use crate::domain::calendar::WorkCalendar;
 use crate::domain::case::Case;
 use crate::domain::event::{EventBody, Origin};
-use crate::store::{CaseQuery, KioskRecord, PageMark, Refused, Result, Store, StoreError, StoredEvent};
+use crate::store::{
+    CaseQuery, CaseRecord, KioskRecord, PageMark, Refused, Result, Store, StoreError, StoredEvent,
+};
 
 pub struct SqliteHq {
     dir: PathBuf,
@@ -34,6 +36,15 @@ impl SqliteHq {
         })
         .await
         .map_err(|e| StoreError::BadRecord(format!("a store task failed: {e}")))?
+    }
+}
+
+/// The case of a lookup, none when the store has no such case.
+fn found(record: Result<CaseRecord>) -> Result<Option<Case>> {
+    match record {
+        Ok(record) => Ok(Some(record.case)),
+        Err(StoreError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
@@ -106,12 +117,7 @@ impl HqDatabase for SqliteHq {
     }
 
     async fn case(&self, id: Uuid) -> Result<Option<Case>> {
-        self.with(move |s| match s.case_by_id(id) {
-            Ok(record) => Ok(Some(record.case)),
-            Err(StoreError::NotFound(_)) => Ok(None),
-            Err(e) => Err(e),
-        })
-        .await
+        self.with(move |s| found(s.case_by_id(id))).await
     }
 
     async fn use_calendar(&self, cal: &WorkCalendar) -> Result<()> {
@@ -131,12 +137,7 @@ impl HqDatabase for SqliteHq {
 
     async fn case_by_ticket(&self, ticket: &str) -> Result<Option<Case>> {
         let ticket = ticket.to_string();
-        self.with(move |s| match s.case_by_ticket(&ticket) {
-            Ok(record) => Ok(Some(record.case)),
-            Err(StoreError::NotFound(_)) => Ok(None),
-            Err(e) => Err(e),
-        })
-        .await
+        self.with(move |s| found(s.case_by_ticket(&ticket))).await
     }
 
     async fn linked_to(&self, primary: Uuid) -> Result<Vec<Case>> {
