@@ -15,7 +15,6 @@ use crate::hq::db::DbSettings;
 use crate::hq::desk::HqDesk;
 use crate::store::Store;
 use crate::sync::client::{Client, sync_once};
-use chrono::Datelike;
 
 /// Case records are kept two years (000 §5, 002 第十八条).
 pub const MIN_KEEP_DAYS: u32 = 730;
@@ -214,35 +213,25 @@ pub fn run_hq(
         }
         HqCommand::Report { args, estate } => {
             let title = estate.clone().unwrap_or_else(|| "全部楼盘 all estates".to_string());
-            match args.period {
-                super::Period::Daily => {
-                    let date = args.date.as_deref().map(super::parse_date).transpose()?;
-                    let report = with_db(&db, async |store| {
+            let estate = estate.as_deref();
+            super::print_report(
+                &args,
+                &settings,
+                &title,
+                now,
+                out,
+                |date| {
+                    with_db(&db, async |store| {
+                        Ok(HqDesk::open(&settings, store).await?.daily_report(date, estate, now).await?)
+                    })
+                },
+                |year, month| {
+                    with_db(&db, async |store| {
                         let desk = HqDesk::open(&settings, store).await?;
-                        Ok(desk.daily_report(date, estate.as_deref(), now).await?)
-                    })?;
-                    if args.json {
-                        output::json(out, &report)?;
-                    } else {
-                        output::daily(out, &settings, &title, &report)?;
-                    }
-                }
-                super::Period::Monthly => {
-                    let day = match args.date.as_deref() {
-                        Some(d) => super::parse_month(d)?,
-                        None => settings.calendar.local_date(now),
-                    };
-                    let report = with_db(&db, async |store| {
-                        let desk = HqDesk::open(&settings, store).await?;
-                        Ok(desk.monthly_report(day.year(), day.month(), estate.as_deref(), now).await?)
-                    })?;
-                    if args.json {
-                        output::json(out, &report)?;
-                    } else {
-                        output::monthly(out, &settings, &title, &report)?;
-                    }
-                }
-            }
+                        Ok(desk.monthly_report(year, month, estate, now).await?)
+                    })
+                },
+            )?;
         }
         HqCommand::Rebuild => {
             let (cases, differed) = with_db(&db, async |store| {

@@ -195,28 +195,32 @@ struct ReportArgs {
     json: bool,
 }
 
-/// Prints the report `args` asks for from `desk` (a kiosk's or HQ's).
-fn report(desk: &Desk, args: &ReportArgs, now: DateTime<Utc>, out: &mut impl Write) -> Result<()> {
+/// Prints the report `args` asks for, headed `title`; `daily` (for a date, today if none)
+/// and `monthly` (for a year and month) make it, from a kiosk's store or HQ's.
+fn print_report(
+    args: &ReportArgs,
+    settings: &Settings,
+    title: &str,
+    now: DateTime<Utc>,
+    out: &mut impl Write,
+    daily: impl FnOnce(Option<NaiveDate>) -> Result<crate::domain::report::DailyReport>,
+    monthly: impl FnOnce(i32, u32) -> Result<crate::domain::report::MonthlyReport>,
+) -> Result<()> {
     match args.period {
         Period::Daily => {
-            let date = args.date.as_deref().map(parse_date).transpose()?;
-            let report = desk.daily_report(date, now)?;
-            if args.json {
-                output::json(out, &report)
-            } else {
-                output::daily(out, &desk.settings, &desk.settings.estate, &report)
-            }
+            let report = daily(args.date.as_deref().map(parse_date).transpose()?)?;
+            if args.json { output::json(out, &report) } else { output::daily(out, settings, title, &report) }
         }
         Period::Monthly => {
             let day = match args.date.as_deref() {
                 Some(d) => parse_month(d)?,
-                None => desk.settings.calendar.local_date(now),
+                None => settings.calendar.local_date(now),
             };
-            let report = desk.monthly_report(day.year(), day.month(), now)?;
+            let report = monthly(day.year(), day.month())?;
             if args.json {
                 output::json(out, &report)
             } else {
-                output::monthly(out, &desk.settings, &desk.settings.estate, &report)
+                output::monthly(out, settings, title, &report)
             }
         }
     }
@@ -667,7 +671,15 @@ pub fn run(cli: Cli) -> Result<()> {
                 writeln!(out, "{} {} ({})", case.ticket(), case.status.zh(), case.status.code())?;
             }
         }
-        Command::Report(args) => report(&desk, &args, now, out)?,
+        Command::Report(args) => print_report(
+            &args,
+            &desk.settings,
+            &desk.settings.estate,
+            now,
+            out,
+            |date| Ok(desk.daily_report(date, now)?),
+            |year, month| Ok(desk.monthly_report(year, month, now)?),
+        )?,
         Command::Callbacks { json } => {
             let lines = crate::domain::report::callbacks_to_review(&desk.store().cases()?);
             if json {
