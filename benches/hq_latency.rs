@@ -6,7 +6,7 @@
 
 #[path = "support/args.rs"]
 mod args;
-#[path = "support/filings.rs"]
+#[path = "../tests/common/filings.rs"]
 mod filings;
 #[path = "../tests/common/postgres.rs"]
 mod postgres;

@@ -7,7 +7,7 @@
 //! Targets: 0 errors, push p99 ≤ 300 ms.
 //! Run: cargo bench --bench hq_load [-- KIOSKS SECONDS]
 
-#[path = "support/filings.rs"]
+#[path = "../tests/common/filings.rs"]
 mod filings;
 #[path = "../tests/common/postgres.rs"]
 mod postgres;

@@ -7,12 +7,10 @@
 mod common;
 
 use chrono::{DateTime, Utc};
+use common::filings::filing_of;
 use common::hq_db::Backend;
 use common::{Hq, Kiosk};
-use lobbydesk::app::Desk;
-use lobbydesk::config::Settings;
 use lobbydesk::domain::event::{EventBody, Origin};
-use lobbydesk::domain::filing::NewCase;
 use lobbydesk::store::StoredEvent;
 use std::path::Path;
 use uuid::Uuid;
@@ -231,23 +229,6 @@ fn a_wiped_data_directory_is_refused_by_what_hq_holds(backend: Backend) {
     assert!(kiosk.ok(&["sync", "--once"]).contains("sent 1 event(s), set aside 0"));
 }
 
-/// A genuine filing made by a throw-away kiosk, for an attacker to alter.
-fn genuine_filing(code: &str, estate: &str) -> StoredEvent {
-    let dir = tempfile::TempDir::new().unwrap();
-    let settings =
-        Settings::from_toml(&format!("[kiosk]\ncode = \"{code}\"\nestate = \"{estate}\"\n"), "t").unwrap();
-    let mut desk = Desk::open(settings, dir.path()).unwrap();
-    let new = NewCase {
-        category: "water".into(),
-        place: "3-2-1201".into(),
-        phone: Some("13900139000".into()),
-        text: "伪造的事项".into(),
-        ..NewCase::default()
-    };
-    desk.file(&new, Utc::now()).unwrap();
-    desk.store().outbox_batch(1).unwrap().remove(0)
-}
-
 fn with_intake(
     mut e: StoredEvent,
     change: impl FnOnce(&mut lobbydesk::domain::intake::Intake),
@@ -308,7 +289,7 @@ fn no_kiosk_can_file_over_another_estates_case_or_take_another_kiosks_numbers(ba
     victim.ok(&["sync", "--once"]);
     let victims_case = case_id(&victim, &ticket);
 
-    let mine = genuine_filing("K02", OTHER_ESTATE);
+    let mine = filing_of("K02", OTHER_ESTATE);
     let attempts = [
         // The victim's case id, filed again: the victim's kiosk would show and reprint it.
         (with_intake(mine.clone(), |_| {}), "case-exists"),
@@ -422,17 +403,17 @@ fn a_kiosk_clock_in_2099_moves_no_other_clock(backend: Backend) {
 fn hq_applies_the_kiosks_content_limits_and_bounds_every_request(backend: Backend) {
     let hq = Hq::start_on(backend);
     let (_kiosk, token) = hq.kiosk("K01", ESTATE, "");
-    let huge = with_intake(genuine_filing("K01", ESTATE), |i| i.text = "漏".repeat(1_300_000));
+    let huge = with_intake(filing_of("K01", ESTATE), |i| i.text = "漏".repeat(1_300_000));
     let (status, answer) = push(&hq, &token, &[huge]);
     assert_eq!(status, 200);
     let (code, reason) = refused(&answer);
     assert!(code == "invalid" && reason.contains("at most 500"), "{reason}");
-    let escape = with_intake(genuine_filing("K01", ESTATE), |i| i.text = "水管\u{1b}@漏水".into());
+    let escape = with_intake(filing_of("K01", ESTATE), |i| i.text = "水管\u{1b}@漏水".into());
     assert_eq!(refused(&push(&hq, &token, &[escape]).1).0, "invalid");
     assert_eq!(count_cases_at(&hq), 0);
 
     // 14,000 notes on one case: accepted in pushes of at most 1000, each one transaction.
-    let filing = genuine_filing("K01", ESTATE);
+    let filing = filing_of("K01", ESTATE);
     let (status, answer) = push(&hq, &token, std::slice::from_ref(&filing));
     assert_eq!((status, answer["accepted"].as_array().unwrap().len()), (200, 1));
     let notes: Vec<StoredEvent> = (0..14_000)
