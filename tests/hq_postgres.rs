@@ -139,8 +139,10 @@ async fn the_same_batch_sent_to_both_nodes_at_once_is_stored_once() {
         };
         let (a, b) = tokio::join!(push(&nodes[0]), push(&nodes[1]));
         for answer in [a.unwrap(), b.unwrap()] {
-            assert_eq!(answer.status(), 200);
-            let body: lobbydesk::sync::PushResponse = answer.json().await.unwrap();
+            let status = answer.status();
+            let text = answer.text().await.unwrap();
+            assert_eq!(status, 200, "{text}");
+            let body: lobbydesk::sync::PushResponse = serde_json::from_str(&text).unwrap();
             assert!(body.rejected.is_empty(), "{:?}", body.rejected);
             assert_eq!(body.accepted.len(), 40, "both nodes confirm the whole batch");
         }

@@ -131,6 +131,7 @@ pub fn run_hq(
             crate::hq::check_listen(listen, tls.is_some())?;
             let runtime = tokio::runtime::Runtime::new()?;
             let store = runtime.block_on(db.open()).map_err(|e| crate::hq::db::unreachable(&db, e))?;
+            runtime.block_on(store.prepare_for_load()).map_err(|e| crate::hq::db::unreachable(&db, e))?;
             let scheme = if tls.is_some() { "https" } else { "http" };
             writeln!(out, "HQ sync server on {scheme}://{listen} ({})", store.describe())?;
             out.flush()?;

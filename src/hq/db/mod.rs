@@ -32,6 +32,11 @@ pub trait HqDatabase: Send + Sync {
     /// What this store is, for logs: a path or a URL with its password hidden.
     fn describe(&self) -> String;
 
+    /// Gets ready to serve many kiosks at once (a server calls it before it listens).
+    async fn prepare_for_load(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// Registers a kiosk (or gives a registered one a new credential and estate).
     async fn add_kiosk(&self, code: &str, estate: &str, token_hash: &str, now: DateTime<Utc>) -> Result<()>;
     /// Returns whether a kiosk with that code existed.
