@@ -55,6 +55,21 @@ pub enum HqCommand {
     },
     /// Withdraw a kiosk's credential: its syncs are refused from now on.
     RevokeKiosk { code: String },
+    /// Create or change a person's account for the web desk (/desk). The password is read
+    /// from the first line of standard input, so it never appears in the shell's history.
+    AddAccount {
+        name: String,
+        /// hotline, quality-office, group-head or estate-head.
+        #[arg(long)]
+        role: crate::hq::accounts::HqRole,
+        /// An estate head's estate (repeat for several).
+        #[arg(long = "estate")]
+        estates: Vec<String>,
+    },
+    /// Disable an account and end its sessions.
+    DisableAccount { name: String },
+    /// Every web desk account with its role.
+    Accounts,
     /// Cases from every kiosk, newest first.
     Cases {
         #[arg(long)]
@@ -136,7 +151,11 @@ pub fn run_hq(
             writeln!(out, "HQ sync server on {scheme}://{listen} ({})", store.describe())?;
             out.flush()?;
             tracing::info!(store = store.describe(), "HQ serving on {scheme}://{listen}");
-            runtime.block_on(crate::hq::serve(crate::hq::Hq::new(store), listen, tls))?;
+            runtime.block_on(crate::hq::serve(
+                crate::hq::Hq::new(store).with_settings(settings),
+                listen,
+                tls,
+            ))?;
         }
         HqCommand::Migrate { from, to } => {
             let from = DbSettings::parse(Some(&from), None, data_dir)?;
@@ -185,6 +204,31 @@ pub fn run_hq(
                 bail!("no kiosk {code} is registered");
             }
             writeln!(out, "kiosk {} revoked: its syncs are refused from now on", code.to_uppercase())?;
+        }
+        HqCommand::AddAccount { name, role, estates } => {
+            let account = crate::hq::accounts::Account::new(&name, role, &estates)?;
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let hash = crate::hq::accounts::hash_password(password.trim_end_matches(['\r', '\n']))?;
+            with_db(&db, async |store| Ok(store.save_account(&account, &hash, now).await?))?;
+            writeln!(
+                out,
+                "account {} ({}) can sign in at /desk",
+                account.name,
+                role.name(crate::domain::intake::Lang::ZhCn)
+            )?;
+        }
+        HqCommand::DisableAccount { name } => {
+            if !with_db(&db, async |store| Ok(store.disable_account(&name, now).await?))? {
+                bail!("no account {name}");
+            }
+            writeln!(out, "account {name} disabled; its sessions are ended")?;
+        }
+        HqCommand::Accounts => {
+            for a in with_db(&db, async |store| Ok(store.accounts().await?))? {
+                let state = if a.disabled { " (disabled)" } else { "" };
+                writeln!(out, "{}\t{}\t{}{state}", a.name, a.role, a.estates.join(","))?;
+            }
         }
         HqCommand::Cases { estate, overdue, open, json } => {
             let cases = with_db(&db, async |store| {

@@ -2,9 +2,11 @@
 //! SQLite by default, PostgreSQL for several nodes), and the credentials it issues. The
 //! protocol is in `openapi.json` beside this file.
 
+pub mod accounts;
 pub mod db;
 pub mod desk;
 pub mod migrate;
+pub mod web;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Query, State};
@@ -37,11 +39,18 @@ pub const MAX_PULL: usize = 1000;
 #[derive(Clone)]
 pub struct Hq {
     db: Arc<dyn HqDatabase>,
+    /// The calendar and staff the web desk works with (the config's `hq serve` read).
+    settings: Arc<crate::config::Settings>,
 }
 
 impl Hq {
     pub fn new(db: Arc<dyn HqDatabase>) -> Hq {
-        Hq { db }
+        Hq { db, settings: Arc::new(crate::config::Settings::default()) }
+    }
+
+    /// The web desk times clocks with these settings' calendar.
+    pub fn with_settings(self, settings: crate::config::Settings) -> Hq {
+        Hq { settings: Arc::new(settings), ..self }
     }
 
     /// HQ on the SQLite store in `data_dir`.
@@ -221,6 +230,7 @@ pub fn router(hq: Hq) -> Router {
         .route(ROUTES[0].1, get(status))
         .route(ROUTES[1].1, post(push).get(pull))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .merge(web::router())
         .with_state(hq)
 }
 

@@ -63,6 +63,20 @@ pub struct PageMark {
     pub(crate) seq: i64,
 }
 
+impl PageMark {
+    /// The mark as it travels in a page's URL.
+    pub fn to_param(&self) -> String {
+        format!("{}_{}", self.filed_at, self.seq)
+    }
+
+    /// A mark from a URL; none for anything that is not one.
+    pub fn from_param(param: &str) -> Option<PageMark> {
+        let (filed_at, seq) = param.rsplit_once('_')?;
+        DateTime::parse_from_rfc3339(filed_at).ok()?;
+        Some(PageMark { filed_at: filed_at.to_string(), seq: seq.parse().ok()? })
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct CaseRecord {
     pub case: Case,

@@ -2,6 +2,7 @@
 //! case/event/outbox tables. One `Store` is the one writer; every change to a case is
 //! one transaction that appends its event, queues it for HQ and refreshes the projection.
 
+mod accounts;
 pub(crate) mod cases;
 mod migrations;
 mod print_jobs;

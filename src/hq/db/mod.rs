@@ -20,6 +20,7 @@ use uuid::Uuid;
 use crate::domain::calendar::WorkCalendar;
 use crate::domain::case::Case;
 use crate::domain::event::{EventBody, Origin};
+use crate::hq::accounts::{Account, AuditEntry};
 use crate::store::{CaseQuery, KioskRecord, PageMark, Refused, Result, StoreError, StoredEvent};
 
 /// A page of arrivals for one estate: the events, the arrival number to continue after,
@@ -31,6 +32,32 @@ pub type Arrivals = (Vec<StoredEvent>, i64, bool);
 pub trait HqDatabase: Send + Sync {
     /// What this store is, for logs: a path or a URL with its password hidden.
     fn describe(&self) -> String;
+
+    // HQ's web desk: accounts, sessions, failed sign-ins, the audit log.
+    async fn save_account(&self, account: &Account, password_hash: &str, now: DateTime<Utc>) -> Result<()>;
+    /// Disables an account and ends its sessions; returns whether it existed.
+    async fn disable_account(&self, name: &str, now: DateTime<Utc>) -> Result<bool>;
+    /// An account and its password hash.
+    async fn account(&self, name: &str) -> Result<Option<(Account, String)>>;
+    async fn accounts(&self) -> Result<Vec<Account>>;
+    async fn start_session(
+        &self,
+        token_hash: &str,
+        account: &str,
+        csrf: &str,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<()>;
+    /// The signed-in account and the session's form token, for a live session of an
+    /// enabled account.
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<(Account, String)>>;
+    async fn end_session(&self, token_hash: &str) -> Result<()>;
+    async fn sign_in_failures(&self, account: &str, since: DateTime<Utc>) -> Result<u32>;
+    /// Counts a failed sign-in, or forgets the failures after a good one.
+    async fn note_sign_in(&self, account: &str, succeeded: bool, at: DateTime<Utc>) -> Result<()>;
+    async fn audit(&self, account: &str, case_id: Uuid, action: &str, at: DateTime<Utc>) -> Result<()>;
+    /// The newest audit entries first, for one case or all.
+    async fn audit_log(&self, case_id: Option<Uuid>, limit: usize) -> Result<Vec<AuditEntry>>;
 
     /// Gets ready to serve many kiosks at once (a server calls it before it listens).
     async fn prepare_for_load(&self) -> Result<()> {

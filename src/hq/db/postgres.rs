@@ -19,6 +19,7 @@ use crate::domain::case::Case;
 use crate::domain::event::{Event, EventBody, Origin};
 use crate::domain::hlc::Hlc;
 use crate::domain::ticket::TicketNumber;
+use crate::hq::accounts::{Account, AuditEntry};
 use crate::store::{
     CaseColumns, CaseQuery, KioskRecord, PageMark, RefusalCode, Refused, Result, StoreError, StoredEvent,
     kiosk_may_write,
@@ -28,6 +29,7 @@ use crate::store::{
 const MIGRATIONS: &[&str] = &[
     include_str!("postgres_migrations/0001_hq.sql"),
     include_str!("postgres_migrations/0002_read_model.sql"),
+    include_str!("postgres_migrations/0003_accounts.sql"),
 ];
 
 /// The format of the `cases` rows; when it changes, every row is folded again at start.
@@ -129,6 +131,19 @@ static ESTATE_ARRIVALS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|
          WHERE r.estate = $1 AND r.seq > $2 ORDER BY r.seq LIMIT $3"
     )
 });
+
+/// An account from a row of name, role, estates and whether it is disabled.
+fn account_from_row(row: &tokio_postgres::Row) -> Result<Account> {
+    Ok(Account {
+        name: row.get(0),
+        role: row
+            .get::<_, &str>(1)
+            .parse()
+            .map_err(|e| StoreError::BadRecord(format!("hq_accounts.role: {e}")))?,
+        estates: serde_json::from_value(row.get(2))?,
+        disabled: row.get(3),
+    })
+}
 
 /// Prepares statements once per connection, before any is sent, so that statements sent
 /// together go out in the order they are polled.
@@ -685,6 +700,149 @@ impl HqDatabase for PostgresHq {
             }
         }
         Ok(())
+    }
+
+    async fn save_account(&self, account: &Account, password_hash: &str, now: DateTime<Utc>) -> Result<()> {
+        self.pool
+            .get()
+            .await?
+            .execute(
+                "INSERT INTO hq_accounts (name, role, estates, password_hash, added_at) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (name) DO UPDATE SET role = excluded.role, estates = excluded.estates,
+                    password_hash = excluded.password_hash, disabled_at = NULL",
+                &[&account.name, &account.role.code(), &serde_json::to_value(&account.estates)?, &password_hash, &now],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn disable_account(&self, name: &str, now: DateTime<Utc>) -> Result<bool> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let found =
+            tx.execute("UPDATE hq_accounts SET disabled_at = $2 WHERE name = $1", &[&name, &now]).await? > 0;
+        tx.execute("DELETE FROM hq_sessions WHERE account = $1", &[&name]).await?;
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    async fn account(&self, name: &str) -> Result<Option<(Account, String)>> {
+        let row = self
+            .pool
+            .get()
+            .await?
+            .query_opt(
+                "SELECT name, role, estates, disabled_at IS NOT NULL, password_hash FROM hq_accounts WHERE name = $1",
+                &[&name],
+            )
+            .await?;
+        row.map(|r| Ok((account_from_row(&r)?, r.get(4)))).transpose()
+    }
+
+    async fn accounts(&self) -> Result<Vec<Account>> {
+        let rows = self
+            .pool
+            .get()
+            .await?
+            .query("SELECT name, role, estates, disabled_at IS NOT NULL FROM hq_accounts ORDER BY name", &[])
+            .await?;
+        rows.iter().map(account_from_row).collect()
+    }
+
+    async fn start_session(
+        &self,
+        token_hash: &str,
+        account: &str,
+        csrf: &str,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<()> {
+        self.pool
+            .get()
+            .await?
+            .execute(
+                "INSERT INTO hq_sessions (token_hash, account, csrf, started_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                &[&token_hash, &account, &csrf, &now, &expires],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<(Account, String)>> {
+        let row = self
+            .pool
+            .get()
+            .await?
+            .query_opt(
+                "SELECT a.name, a.role, a.estates, false, s.csrf FROM hq_sessions s JOIN hq_accounts a ON a.name = s.account
+                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled_at IS NULL",
+                &[&token_hash, &now],
+            )
+            .await?;
+        row.map(|r| Ok((account_from_row(&r)?, r.get(4)))).transpose()
+    }
+
+    async fn end_session(&self, token_hash: &str) -> Result<()> {
+        self.pool
+            .get()
+            .await?
+            .execute("DELETE FROM hq_sessions WHERE token_hash = $1", &[&token_hash])
+            .await?;
+        Ok(())
+    }
+
+    async fn sign_in_failures(&self, account: &str, since: DateTime<Utc>) -> Result<u32> {
+        let row = self
+            .pool
+            .get()
+            .await?
+            .query_one(
+                "SELECT COUNT(*) FROM hq_sign_in_failures WHERE account = $1 AND at > $2",
+                &[&account, &since],
+            )
+            .await?;
+        Ok(row.get::<_, i64>(0) as u32)
+    }
+
+    async fn note_sign_in(&self, account: &str, succeeded: bool, at: DateTime<Utc>) -> Result<()> {
+        let client = self.pool.get().await?;
+        if succeeded {
+            client.execute("DELETE FROM hq_sign_in_failures WHERE account = $1", &[&account]).await?;
+        } else {
+            client
+                .execute("INSERT INTO hq_sign_in_failures (account, at) VALUES ($1, $2)", &[&account, &at])
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn audit(&self, account: &str, case_id: Uuid, action: &str, at: DateTime<Utc>) -> Result<()> {
+        self.pool
+            .get()
+            .await?
+            .execute(
+                "INSERT INTO hq_audit (account, case_id, action, at) VALUES ($1, $2, $3, $4)",
+                &[&account, &case_id, &action, &at],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn audit_log(&self, case_id: Option<Uuid>, limit: usize) -> Result<Vec<AuditEntry>> {
+        let rows = self
+            .pool
+            .get()
+            .await?
+            .query(
+                "SELECT account, case_id, action, at FROM hq_audit WHERE $1::uuid IS NULL OR case_id = $1
+                 ORDER BY seq DESC LIMIT $2",
+                &[&case_id, &(limit as i64)],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| AuditEntry { account: r.get(0), case_id: r.get(1), action: r.get(2), at: r.get(3) })
+            .collect())
     }
 
     fn describe(&self) -> String {

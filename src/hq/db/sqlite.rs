@@ -11,6 +11,7 @@ use super::{Arrivals, HqDatabase};
 use crate::domain::calendar::WorkCalendar;
 use crate::domain::case::Case;
 use crate::domain::event::{EventBody, Origin};
+use crate::hq::accounts::{Account, AuditEntry};
 use crate::store::{
     CaseQuery, CaseRecord, KioskRecord, PageMark, Refused, Result, Store, StoreError, StoredEvent,
 };
@@ -50,6 +51,66 @@ fn found(record: Result<CaseRecord>) -> Result<Option<Case>> {
 
 #[async_trait]
 impl HqDatabase for SqliteHq {
+    async fn save_account(&self, account: &Account, password_hash: &str, now: DateTime<Utc>) -> Result<()> {
+        let (account, hash) = (account.clone(), password_hash.to_string());
+        self.with(move |s| s.save_account(&account, &hash, now)).await
+    }
+
+    async fn disable_account(&self, name: &str, now: DateTime<Utc>) -> Result<bool> {
+        let name = name.to_string();
+        self.with(move |s| s.disable_account(&name, now)).await
+    }
+
+    async fn account(&self, name: &str) -> Result<Option<(Account, String)>> {
+        let name = name.to_string();
+        self.with(move |s| s.account(&name)).await
+    }
+
+    async fn accounts(&self) -> Result<Vec<Account>> {
+        self.with(|s| s.accounts()).await
+    }
+
+    async fn start_session(
+        &self,
+        token_hash: &str,
+        account: &str,
+        csrf: &str,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<()> {
+        let (token_hash, account, csrf) = (token_hash.to_string(), account.to_string(), csrf.to_string());
+        self.with(move |s| s.start_session(&token_hash, &account, &csrf, now, expires)).await
+    }
+
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<(Account, String)>> {
+        let token_hash = token_hash.to_string();
+        self.with(move |s| s.session(&token_hash, now)).await
+    }
+
+    async fn end_session(&self, token_hash: &str) -> Result<()> {
+        let token_hash = token_hash.to_string();
+        self.with(move |s| s.end_session(&token_hash)).await
+    }
+
+    async fn sign_in_failures(&self, account: &str, since: DateTime<Utc>) -> Result<u32> {
+        let account = account.to_string();
+        self.with(move |s| s.sign_in_failures(&account, since)).await
+    }
+
+    async fn note_sign_in(&self, account: &str, succeeded: bool, at: DateTime<Utc>) -> Result<()> {
+        let account = account.to_string();
+        self.with(move |s| s.note_sign_in(&account, succeeded, at)).await
+    }
+
+    async fn audit(&self, account: &str, case_id: Uuid, action: &str, at: DateTime<Utc>) -> Result<()> {
+        let (account, action) = (account.to_string(), action.to_string());
+        self.with(move |s| s.audit(&account, case_id, &action, at)).await
+    }
+
+    async fn audit_log(&self, case_id: Option<Uuid>, limit: usize) -> Result<Vec<AuditEntry>> {
+        self.with(move |s| s.audit_log(case_id, limit)).await
+    }
+
     fn describe(&self) -> String {
         format!("SQLite in {}", self.dir.display())
     }

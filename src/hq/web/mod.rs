@@ -1,0 +1,412 @@
+//! HQ's web desk (issue 15): server-rendered pages for the quality office, the GM hotline
+//! and estate heads, served by `hq serve` under `/desk`. Templates are checked when the
+//! crate compiles (askama); the stylesheet is in the binary; there is no script.
+//!
+//! Who is signed in lives in the store (a session is a random token in an HttpOnly,
+//! Secure, SameSite=Strict cookie; the store keeps only its hash), so any HQ node serves
+//! any session. Every form carries the session's own form token and is refused without
+//! it; a sign-in from another site is refused by its Origin; failed sign-ins are counted
+//! per account across nodes; and every page that shows a case's personal data is logged.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+
+use super::Hq;
+use super::accounts::{Account, decoy_hash, password_matches};
+use super::desk::HqDesk;
+use crate::app::{normalize_ticket, summary};
+use crate::domain::case::Status;
+use crate::domain::intake::Lang;
+use crate::store::{CaseQuery, PageMark, StoreError};
+
+const COOKIE: &str = "lobbydesk_session";
+/// A working day and a bit; then sign in again.
+const SESSION_HOURS: i64 = 12;
+/// Failed sign-ins to one account within `LOCKOUT_MINUTES` before it refuses more tries.
+pub const MAX_FAILURES: u32 = 5;
+pub const LOCKOUT_MINUTES: i64 = 15;
+const PAGE: usize = 50;
+
+/// What every page answers with besides its body: no framing, no scripts from anywhere,
+/// forms only back to this server, nothing cached.
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+                   frame-ancestors 'none'; base-uri 'none'";
+
+pub fn router() -> Router<Hq> {
+    Router::new()
+        .route("/desk", get(cases))
+        .route("/desk/", get(|| async { Redirect::to("/desk") }))
+        .route("/desk/sign-in", get(sign_in_page).post(sign_in))
+        .route("/desk/sign-out", post(sign_out))
+        .route("/desk/cases/{ticket}", get(case_page))
+        .route("/desk/assets/desk.css", get(stylesheet))
+        .layer(axum::middleware::from_fn(security_headers))
+}
+
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    response
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")],
+        include_str!("desk.css"),
+    )
+}
+
+/// A page's failure, shown as a page (never a panic, never the store's inner words to a
+/// signed-out visitor).
+pub enum DeskError {
+    SignIn,
+    Forbidden(String),
+    NotFound,
+    Store(StoreError),
+}
+
+impl From<StoreError> for DeskError {
+    fn from(e: StoreError) -> DeskError {
+        match e {
+            StoreError::NotFound(_) => DeskError::NotFound,
+            e => DeskError::Store(e),
+        }
+    }
+}
+
+impl IntoResponse for DeskError {
+    fn into_response(self) -> Response {
+        let page = |status: StatusCode, text: String| {
+            (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], message_page(&text))
+                .into_response()
+        };
+        match self {
+            DeskError::SignIn => Redirect::to("/desk/sign-in").into_response(),
+            DeskError::Forbidden(why) => page(StatusCode::FORBIDDEN, why),
+            DeskError::NotFound => page(StatusCode::NOT_FOUND, "没有这个案件 No such case".into()),
+            DeskError::Store(e) => {
+                tracing::error!(error = %e, "HQ desk: the store failed");
+                page(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "总部数据暂时无法读取 HQ's store cannot be read now".into(),
+                )
+            }
+        }
+    }
+}
+
+fn message_page(text: &str) -> String {
+    let escaped = text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    format!(
+        "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>{escaped}</title>\
+         <link rel=\"stylesheet\" href=\"/desk/assets/desk.css\"><main><p role=\"alert\">{escaped}</p>\
+         <p><a href=\"/desk\">返回 Back</a></p></main></html>"
+    )
+}
+
+fn render(template: impl Template) -> Result<Html<String>, DeskError> {
+    template
+        .render()
+        .map(Html)
+        .map_err(|e| DeskError::Store(StoreError::BadRecord(format!("a desk page failed to render: {e}"))))
+}
+
+/// The signed-in person: their account and their session's form token.
+pub struct SignedIn {
+    pub account: Account,
+    pub csrf: String,
+    token_hash: String,
+}
+
+fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_string())
+}
+
+async fn signed_in(hq: &Hq, headers: &HeaderMap) -> Result<SignedIn, DeskError> {
+    let token = session_token(headers).ok_or(DeskError::SignIn)?;
+    let token_hash = crate::sync::token_hash(&token);
+    let (account, csrf) = hq.db.session(&token_hash, Utc::now()).await?.ok_or(DeskError::SignIn)?;
+    Ok(SignedIn { account, csrf, token_hash })
+}
+
+/// A form's token must be the session's own (constant-time compare).
+fn check_csrf(who: &SignedIn, sent: &str) -> Result<(), DeskError> {
+    let same = sent.len() == who.csrf.len()
+        && sent.bytes().zip(who.csrf.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+    if same {
+        Ok(())
+    } else {
+        Err(DeskError::Forbidden("表单已过期，请刷新后重试 The form expired: reload and try again".into()))
+    }
+}
+
+/// A form posted from a page of another site carries that site's Origin.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+        return true; // not sent by a browser form from elsewhere
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    origin.split_once("://").is_some_and(|(_, rest)| rest == host)
+}
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInPage {
+    name: String,
+    problem: Option<String>,
+}
+
+async fn sign_in_page() -> Result<Html<String>, DeskError> {
+    render(SignInPage { name: String::new(), problem: None })
+}
+
+#[derive(Deserialize)]
+struct SignInForm {
+    name: String,
+    password: String,
+}
+
+async fn sign_in(
+    State(hq): State<Hq>,
+    headers: HeaderMap,
+    Form(form): Form<SignInForm>,
+) -> Result<Response, DeskError> {
+    if !same_origin(&headers) {
+        return Err(DeskError::Forbidden("请从总部工作台登录 Sign in from the HQ desk itself".into()));
+    }
+    let now = Utc::now();
+    let name = form.name.trim().to_string();
+    let refuse = |problem: &str| -> Result<Response, DeskError> {
+        let page = render(SignInPage { name: name.clone(), problem: Some(problem.to_string()) })?;
+        Ok((StatusCode::UNAUTHORIZED, page).into_response())
+    };
+    if hq.db.sign_in_failures(&name, now - Duration::minutes(LOCKOUT_MINUTES)).await? >= MAX_FAILURES {
+        return refuse(&format!(
+            "密码错误次数过多，请{LOCKOUT_MINUTES}分钟后再试 Too many wrong passwords: try again in {LOCKOUT_MINUTES} minutes"
+        ));
+    }
+    let found = hq.db.account(&name).await?;
+    // The same slow check whether or not the account exists.
+    let hash = found.as_ref().map(|(_, h)| h.as_str()).unwrap_or_else(|| decoy_hash());
+    let password = form.password.clone();
+    let hash_owned = hash.to_string();
+    let matches =
+        tokio::task::spawn_blocking(move || password_matches(&password, &hash_owned)).await.unwrap_or(false);
+    let account = match found {
+        Some((account, _)) if matches && !account.disabled => account,
+        _ => {
+            hq.db.note_sign_in(&name, false, now).await?;
+            return refuse("账号或密码不对 Wrong account or password");
+        }
+    };
+    hq.db.note_sign_in(&account.name, true, now).await?;
+    let token = crate::sync::new_token();
+    let csrf = crate::sync::new_token();
+    hq.db
+        .start_session(
+            &crate::sync::token_hash(&token),
+            &account.name,
+            &csrf,
+            now,
+            now + Duration::hours(SESSION_HOURS),
+        )
+        .await?;
+    tracing::info!(account = account.name, "HQ desk: signed in");
+    let cookie = format!(
+        "{COOKIE}={token}; Path=/desk; HttpOnly; Secure; SameSite=Strict; Max-Age={}",
+        SESSION_HOURS * 3600
+    );
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/desk")).into_response())
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn sign_out(
+    State(hq): State<Hq>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, DeskError> {
+    let who = signed_in(&hq, &headers).await?;
+    check_csrf(&who, &form.csrf)?;
+    hq.db.end_session(&who.token_hash).await?;
+    let cookie = format!("{COOKIE}=; Path=/desk; HttpOnly; Secure; SameSite=Strict; Max-Age=0");
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/desk/sign-in")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct CaseFilter {
+    estate: Option<String>,
+    words: Option<String>,
+    #[serde(default, deserialize_with = "checkbox")]
+    open: bool,
+    #[serde(default, deserialize_with = "checkbox")]
+    overdue: bool,
+    after: Option<String>,
+}
+
+fn checkbox<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(!String::deserialize(d)?.is_empty())
+}
+
+impl CaseFilter {
+    fn url(&self, after: &PageMark) -> String {
+        let mut url = url::Url::parse("http://desk/desk").expect("a fixed URL");
+        {
+            let mut q = url.query_pairs_mut();
+            if let Some(e) = self.estate.as_deref().filter(|e| !e.is_empty()) {
+                q.append_pair("estate", e);
+            }
+            if let Some(w) = self.words.as_deref().filter(|w| !w.is_empty()) {
+                q.append_pair("words", w);
+            }
+            if self.open {
+                q.append_pair("open", "1");
+            }
+            if self.overdue {
+                q.append_pair("overdue", "1");
+            }
+            q.append_pair("after", &after.to_param());
+        }
+        format!("/desk?{}", url.query().unwrap_or_default())
+    }
+}
+
+struct Row {
+    ticket: String,
+    estate: String,
+    kind: String,
+    status: String,
+    place: String,
+    filed: String,
+    overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct CasesPage {
+    who: Account,
+    csrf: String,
+    filter: CaseFilter,
+    rows: Vec<Row>,
+    next: Option<String>,
+}
+
+fn local(hq_desk: &HqDesk<'_>, t: DateTime<Utc>) -> String {
+    t.with_timezone(&hq_desk.settings.calendar.tz).format("%Y-%m-%d %H:%M").to_string()
+}
+
+async fn cases(
+    State(hq): State<Hq>,
+    headers: HeaderMap,
+    Query(mut filter): Query<CaseFilter>,
+) -> Result<Response, DeskError> {
+    let who = signed_in(&hq, &headers).await?;
+    let now = Utc::now();
+    let desk = HqDesk::open(&hq.settings, hq.db.as_ref()).await?;
+    filter.estate = who.account.sees_estate(filter.estate.as_deref().filter(|e| !e.is_empty()));
+    let query = CaseQuery {
+        statuses: if filter.open || filter.overdue { Status::open() } else { Vec::new() },
+        overdue_at: filter.overdue.then_some(now),
+        words: filter.words.clone().filter(|w| !w.trim().is_empty()),
+        estate: filter.estate.clone(),
+        ..Default::default()
+    };
+    let after = filter.after.as_deref().and_then(PageMark::from_param);
+    let page = desk.page(&query, after.as_ref(), PAGE).await?;
+    let next = (page.len() == PAGE).then(|| page.last().map(|(_, mark)| filter.url(mark))).flatten();
+    let cal = &hq.settings.calendar;
+    let rows = page
+        .iter()
+        .map(|(case, _)| {
+            let s = summary(case, cal, now);
+            Row {
+                ticket: s.ticket,
+                estate: case.intake.estate.clone(),
+                kind: format!("{} {}", case.kind().zh(), s.category),
+                status: case.status.zh().to_string(),
+                place: s.place,
+                filed: local(&desk, s.filed_at),
+                overdue: s.overdue,
+            }
+        })
+        .collect();
+    Ok(render(CasesPage { who: who.account, csrf: who.csrf, filter, rows, next })?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    who: Account,
+    csrf: String,
+    ticket: String,
+    estate: String,
+    kind: String,
+    category: String,
+    status: String,
+    overdue: bool,
+    place: String,
+    contact: String,
+    text: String,
+    filed: String,
+    owner: String,
+}
+
+async fn case_page(
+    State(hq): State<Hq>,
+    headers: HeaderMap,
+    Path(ticket): Path<String>,
+) -> Result<Response, DeskError> {
+    let who = signed_in(&hq, &headers).await?;
+    let now = Utc::now();
+    let ticket = normalize_ticket(&ticket).map_err(|_| DeskError::NotFound)?;
+    let case = hq.db.case_by_ticket(&ticket).await?.ok_or(DeskError::NotFound)?;
+    // An estate head asking for another estate's case learns nothing, not even that it exists.
+    if !who.account.may_see(&case.intake.estate) {
+        return Err(DeskError::NotFound);
+    }
+    hq.db.audit(&who.account.name, case.id, "opened", now).await?;
+    let desk = HqDesk::open(&hq.settings, hq.db.as_ref()).await?;
+    let s = summary(&case, &hq.settings.calendar, now);
+    let contact = match &case.intake.contact {
+        Some(c) => format!("{} {}", c.name.as_deref().unwrap_or(""), c.phone.as_str()).trim().to_string(),
+        None => "匿名 anonymous".to_string(),
+    };
+    let page = CasePage {
+        who: who.account,
+        csrf: who.csrf,
+        ticket: s.ticket,
+        estate: case.intake.estate.clone(),
+        kind: case.kind().zh().to_string(),
+        category: case.intake.category.clone(),
+        status: case.status.zh().to_string(),
+        overdue: s.overdue,
+        place: case.intake.place.label(Lang::ZhCn),
+        contact,
+        text: case.intake.text.clone(),
+        filed: local(&desk, case.filed_at),
+        owner: case.owner.clone(),
+    };
+    Ok(render(page)?.into_response())
+}

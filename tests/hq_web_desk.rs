@@ -1,0 +1,199 @@
+//! HQ's web desk over HTTP, on both stores: signing in and out, the session cookie, form
+//! tokens, other sites' forms, guessing passwords, what an estate head may see, and the
+//! audit log of who opened a case's personal data.
+
+mod common;
+
+use chrono::Utc;
+use common::filings;
+use common::hq_db::{Backend, HqProcess, HqStore};
+use lobbydesk::hq::accounts::{Account, HqRole, hash_password};
+use lobbydesk::hq::db::HqDatabase;
+use lobbydesk::hq::web::MAX_FAILURES;
+use lobbydesk::store::KioskRecord;
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE, COOKIE, LOCATION, ORIGIN, SET_COOKIE};
+
+const EAST: &str = "翠湖花园";
+const WEST: &str = "碧水湾";
+const PASSWORD: &str = "热线 correct horse";
+
+/// Files `n` cases from a kiosk of `estate`; returns their tickets.
+async fn cases_from(db: &dyn HqDatabase, code: &str, estate: &str, n: i64) -> Vec<String> {
+    let template = filings::filing_of(code, estate);
+    let events: Vec<_> = (1..=n).map(|seq| filings::new_case(&template, code, seq)).collect();
+    let kiosk = KioskRecord { code: code.into(), estate: estate.into(), revoked: false };
+    let refused = db.receive_from_kiosk(&kiosk, events, Utc::now()).await.unwrap();
+    assert!(refused.is_empty(), "{refused:?}");
+    (1..=n).map(|seq| format!("{code}-{seq:05}")).collect()
+}
+
+async fn account(db: &dyn HqDatabase, name: &str, role: HqRole, estates: &[&str]) {
+    let estates: Vec<String> = estates.iter().map(|e| e.to_string()).collect();
+    let account = Account::new(name, role, &estates).unwrap();
+    db.save_account(&account, &hash_password(PASSWORD).unwrap(), Utc::now()).await.unwrap();
+}
+
+/// A form as a browser posts it.
+fn form_body(fields: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish()
+}
+
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+    cookie: Option<String>,
+}
+
+impl Browser {
+    fn new(base: &str) -> Browser {
+        lobbydesk::sync::install_crypto();
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Browser { http, base: base.to_string(), cookie: None }
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        let mut request = self.http.get(format!("{}{path}", self.base));
+        if let Some(c) = &self.cookie {
+            request = request.header(COOKIE, c);
+        }
+        request.send().await.unwrap()
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(form_body(form));
+        if let Some(c) = &self.cookie {
+            request = request.header(COOKIE, c);
+        }
+        request.send().await.unwrap()
+    }
+
+    async fn sign_in(&mut self, name: &str, password: &str) -> reqwest::Response {
+        let answer = self.post("/desk/sign-in", &[("name", name), ("password", password)]).await;
+        if let Some(set) = answer.headers().get(SET_COOKIE) {
+            self.cookie = Some(set.to_str().unwrap().split(';').next().unwrap().to_string());
+        }
+        answer
+    }
+
+    /// The page's form token (every signed-in page has the sign-out form).
+    async fn csrf(&self) -> String {
+        let page = self.get("/desk").await.text().await.unwrap();
+        let at = page.find("name=\"csrf\" value=\"").expect("a form token") + 19;
+        page[at..at + 64].to_string()
+    }
+}
+
+async fn the_desk_signs_people_in_and_keeps_others_out(backend: Backend) {
+    let store = HqStore::of(backend);
+    let db = store.open().await;
+    let east = cases_from(db.as_ref(), "K01", EAST, 3).await;
+    let west = cases_from(db.as_ref(), "K02", WEST, 2).await;
+    account(db.as_ref(), "zhou", HqRole::QualityOffice, &[]).await;
+    account(db.as_ref(), "li", HqRole::EstateHead, &[EAST]).await;
+    let hq = HqProcess::start(&store).await;
+    let mut quality = Browser::new(&hq.url());
+
+    // Signed out: every page sends you to sign in; the sign-in page is served with the policy.
+    let answer = quality.get("/desk").await;
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    assert_eq!(answer.headers()[LOCATION], "/desk/sign-in");
+    let page = quality.get("/desk/sign-in").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.headers()[CONTENT_SECURITY_POLICY].to_str().unwrap().contains("default-src 'none'"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<label for=\"password\">"), "labelled fields");
+
+    // A wrong password, a wrong name: the same answer, no cookie.
+    for (name, password) in [("zhou", "not the password"), ("nobody", PASSWORD)] {
+        let answer = quality.sign_in(name, password).await;
+        assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
+        assert!(answer.text().await.unwrap().contains("账号或密码不对"));
+        assert!(quality.cookie.is_none());
+    }
+
+    // A form from another site is refused even with the right password.
+    let answer = quality
+        .http
+        .post(format!("{}/desk/sign-in", hq.url()))
+        .header(ORIGIN, "http://evil.example")
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(form_body(&[("name", "zhou"), ("password", PASSWORD)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+
+    // The right password: a session cookie no script can read and no other site sends.
+    let answer = quality.sign_in("zhou", PASSWORD).await;
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    let set = answer.headers()[SET_COOKIE].to_str().unwrap().to_string();
+    for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/desk"] {
+        assert!(set.contains(attribute), "{set} lacks {attribute}");
+    }
+    let list = quality.get("/desk").await.text().await.unwrap();
+    for ticket in east.iter().chain(&west) {
+        assert!(list.contains(ticket.as_str()), "the quality office sees {ticket}");
+    }
+    let filtered = quality.get(&format!("/desk?estate={WEST}")).await.text().await.unwrap();
+    assert!(
+        west.iter().all(|t| filtered.contains(t.as_str()))
+            && !east.iter().any(|t| filtered.contains(t.as_str()))
+    );
+
+    // The case page shows the contact, and the opening is logged.
+    let page = quality.get(&format!("/desk/cases/{}", west[0])).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("13800138000"));
+    let log = db.audit_log(None, 10).await.unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!((log[0].account.as_str(), log[0].action.as_str()), ("zhou", "opened"));
+    assert_eq!(db.case_by_ticket(&west[0]).await.unwrap().unwrap().id, log[0].case_id);
+
+    // An estate head sees their estate only; another estate's case does not exist for them.
+    let mut head = Browser::new(&hq.url());
+    assert_eq!(head.sign_in("li", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    let list = head.get(&format!("/desk?estate={WEST}")).await.text().await.unwrap();
+    assert!(
+        east.iter().all(|t| list.contains(t.as_str())) && !west.iter().any(|t| list.contains(t.as_str()))
+    );
+    assert_eq!(head.get(&format!("/desk/cases/{}", west[0])).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(head.get(&format!("/desk/cases/{}", east[0])).await.status(), StatusCode::OK);
+    assert_eq!(db.audit_log(None, 10).await.unwrap().len(), 2, "only the opened case is logged");
+
+    // Signing out needs the page's form token; after it the cookie opens nothing.
+    let answer = quality.post("/desk/sign-out", &[("csrf", &"0".repeat(64))]).await;
+    assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+    let csrf = quality.csrf().await;
+    assert_ne!(csrf, head.csrf().await, "each session has its own form token");
+    assert_eq!(quality.post("/desk/sign-out", &[("csrf", &csrf)]).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(quality.get("/desk").await.status(), StatusCode::SEE_OTHER);
+
+    // Guessing: after MAX_FAILURES wrong passwords even the right one waits.
+    let mut guesser = Browser::new(&hq.url());
+    for _ in 0..MAX_FAILURES {
+        assert_eq!(guesser.sign_in("li", "guess guess guess").await.status(), StatusCode::UNAUTHORIZED);
+    }
+    let answer = guesser.sign_in("li", PASSWORD).await;
+    assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
+    assert!(answer.text().await.unwrap().contains("Too many wrong passwords"));
+    assert!(guesser.cookie.is_none());
+
+    // A disabled account's sessions end at once.
+    assert!(db.disable_account("li", Utc::now()).await.unwrap());
+    assert_eq!(head.get("/desk").await.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_desk_signs_people_in_and_keeps_others_out_sqlite() {
+    the_desk_signs_people_in_and_keeps_others_out(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_desk_signs_people_in_and_keeps_others_out_postgres() {
+    the_desk_signs_people_in_and_keeps_others_out(Backend::Postgres).await;
+}
