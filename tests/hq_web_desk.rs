@@ -34,6 +34,15 @@ async fn account(db: &dyn HqDatabase, name: &str, role: HqRole, estates: &[&str]
     db.save_account(&account, &hash_password(PASSWORD).unwrap(), Utc::now()).await.unwrap();
 }
 
+/// Every row of a workbook's sheet, each cell as text.
+fn workbook_rows(bytes: &[u8], sheet: &str) -> Vec<Vec<String>> {
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("an .xlsx workbook");
+    assert_eq!(book.sheet_names(), [sheet]);
+    let range = book.worksheet_range(sheet).unwrap();
+    range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
+}
+
 /// A form as a browser posts it.
 fn form_body(fields: &[(&str, &str)]) -> String {
     url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish()
@@ -164,6 +173,31 @@ async fn the_desk_signs_people_in_and_keeps_others_out(backend: Backend) {
     assert_eq!(head.get(&format!("/desk/cases/{}", west[0])).await.status(), StatusCode::NOT_FOUND);
     assert_eq!(head.get(&format!("/desk/cases/{}", east[0])).await.status(), StatusCode::OK);
     assert_eq!(db.audit_log(None, 10).await.unwrap().len(), 2, "only the opened case is logged");
+
+    // Reports: the day's, and the month's assessment beside the group's, also as a workbook.
+    let daily = quality.get("/desk/reports/daily").await.text().await.unwrap();
+    assert!(
+        daily.contains("热线日报") && west.iter().all(|t| daily.contains(t.as_str())),
+        "today's new cases"
+    );
+    assert_eq!(quality.get("/desk/reports/daily?date=2026-02-30").await.status(), StatusCode::BAD_REQUEST);
+    let month =
+        lobbydesk::config::Settings::default().calendar.local_date(Utc::now()).format("%Y-%m").to_string();
+    let monthly = quality.get(&format!("/desk/reports/monthly?month={month}")).await.text().await.unwrap();
+    assert!(monthly.contains(EAST) && monthly.contains(WEST) && monthly.contains("集团 Group"));
+    let book = quality.get(&format!("/desk/reports/monthly.xlsx?month={month}")).await;
+    assert_eq!(book.status(), StatusCode::OK);
+    let rows = workbook_rows(&book.bytes().await.unwrap(), &format!("考核 {month}"));
+    let estates: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(estates, [WEST, EAST, "集团 Group"], "estates in name order, then the group");
+    assert_eq!(rows[1][1], "2", "two matters at {WEST}");
+    assert_eq!(rows[2][1], "3", "three matters at {EAST}");
+    assert_eq!(rows[3][1], "5", "five in the group");
+    let head_book =
+        head.get(&format!("/desk/reports/monthly.xlsx?month={month}")).await.bytes().await.unwrap();
+    let head_rows = workbook_rows(&head_book, &format!("考核 {month}"));
+    assert_eq!(head_rows.len(), 2, "an estate head's workbook has their estate only: {head_rows:?}");
+    assert_eq!(head_rows[1][0], EAST);
 
     // Signing out needs the page's form token; after it the cookie opens nothing.
     let answer = quality.post("/desk/sign-out", &[("csrf", &"0".repeat(64))]).await;

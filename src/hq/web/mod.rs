@@ -18,6 +18,8 @@ use axum::routing::{get, post};
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
+mod reports;
+
 use super::Hq;
 use super::accounts::{Account, decoy_hash, password_matches};
 use super::desk::HqDesk;
@@ -46,6 +48,9 @@ pub fn router() -> Router<Hq> {
         .route("/desk/sign-in", get(sign_in_page).post(sign_in))
         .route("/desk/sign-out", post(sign_out))
         .route("/desk/cases/{ticket}", get(case_page))
+        .route("/desk/reports/daily", get(reports::daily))
+        .route("/desk/reports/monthly", get(reports::monthly))
+        .route("/desk/reports/monthly.xlsx", get(reports::monthly_xlsx))
         .route("/desk/assets/desk.css", get(stylesheet))
         .layer(axum::middleware::from_fn(security_headers))
 }
@@ -72,6 +77,8 @@ async fn stylesheet() -> impl IntoResponse {
 /// signed-out visitor).
 pub enum DeskError {
     SignIn,
+    /// What was asked is not understood (a date that is not one).
+    Invalid(String),
     Forbidden(String),
     NotFound,
     Store(StoreError),
@@ -81,6 +88,7 @@ impl From<StoreError> for DeskError {
     fn from(e: StoreError) -> DeskError {
         match e {
             StoreError::NotFound(_) => DeskError::NotFound,
+            StoreError::Validation(why) => DeskError::Invalid(why.to_string()),
             e => DeskError::Store(e),
         }
     }
@@ -95,6 +103,7 @@ impl IntoResponse for DeskError {
         match self {
             DeskError::SignIn => Redirect::to("/desk/sign-in").into_response(),
             DeskError::Forbidden(why) => page(StatusCode::FORBIDDEN, why),
+            DeskError::Invalid(why) => page(StatusCode::BAD_REQUEST, why),
             DeskError::NotFound => page(StatusCode::NOT_FOUND, "没有这个案件 No such case".into()),
             DeskError::Store(e) => {
                 tracing::error!(error = %e, "HQ desk: the store failed");

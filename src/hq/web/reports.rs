@@ -1,0 +1,305 @@
+//! The desk's reports: the 热线日报 for any day (000 4.5.2) and the month's 考核 table,
+//! every estate's KPIs beside the group's against their targets (000 4.7, 5.3–5.6), also
+//! as an .xlsx workbook.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{Datelike, NaiveDate, Utc};
+use serde::Deserialize;
+
+use super::{DeskError, render, signed_in};
+use crate::domain::intake::Lang;
+use crate::domain::report::{CaseLine, Kpi, MonthlyReport};
+use crate::hq::Hq;
+use crate::hq::accounts::{Account, HqRole};
+use crate::hq::desk::HqDesk;
+use crate::store::StoreError;
+
+#[derive(Deserialize)]
+pub struct DailyQuery {
+    date: Option<String>,
+    estate: Option<String>,
+}
+
+pub struct Line {
+    ticket: String,
+    kind: String,
+    place: String,
+    status: String,
+    note: String,
+}
+
+impl Line {
+    fn of(line: &CaseLine, note: String) -> Line {
+        Line {
+            ticket: line.ticket.clone(),
+            kind: format!("{} {}", line.kind.zh(), line.category),
+            place: line.place.label(Lang::ZhCn),
+            status: line.status.zh().to_string(),
+            note,
+        }
+    }
+}
+
+pub struct Section {
+    title: &'static str,
+    rows: Vec<Line>,
+}
+
+#[derive(Template)]
+#[template(path = "daily.html")]
+struct DailyPage {
+    who: Account,
+    csrf: String,
+    date: NaiveDate,
+    estate: Option<String>,
+    as_of: String,
+    report: crate::domain::report::DailyReport,
+    sections: Vec<Section>,
+}
+
+fn bad_request(what: String) -> DeskError {
+    DeskError::Invalid(what)
+}
+
+pub async fn daily(
+    State(hq): State<Hq>,
+    headers: HeaderMap,
+    Query(q): Query<DailyQuery>,
+) -> Result<Response, DeskError> {
+    let who = signed_in(&hq, &headers).await?;
+    let now = Utc::now();
+    let date = match q.date.as_deref().filter(|d| !d.is_empty()) {
+        Some(d) => Some(
+            NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map_err(|_| bad_request(format!("{d} 不是日期 is not a date (YYYY-MM-DD)")))?,
+        ),
+        None => None,
+    };
+    let estate = who.account.sees_estate(q.estate.as_deref().filter(|e| !e.is_empty()));
+    let desk = HqDesk::open(&hq.settings, hq.db.as_ref()).await?;
+    let report = desk.daily_report(date, estate.as_deref(), now).await?;
+    let tz = hq.settings.calendar.tz;
+    let local = |t: chrono::DateTime<Utc>| t.with_timezone(&tz).format("%m-%d %H:%M").to_string();
+    let sections = vec![
+        Section {
+            title: "新增 New", rows: report.new.iter().map(|l| Line::of(l, String::new())).collect()
+        },
+        Section {
+            title: "超时 Overdue",
+            rows: report
+                .overdue
+                .iter()
+                .map(|o| Line::of(&o.case, o.clocks.iter().map(|c| c.zh()).collect::<Vec<_>>().join("、")))
+                .collect(),
+        },
+        Section {
+            title: "待回访 Callbacks due",
+            rows: report
+                .callbacks_due
+                .iter()
+                .map(|c| Line::of(&c.case, format!("{} 前 by {}，{}", local(c.due), local(c.due), c.owner)))
+                .collect(),
+        },
+        Section {
+            title: "已解决 Resolved",
+            rows: report.resolved.iter().map(|l| Line::of(l, String::new())).collect(),
+        },
+    ];
+    let page = DailyPage {
+        who: who.account,
+        csrf: who.csrf,
+        date: report.date,
+        estate,
+        as_of: report.as_of.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+        report,
+        sections,
+    };
+    Ok(render(page)?.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct MonthQuery {
+    month: Option<String>,
+}
+
+pub struct Cell {
+    text: String,
+    class: &'static str,
+}
+
+pub struct EstateRow {
+    estate: String,
+    group: bool,
+    matters: usize,
+    reporters: usize,
+    kpis: Vec<Cell>,
+    raw: Vec<Kpi>,
+}
+
+#[derive(Template)]
+#[template(path = "monthly.html")]
+struct MonthlyPage {
+    who: Account,
+    csrf: String,
+    month: String,
+    kpi_names: Vec<String>,
+    targets: Vec<String>,
+    rows: Vec<EstateRow>,
+}
+
+fn percent(v: f64) -> String {
+    format!("{:.1}%", v * 100.0)
+}
+
+fn row_of(estate: &str, group: bool, report: &MonthlyReport) -> EstateRow {
+    let kpis = report
+        .kpis
+        .iter()
+        .map(|k| match k.value {
+            Some(v) => Cell {
+                text: format!("{} ({}/{})", percent(v), k.numerator, k.denominator),
+                class: if k.met == Some(true) { "met" } else { "missed" },
+            },
+            None => Cell { text: "—".into(), class: "" },
+        })
+        .collect();
+    EstateRow {
+        estate: estate.to_string(),
+        group,
+        matters: report.matters,
+        reporters: report.reporters,
+        kpis,
+        raw: report.kpis.clone(),
+    }
+}
+
+/// The month asked for (this month by default), as year and month.
+fn month_of(q: &MonthQuery, hq: &Hq) -> Result<(i32, u32), DeskError> {
+    match q.month.as_deref().filter(|m| !m.is_empty()) {
+        Some(m) => NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
+            .map(|d| (d.year(), d.month()))
+            .map_err(|_| bad_request(format!("{m} 不是月份 is not a month (YYYY-MM)"))),
+        None => {
+            let today = hq.settings.calendar.local_date(Utc::now());
+            Ok((today.year(), today.month()))
+        }
+    }
+}
+
+/// Every estate's row the account may see, and the group's row for those who see all.
+async fn assessment(hq: &Hq, who: &Account, year: i32, month: u32) -> Result<Vec<EstateRow>, DeskError> {
+    let now = Utc::now();
+    let desk = HqDesk::open(&hq.settings, hq.db.as_ref()).await?;
+    let mut rows: Vec<EstateRow> = desk
+        .monthly_by_estate(year, month, now)
+        .await?
+        .iter()
+        .filter(|(estate, _)| who.may_see(estate))
+        .map(|(estate, report)| row_of(estate, false, report))
+        .collect();
+    if who.role != HqRole::EstateHead {
+        let group = desk.monthly_report(year, month, None, now).await?;
+        rows.push(row_of("集团 Group", true, &group));
+    }
+    Ok(rows)
+}
+
+fn kpi_headings(rows: &[EstateRow]) -> (Vec<String>, Vec<String>) {
+    let Some(first) = rows.first() else { return (Vec::new(), Vec::new()) };
+    let names = first.raw.iter().map(|k| k.name_zh.clone()).collect();
+    let targets = first.raw.iter().map(|k| format!("{} ≥ {}", k.name_zh, percent(k.target))).collect();
+    (names, targets)
+}
+
+pub async fn monthly(
+    State(hq): State<Hq>,
+    headers: HeaderMap,
+    Query(q): Query<MonthQuery>,
+) -> Result<Response, DeskError> {
+    let who = signed_in(&hq, &headers).await?;
+    let (year, month) = month_of(&q, &hq)?;
+    let rows = assessment(&hq, &who.account, year, month).await?;
+    let (kpi_names, targets) = kpi_headings(&rows);
+    let page = MonthlyPage {
+        who: who.account,
+        csrf: who.csrf,
+        month: format!("{year}-{month:02}"),
+        kpi_names,
+        targets,
+        rows,
+    };
+    Ok(render(page)?.into_response())
+}
+
+/// The 考核 table as a workbook: one row per estate (and the group), each KPI as its
+/// value, numerator and denominator, so the quality office can work with the numbers.
+pub async fn monthly_xlsx(
+    State(hq): State<Hq>,
+    headers: HeaderMap,
+    Query(q): Query<MonthQuery>,
+) -> Result<Response, DeskError> {
+    let who = signed_in(&hq, &headers).await?;
+    let (year, month) = month_of(&q, &hq)?;
+    let rows = assessment(&hq, &who.account, year, month).await?;
+    let book = workbook(&format!("{year}-{month:02}"), &rows)
+        .map_err(|e| DeskError::Store(StoreError::BadRecord(format!("the workbook failed: {e}"))))?;
+    let disposition = format!("attachment; filename=\"assessment-{year}-{month:02}.xlsx\"");
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        book,
+    )
+        .into_response())
+}
+
+fn workbook(month: &str, rows: &[EstateRow]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name(format!("考核 {month}"))?;
+    let bold = Format::new().set_bold();
+    let pct = Format::new().set_num_format("0.0%");
+    let mut headings = vec!["楼盘 Estate".to_string(), "事项 Matters".into(), "反映人次 Reporters".into()];
+    if let Some(first) = rows.first() {
+        for k in &first.raw {
+            headings.push(format!("{} ({})", k.name_zh, k.code));
+            headings.push(format!("{} 分子 numerator", k.name_zh));
+            headings.push(format!("{} 分母 denominator", k.name_zh));
+            headings.push(format!("{} 达标 met (≥ {})", k.name_zh, percent(k.target)));
+        }
+    }
+    for (c, h) in headings.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, h, &bold)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        sheet.write_string(r, 0, &row.estate)?;
+        sheet.write_number(r, 1, row.matters as f64)?;
+        sheet.write_number(r, 2, row.reporters as f64)?;
+        for (i, k) in row.raw.iter().enumerate() {
+            let c = 3 + 4 * i as u16;
+            match k.value {
+                Some(v) => sheet.write_number_with_format(r, c, v, &pct)?,
+                None => sheet.write_string(r, c, "—")?,
+            };
+            sheet.write_number(r, c + 1, k.numerator as f64)?;
+            sheet.write_number(r, c + 2, k.denominator as f64)?;
+            let met = match k.met {
+                Some(true) => "是 yes",
+                Some(false) => "否 no",
+                None => "—",
+            };
+            sheet.write_string(r, c + 3, met)?;
+        }
+    }
+    sheet.autofit();
+    book.save_to_buffer()
+}
