@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: a temporary kiosk data dir and the real binary.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod filings;
 pub mod hq_db;
 pub mod postgres;

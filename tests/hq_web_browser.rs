@@ -1,0 +1,144 @@
+//! HQ's web desk in a real browser (headless Chromium through chromedriver): a quality
+//! officer signs in with the keyboard, finds a case, opens it, reads the day's report and
+//! the month's assessment and exports it, at an office PC's 1366×768 and a phone's
+//! 390×844. Every page must fit its width (no sideways scrolling), every field must have
+//! a label, and each page leaves a screenshot in target/screenshots/desk for people to
+//! look at.
+
+mod common;
+
+use chrono::Utc;
+use common::browser::{chromium, screenshot_dir};
+use common::filings;
+use common::hq_db::{HqProcess, HqStore};
+use fantoccini::{Client, Locator, key::Key};
+use lobbydesk::hq::accounts::{Account, HqRole, hash_password};
+use lobbydesk::store::KioskRecord;
+
+const EAST: &str = "翠湖花园";
+const PASSWORD: &str = "质量办 correct horse";
+
+/// The page fits its width, and every form field has a label a screen reader reads.
+async fn check_page(client: &Client, name: &str, width: u32) {
+    let fits: bool = serde_json::from_value(
+        client
+            .execute("return document.documentElement.scrollWidth <= window.innerWidth", vec![])
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(fits, "{name} at {width} px scrolls sideways");
+    let unlabelled: Vec<String> = serde_json::from_value(
+        client
+            .execute(
+                "return [...document.querySelectorAll('input:not([type=hidden])')]
+                    .filter(i => !(i.labels && i.labels.length))
+                    .map(i => i.name)",
+                vec![],
+            )
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(unlabelled.is_empty(), "{name}: fields without a label: {unlabelled:?}");
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(screenshot_dir().join(format!("{name}-{width}.png")), png).unwrap();
+}
+
+async fn work_a_day_at(width: u32, height: u32) {
+    let store = HqStore::sqlite();
+    let db = store.open().await;
+    let template = filings::filing_of("K01", EAST);
+    let events: Vec<_> = (1..=3).map(|seq| filings::new_case(&template, "K01", seq)).collect();
+    let kiosk = KioskRecord { code: "K01".into(), estate: EAST.into(), revoked: false };
+    assert!(db.receive_from_kiosk(&kiosk, events, Utc::now()).await.unwrap().is_empty());
+    let account = Account::new("zhou", HqRole::QualityOffice, &[]).unwrap();
+    db.save_account(&account, &hash_password(PASSWORD).unwrap(), Utc::now()).await.unwrap();
+    let hq = HqProcess::start(&store).await;
+    let browser = chromium(width, height).await;
+    let c = &browser.client;
+
+    // Signed out, the desk asks who you are; sign in with the keyboard alone.
+    c.goto(&format!("{}/desk", hq.url())).await.unwrap();
+    assert!(c.current_url().await.unwrap().path().ends_with("/desk/sign-in"));
+    check_page(c, "sign-in", width).await;
+    let name = c.find(Locator::Id("name")).await.unwrap();
+    name.send_keys("zhou").await.unwrap();
+    name.send_keys(&Key::Tab.to_string()).await.unwrap();
+    let focused = c.active_element().await.unwrap();
+    assert_eq!(focused.attr("id").await.unwrap().as_deref(), Some("password"), "Tab goes to the password");
+    focused.send_keys(PASSWORD).await.unwrap();
+    focused.send_keys(&Key::Enter.to_string()).await.unwrap();
+    c.wait().for_element(Locator::Css("table tbody tr")).await.unwrap();
+    assert_eq!(c.current_url().await.unwrap().path(), "/desk");
+    check_page(c, "cases", width).await;
+
+    // Search for a ticket and open the case: the contact is there for the call back.
+    c.find(Locator::Id("words")).await.unwrap().send_keys("K01-00002").await.unwrap();
+    c.find(Locator::Css("form.filters button")).await.unwrap().click().await.unwrap();
+    let link = c.wait().for_element(Locator::LinkText("K01-00002")).await.unwrap();
+    assert_eq!(
+        c.find_all(Locator::Css("table tbody tr")).await.unwrap().len(),
+        1,
+        "the search finds one case"
+    );
+    link.click().await.unwrap();
+    c.wait().for_element(Locator::Css("dl.case")).await.unwrap();
+    let text = c.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+    assert!(text.contains("13800138000") && text.contains(EAST), "{text}");
+    check_page(c, "case", width).await;
+    assert_eq!(db.audit_log(None, 10).await.unwrap().len(), 1, "the opening is logged");
+
+    // The day's report and the month's assessment, through the menu.
+    c.find(Locator::LinkText("热线日报 Daily report")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("table.counts")).await.unwrap();
+    let counts = c.find(Locator::Css("table.counts tbody")).await.unwrap().text().await.unwrap();
+    assert!(counts.starts_with('3'), "three new today: {counts}");
+    check_page(c, "daily", width).await;
+    c.find(Locator::LinkText("月度考核 Monthly assessment")).await.unwrap().click().await.unwrap();
+    let export = c.wait().for_element(Locator::Css("a[download]")).await.unwrap();
+    check_page(c, "monthly", width).await;
+
+    // The export link gives the workbook to the signed-in officer (fetched with the
+    // browser's own session cookie, as a download would be).
+    let href = export.attr("href").await.unwrap().unwrap();
+    let cookie = c.get_named_cookie("lobbydesk_session").await.unwrap();
+    assert!(cookie.http_only().unwrap_or(false), "no script reads the session");
+    lobbydesk::sync::install_crypto();
+    let book = reqwest::Client::new()
+        .get(format!("{}{href}", hq.url()))
+        .header("cookie", format!("lobbydesk_session={}", cookie.value()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(book.status(), 200);
+    let bytes = book.bytes().await.unwrap();
+    use calamine::Reader;
+    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = workbook.sheet_names()[0].clone();
+    let rows: Vec<Vec<String>> = workbook
+        .worksheet_range(&sheet)
+        .unwrap()
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows[1][0], EAST);
+    assert_eq!(rows[1][1], "3");
+
+    // Signing out ends the session.
+    c.find(Locator::Css("header form button")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Id("password")).await.unwrap();
+    c.goto(&format!("{}/desk", hq.url())).await.unwrap();
+    assert!(c.current_url().await.unwrap().path().ends_with("/desk/sign-in"));
+    browser.client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quality_officer_works_the_desk_on_an_office_pc() {
+    work_a_day_at(1366, 768).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quality_officer_works_the_desk_on_a_phone() {
+    work_a_day_at(390, 844).await;
+}
