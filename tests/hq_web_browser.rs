@@ -20,6 +20,8 @@ const PASSWORD: &str = "质量办 correct horse";
 
 /// The page fits its width, and every form field has a label a screen reader reads.
 async fn check_page(client: &Client, name: &str, width: u32) {
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(screenshot_dir().join(format!("{name}-{width}.png")), png).unwrap();
     let fits: bool = serde_json::from_value(
         client
             .execute("return document.documentElement.scrollWidth <= window.innerWidth", vec![])
@@ -31,7 +33,7 @@ async fn check_page(client: &Client, name: &str, width: u32) {
     let unlabelled: Vec<String> = serde_json::from_value(
         client
             .execute(
-                "return [...document.querySelectorAll('input:not([type=hidden])')]
+                "return [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
                     .filter(i => !(i.labels && i.labels.length))
                     .map(i => i.name)",
                 vec![],
@@ -41,8 +43,6 @@ async fn check_page(client: &Client, name: &str, width: u32) {
     )
     .unwrap();
     assert!(unlabelled.is_empty(), "{name}: fields without a label: {unlabelled:?}");
-    let png = client.screenshot().await.unwrap();
-    std::fs::write(screenshot_dir().join(format!("{name}-{width}.png")), png).unwrap();
 }
 
 async fn work_a_day_at(width: u32, height: u32) {
@@ -88,6 +88,12 @@ async fn work_a_day_at(width: u32, height: u32) {
     assert!(text.contains("13800138000") && text.contains(EAST), "{text}");
     check_page(c, "case", width).await;
     assert_eq!(db.audit_log(None, 10).await.unwrap().len(), 1, "the opening is logged");
+
+    // Record what the officer did: the note is in the case's history at once.
+    c.find(Locator::Id("text")).await.unwrap().send_keys("已致电业主，维修部明早上门").await.unwrap();
+    c.find(Locator::Css("form.act button")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::XPath("//td[contains(., '已致电业主，维修部明早上门')]")).await.unwrap();
+    check_page(c, "case-acted", width).await;
 
     // The day's report and the month's assessment, through the menu.
     c.find(Locator::LinkText("热线日报 Daily report")).await.unwrap().click().await.unwrap();

@@ -173,6 +173,39 @@ async fn the_desk_signs_people_in_and_keeps_others_out(backend: Backend) {
     assert_eq!(head.get(&format!("/desk/cases/{}", west[0])).await.status(), StatusCode::NOT_FOUND);
     assert_eq!(head.get(&format!("/desk/cases/{}", east[0])).await.status(), StatusCode::OK);
     assert_eq!(db.audit_log(None, 10).await.unwrap().len(), 2, "only the opened case is logged");
+    let head_csrf = head.csrf().await;
+    let answer = head
+        .post(
+            &format!("/desk/cases/{}/act", east[0]),
+            &[("csrf", &head_csrf), ("what", "note"), ("text", "x")],
+        )
+        .await;
+    assert_eq!(answer.status(), StatusCode::FORBIDDEN, "an estate head reads only");
+
+    // Acting on a case: a note is recorded as HQ's event by the signed-in officer; what the
+    // workflow's rules refuse is said on the page and records nothing; a form without the
+    // session's token records nothing either.
+    let csrf = quality.csrf().await;
+    let path = format!("/desk/cases/{}/act", east[0]);
+    let answer =
+        quality.post(&path, &[("csrf", &csrf), ("what", "note"), ("text", "已电话联系业主，明早上门")]).await;
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    let page = quality.get(&format!("/desk/cases/{}", east[0])).await.text().await.unwrap();
+    assert!(page.contains("已电话联系业主，明早上门"), "the note is in the case's history");
+    let case = db.case_by_ticket(&east[0]).await.unwrap().unwrap();
+    let events = db.case_events(case.id).await.unwrap();
+    let note = events.iter().find(|e| e.event.body.name() == "progress-note").expect("the note is stored");
+    assert_eq!((note.event.actor.as_str(), note.event.origin.0.as_str()), ("zhou", "hq"));
+    let answer = quality.post(&path, &[("csrf", &csrf), ("what", "callback-satisfied"), ("text", "")]).await;
+    assert_eq!(
+        answer.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the estate's staff call a repair's resident back"
+    );
+    assert!(answer.text().await.unwrap().contains("may not"));
+    let answer = quality.post(&path, &[("csrf", "forged"), ("what", "note"), ("text", "x")]).await;
+    assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+    assert_eq!(db.case_events(case.id).await.unwrap().len(), events.len(), "nothing more was recorded");
 
     // Reports: the day's, and the month's assessment beside the group's, also as a workbook.
     let daily = quality.get("/desk/reports/daily").await.text().await.unwrap();

@@ -12,7 +12,6 @@ use crate::config::Settings;
 use crate::domain::callback::next_callback;
 use crate::domain::case::Case;
 use crate::domain::clocks::{Deadline, DeadlineState};
-use crate::domain::event::EventBody;
 use crate::domain::report::{DailyReport, MonthlyReport};
 use crate::store::CaseRecord;
 
@@ -261,7 +260,7 @@ pub fn case_detail(out: &mut impl Write, desk: &Desk, record: &CaseRecord, now: 
             ev.body.name(),
             ev.actor,
             ev.origin,
-            event_text(&ev.body)
+            crate::app::event_text(&ev.body)
         )?;
     }
     for conflict in &c.conflicts {
@@ -272,65 +271,6 @@ pub fn case_detail(out: &mut impl Write, desk: &Desk, record: &CaseRecord, now: 
         )?;
     }
     Ok(())
-}
-
-fn event_text(body: &EventBody) -> String {
-    match body {
-        EventBody::Filed { .. } => String::new(),
-        EventBody::Acknowledged { note }
-        | EventBody::OnSite { note }
-        | EventBody::Closed { note }
-        | EventBody::Resumed { note } => note.clone().unwrap_or_default(),
-        EventBody::Replied { method, text } => format!("[{}] {text}", method.reply_zh()),
-        EventBody::CallbackReviewed { round, opinion } => format!("回访 {round} 审核意见: {opinion}"),
-        EventBody::Paused { reason, note } => format!("[{}] {note}", reason.zh()),
-        EventBody::DeveloperReferred { record } => format!("需开发商协商处理问题记录表: {record}"),
-        EventBody::DeveloperReplied { text } => format!("开发商答复: {text}"),
-        EventBody::OwnerHandedOver { to, note } => format!("首问责任人移交给 {to} — {note}"),
-        EventBody::FeeQuoted { amount_fen, consented, signature } => format!(
-            "报价 {}: {}{}",
-            crate::domain::event::yuan(*amount_fen),
-            if *consented { "住户同意" } else { "住户不同意" },
-            if signature.is_some() { "，已签名" } else { "" }
-        ),
-        EventBody::Classified { complaint_class, severity, department } => [
-            complaint_class.map(|c| format!("class {}", c.code())),
-            severity.map(|s| s.zh().to_string()),
-            department.map(|d| d.zh().to_string()),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(", "),
-        EventBody::Assigned { department, assignee } => {
-            format!(
-                "{}{}",
-                department.zh(),
-                assignee.as_deref().map(|a| format!(" / {a}")).unwrap_or_default()
-            )
-        }
-        EventBody::PlanSet { plan } => plan.clone(),
-        EventBody::ProgressNote { text } => text.clone(),
-        EventBody::PromiseSet { due, reason } => {
-            format!("by {} — {reason}", due.format("%Y-%m-%d %H:%M UTC"))
-        }
-        EventBody::Resolved { note } => note.clone(),
-        EventBody::CallbackRecorded { record } => format!(
-            "[{}{}] {}{}",
-            record.method.zh(),
-            if record.signature.is_some() { ", 住户已签名" } else { "" },
-            if record.satisfied { "满意 satisfied" } else { "不满意 NOT satisfied" },
-            record.shortcomings.as_deref().map(|s| format!(" — {s}")).unwrap_or_default()
-        ),
-        EventBody::Reopened { reason } => reason.clone(),
-        EventBody::Escalated { to, reason } => format!("→ {} — {reason}", to.zh()),
-        EventBody::LinkedDuplicate { primary_ticket, .. } => {
-            format!("same matter as {primary_ticket}")
-        }
-        EventBody::SuggestionDecided { adopted, reason } => {
-            format!("{} {reason}", if *adopted { "采纳 adopted" } else { "不采纳 declined" })
-        }
-    }
 }
 
 pub fn daily(out: &mut impl Write, settings: &Settings, title: &str, r: &DailyReport) -> Result<()> {

@@ -53,10 +53,16 @@ impl HqRole {
         }
     }
 
-    /// Works cases (records, assigns, calls back): the hotline and the quality office.
-    /// The group head and estate heads read.
-    pub fn acts(self) -> bool {
-        matches!(self, HqRole::Hotline | HqRole::QualityOffice)
+    /// The job the workflow's rules (`roles::may`) know this person by, for those who
+    /// work cases: the hotline and the quality office. The group head and estate heads
+    /// read.
+    pub fn works_as(self) -> Option<crate::domain::roles::Role> {
+        use crate::domain::roles::Role;
+        match self {
+            HqRole::Hotline => Some(Role::Hotline),
+            HqRole::QualityOffice => Some(Role::QualityOffice),
+            HqRole::GroupHead | HqRole::EstateHead => None,
+        }
     }
 }
 

@@ -12,6 +12,7 @@ use crate::config::Settings;
 use crate::domain::case::{Case, Status};
 use crate::domain::event::EventBody;
 use crate::domain::report::{self, DailyReport, MonthlyReport};
+use crate::domain::roles::{Actor, may};
 use crate::domain::validate::{ValidationError, clean_text};
 use crate::store::{CaseQuery, PageMark, Result, StoreError};
 
@@ -78,6 +79,30 @@ impl<'a> HqDesk<'a> {
         if by.is_empty() {
             return Err(ValidationError::Empty { what: "who is acting (--by)" }.into());
         }
+        self.act_checked(ticket, action, &by, now, |body, case| authorize(self.settings, &by, body, case))
+            .await
+    }
+
+    /// Acts on a case as a person signed in to HQ's web desk: their account's role, not
+    /// the config's staff list, decides what they may do (the same rules, `roles::may`).
+    pub async fn act_as(
+        &self,
+        ticket: &str,
+        action: Action,
+        actor: Actor<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Case> {
+        self.act_checked(ticket, action, actor.id, now, |body, case| Ok(may(actor, body, case)?)).await
+    }
+
+    async fn act_checked(
+        &self,
+        ticket: &str,
+        action: Action,
+        by: &str,
+        now: DateTime<Utc>,
+        allowed: impl FnOnce(&EventBody, &Case) -> Result<()>,
+    ) -> Result<Case> {
         let ticket = normalize_ticket(ticket)?;
         let case = self.find(&ticket).await?;
         // The case a link points to is looked up before the checks, which cannot wait.
@@ -88,14 +113,14 @@ impl<'a> HqDesk<'a> {
         let body = event_body(self.settings, &case, action, |_| {
             primary.unwrap_or_else(|| Err(StoreError::NotFound("the linked case".into())))
         })?;
-        authorize(self.settings, &by, &body, &case)?;
+        allowed(&body, &case)?;
         let reply = matches!(body, EventBody::Replied { .. }).then(|| body.clone());
-        let case = self.db.append_hq(case.id, body, &by, now).await?;
+        let case = self.db.append_hq(case.id, body, by, now).await?;
         // 001 11.1.12: every reporter of a matter is told, as at the kiosk.
         if let Some(reply) = reply {
             let reporters = self.db.linked_to(case.id).await?;
             for (reporter, told) in replies_to_reporters(&case, &reporters, &reply, now) {
-                self.db.append_hq(reporter, told, &by, now).await?;
+                self.db.append_hq(reporter, told, by, now).await?;
             }
         }
         Ok(case)

@@ -33,6 +33,9 @@ pub trait HqDatabase: Send + Sync {
     /// What this store is, for logs: a path or a URL with its password hidden.
     fn describe(&self) -> String;
 
+    /// Every event held for one case, in no particular order.
+    async fn case_events(&self, id: Uuid) -> Result<Vec<StoredEvent>>;
+
     // HQ's web desk: accounts, sessions, failed sign-ins, the audit log.
     async fn save_account(&self, account: &Account, password_hash: &str, now: DateTime<Utc>) -> Result<()>;
     /// Disables an account and ends its sessions; returns whether it existed.

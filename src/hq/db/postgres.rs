@@ -702,6 +702,13 @@ impl HqDatabase for PostgresHq {
         Ok(())
     }
 
+    async fn case_events(&self, id: Uuid) -> Result<Vec<StoredEvent>> {
+        let client = self.pool.get().await?;
+        let [select] = prepare_all(&client, [CASES_EVENTS.as_str()]).await?;
+        let rows = client.query(&select, &[&vec![id]]).await?;
+        rows.iter().map(|r| event_from_row(r, 0)).collect()
+    }
+
     async fn save_account(&self, account: &Account, password_hash: &str, now: DateTime<Utc>) -> Result<()> {
         self.pool
             .get()

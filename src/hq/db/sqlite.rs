@@ -51,6 +51,15 @@ fn found(record: Result<CaseRecord>) -> Result<Option<Case>> {
 
 #[async_trait]
 impl HqDatabase for SqliteHq {
+    async fn case_events(&self, id: Uuid) -> Result<Vec<StoredEvent>> {
+        self.with(move |s| match s.case_by_id(id) {
+            Ok(record) => Ok(record.events),
+            Err(StoreError::NotFound(_)) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        })
+        .await
+    }
+
     async fn save_account(&self, account: &Account, password_hash: &str, now: DateTime<Utc>) -> Result<()> {
         let (account, hash) = (account.clone(), password_hash.to_string());
         self.with(move |s| s.save_account(&account, &hash, now)).await

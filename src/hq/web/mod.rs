@@ -23,9 +23,11 @@ mod reports;
 use super::Hq;
 use super::accounts::{Account, decoy_hash, password_matches};
 use super::desk::HqDesk;
-use crate::app::{normalize_ticket, summary};
+use crate::app::{Action, CallbackInput, normalize_ticket, summary};
 use crate::domain::case::Status;
+use crate::domain::event::{ContactMethod, EscalationTarget};
 use crate::domain::intake::Lang;
+use crate::domain::roles::Actor;
 use crate::store::{CaseQuery, PageMark, StoreError};
 
 const COOKIE: &str = "lobbydesk_session";
@@ -49,6 +51,7 @@ pub fn router() -> Router<Hq> {
         .route("/desk/sign-in", get(sign_in_page).post(sign_in))
         .route("/desk/sign-out", post(sign_out))
         .route("/desk/cases/{ticket}", get(case_page))
+        .route("/desk/cases/{ticket}/act", post(act))
         .route("/desk/reports/daily", get(reports::daily))
         .route("/desk/reports/monthly", get(reports::monthly))
         .route("/desk/reports/monthly.xlsx", get(reports::monthly_xlsx))
@@ -365,15 +368,25 @@ async fn cases(
     Ok(render(CasesPage { who: who.account, csrf: who.csrf, filter, rows, next })?.into_response())
 }
 
+pub struct Step {
+    at: String,
+    what: String,
+    who: String,
+    note: String,
+}
+
 #[derive(Template)]
 #[template(path = "case.html")]
 struct CasePage {
     who: Account,
     csrf: String,
+    problem: Option<String>,
+    can_act: bool,
     ticket: String,
     estate: String,
     kind: String,
     category: String,
+    channel: String,
     status: String,
     overdue: bool,
     place: String,
@@ -381,6 +394,66 @@ struct CasePage {
     text: String,
     filed: String,
     owner: String,
+    history: Vec<Step>,
+}
+
+/// The case as the signed-in person may see it; none for a case they may not see (an
+/// estate head asking for another estate's case learns nothing, not even that it exists).
+async fn visible_case(hq: &Hq, who: &SignedIn, ticket: &str) -> Result<crate::domain::case::Case, DeskError> {
+    let ticket = normalize_ticket(ticket).map_err(|_| DeskError::NotFound)?;
+    let case = hq.db.case_by_ticket(&ticket).await?.ok_or(DeskError::NotFound)?;
+    if !who.account.may_see(&case.intake.estate) {
+        return Err(DeskError::NotFound);
+    }
+    Ok(case)
+}
+
+async fn show_case(
+    hq: &Hq,
+    who: SignedIn,
+    case: crate::domain::case::Case,
+    problem: Option<String>,
+) -> Result<Response, DeskError> {
+    let now = Utc::now();
+    hq.db.audit(&who.account.name, case.id, "opened", now).await?;
+    let desk = HqDesk::open(&hq.settings, hq.db.as_ref()).await?;
+    let mut events = hq.db.case_events(case.id).await?;
+    events.sort_by_key(|e| (e.event.stamp, e.event.id));
+    let history = events
+        .iter()
+        .map(|e| Step {
+            at: local(&desk, e.event.at),
+            what: e.event.body.name().to_string(),
+            who: e.event.actor.clone(),
+            note: crate::app::event_text(&e.event.body),
+        })
+        .collect();
+    let s = summary(&case, &hq.settings.calendar, now);
+    let contact = match &case.intake.contact {
+        Some(c) => format!("{} {}", c.name.as_deref().unwrap_or(""), c.phone.as_str()).trim().to_string(),
+        None => "匿名 anonymous".to_string(),
+    };
+    let status = if problem.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let page = CasePage {
+        can_act: who.account.role.works_as().is_some(),
+        who: who.account,
+        csrf: who.csrf,
+        problem,
+        ticket: s.ticket,
+        estate: case.intake.estate.clone(),
+        kind: case.kind().zh().to_string(),
+        category: case.intake.category.clone(),
+        channel: case.intake.channel.zh().to_string(),
+        status: case.status.zh().to_string(),
+        overdue: s.overdue,
+        place: case.intake.place.label(Lang::ZhCn),
+        contact,
+        text: case.intake.text.clone(),
+        filed: local(&desk, case.filed_at),
+        owner: case.owner.clone(),
+        history,
+    };
+    Ok((status, render(page)?).into_response())
 }
 
 async fn case_page(
@@ -389,34 +462,73 @@ async fn case_page(
     Path(ticket): Path<String>,
 ) -> Result<Response, DeskError> {
     let who = signed_in(&hq, &headers).await?;
-    let now = Utc::now();
-    let ticket = normalize_ticket(&ticket).map_err(|_| DeskError::NotFound)?;
-    let case = hq.db.case_by_ticket(&ticket).await?.ok_or(DeskError::NotFound)?;
-    // An estate head asking for another estate's case learns nothing, not even that it exists.
-    if !who.account.may_see(&case.intake.estate) {
-        return Err(DeskError::NotFound);
-    }
-    hq.db.audit(&who.account.name, case.id, "opened", now).await?;
+    let case = visible_case(&hq, &who, &ticket).await?;
+    show_case(&hq, who, case, None).await
+}
+
+#[derive(Deserialize)]
+struct ActForm {
+    csrf: String,
+    what: String,
+    text: String,
+}
+
+/// What the desk's action form asks for, as the workflow's action.
+fn action_of(form: &ActForm) -> Result<Action, String> {
+    let text = form.text.trim().to_string();
+    let callback = |satisfied: bool| {
+        Action::Callback(CallbackInput {
+            method: ContactMethod::Phone,
+            satisfied,
+            quality: None,
+            effect: None,
+            satisfaction: None,
+            shortcomings: (!satisfied).then(|| text.clone()),
+            suggestions: satisfied.then(|| text.clone()).filter(|t| !t.is_empty()),
+            next_callback_at: None,
+            signature: None,
+        })
+    };
+    Ok(match form.what.as_str() {
+        "note" => Action::Note { text },
+        "reply" => Action::Reply { method: ContactMethod::Phone, text },
+        "callback-satisfied" => callback(true),
+        "callback-unsatisfied" => callback(false),
+        "escalate-gm" => Action::Escalate { to: EscalationTarget::GeneralManager, reason: text },
+        "escalate-group" => Action::Escalate { to: EscalationTarget::GroupHead, reason: text },
+        other => return Err(format!("没有这个操作 No such action: {other}")),
+    })
+}
+
+async fn act(
+    State(hq): State<Hq>,
+    headers: HeaderMap,
+    Path(ticket): Path<String>,
+    Form(form): Form<ActForm>,
+) -> Result<Response, DeskError> {
+    let who = signed_in(&hq, &headers).await?;
+    check_csrf(&who, &form.csrf)?;
+    let case = visible_case(&hq, &who, &ticket).await?;
+    let Some(role) = who.account.role.works_as() else {
+        return Err(DeskError::Forbidden(format!(
+            "{}只能查看 reads only",
+            who.account.role.name(Lang::ZhCn)
+        )));
+    };
+    let action = match action_of(&form) {
+        Ok(action) => action,
+        Err(problem) => return show_case(&hq, who, case, Some(problem)).await,
+    };
     let desk = HqDesk::open(&hq.settings, hq.db.as_ref()).await?;
-    let s = summary(&case, &hq.settings.calendar, now);
-    let contact = match &case.intake.contact {
-        Some(c) => format!("{} {}", c.name.as_deref().unwrap_or(""), c.phone.as_str()).trim().to_string(),
-        None => "匿名 anonymous".to_string(),
-    };
-    let page = CasePage {
-        who: who.account,
-        csrf: who.csrf,
-        ticket: s.ticket,
-        estate: case.intake.estate.clone(),
-        kind: case.kind().zh().to_string(),
-        category: case.intake.category.clone(),
-        status: case.status.zh().to_string(),
-        overdue: s.overdue,
-        place: case.intake.place.label(Lang::ZhCn),
-        contact,
-        text: case.intake.text.clone(),
-        filed: local(&desk, case.filed_at),
-        owner: case.owner.clone(),
-    };
-    Ok(render(page)?.into_response())
+    let actor = Actor { id: &who.account.name, role, department: None };
+    match desk.act_as(case.ticket(), action, actor, Utc::now()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/desk/cases/{}", case.ticket())).into_response()),
+        // Refused by the workflow's rules or not valid: said on the case's own page.
+        Err(e @ (StoreError::Refused(_) | StoreError::Workflow(_) | StoreError::Validation(_))) => {
+            let problem = e.to_string();
+            let case = visible_case(&hq, &who, case.ticket()).await?;
+            show_case(&hq, who, case, Some(problem)).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
