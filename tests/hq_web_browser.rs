@@ -54,6 +54,7 @@ async fn work_a_day_at(width: u32, height: u32) {
     assert!(db.receive_from_kiosk(&kiosk, events, Utc::now()).await.unwrap().is_empty());
     let account = Account::new("zhou", HqRole::QualityOffice, &[]).unwrap();
     db.save_account(&account, &hash_password(PASSWORD).unwrap(), Utc::now()).await.unwrap();
+    store.register("K01", EAST).await;
     let hq = HqProcess::start(&store).await;
     let browser = chromium(width, height).await;
     let c = &browser.client;
@@ -76,6 +77,13 @@ async fn work_a_day_at(width: u32, height: u32) {
     // Search for a ticket and open the case: the contact is there for the call back.
     c.find(Locator::Id("words")).await.unwrap().send_keys("K01-00002").await.unwrap();
     c.find(Locator::Css("form.filters button")).await.unwrap().click().await.unwrap();
+    // The list before the search also shows the ticket: wait for the search's own page.
+    for _ in 0..100 {
+        if c.current_url().await.unwrap().query().unwrap_or_default().contains("words=") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let link = c.wait().for_element(Locator::LinkText("K01-00002")).await.unwrap();
     assert_eq!(
         c.find_all(Locator::Css("table tbody tr")).await.unwrap().len(),
@@ -95,11 +103,24 @@ async fn work_a_day_at(width: u32, height: u32) {
     c.wait().for_element(Locator::XPath("//td[contains(., '已致电业主，维修部明早上门')]")).await.unwrap();
     check_page(c, "case-acted", width).await;
 
+    // A hotline call, typed in as the resident speaks; the case page follows.
+    c.find(Locator::LinkText("热线登记 Hotline intake")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("p.greeting")).await.unwrap();
+    check_page(c, "hotline", width).await;
+    c.find(Locator::Id("place")).await.unwrap().send_keys("5-1-302").await.unwrap();
+    c.find(Locator::Id("name")).await.unwrap().send_keys("陈女士").await.unwrap();
+    c.find(Locator::Id("phone")).await.unwrap().send_keys("13900139000").await.unwrap();
+    c.find(Locator::Id("text")).await.unwrap().send_keys("前台态度恶劣，拒不处理漏水").await.unwrap();
+    c.find(Locator::Css("form.act button")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::XPath("//h1[.='HQ-00001']")).await.unwrap();
+    let text = c.find(Locator::Css("dl.case")).await.unwrap().text().await.unwrap();
+    assert!(text.contains("热线") && text.contains("13900139000"), "{text}");
+
     // The day's report and the month's assessment, through the menu.
     c.find(Locator::LinkText("热线日报 Daily report")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Css("table.counts")).await.unwrap();
     let counts = c.find(Locator::Css("table.counts tbody")).await.unwrap().text().await.unwrap();
-    assert!(counts.starts_with('3'), "three new today: {counts}");
+    assert!(counts.starts_with('4'), "three from the kiosk and one hotline call today: {counts}");
     check_page(c, "daily", width).await;
     c.find(Locator::LinkText("月度考核 Monthly assessment")).await.unwrap().click().await.unwrap();
     let export = c.wait().for_element(Locator::Css("a[download]")).await.unwrap();
@@ -129,7 +150,7 @@ async fn work_a_day_at(width: u32, height: u32) {
         .map(|r| r.iter().map(|c| c.to_string()).collect())
         .collect();
     assert_eq!(rows[1][0], EAST);
-    assert_eq!(rows[1][1], "3");
+    assert_eq!(rows[1][1], "4");
 
     // Signing out ends the session.
     c.find(Locator::Css("header form button")).await.unwrap().click().await.unwrap();

@@ -100,6 +100,8 @@ impl Browser {
 async fn the_desk_signs_people_in_and_keeps_others_out(backend: Backend) {
     let store = HqStore::of(backend);
     let db = store.open().await;
+    store.register("K01", EAST).await;
+    store.register("K02", WEST).await;
     let east = cases_from(db.as_ref(), "K01", EAST, 3).await;
     let west = cases_from(db.as_ref(), "K02", WEST, 2).await;
     account(db.as_ref(), "zhou", HqRole::QualityOffice, &[]).await;
@@ -207,6 +209,61 @@ async fn the_desk_signs_people_in_and_keeps_others_out(backend: Backend) {
     assert_eq!(answer.status(), StatusCode::FORBIDDEN);
     assert_eq!(db.case_events(case.id).await.unwrap().len(), events.len(), "nothing more was recorded");
 
+    // A hotline call: recorded exactly, sent to the estate as a hotline case (HQ's own
+    // ticket), a first inquiry noted as such, a major complaint to the GM at once; a
+    // kiosk of that estate gets it at its next sync, with the 24-hour first-callback clock.
+    let form = quality.get("/desk/hotline").await.text().await.unwrap();
+    assert!(
+        form.contains("您好，总经理热线为您服务！") && form.contains(&format!("<option value=\"{EAST}\""))
+    );
+    let csrf = quality.csrf().await;
+    let call = [
+        ("csrf", csrf.as_str()),
+        ("estate", EAST),
+        ("category", "attitude"),
+        ("place", "5-1-302"),
+        ("name", "陈女士"),
+        ("phone", "13900139000"),
+        ("text", "物业前台态度恶劣，拒不处理漏水"),
+        ("first_inquiry", "1"),
+        ("major", "1"),
+    ];
+    let bad = quality.post("/desk/hotline", &[&call[..5], &[("phone", "12"), ("text", "x")]].concat()).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY, "a bad phone number is said on the form");
+    assert!(bad.text().await.unwrap().contains("5-1-302"), "and what was typed stays there");
+    let answer = quality.post("/desk/hotline", &call).await;
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    assert_eq!(answer.headers()[LOCATION], "/desk/cases/HQ-00001");
+    let hotline = db.case_by_ticket("HQ-00001").await.unwrap().unwrap();
+    assert_eq!(hotline.intake.channel, lobbydesk::domain::intake::Channel::Hotline);
+    assert_eq!(hotline.intake.estate, EAST);
+    let kinds: Vec<&str> =
+        db.case_events(hotline.id).await.unwrap().iter().map(|e| e.event.body.name()).collect();
+    assert!(kinds.contains(&"escalated") && kinds.contains(&"progress-note"), "{kinds:?}");
+    assert!(
+        quality.post("/desk/hotline", &call).await.headers()[LOCATION] == "/desk/cases/HQ-00002",
+        "tickets go on"
+    );
+    assert!(
+        lobbydesk::hq::register_kiosk(db.as_ref(), "HQ", EAST).await.is_err(),
+        "no kiosk takes HQ's code"
+    );
+    let token = store.register("K03", EAST).await;
+    let dir = tempfile::TempDir::new().unwrap();
+    let toml = format!("[kiosk]\ncode = \"K03\"\nestate = \"{EAST}\"\n{}", common::STAFF);
+    let mut kiosk = lobbydesk::app::Desk::open(
+        lobbydesk::config::Settings::from_toml(&toml, "test").unwrap(),
+        dir.path(),
+    )
+    .unwrap();
+    let client = lobbydesk::sync::client::Client::new(&hq.url(), &token).unwrap();
+    common::hq_db::sync_until_done(&mut kiosk, &client).await;
+    let there =
+        kiosk.store().case_by_ticket("HQ-00001").expect("the estate's kiosk has the hotline case").case;
+    let now = Utc::now();
+    let clocks = lobbydesk::domain::clocks::deadlines(&there, &kiosk.settings.calendar, now);
+    assert!(clocks.iter().any(|d| d.clock == lobbydesk::domain::clocks::Clock::HotlineFirstCallback));
+
     // Reports: the day's, and the month's assessment beside the group's, also as a workbook.
     let daily = quality.get("/desk/reports/daily").await.text().await.unwrap();
     assert!(
@@ -224,8 +281,8 @@ async fn the_desk_signs_people_in_and_keeps_others_out(backend: Backend) {
     let estates: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
     assert_eq!(estates, [WEST, EAST, "集团 Group"], "estates in name order, then the group");
     assert_eq!(rows[1][1], "2", "two matters at {WEST}");
-    assert_eq!(rows[2][1], "3", "three matters at {EAST}");
-    assert_eq!(rows[3][1], "5", "five in the group");
+    assert_eq!(rows[2][1], "5", "three from the kiosk and two hotline calls at {EAST}");
+    assert_eq!(rows[3][1], "7", "seven in the group");
     let head_book =
         head.get(&format!("/desk/reports/monthly.xlsx?month={month}")).await.bytes().await.unwrap();
     let head_rows = workbook_rows(&head_book, &format!("考核 {month}"));

@@ -10,7 +10,10 @@ use crate::app::{
 };
 use crate::config::Settings;
 use crate::domain::case::{Case, Status};
+use crate::domain::event::EscalationTarget;
 use crate::domain::event::EventBody;
+use crate::domain::filing::{FilingContext, NewCase};
+use crate::domain::intake::{Channel, Severity};
 use crate::domain::report::{self, DailyReport, MonthlyReport};
 use crate::domain::roles::{Actor, may};
 use crate::domain::validate::{ValidationError, clean_text};
@@ -122,6 +125,41 @@ impl<'a> HqDesk<'a> {
             for (reporter, told) in replies_to_reporters(&case, &reporters, &reply, now) {
                 self.db.append_hq(reporter, told, by, now).await?;
             }
+        }
+        Ok(case)
+    }
+
+    /// Files a complaint the GM hotline took by phone (000 4.2): a hotline case of
+    /// `new.estate`'s, first followed by `by`, with the hotline's 24-hour first-callback
+    /// clock; it reaches the estate's kiosks at their next pull. A major complaint goes to
+    /// the general manager at once (4.3.2), in the same step.
+    pub async fn file_hotline(
+        &self,
+        new: &NewCase,
+        estate: &str,
+        actor: Actor<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Case> {
+        let estate = clean_text(estate, false);
+        if estate.is_empty() {
+            return Err(ValidationError::Empty { what: "the estate" }.into());
+        }
+        let new =
+            NewCase { channel: Some(Channel::Hotline), staff: Some(actor.id.to_string()), ..new.clone() };
+        let case_id = uuid::Uuid::now_v7();
+        let intake = new.validate(&FilingContext {
+            catalogue: &self.settings.catalogue,
+            estate: &estate,
+            case_id,
+            repair_sample_percent: self.settings.repair_sample_percent,
+        })?;
+        let case = self.db.file_hq(case_id, intake, actor.id, now).await?;
+        if case.intake.severity == Some(Severity::Major) {
+            let to_gm = Action::Escalate {
+                to: EscalationTarget::GeneralManager,
+                reason: "重大投诉，即报总经理 (000 4.3.2)".into(),
+            };
+            return self.act_as(case.ticket(), to_gm, actor, now).await;
         }
         Ok(case)
     }

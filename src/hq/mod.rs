@@ -35,6 +35,9 @@ pub const MAX_BODY: usize = 4 * 1024 * 1024;
 /// Most events one push may carry: bounds how long one request holds the store.
 pub const MAX_PUSH_EVENTS: usize = 1000;
 pub const MAX_PULL: usize = 1000;
+/// The ticket code of cases HQ files itself (hotline calls): `HQ-00001`. No kiosk may be
+/// registered under it.
+pub const HQ_TICKETS: &str = "HQ";
 
 #[derive(Clone)]
 pub struct Hq {
@@ -300,6 +303,12 @@ fn new_credential(
     estate: &str,
 ) -> Result<(crate::domain::ticket::KioskCode, String, String), StoreError> {
     let code = crate::domain::ticket::KioskCode::parse(code)?;
+    if code.as_str() == HQ_TICKETS {
+        return Err(crate::domain::validate::ValidationError::Invalid(format!(
+            "{HQ_TICKETS} is the ticket code of the cases HQ files itself; give the kiosk another code"
+        ))
+        .into());
+    }
     if estate.trim().is_empty() {
         return Err(crate::domain::validate::ValidationError::Empty { what: "the estate" }.into());
     }

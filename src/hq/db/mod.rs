@@ -20,6 +20,7 @@ use uuid::Uuid;
 use crate::domain::calendar::WorkCalendar;
 use crate::domain::case::Case;
 use crate::domain::event::{EventBody, Origin};
+use crate::domain::intake::Intake;
 use crate::hq::accounts::{Account, AuditEntry};
 use crate::store::{CaseQuery, KioskRecord, PageMark, Refused, Result, StoreError, StoredEvent};
 
@@ -32,6 +33,10 @@ pub type Arrivals = (Vec<StoredEvent>, i64, bool);
 pub trait HqDatabase: Send + Sync {
     /// What this store is, for logs: a path or a URL with its password hidden.
     fn describe(&self) -> String;
+
+    /// Files a case taken at HQ (a hotline call): its ticket is HQ's next (`HQ-00001`, …,
+    /// never given twice), written as HQ's own event for the estate's kiosks to pull.
+    async fn file_hq(&self, case_id: Uuid, intake: Intake, actor: &str, now: DateTime<Utc>) -> Result<Case>;
 
     /// Every event held for one case, in no particular order.
     async fn case_events(&self, id: Uuid) -> Result<Vec<StoredEvent>>;

@@ -18,7 +18,9 @@ use crate::domain::calendar::WorkCalendar;
 use crate::domain::case::Case;
 use crate::domain::event::{Event, EventBody, Origin};
 use crate::domain::hlc::Hlc;
-use crate::domain::ticket::TicketNumber;
+use crate::domain::intake::Intake;
+use crate::domain::ticket::{KioskCode, TicketNumber};
+use crate::hq::HQ_TICKETS;
 use crate::hq::accounts::{Account, AuditEntry};
 use crate::store::{
     CaseColumns, CaseQuery, KioskRecord, PageMark, RefusalCode, Refused, Result, StoreError, StoredEvent,
@@ -131,6 +133,54 @@ static ESTATE_ARRIVALS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|
          WHERE r.estate = $1 AND r.seq > $2 ORDER BY r.seq LIMIT $3"
     )
 });
+
+/// Writes one of HQ's own events: the next HQ index and stamp (above every one given
+/// before, kept in hq_origin so a purge cannot bring one back, and above what migrated HQ
+/// events used), and its arrival for the estate's kiosks to pull.
+async fn write_hq_event(
+    tx: &deadpool_postgres::Transaction<'_>,
+    case_id: Uuid,
+    estate: &str,
+    body: EventBody,
+    actor: &str,
+    now: DateTime<Utc>,
+    newest_of_case: Option<Hlc>,
+) -> Result<StoredEvent> {
+    let origin =
+        tx.query_one("SELECT origin_seq, stamp_millis, stamp_counter FROM hq_origin FOR UPDATE", &[]).await?;
+    let used: i64 = tx
+        .query_one(
+            "SELECT COALESCE(MAX(origin_seq), 0)::int8 FROM events WHERE origin = $1",
+            &[&Origin::hq().0],
+        )
+        .await?
+        .get(0);
+    let origin_seq = origin.get::<_, i64>(0).max(used) + 1;
+    let last =
+        Hlc { millis: origin.get(1), counter: u32::try_from(origin.get::<_, i64>(2)).unwrap_or(u32::MAX) };
+    let stamp = Hlc::tick(newest_of_case.unwrap_or(last).max(last), now.timestamp_millis());
+    tx.execute(
+        "UPDATE hq_origin SET origin_seq = $1, stamp_millis = $2, stamp_counter = $3",
+        &[&origin_seq, &stamp.millis, &i64::from(stamp.counter)],
+    )
+    .await?;
+    let event = StoredEvent {
+        origin_seq,
+        event: Event {
+            id: Uuid::now_v7(),
+            case_id,
+            origin: Origin::hq(),
+            stamp,
+            at: now,
+            actor: actor.to_string(),
+            body,
+        },
+    };
+    insert_events(tx, std::iter::once(&event)).await?;
+    tx.execute("INSERT INTO received (event_id, estate) VALUES ($1, $2)", &[&event.event.id, &estate])
+        .await?;
+    Ok(event)
+}
 
 /// An account from a row of name, role, estates and whether it is disabled.
 fn account_from_row(row: &tokio_postgres::Row) -> Result<Account> {
@@ -1178,45 +1228,45 @@ impl HqDatabase for PostgresHq {
             rows.iter().map(|r| event_from_row(r, 0).map(|e| e.event)).collect::<Result<_>>()?;
         let current = Case::fold(events.iter())?;
         current.check(&body, now)?;
-        // HQ's index and stamp: above every one it gave before (kept in hq_origin, so a
-        // purge cannot bring one back) and above what migrated HQ events used.
-        let origin = tx
-            .query_one("SELECT origin_seq, stamp_millis, stamp_counter FROM hq_origin FOR UPDATE", &[])
-            .await?;
-        let used: i64 = tx
-            .query_one(
-                "SELECT COALESCE(MAX(origin_seq), 0)::int8 FROM events WHERE origin = $1",
-                &[&Origin::hq().0],
-            )
+        let newest = events.iter().map(|e| e.stamp).max();
+        write_hq_event(&tx, case_id, &estate, body, actor, now, newest).await?;
+        let (mut folded, _) = refresh_cases(&tx, &[case_id]).await?;
+        let case = folded.pop().ok_or_else(|| StoreError::NotFound(case_id.to_string()))?;
+        tx.commit().await?;
+        Ok(case)
+    }
+
+    async fn file_hq(
+        &self,
+        case_id: Uuid,
+        mut intake: Intake,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Case> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", &[&LOCK_ESTATE, &intake.estate]).await?;
+        // HQ's writers take turns here (as in write_hq_event), so two nodes cannot give out
+        // the same ticket; the highest HQ ticket ever noted only grows, so none comes back.
+        tx.execute("SELECT 1 FROM hq_origin FOR UPDATE", &[]).await?;
+        let high: i64 = tx
+            .query_opt("SELECT sequence FROM ticket_high WHERE code = $1", &[&HQ_TICKETS])
             .await?
-            .get(0);
-        let origin_seq = origin.get::<_, i64>(0).max(used) + 1;
-        let last = Hlc {
-            millis: origin.get(1),
-            counter: u32::try_from(origin.get::<_, i64>(2)).unwrap_or(u32::MAX),
-        };
-        let newest = events.iter().map(|e| e.stamp).max().unwrap_or(last).max(last);
-        let stamp = Hlc::tick(newest, now.timestamp_millis());
-        tx.execute(
-            "UPDATE hq_origin SET origin_seq = $1, stamp_millis = $2, stamp_counter = $3",
-            &[&origin_seq, &stamp.millis, &i64::from(stamp.counter)],
+            .map(|r| r.get(0))
+            .unwrap_or(0);
+        intake.ticket = TicketNumber::new(KioskCode::parse(HQ_TICKETS)?, high.max(0) as u64 + 1)?.to_string();
+        let estate = intake.estate.clone();
+        let event = write_hq_event(
+            &tx,
+            case_id,
+            &estate,
+            EventBody::Filed { intake: Box::new(intake) },
+            actor,
+            now,
+            None,
         )
         .await?;
-        let event = StoredEvent {
-            origin_seq,
-            event: Event {
-                id: Uuid::now_v7(),
-                case_id,
-                origin: Origin::hq(),
-                stamp,
-                at: now,
-                actor: actor.to_string(),
-                body,
-            },
-        };
-        insert_events(&tx, std::iter::once(&event)).await?;
-        tx.execute("INSERT INTO received (event_id, estate) VALUES ($1, $2)", &[&event.event.id, &estate])
-            .await?;
+        note_tickets(&tx, std::iter::once(&event)).await?;
         let (mut folded, _) = refresh_cases(&tx, &[case_id]).await?;
         let case = folded.pop().ok_or_else(|| StoreError::NotFound(case_id.to_string()))?;
         tx.commit().await?;

@@ -11,6 +11,9 @@ use super::{Arrivals, HqDatabase};
 use crate::domain::calendar::WorkCalendar;
 use crate::domain::case::Case;
 use crate::domain::event::{EventBody, Origin};
+use crate::domain::intake::Intake;
+use crate::domain::ticket::KioskCode;
+use crate::hq::HQ_TICKETS;
 use crate::hq::accounts::{Account, AuditEntry};
 use crate::store::{
     CaseQuery, CaseRecord, KioskRecord, PageMark, Refused, Result, Store, StoreError, StoredEvent,
@@ -51,6 +54,12 @@ fn found(record: Result<CaseRecord>) -> Result<Option<Case>> {
 
 #[async_trait]
 impl HqDatabase for SqliteHq {
+    async fn file_hq(&self, case_id: Uuid, intake: Intake, actor: &str, now: DateTime<Utc>) -> Result<Case> {
+        let actor = actor.to_string();
+        self.with(move |s| s.file_case(&KioskCode::parse(HQ_TICKETS)?, case_id, intake, &actor, false, now))
+            .await
+    }
+
     async fn case_events(&self, id: Uuid) -> Result<Vec<StoredEvent>> {
         self.with(move |s| match s.case_by_id(id) {
             Ok(record) => Ok(record.events),

@@ -18,6 +18,7 @@ use axum::routing::{get, post};
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
+mod hotline;
 mod reports;
 
 use super::Hq;
@@ -52,6 +53,7 @@ pub fn router() -> Router<Hq> {
         .route("/desk/sign-out", post(sign_out))
         .route("/desk/cases/{ticket}", get(case_page))
         .route("/desk/cases/{ticket}/act", post(act))
+        .route("/desk/hotline", get(hotline::form).post(hotline::file))
         .route("/desk/reports/daily", get(reports::daily))
         .route("/desk/reports/monthly", get(reports::monthly))
         .route("/desk/reports/monthly.xlsx", get(reports::monthly_xlsx))
