@@ -250,7 +250,11 @@ async fn the_desk_signs_people_in_and_keeps_others_out(backend: Backend) {
     );
     let token = store.register("K03", EAST).await;
     let dir = tempfile::TempDir::new().unwrap();
-    let toml = format!("[kiosk]\ncode = \"K03\"\nestate = \"{EAST}\"\n{}", common::STAFF);
+    // Every repair called back (not a sample), so the callback list below is certain.
+    let toml = format!(
+        "[kiosk]\ncode = \"K03\"\nestate = \"{EAST}\"\n[callbacks]\nrepair_sample_percent = 100\n{}",
+        common::STAFF
+    );
     let mut kiosk = lobbydesk::app::Desk::open(
         lobbydesk::config::Settings::from_toml(&toml, "test").unwrap(),
         dir.path(),
@@ -263,6 +267,25 @@ async fn the_desk_signs_people_in_and_keeps_others_out(backend: Backend) {
     let now = Utc::now();
     let clocks = lobbydesk::domain::clocks::deadlines(&there, &kiosk.settings.calendar, now);
     assert!(clocks.iter().any(|d| d.clock == lobbydesk::domain::clocks::Clock::HotlineFirstCallback));
+
+    // A repair fixed at the estate is owed a callback after the fix (结案回访), listed
+    // with who owes it once the kiosk has synced.
+    let repair = lobbydesk::domain::filing::NewCase {
+        category: "water".into(),
+        place: "5-1-302".into(),
+        phone: Some("13700137000".into()),
+        text: "卫生间漏水".into(),
+        ..Default::default()
+    };
+    let fixed = kiosk.file(&repair, Utc::now()).unwrap().ticket().to_string();
+    kiosk
+        .act(&fixed, lobbydesk::app::Action::Resolve { note: "已更换水管".into() }, "li", Utc::now())
+        .unwrap();
+    common::hq_db::sync_until_done(&mut kiosk, &client).await;
+    let callbacks = quality.get("/desk/callbacks").await.text().await.unwrap();
+    let after_fix = &callbacks[callbacks.find("结案回访").unwrap()..callbacks.find("阶段性回访").unwrap()];
+    assert!(after_fix.contains(&fixed), "{callbacks}");
+    assert!(!callbacks.contains(&east[1]), "an open case owes no callback yet");
 
     // Reports: the day's, and the month's assessment beside the group's, also as a workbook.
     let daily = quality.get("/desk/reports/daily").await.text().await.unwrap();
@@ -281,8 +304,8 @@ async fn the_desk_signs_people_in_and_keeps_others_out(backend: Backend) {
     let estates: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
     assert_eq!(estates, [WEST, EAST, "集团 Group"], "estates in name order, then the group");
     assert_eq!(rows[1][1], "2", "two matters at {WEST}");
-    assert_eq!(rows[2][1], "5", "three from the kiosk and two hotline calls at {EAST}");
-    assert_eq!(rows[3][1], "7", "seven in the group");
+    assert_eq!(rows[2][1], "6", "three and a repair from kiosks and two hotline calls at {EAST}");
+    assert_eq!(rows[3][1], "8", "eight in the group");
     let head_book =
         head.get(&format!("/desk/reports/monthly.xlsx?month={month}")).await.bytes().await.unwrap();
     let head_rows = workbook_rows(&head_book, &format!("考核 {month}"));

@@ -18,6 +18,7 @@ use axum::routing::{get, post};
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
+mod callbacks;
 mod hotline;
 mod reports;
 
@@ -54,6 +55,7 @@ pub fn router() -> Router<Hq> {
         .route("/desk/cases/{ticket}", get(case_page))
         .route("/desk/cases/{ticket}/act", post(act))
         .route("/desk/hotline", get(hotline::form).post(hotline::file))
+        .route("/desk/callbacks", get(callbacks::list))
         .route("/desk/reports/daily", get(reports::daily))
         .route("/desk/reports/monthly", get(reports::monthly))
         .route("/desk/reports/monthly.xlsx", get(reports::monthly_xlsx))
