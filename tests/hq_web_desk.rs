@@ -287,6 +287,17 @@ async fn the_desk_signs_people_in_and_keeps_others_out(backend: Backend) {
     assert!(after_fix.contains(&fixed), "{callbacks}");
     assert!(!callbacks.contains(&east[1]), "an open case owes no callback yet");
 
+    // The list's status and kind filters.
+    let complaints = quality.get("/desk?kind=complaint").await.text().await.unwrap();
+    assert!(
+        complaints.contains("HQ-00001") && !complaints.contains(&east[0]) && !complaints.contains(&fixed)
+    );
+    let resolved = quality.get("/desk?status=resolved").await.text().await.unwrap();
+    assert!(resolved.contains(&fixed) && !resolved.contains("HQ-00001") && !resolved.contains(&east[0]));
+    let open_resolved = quality.get("/desk?status=resolved&open=1").await.text().await.unwrap();
+    assert!(open_resolved.contains(&fixed), "resolved is still open until the callback and closure");
+    assert_eq!(quality.get("/desk?status=nonsense").await.status(), StatusCode::BAD_REQUEST);
+
     // Reports: the day's, and the month's assessment beside the group's, also as a workbook.
     let daily = quality.get("/desk/reports/daily").await.text().await.unwrap();
     assert!(

@@ -28,7 +28,7 @@ use super::desk::HqDesk;
 use crate::app::{Action, CallbackInput, normalize_ticket, summary};
 use crate::domain::case::Status;
 use crate::domain::event::{ContactMethod, EscalationTarget};
-use crate::domain::intake::Lang;
+use crate::domain::intake::{Kind, Lang};
 use crate::domain::roles::Actor;
 use crate::store::{CaseQuery, PageMark, StoreError};
 
@@ -276,6 +276,12 @@ async fn sign_out(
 struct CaseFilter {
     estate: Option<String>,
     words: Option<String>,
+    /// A status code (`received`, `resolved`, …); empty for any.
+    #[serde(default)]
+    status: String,
+    /// A kind code (`complaint`, `repair`, `suggestion`); empty for any.
+    #[serde(default)]
+    kind: String,
     #[serde(default, deserialize_with = "checkbox")]
     open: bool,
     #[serde(default, deserialize_with = "checkbox")]
@@ -297,6 +303,12 @@ impl CaseFilter {
             }
             if let Some(w) = self.words.as_deref().filter(|w| !w.is_empty()) {
                 q.append_pair("words", w);
+            }
+            if !self.status.is_empty() {
+                q.append_pair("status", &self.status);
+            }
+            if !self.kind.is_empty() {
+                q.append_pair("kind", &self.kind);
             }
             if self.open {
                 q.append_pair("open", "1");
@@ -328,6 +340,17 @@ struct CasesPage {
     filter: CaseFilter,
     rows: Vec<Row>,
     next: Option<String>,
+    /// (code, name) for the status and kind pickers.
+    statuses: Vec<(&'static str, &'static str)>,
+    kinds: Vec<(&'static str, &'static str)>,
+}
+
+fn status_options() -> Vec<(&'static str, &'static str)> {
+    Status::ALL.iter().map(|s| (s.code(), s.zh())).collect()
+}
+
+fn kind_options() -> Vec<(&'static str, &'static str)> {
+    Kind::ALL.iter().map(|k| (k.code(), k.zh())).collect()
 }
 
 fn local(hq_desk: &HqDesk<'_>, t: DateTime<Utc>) -> String {
@@ -343,8 +366,47 @@ async fn cases(
     let now = Utc::now();
     let desk = HqDesk::open(&hq.settings, hq.db.as_ref()).await?;
     filter.estate = who.account.sees_estate(filter.estate.as_deref().filter(|e| !e.is_empty()));
+    let status = match filter.status.as_str() {
+        "" => None,
+        code => Some(
+            Status::ALL
+                .into_iter()
+                .find(|s| s.code() == code)
+                .ok_or_else(|| DeskError::Invalid(format!("没有这个状态 No status {code}")))?,
+        ),
+    };
+    let kind = match filter.kind.as_str() {
+        "" => None,
+        code => Some(
+            Kind::ALL
+                .iter()
+                .copied()
+                .find(|k| k.code() == code)
+                .ok_or_else(|| DeskError::Invalid(format!("没有这个类别 No kind {code}")))?,
+        ),
+    };
+    let statuses = match status {
+        Some(s) if filter.open || filter.overdue => Status::open().into_iter().filter(|o| *o == s).collect(),
+        Some(s) => vec![s],
+        None if filter.open || filter.overdue => Status::open(),
+        None => Vec::new(),
+    };
+    if statuses.is_empty() && status.is_some() {
+        // A closed status asked for among open cases: nothing can match.
+        let page = CasesPage {
+            who: who.account,
+            csrf: who.csrf,
+            filter,
+            rows: Vec::new(),
+            next: None,
+            statuses: status_options(),
+            kinds: kind_options(),
+        };
+        return Ok(render(page)?.into_response());
+    }
     let query = CaseQuery {
-        statuses: if filter.open || filter.overdue { Status::open() } else { Vec::new() },
+        statuses,
+        kind,
         overdue_at: filter.overdue.then_some(now),
         words: filter.words.clone().filter(|w| !w.trim().is_empty()),
         estate: filter.estate.clone(),
@@ -369,7 +431,16 @@ async fn cases(
             }
         })
         .collect();
-    Ok(render(CasesPage { who: who.account, csrf: who.csrf, filter, rows, next })?.into_response())
+    let page = CasesPage {
+        who: who.account,
+        csrf: who.csrf,
+        filter,
+        rows,
+        next,
+        statuses: status_options(),
+        kinds: kind_options(),
+    };
+    Ok(render(page)?.into_response())
 }
 
 pub struct Step {
