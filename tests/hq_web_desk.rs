@@ -323,6 +323,21 @@ async fn the_desk_signs_people_in_and_keeps_others_out(backend: Backend) {
     assert_eq!(head_rows.len(), 2, "an estate head's workbook has their estate only: {head_rows:?}");
     assert_eq!(head_rows[1][0], EAST);
 
+    // Every list and report exports: the case list with its filters, the day's report.
+    let listed = quality.get(&format!("/desk/cases.xlsx?estate={WEST}")).await;
+    assert_eq!(listed.status(), StatusCode::OK);
+    let rows = workbook_rows(&listed.bytes().await.unwrap(), "案件 Cases");
+    let tickets: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(tickets, [west[1].as_str(), west[0].as_str()], "newest first, {WEST} only");
+    assert!(!rows.iter().flatten().any(|cell| cell.contains("13800138000")), "no phone numbers in the list");
+    let head_list = head.get(&format!("/desk/cases.xlsx?estate={WEST}")).await.bytes().await.unwrap();
+    let head_rows = workbook_rows(&head_list, "案件 Cases");
+    assert!(head_rows[1..].iter().all(|r| r[1] == EAST), "an estate head exports their estate only");
+    let day = quality.get("/desk/reports/daily.xlsx").await.bytes().await.unwrap();
+    let today = lobbydesk::config::Settings::default().calendar.local_date(Utc::now());
+    let day_rows = workbook_rows(&day, &format!("热线日报 {today}"));
+    assert!(day_rows.iter().any(|r| r[0] == "新增 New" && r[1] == "HQ-00001"), "{day_rows:?}");
+
     // Signing out needs the page's form token; after it the cookie opens nothing.
     let answer = quality.post("/desk/sign-out", &[("csrf", &"0".repeat(64))]).await;
     assert_eq!(answer.status(), StatusCode::FORBIDDEN);

@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveDate, Utc};
 use serde::Deserialize;
@@ -64,12 +64,12 @@ fn bad_request(what: String) -> DeskError {
     DeskError::Invalid(what)
 }
 
-pub async fn daily(
-    State(hq): State<Hq>,
-    headers: HeaderMap,
-    Query(q): Query<DailyQuery>,
-) -> Result<Response, DeskError> {
-    let who = signed_in(&hq, &headers).await?;
+/// The day's report as `who` may see it, and its lists as the page shows them.
+async fn daily_of(
+    hq: &Hq,
+    who: &Account,
+    q: &DailyQuery,
+) -> Result<(crate::domain::report::DailyReport, Option<String>, Vec<Section>), DeskError> {
     let now = Utc::now();
     let date = match q.date.as_deref().filter(|d| !d.is_empty()) {
         Some(d) => Some(
@@ -78,7 +78,7 @@ pub async fn daily(
         ),
         None => None,
     };
-    let estate = who.account.sees_estate(q.estate.as_deref().filter(|e| !e.is_empty()));
+    let estate = who.sees_estate(q.estate.as_deref().filter(|e| !e.is_empty()));
     let desk = HqDesk::open(&hq.settings, hq.db.as_ref()).await?;
     let report = desk.daily_report(date, estate.as_deref(), now).await?;
     let tz = hq.settings.calendar.tz;
@@ -108,6 +108,17 @@ pub async fn daily(
             rows: report.resolved.iter().map(|l| Line::of(l, String::new())).collect(),
         },
     ];
+    Ok((report, estate, sections))
+}
+
+pub async fn daily(
+    State(hq): State<Hq>,
+    headers: HeaderMap,
+    Query(q): Query<DailyQuery>,
+) -> Result<Response, DeskError> {
+    let who = signed_in(&hq, &headers).await?;
+    let (report, estate, sections) = daily_of(&hq, &who.account, &q).await?;
+    let tz = hq.settings.calendar.tz;
     let page = DailyPage {
         who: who.account,
         csrf: who.csrf,
@@ -118,6 +129,34 @@ pub async fn daily(
         sections,
     };
     Ok(render(page)?.into_response())
+}
+
+/// The day's report as a workbook: one row per listed case, its section first.
+pub async fn daily_xlsx(
+    State(hq): State<Hq>,
+    headers: HeaderMap,
+    Query(q): Query<DailyQuery>,
+) -> Result<Response, DeskError> {
+    let who = signed_in(&hq, &headers).await?;
+    let (report, _, sections) = daily_of(&hq, &who.account, &q).await?;
+    let rows: Vec<Vec<String>> = sections
+        .iter()
+        .flat_map(|section| {
+            section.rows.iter().map(move |l| {
+                vec![
+                    section.title.to_string(),
+                    l.ticket.clone(),
+                    l.kind.clone(),
+                    l.place.clone(),
+                    l.status.clone(),
+                    l.note.clone(),
+                ]
+            })
+        })
+        .collect();
+    let headings = ["栏目 Section", "编号 Ticket", "类别 Kind", "地点 Place", "状态 Status", "说明 Note"];
+    let book = super::export::table(&format!("热线日报 {}", report.date), &headings, &rows)?;
+    Ok(super::export::xlsx_response(&format!("daily-{}.xlsx", report.date), book))
 }
 
 #[derive(Deserialize)]
@@ -246,18 +285,7 @@ pub async fn monthly_xlsx(
     let rows = assessment(&hq, &who.account, year, month).await?;
     let book = workbook(&format!("{year}-{month:02}"), &rows)
         .map_err(|e| DeskError::Store(StoreError::BadRecord(format!("the workbook failed: {e}"))))?;
-    let disposition = format!("attachment; filename=\"assessment-{year}-{month:02}.xlsx\"");
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        book,
-    )
-        .into_response())
+    Ok(super::export::xlsx_response(&format!("assessment-{year}-{month:02}.xlsx"), book))
 }
 
 fn workbook(month: &str, rows: &[EstateRow]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
