@@ -122,6 +122,9 @@ async fn work_a_day_at(width: u32, height: u32) {
     let counts = c.find(Locator::Css("table.counts tbody")).await.unwrap().text().await.unwrap();
     assert!(counts.starts_with('4'), "three from the kiosk and one hotline call today: {counts}");
     check_page(c, "daily", width).await;
+    c.find(Locator::LinkText("终端 Kiosks")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::XPath("//td[.='K01']")).await.unwrap();
+    check_page(c, "fleet", width).await;
     c.find(Locator::LinkText("回访 Callbacks")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::XPath("//h2[starts-with(., '结案回访')]")).await.unwrap();
     check_page(c, "callbacks", width).await;

@@ -323,6 +323,42 @@ async fn the_desk_signs_people_in_and_keeps_others_out(backend: Backend) {
     assert_eq!(head_rows.len(), 2, "an estate head's workbook has their estate only: {head_rows:?}");
     assert_eq!(head_rows[1][0], EAST);
 
+    // The fleet: when each kiosk last synced; the quality office registers a kiosk (its
+    // credential shown once, and it works) and revokes it (and it stops working).
+    let fleet = quality.get("/desk/fleet").await.text().await.unwrap();
+    let k03 = &fleet[fleet.find("<td>K03</td>").expect("K03 listed")..];
+    let today = lobbydesk::config::Settings::default().calendar.local_date(Utc::now()).to_string();
+    assert!(k03[..k03.find("</tr>").unwrap()].contains(&today), "K03 synced today");
+    let k02 = &fleet[fleet.find("<td>K02</td>").unwrap()..];
+    assert!(k02[..k02.find("</tr>").unwrap()].contains("从未 never"), "K02 never synced");
+    let csrf = quality.csrf().await;
+    let added =
+        quality.post("/desk/fleet/register", &[("csrf", &csrf), ("code", "K04"), ("estate", WEST)]).await;
+    assert_eq!(added.status(), StatusCode::OK);
+    let added = added.text().await.unwrap();
+    let at = added.find("<code>").expect("the credential is shown") + 6;
+    let token = &added[at..at + 64];
+    let k04 = lobbydesk::sync::client::Client::new(&hq.url(), token).unwrap();
+    assert_eq!(k04.status().await.unwrap().kiosk, "K04");
+    let again = quality.get("/desk/fleet").await.text().await.unwrap();
+    assert!(!again.contains(token), "shown once only");
+    let revoked = quality.post("/desk/fleet/revoke", &[("csrf", &csrf), ("code", "K04")]).await;
+    assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
+    assert!(k04.status().await.is_err(), "a revoked credential syncs no more");
+    let bad =
+        quality.post("/desk/fleet/register", &[("csrf", &csrf), ("code", "HQ"), ("estate", WEST)]).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY, "HQ's own code is refused");
+    let head_fleet = head.get("/desk/fleet").await.text().await.unwrap();
+    assert!(
+        head_fleet.contains("<td>K01</td>")
+            && !head_fleet.contains("<td>K02</td>")
+            && !head_fleet.contains("/desk/fleet/register")
+    );
+    let head_csrf = head.csrf().await;
+    let refused =
+        head.post("/desk/fleet/register", &[("csrf", &head_csrf), ("code", "K05"), ("estate", EAST)]).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
     // Every list and report exports: the case list with its filters, the day's report.
     let listed = quality.get(&format!("/desk/cases.xlsx?estate={WEST}")).await;
     assert_eq!(listed.status(), StatusCode::OK);

@@ -147,6 +147,18 @@ pub struct AuditEntry {
     pub at: chrono::DateTime<chrono::Utc>,
 }
 
+/// A kiosk as the fleet page shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FleetRow {
+    pub code: String,
+    pub estate: String,
+    pub revoked: bool,
+    /// When it last asked for its status (each sync starts so); none if never.
+    pub last_seen: Option<chrono::DateTime<chrono::Utc>>,
+    /// When the newest event it sent was written, by its own clock.
+    pub last_event_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// At least this long: the desk shows residents' names and phones.
 pub const MIN_PASSWORD: usize = 10;
 

@@ -114,6 +114,10 @@ fn bearer_token(value: &str) -> Option<&str> {
 
 async fn status(State(hq): State<Hq>, headers: HeaderMap) -> Result<Json<Status>, ApiError> {
     let k = kiosk(&hq, &headers).await?;
+    // For the web desk's fleet page; a sync never fails for it.
+    if let Err(e) = hq.db.kiosk_seen(&k.code, Utc::now()).await {
+        tracing::warn!(kiosk = k.code, error = %e, "could not note when the kiosk was last seen");
+    }
     let high_water = hq.db.high_water(&Origin::kiosk(&k.code)).await?;
     let max_ticket_sequence = hq.db.max_ticket_sequence(&k.code).await?;
     Ok(Json(Status {

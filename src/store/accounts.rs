@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::cases::ts;
 use super::{Result, Store, StoreError};
-use crate::hq::accounts::{Account, AuditEntry};
+use crate::hq::accounts::{Account, AuditEntry, FleetRow};
 
 fn account_from(name: String, role: String, estates: String, disabled: bool) -> Result<Account> {
     Ok(Account {
@@ -159,6 +159,45 @@ impl Store {
                     .map_err(|e| StoreError::BadRecord(format!("hq_audit.at: {e}")))?
                     .with_timezone(&Utc),
             })
+        })
+        .collect()
+    }
+
+    pub fn kiosk_seen(&mut self, code: &str, now: DateTime<Utc>) -> Result<()> {
+        let minute_ago = ts(now - chrono::Duration::minutes(1));
+        self.conn.execute(
+            "UPDATE kiosks SET last_seen_at = ?2 WHERE code = ?1 AND (last_seen_at IS NULL OR last_seen_at < ?3)",
+            params![code, ts(now), minute_ago],
+        )?;
+        Ok(())
+    }
+
+    pub fn fleet(&self) -> Result<Vec<FleetRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT k.code, k.estate, k.revoked_at IS NOT NULL, k.last_seen_at,
+                    (SELECT e.at FROM events e WHERE e.origin = 'kiosk:' || k.code ORDER BY e.origin_seq DESC LIMIT 1)
+             FROM kiosks k ORDER BY k.estate, k.code",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, bool>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<String>>(4)?,
+            ))
+        })?;
+        let time = |t: Option<String>| -> Result<Option<DateTime<Utc>>> {
+            t.map(|t| {
+                DateTime::parse_from_rfc3339(&t)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|e| StoreError::BadRecord(format!("a kiosk time: {e}")))
+            })
+            .transpose()
+        };
+        rows.map(|row| {
+            let (code, estate, revoked, seen, last) = row?;
+            Ok(FleetRow { code, estate, revoked, last_seen: time(seen)?, last_event_at: time(last)? })
         })
         .collect()
     }

@@ -21,7 +21,7 @@ use crate::domain::calendar::WorkCalendar;
 use crate::domain::case::Case;
 use crate::domain::event::{EventBody, Origin};
 use crate::domain::intake::Intake;
-use crate::hq::accounts::{Account, AuditEntry};
+use crate::hq::accounts::{Account, AuditEntry, FleetRow};
 use crate::store::{CaseQuery, KioskRecord, PageMark, Refused, Result, StoreError, StoredEvent};
 
 /// A page of arrivals for one estate: the events, the arrival number to continue after,
@@ -37,6 +37,11 @@ pub trait HqDatabase: Send + Sync {
     /// Files a case taken at HQ (a hotline call): its ticket is HQ's next (`HQ-00001`, …,
     /// never given twice), written as HQ's own event for the estate's kiosks to pull.
     async fn file_hq(&self, case_id: Uuid, intake: Intake, actor: &str, now: DateTime<Utc>) -> Result<Case>;
+
+    /// Notes that a kiosk asked for its status now (written at most once a minute).
+    async fn kiosk_seen(&self, code: &str, now: DateTime<Utc>) -> Result<()>;
+    /// Every registered kiosk with when it was last seen and its newest event.
+    async fn fleet(&self) -> Result<Vec<FleetRow>>;
 
     /// Every event held for one case, in no particular order.
     async fn case_events(&self, id: Uuid) -> Result<Vec<StoredEvent>>;

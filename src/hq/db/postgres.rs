@@ -21,7 +21,7 @@ use crate::domain::hlc::Hlc;
 use crate::domain::intake::Intake;
 use crate::domain::ticket::{KioskCode, TicketNumber};
 use crate::hq::HQ_TICKETS;
-use crate::hq::accounts::{Account, AuditEntry};
+use crate::hq::accounts::{Account, AuditEntry, FleetRow};
 use crate::store::{
     CaseColumns, CaseQuery, KioskRecord, PageMark, RefusalCode, Refused, Result, StoreError, StoredEvent,
     kiosk_may_write,
@@ -1234,6 +1234,43 @@ impl HqDatabase for PostgresHq {
         let case = folded.pop().ok_or_else(|| StoreError::NotFound(case_id.to_string()))?;
         tx.commit().await?;
         Ok(case)
+    }
+
+    async fn kiosk_seen(&self, code: &str, now: DateTime<Utc>) -> Result<()> {
+        let client = self.pool.get().await?;
+        let [update] = prepare_all(
+            &client,
+            ["UPDATE kiosks SET last_seen_at = $2
+              WHERE code = $1 AND (last_seen_at IS NULL OR last_seen_at < $2 - interval '1 minute')"],
+        )
+        .await?;
+        client.execute(&update, &[&code, &now]).await?;
+        Ok(())
+    }
+
+    async fn fleet(&self) -> Result<Vec<FleetRow>> {
+        let rows = self
+            .pool
+            .get()
+            .await?
+            .query(
+                "SELECT k.code, k.estate, k.revoked_at IS NOT NULL, k.last_seen_at,
+                        (SELECT e.at FROM events e WHERE e.origin = 'kiosk:' || k.code
+                         ORDER BY e.origin_seq DESC LIMIT 1)
+                 FROM kiosks k ORDER BY k.estate, k.code",
+                &[],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| FleetRow {
+                code: r.get(0),
+                estate: r.get(1),
+                revoked: r.get(2),
+                last_seen: r.get(3),
+                last_event_at: r.get(4),
+            })
+            .collect())
     }
 
     async fn file_hq(

@@ -14,7 +14,7 @@ use crate::domain::event::{EventBody, Origin};
 use crate::domain::intake::Intake;
 use crate::domain::ticket::KioskCode;
 use crate::hq::HQ_TICKETS;
-use crate::hq::accounts::{Account, AuditEntry};
+use crate::hq::accounts::{Account, AuditEntry, FleetRow};
 use crate::store::{
     CaseQuery, CaseRecord, KioskRecord, PageMark, Refused, Result, Store, StoreError, StoredEvent,
 };
@@ -54,6 +54,15 @@ fn found(record: Result<CaseRecord>) -> Result<Option<Case>> {
 
 #[async_trait]
 impl HqDatabase for SqliteHq {
+    async fn kiosk_seen(&self, code: &str, now: DateTime<Utc>) -> Result<()> {
+        let code = code.to_string();
+        self.with(move |s| s.kiosk_seen(&code, now)).await
+    }
+
+    async fn fleet(&self) -> Result<Vec<FleetRow>> {
+        self.with(|s| s.fleet()).await
+    }
+
     async fn file_hq(&self, case_id: Uuid, intake: Intake, actor: &str, now: DateTime<Utc>) -> Result<Case> {
         let actor = actor.to_string();
         self.with(move |s| s.file_case(&KioskCode::parse(HQ_TICKETS)?, case_id, intake, &actor, false, now))

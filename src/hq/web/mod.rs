@@ -20,6 +20,7 @@ use serde::Deserialize;
 
 mod callbacks;
 mod export;
+mod fleet;
 mod hotline;
 mod reports;
 
@@ -58,6 +59,9 @@ pub fn router() -> Router<Hq> {
         .route("/desk/cases/{ticket}/act", post(act))
         .route("/desk/hotline", get(hotline::form).post(hotline::file))
         .route("/desk/callbacks", get(callbacks::list))
+        .route("/desk/fleet", get(fleet::list))
+        .route("/desk/fleet/register", post(fleet::register))
+        .route("/desk/fleet/revoke", post(fleet::revoke))
         .route("/desk/reports/daily", get(reports::daily))
         .route("/desk/reports/daily.xlsx", get(reports::daily_xlsx))
         .route("/desk/reports/monthly", get(reports::monthly))

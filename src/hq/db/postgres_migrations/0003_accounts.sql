@@ -33,3 +33,6 @@ CREATE TABLE hq_audit (
     at      timestamptz NOT NULL
 );
 CREATE INDEX hq_audit_by_case ON hq_audit (case_id, seq);
+
+-- The fleet page: when each kiosk last asked HQ for its status (every sync starts so).
+ALTER TABLE kiosks ADD COLUMN last_seen_at timestamptz;

@@ -1,0 +1,147 @@
+//! 终端: every kiosk with when it last synced and its newest event, and (for the quality
+//! office) registering and revoking kiosks, as `hq add-kiosk` / `hq revoke-kiosk` do.
+
+use askama::Template;
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+
+use super::{DeskError, SignedIn, check_csrf, render, signed_in};
+use crate::domain::intake::Lang;
+use crate::hq::Hq;
+use crate::hq::accounts::{Account, HqRole};
+use crate::store::StoreError;
+
+/// A kiosk that syncs every few minutes and has not for this long is worth a call.
+const QUIET_AFTER: Duration = Duration::hours(1);
+
+pub struct Row {
+    code: String,
+    estate: String,
+    last_seen: String,
+    last_event: String,
+    state: &'static str,
+    revoked: bool,
+    quiet: bool,
+}
+
+#[derive(Template)]
+#[template(path = "fleet.html")]
+struct FleetPage {
+    who: Account,
+    csrf: String,
+    problem: Option<String>,
+    new_token: Option<(String, String)>,
+    can_manage: bool,
+    as_of: String,
+    rows: Vec<Row>,
+}
+
+fn manages(account: &Account) -> bool {
+    account.role == HqRole::QualityOffice
+}
+
+async fn page(
+    hq: &Hq,
+    who: SignedIn,
+    problem: Option<String>,
+    new_token: Option<(String, String)>,
+) -> Result<Response, DeskError> {
+    let now = Utc::now();
+    let tz = hq.settings.calendar.tz;
+    let when = |t: Option<DateTime<Utc>>| match t {
+        Some(t) => t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+        None => "从未 never".to_string(),
+    };
+    let rows = hq
+        .db
+        .fleet()
+        .await?
+        .into_iter()
+        .filter(|k| who.account.may_see(&k.estate))
+        .map(|k| Row {
+            quiet: !k.revoked && k.last_seen.is_none_or(|t| now - t > QUIET_AFTER),
+            last_seen: when(k.last_seen),
+            last_event: when(k.last_event_at),
+            state: if k.revoked { "已停用 revoked" } else { "使用中 active" },
+            revoked: k.revoked,
+            code: k.code,
+            estate: k.estate,
+        })
+        .collect();
+    let status = if problem.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let page = FleetPage {
+        can_manage: manages(&who.account),
+        who: who.account,
+        csrf: who.csrf,
+        problem,
+        new_token,
+        as_of: now.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+        rows,
+    };
+    Ok((status, render(page)?).into_response())
+}
+
+pub async fn list(State(hq): State<Hq>, headers: HeaderMap) -> Result<Response, DeskError> {
+    let who = signed_in(&hq, &headers).await?;
+    page(&hq, who, None, None).await
+}
+
+#[derive(Deserialize)]
+pub struct RegisterForm {
+    csrf: String,
+    code: String,
+    estate: String,
+}
+
+fn only_quality_office(who: &SignedIn) -> Result<(), DeskError> {
+    if manages(&who.account) {
+        Ok(())
+    } else {
+        Err(DeskError::Forbidden(
+            "只有全质办登记和停用终端 Only the quality office registers and revokes kiosks".into(),
+        ))
+    }
+}
+
+pub async fn register(
+    State(hq): State<Hq>,
+    headers: HeaderMap,
+    Form(form): Form<RegisterForm>,
+) -> Result<Response, DeskError> {
+    let who = signed_in(&hq, &headers).await?;
+    check_csrf(&who, &form.csrf)?;
+    only_quality_office(&who)?;
+    match crate::hq::register_kiosk(hq.db.as_ref(), &form.code, &form.estate).await {
+        Ok(token) => {
+            tracing::info!(account = who.account.name, kiosk = form.code, "HQ desk: kiosk registered");
+            let code = form.code.trim().to_uppercase();
+            page(&hq, who, None, Some((code, token))).await
+        }
+        Err(e @ StoreError::Validation(_)) => page(&hq, who, Some(e.to_string()), None).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RevokeForm {
+    csrf: String,
+    code: String,
+}
+
+pub async fn revoke(
+    State(hq): State<Hq>,
+    headers: HeaderMap,
+    Form(form): Form<RevokeForm>,
+) -> Result<Response, DeskError> {
+    let who = signed_in(&hq, &headers).await?;
+    check_csrf(&who, &form.csrf)?;
+    only_quality_office(&who)?;
+    if !hq.db.revoke_kiosk(&form.code, Utc::now()).await? {
+        return Err(DeskError::NotFound);
+    }
+    tracing::info!(account = who.account.name, kiosk = form.code, "HQ desk: kiosk revoked");
+    Ok(Redirect::to("/desk/fleet").into_response())
+}
