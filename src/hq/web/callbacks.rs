@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::{DeskError, render, signed_in};
+use super::{DeskError, local_time, render, signed_in};
 use crate::domain::callback::next_callback;
 use crate::domain::case::Status;
 use crate::domain::intake::Lang;
@@ -63,7 +63,6 @@ pub async fn list(
     let desk = HqDesk::open(&hq.settings, hq.db.as_ref()).await?;
     let query = CaseQuery { callback_by: Some(now), estate: estate.clone(), ..Default::default() };
     let page = desk.page(&query, None, MOST).await?;
-    let tz = hq.settings.calendar.tz;
     let (mut closing, mut progress) = (Vec::new(), Vec::new());
     for (case, _) in &page {
         let Some(due) = next_callback(case) else { continue };
@@ -71,7 +70,7 @@ pub async fn list(
             ticket: case.ticket().to_string(),
             estate: case.intake.estate.clone(),
             round: due.round,
-            due: due.due.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+            due: local_time(&hq.settings, due.due),
             late: due.due < now,
             owner: due.owner.name(Lang::ZhCn),
         };
@@ -87,7 +86,7 @@ pub async fn list(
     let page = CallbacksPage {
         who: who.account,
         csrf: who.csrf,
-        as_of: now.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+        as_of: local_time(&hq.settings, now),
         estate,
         more: page.len() == MOST,
         shown: page.len(),

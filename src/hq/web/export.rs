@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use super::DeskError;
 use crate::store::StoreError;
 
-fn failed(e: rust_xlsxwriter::XlsxError) -> DeskError {
+pub fn failed(e: rust_xlsxwriter::XlsxError) -> DeskError {
     DeskError::Store(StoreError::BadRecord(format!("the workbook failed: {e}")))
 }
 

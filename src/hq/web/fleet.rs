@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
-use super::{DeskError, SignedIn, check_csrf, render, signed_in};
+use super::{DeskError, SignedIn, check_csrf, local_time, render, signed_in};
 use crate::domain::intake::Lang;
 use crate::hq::Hq;
 use crate::hq::accounts::{Account, HqRole};
@@ -50,9 +50,8 @@ async fn page(
     new_token: Option<(String, String)>,
 ) -> Result<Response, DeskError> {
     let now = Utc::now();
-    let tz = hq.settings.calendar.tz;
     let when = |t: Option<DateTime<Utc>>| match t {
-        Some(t) => t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+        Some(t) => local_time(&hq.settings, t),
         None => "从未 never".to_string(),
     };
     let rows = hq
@@ -78,7 +77,7 @@ async fn page(
         csrf: who.csrf,
         problem,
         new_token,
-        as_of: now.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+        as_of: local_time(&hq.settings, now),
         rows,
     };
     Ok((status, render(page)?).into_response())

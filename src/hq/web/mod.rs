@@ -408,8 +408,13 @@ fn kind_options() -> Vec<(&'static str, &'static str)> {
     Kind::ALL.iter().map(|k| (k.code(), k.zh())).collect()
 }
 
+/// A moment as the desk shows it: local time of HQ's calendar, to the minute.
+fn local_time(settings: &crate::config::Settings, t: DateTime<Utc>) -> String {
+    t.with_timezone(&settings.calendar.tz).format("%Y-%m-%d %H:%M").to_string()
+}
+
 fn local(hq_desk: &HqDesk<'_>, t: DateTime<Utc>) -> String {
-    t.with_timezone(&hq_desk.settings.calendar.tz).format("%Y-%m-%d %H:%M").to_string()
+    local_time(hq_desk.settings, t)
 }
 
 impl CaseFilter {

@@ -9,13 +9,12 @@ use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveDate, Utc};
 use serde::Deserialize;
 
-use super::{DeskError, render, signed_in};
+use super::{DeskError, local_time, render, signed_in};
 use crate::domain::intake::Lang;
 use crate::domain::report::{CaseLine, Kpi, MonthlyReport};
 use crate::hq::Hq;
 use crate::hq::accounts::{Account, HqRole};
 use crate::hq::desk::HqDesk;
-use crate::store::StoreError;
 
 #[derive(Deserialize)]
 pub struct DailyQuery {
@@ -100,7 +99,7 @@ async fn daily_of(
             rows: report
                 .callbacks_due
                 .iter()
-                .map(|c| Line::of(&c.case, format!("{} 前 by {}，{}", local(c.due), local(c.due), c.owner)))
+                .map(|c| Line::of(&c.case, format!("{} 前 due，{}", local(c.due), c.owner)))
                 .collect(),
         },
         Section {
@@ -118,13 +117,12 @@ pub async fn daily(
 ) -> Result<Response, DeskError> {
     let who = signed_in(&hq, &headers).await?;
     let (report, estate, sections) = daily_of(&hq, &who.account, &q).await?;
-    let tz = hq.settings.calendar.tz;
     let page = DailyPage {
         who: who.account,
         csrf: who.csrf,
         date: report.date,
         estate,
-        as_of: report.as_of.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+        as_of: local_time(&hq.settings, report.as_of),
         report,
         sections,
     };
@@ -283,8 +281,7 @@ pub async fn monthly_xlsx(
     let who = signed_in(&hq, &headers).await?;
     let (year, month) = month_of(&q, &hq)?;
     let rows = assessment(&hq, &who.account, year, month).await?;
-    let book = workbook(&format!("{year}-{month:02}"), &rows)
-        .map_err(|e| DeskError::Store(StoreError::BadRecord(format!("the workbook failed: {e}"))))?;
+    let book = workbook(&format!("{year}-{month:02}"), &rows).map_err(super::export::failed)?;
     Ok(super::export::xlsx_response(&format!("assessment-{year}-{month:02}.xlsx"), book))
 }
 
