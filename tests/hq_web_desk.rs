@@ -309,6 +309,14 @@ async fn the_desk_signs_people_in_and_keeps_others_out(backend: Backend) {
         lobbydesk::config::Settings::default().calendar.local_date(Utc::now()).format("%Y-%m").to_string();
     let monthly = quality.get(&format!("/desk/reports/monthly?month={month}")).await.text().await.unwrap();
     assert!(monthly.contains(EAST) && monthly.contains(WEST) && monthly.contains("集团 Group"));
+    // Each KPI drawn with the estates side by side, said in words for a screen reader.
+    assert_eq!(
+        monthly.matches("<figure class=\"chart\">").count(),
+        monthly.matches("<th scope=\"col\">").count() - 3
+    );
+    assert!(
+        monthly.contains("role=\"img\" aria-label=\"") && monthly.matches(&format!("{EAST} ")).count() >= 6
+    );
     let book = quality.get(&format!("/desk/reports/monthly.xlsx?month={month}")).await;
     assert_eq!(book.status(), StatusCode::OK);
     let rows = workbook_rows(&book.bytes().await.unwrap(), &format!("考核 {month}"));

@@ -185,6 +185,75 @@ struct MonthlyPage {
     kpi_names: Vec<String>,
     targets: Vec<String>,
     rows: Vec<EstateRow>,
+    charts: Vec<Chart>,
+}
+
+/// One KPI with the estates side by side: a bar each, and the target as a line, drawn
+/// as SVG on the server (no script). The numbers are in the table above it.
+pub struct Chart {
+    title: String,
+    /// What a screen reader says instead of the drawing.
+    summary: String,
+    height: u32,
+    /// The drawing's width, where bars start, and where their labels end.
+    view_width: u32,
+    left: u32,
+    label_x: u32,
+    target_x: u32,
+    bars: Vec<Bar>,
+}
+
+pub struct Bar {
+    label: String,
+    y: u32,
+    width: u32,
+    value_x: u32,
+    value: String,
+    missed: bool,
+}
+
+/// Where the bars start and how wide 100% is, in the chart's own units.
+const CHART_LEFT: u32 = 150;
+const CHART_WIDTH: u32 = 290;
+const BAR_STEP: u32 = 34;
+
+fn charts_of(rows: &[EstateRow]) -> Vec<Chart> {
+    let Some(first) = rows.first() else { return Vec::new() };
+    let scale = |v: f64| (v.clamp(0.0, 1.0) * f64::from(CHART_WIDTH)).round() as u32;
+    (0..first.raw.len())
+        .map(|i| {
+            let kpi = &first.raw[i];
+            let bars: Vec<Bar> = rows
+                .iter()
+                .enumerate()
+                .map(|(n, row)| {
+                    let k = &row.raw[i];
+                    let width = k.value.map(scale).unwrap_or(0);
+                    Bar {
+                        label: row.estate.clone(),
+                        y: n as u32 * BAR_STEP,
+                        width,
+                        value_x: CHART_LEFT + width + 6,
+                        value: k.value.map(percent).unwrap_or_else(|| "—".into()),
+                        missed: k.met == Some(false),
+                    }
+                })
+                .collect();
+            let summary =
+                bars.iter().map(|b| format!("{} {}", b.label, b.value)).collect::<Vec<_>>().join("；");
+            Chart {
+                title: format!("{} ≥ {}", kpi.name_zh, percent(kpi.target)),
+                summary: format!("{}：{summary}", kpi.name_zh),
+                height: bars.len() as u32 * BAR_STEP,
+                // Room for the value's label after a full bar.
+                view_width: CHART_LEFT + CHART_WIDTH + 80,
+                left: CHART_LEFT,
+                label_x: CHART_LEFT - 8,
+                target_x: CHART_LEFT + scale(kpi.target),
+                bars,
+            }
+        })
+        .collect()
 }
 
 fn percent(v: f64) -> String {
@@ -260,7 +329,9 @@ pub async fn monthly(
     let (year, month) = month_of(&q, &hq)?;
     let rows = assessment(&hq, &who.account, year, month).await?;
     let (kpi_names, targets) = kpi_headings(&rows);
+    let charts = charts_of(&rows);
     let page = MonthlyPage {
+        charts,
         who: who.account,
         csrf: who.csrf,
         month: format!("{year}-{month:02}"),
