@@ -150,6 +150,7 @@ async fn the_desk_signs_people_in_and_keeps_others_out(backend: Backend) {
     for ticket in east.iter().chain(&west) {
         assert!(list.contains(ticket.as_str()), "the quality office sees {ticket}");
     }
+    assert!(list.contains("报修 给排水") && !list.contains("water"), "categories by their names, not codes");
     let filtered = quality.get(&format!("/desk?estate={WEST}")).await.text().await.unwrap();
     assert!(
         west.iter().all(|t| filtered.contains(t.as_str()))

@@ -408,6 +408,11 @@ fn kind_options() -> Vec<(&'static str, &'static str)> {
     Kind::ALL.iter().map(|k| (k.code(), k.zh())).collect()
 }
 
+/// A category as people call it (the catalogue's Chinese name), its code if unknown.
+fn category_zh(settings: &crate::config::Settings, code: &str) -> String {
+    settings.catalogue.get(code).map(|c| c.name(Lang::ZhCn)).unwrap_or(code).to_string()
+}
+
 /// A moment as the desk shows it: local time of HQ's calendar, to the minute.
 fn local_time(settings: &crate::config::Settings, t: DateTime<Utc>) -> String {
     t.with_timezone(&settings.calendar.tz).format("%Y-%m-%d %H:%M").to_string()
@@ -466,7 +471,7 @@ fn row_of(desk: &HqDesk<'_>, case: &crate::domain::case::Case, now: DateTime<Utc
     Row {
         ticket: s.ticket,
         estate: case.intake.estate.clone(),
-        kind: format!("{} {}", case.kind().zh(), s.category),
+        kind: format!("{} {}", case.kind().zh(), category_zh(desk.settings, &s.category)),
         status: case.status.zh().to_string(),
         place: s.place,
         filed: local(desk, s.filed_at),
@@ -584,7 +589,7 @@ async fn show_case(
         ticket: s.ticket,
         estate: case.intake.estate.clone(),
         kind: case.kind().zh().to_string(),
-        category: case.intake.category.clone(),
+        category: category_zh(&hq.settings, &case.intake.category),
         channel: case.intake.channel.zh().to_string(),
         status: case.status.zh().to_string(),
         overdue: s.overdue,

@@ -31,10 +31,10 @@ pub struct Line {
 }
 
 impl Line {
-    fn of(line: &CaseLine, note: String) -> Line {
+    fn of(settings: &crate::config::Settings, line: &CaseLine, note: String) -> Line {
         Line {
             ticket: line.ticket.clone(),
-            kind: format!("{} {}", line.kind.zh(), line.category),
+            kind: format!("{} {}", line.kind.zh(), super::category_zh(settings, &line.category)),
             place: line.place.label(Lang::ZhCn),
             status: line.status.zh().to_string(),
             note,
@@ -84,14 +84,21 @@ async fn daily_of(
     let local = |t: chrono::DateTime<Utc>| t.with_timezone(&tz).format("%m-%d %H:%M").to_string();
     let sections = vec![
         Section {
-            title: "新增 New", rows: report.new.iter().map(|l| Line::of(l, String::new())).collect()
+            title: "新增 New",
+            rows: report.new.iter().map(|l| Line::of(&hq.settings, l, String::new())).collect(),
         },
         Section {
             title: "超时 Overdue",
             rows: report
                 .overdue
                 .iter()
-                .map(|o| Line::of(&o.case, o.clocks.iter().map(|c| c.zh()).collect::<Vec<_>>().join("、")))
+                .map(|o| {
+                    Line::of(
+                        &hq.settings,
+                        &o.case,
+                        o.clocks.iter().map(|c| c.zh()).collect::<Vec<_>>().join("、"),
+                    )
+                })
                 .collect(),
         },
         Section {
@@ -99,12 +106,12 @@ async fn daily_of(
             rows: report
                 .callbacks_due
                 .iter()
-                .map(|c| Line::of(&c.case, format!("{} 前 due，{}", local(c.due), c.owner)))
+                .map(|c| Line::of(&hq.settings, &c.case, format!("{} 前 due，{}", local(c.due), c.owner)))
                 .collect(),
         },
         Section {
             title: "已解决 Resolved",
-            rows: report.resolved.iter().map(|l| Line::of(l, String::new())).collect(),
+            rows: report.resolved.iter().map(|l| Line::of(&hq.settings, l, String::new())).collect(),
         },
     ];
     Ok((report, estate, sections))
