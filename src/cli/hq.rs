@@ -146,16 +146,14 @@ pub fn run_hq(
             crate::hq::check_listen(listen, tls.is_some())?;
             let runtime = tokio::runtime::Runtime::new()?;
             let store = runtime.block_on(db.open()).map_err(|e| crate::hq::db::unreachable(&db, e))?;
-            runtime.block_on(store.prepare_for_load()).map_err(|e| crate::hq::db::unreachable(&db, e))?;
+            let described = store.describe();
+            let hq = crate::hq::Hq::new(store).with_settings(settings);
+            runtime.block_on(hq.ready()).map_err(|e| crate::hq::db::unreachable(&db, e))?;
             let scheme = if tls.is_some() { "https" } else { "http" };
-            writeln!(out, "HQ sync server on {scheme}://{listen} ({})", store.describe())?;
+            writeln!(out, "HQ sync server on {scheme}://{listen} ({described})")?;
             out.flush()?;
-            tracing::info!(store = store.describe(), "HQ serving on {scheme}://{listen}");
-            runtime.block_on(crate::hq::serve(
-                crate::hq::Hq::new(store).with_settings(settings),
-                listen,
-                tls,
-            ))?;
+            tracing::info!(store = described, "HQ serving on {scheme}://{listen}");
+            runtime.block_on(crate::hq::serve(hq, listen, tls))?;
         }
         HqCommand::Migrate { from, to } => {
             let from = DbSettings::parse(Some(&from), None, data_dir)?;

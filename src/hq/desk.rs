@@ -35,6 +35,12 @@ impl<'a> HqDesk<'a> {
         Ok(HqDesk { settings, db })
     }
 
+    /// HQ's desk inside `hq serve`, which gave the store its calendar once when it started
+    /// (`Hq::ready`); a page does not write it again on every request.
+    pub fn serving(settings: &'a Settings, db: &'a dyn HqDatabase) -> HqDesk<'a> {
+        HqDesk { settings, db }
+    }
+
     /// One page of `query`, newest first, after `after`.
     pub async fn page(
         &self,

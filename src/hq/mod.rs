@@ -56,6 +56,18 @@ impl Hq {
         Hq { settings: Arc::new(settings), ..self }
     }
 
+    /// Readies the store before serving: every connection warmed, and the settings'
+    /// calendar kept in the store once (so the sync path and the desk time clocks alike).
+    pub async fn ready(&self) -> Result<(), StoreError> {
+        self.db.prepare_for_load().await?;
+        self.db.use_calendar(&self.settings.calendar).await
+    }
+
+    /// The desk's lists, reports and actions for a page.
+    pub(crate) fn desk(&self) -> desk::HqDesk<'_> {
+        desk::HqDesk::serving(&self.settings, self.db.as_ref())
+    }
+
     /// HQ on the SQLite store in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Hq, StoreError> {
         Ok(Hq::new(Arc::new(db::SqliteHq::open(data_dir)?)))

@@ -78,6 +78,7 @@ impl HqProcess {
 
     pub async fn launch(&mut self) {
         let hq = Hq::new(self.settings.open().await.unwrap());
+        hq.ready().await.unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         *self.addr.lock().unwrap() = listener.local_addr().unwrap();
         self.task = Some(tokio::spawn(async move {

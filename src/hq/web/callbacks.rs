@@ -15,7 +15,6 @@ use crate::domain::case::Status;
 use crate::domain::intake::Lang;
 use crate::hq::Hq;
 use crate::hq::accounts::Account;
-use crate::hq::desk::HqDesk;
 use crate::store::CaseQuery;
 
 /// Rows read at most: a quality office works these a page at a time.
@@ -60,7 +59,7 @@ pub async fn list(
     let who = signed_in(&hq, &headers).await?;
     let now = Utc::now();
     let estate = who.account.sees_estate(q.estate.as_deref().filter(|e| !e.is_empty()));
-    let desk = HqDesk::open(&hq.settings, hq.db.as_ref()).await?;
+    let desk = hq.desk();
     let query = CaseQuery { callback_by: Some(now), estate: estate.clone(), ..Default::default() };
     let page = desk.page(&query, None, MOST).await?;
     let (mut closing, mut progress) = (Vec::new(), Vec::new());

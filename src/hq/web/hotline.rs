@@ -15,7 +15,6 @@ use crate::domain::intake::{Kind, Lang, Severity};
 use crate::domain::roles::Actor;
 use crate::hq::Hq;
 use crate::hq::accounts::Account;
-use crate::hq::desk::HqDesk;
 use crate::store::StoreError;
 
 #[derive(Deserialize, Default)]
@@ -103,7 +102,7 @@ pub async fn file(
         ..NewCase::default()
     };
     let now = Utc::now();
-    let desk = HqDesk::open(&hq.settings, hq.db.as_ref()).await?;
+    let desk = hq.desk();
     let name = who.account.name.clone();
     let actor = Actor { id: &name, role, department: None };
     let case = match desk.file_hotline(&new, &form.estate, actor, now).await {

@@ -354,7 +354,7 @@ async fn cases_xlsx(
 ) -> Result<Response, DeskError> {
     let who = signed_in(&hq, &headers).await?;
     let now = Utc::now();
-    let desk = HqDesk::open(&hq.settings, hq.db.as_ref()).await?;
+    let desk = hq.desk();
     let mut rows = Vec::new();
     if let Some(query) = filter.query(&who.account, now)? {
         let mut after = None;
@@ -486,7 +486,7 @@ async fn cases(
 ) -> Result<Response, DeskError> {
     let who = signed_in(&hq, &headers).await?;
     let now = Utc::now();
-    let desk = HqDesk::open(&hq.settings, hq.db.as_ref()).await?;
+    let desk = hq.desk();
     let Some(query) = filter.query(&who.account, now)? else {
         let page = CasesPage {
             who: who.account,
@@ -563,7 +563,7 @@ async fn show_case(
 ) -> Result<Response, DeskError> {
     let now = Utc::now();
     hq.db.audit(&who.account.name, case.id, "opened", now).await?;
-    let desk = HqDesk::open(&hq.settings, hq.db.as_ref()).await?;
+    let desk = hq.desk();
     let mut events = hq.db.case_events(case.id).await?;
     events.sort_by_key(|e| (e.event.stamp, e.event.id));
     let history = events
@@ -666,7 +666,7 @@ async fn act(
         Ok(action) => action,
         Err(problem) => return show_case(&hq, who, case, Some(problem)).await,
     };
-    let desk = HqDesk::open(&hq.settings, hq.db.as_ref()).await?;
+    let desk = hq.desk();
     let actor = Actor { id: &who.account.name, role, department: None };
     match desk.act_as(case.ticket(), action, actor, Utc::now()).await {
         Ok(_) => Ok(Redirect::to(&format!("/desk/cases/{}", case.ticket())).into_response()),

@@ -14,7 +14,6 @@ use crate::domain::intake::Lang;
 use crate::domain::report::{CaseLine, Kpi, MonthlyReport};
 use crate::hq::Hq;
 use crate::hq::accounts::{Account, HqRole};
-use crate::hq::desk::HqDesk;
 
 #[derive(Deserialize)]
 pub struct DailyQuery {
@@ -78,7 +77,7 @@ async fn daily_of(
         None => None,
     };
     let estate = who.sees_estate(q.estate.as_deref().filter(|e| !e.is_empty()));
-    let desk = HqDesk::open(&hq.settings, hq.db.as_ref()).await?;
+    let desk = hq.desk();
     let report = desk.daily_report(date, estate.as_deref(), now).await?;
     let tz = hq.settings.calendar.tz;
     let local = |t: chrono::DateTime<Utc>| t.with_timezone(&tz).format("%m-%d %H:%M").to_string();
@@ -305,7 +304,7 @@ fn month_of(q: &MonthQuery, hq: &Hq) -> Result<(i32, u32), DeskError> {
 /// Every estate's row the account may see, and the group's row for those who see all.
 async fn assessment(hq: &Hq, who: &Account, year: i32, month: u32) -> Result<Vec<EstateRow>, DeskError> {
     let now = Utc::now();
-    let desk = HqDesk::open(&hq.settings, hq.db.as_ref()).await?;
+    let desk = hq.desk();
     let mut rows: Vec<EstateRow> = desk
         .monthly_by_estate(year, month, now)
         .await?
