@@ -340,6 +340,67 @@ async fn the_desk_signs_people_in_and_keeps_others_out(backend: Backend) {
     assert!(k03[..k03.find("</tr>").unwrap()].contains(&today), "K03 synced today");
     let k02 = &fleet[fleet.find("<td>K02</td>").unwrap()..];
     assert!(k02[..k02.find("</tr>").unwrap()].contains("从未 never"), "K02 never synced");
+    // Each sync ends with the kiosk saying how it is: nothing waiting, its clock right.
+    let k03_row = &k03[..k03.find("</tr>").unwrap()];
+    assert!(k03_row.contains("0 全部送达") && k03_row.contains("正常 OK"), "{k03_row}");
+    assert!(!k03_row.contains("missed") && !k03_row.contains("从未"), "nothing to look at: {k03_row}");
+    assert!(k02[..k02.find("</tr>").unwrap()].contains("未报告"), "K02 never reported");
+    // A kiosk out of paper with a resident's ticket unprinted and its clock 10 minutes
+    // fast: the row says so, and marks each for someone to look at.
+    let sick = lobbydesk::sync::Health {
+        outbox: 2,
+        set_aside: 1,
+        oldest_unsent: Some(Utc::now() - chrono::Duration::hours(3)),
+        print_queued: 1,
+        print_held: 1,
+        printer: Some(lobbydesk::printer::status::PrinterStatus::PaperOut),
+        kiosk_time: Utc::now() + chrono::Duration::minutes(10),
+        version: "0.1.0".into(),
+    };
+    client.report_health(&sick).await.unwrap();
+    let fleet = quality.get("/desk/fleet").await.text().await.unwrap();
+    let k03 = &fleet[fleet.find("<td>K03</td>").unwrap()..];
+    let k03_row = &k03[..k03.find("</tr>").unwrap()];
+    for said in ["2 待发送", "1 被总部退回", "打印机缺纸 paper-out", "1 张小票待补打", "快 10 分钟"]
+    {
+        assert!(k03_row.contains(said), "{said}: {k03_row}");
+    }
+    assert_eq!(k03_row.matches("class=\"missed\"").count(), 3, "{k03_row}");
+    // A report is checked like any request, and speaks for its own kiosk only.
+    let http = reqwest::Client::new();
+    let put = |body: serde_json::Value, token: Option<&str>| {
+        let request = http.put(format!("{}/v1/health", hq.url())).json(&body);
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+        .send()
+    };
+    let mut good = serde_json::to_value(&sick).unwrap();
+    good["outbox"] = 0.into();
+    for (what, body, status) in [
+        ("an unknown field", serde_json::json!({"kiosk": "K01"}), StatusCode::UNPROCESSABLE_ENTITY),
+        ("a negative count", serde_json::json!({"outbox": -1}), StatusCode::UNPROCESSABLE_ENTITY),
+        ("markup as a version", serde_json::json!({"version": "<b>1</b>"}), StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            "an unknown printer state",
+            serde_json::json!({"printer": "on-fire"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ] {
+        let mut bad = good.clone();
+        for (key, value) in body.as_object().unwrap() {
+            bad[key] = value.clone();
+        }
+        assert_eq!(put(bad, Some(&token)).await.unwrap().status(), status, "{what}");
+    }
+    assert_eq!(put(good.clone(), None).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    let fleet_after = quality.get("/desk/fleet").await.text().await.unwrap();
+    assert!(fleet_after.contains("2 待发送") && !fleet_after.contains("on-fire"), "nothing refused was kept");
+    assert_eq!(put(good, Some(&token)).await.unwrap().status(), StatusCode::NO_CONTENT);
+    let fleet_after = quality.get("/desk/fleet").await.text().await.unwrap();
+    let k01 = &fleet_after[fleet_after.find("<td>K01</td>").unwrap()..];
+    assert!(k01[..k01.find("</tr>").unwrap()].contains("未报告"), "K03's report is K03's alone");
     let csrf = quality.csrf().await;
     let added =
         quality.post("/desk/fleet/register", &[("csrf", &csrf), ("code", "K04"), ("estate", WEST)]).await;

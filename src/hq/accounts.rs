@@ -157,6 +157,8 @@ pub struct FleetRow {
     pub last_seen: Option<chrono::DateTime<chrono::Utc>>,
     /// When the newest event it sent was written, by its own clock.
     pub last_event_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// What it last said of itself, and when HQ received that (by HQ's clock).
+    pub health: Option<(crate::sync::Health, chrono::DateTime<chrono::Utc>)>,
 }
 
 /// At least this long: the desk shows residents' names and phones.

@@ -12,7 +12,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chrono::Utc;
 use serde::Deserialize;
@@ -23,12 +23,13 @@ use std::sync::Arc;
 use crate::domain::event::Origin;
 use crate::store::{KioskRecord, Store, StoreError};
 use crate::sync::{
-    ErrorBody, PROTOCOL, PullResponse, PushRequest, PushResponse, Rejection, Status, token_hash,
+    ErrorBody, Health, PROTOCOL, PullResponse, PushRequest, PushResponse, Rejection, Status, token_hash,
 };
 use db::HqDatabase;
 
 /// Every route the server answers: the OpenAPI file must describe exactly these.
-pub const ROUTES: [(&str, &str); 3] = [("get", "/v1/status"), ("post", "/v1/events"), ("get", "/v1/events")];
+pub const ROUTES: [(&str, &str); 4] =
+    [("get", "/v1/status"), ("post", "/v1/events"), ("get", "/v1/events"), ("put", "/v1/health")];
 
 /// Largest request body: a batch of 500 events is well under it.
 pub const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -213,6 +214,20 @@ async fn push(
     Ok(Json(response))
 }
 
+/// What the kiosk says of itself, kept for the fleet page against this credential's own
+/// kiosk only (the report names none) and stamped with HQ's clock.
+async fn health(
+    State(hq): State<Hq>,
+    headers: HeaderMap,
+    body: Result<Json<Health>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let k = kiosk(&hq, &headers).await?;
+    let Json(health) = body.map_err(|e| ApiError(e.status(), e.body_text()))?;
+    health.check().map_err(|why| ApiError(StatusCode::UNPROCESSABLE_ENTITY, why))?;
+    hq.db.kiosk_health(&k.code, &health, Utc::now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[derive(Deserialize)]
 struct PullQuery {
     #[serde(default)]
@@ -248,6 +263,7 @@ pub fn router(hq: Hq) -> Router {
     Router::new()
         .route(ROUTES[0].1, get(status))
         .route(ROUTES[1].1, post(push).get(pull))
+        .route(ROUTES[3].1, put(health))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .merge(web::router())
         .with_state(hq)
@@ -347,6 +363,7 @@ pub fn component_schemas() -> serde_json::Map<String, serde_json::Value> {
     // Requests as the server reads them, answers as it writes them.
     let mut generator = generator_for(Contract::Deserialize);
     generator.subschema_for::<PushRequest>();
+    generator.subschema_for::<Health>();
     generator.subschema_for::<ErrorBody>();
     let mut answers = generator_for(Contract::Serialize);
     answers.subschema_for::<Status>();

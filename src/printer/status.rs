@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum PrinterStatus {
     Ready,
@@ -32,6 +32,12 @@ impl PrinterStatus {
             PrinterStatus::Error => "error",
             PrinterStatus::Unknown => "unknown",
         }
+    }
+
+    /// The status a code names (as `code` writes it).
+    pub fn from_code(code: &str) -> Option<PrinterStatus> {
+        use PrinterStatus::*;
+        [Ready, PaperLow, PaperOut, CoverOpen, Offline, Error, Unknown].into_iter().find(|s| s.code() == code)
     }
 
     pub fn zh(self) -> &'static str {

@@ -172,19 +172,36 @@ impl Store {
         Ok(())
     }
 
+    pub fn kiosk_health(
+        &mut self,
+        code: &str,
+        health: &crate::sync::Health,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.conn.execute(
+            "UPDATE kiosks SET health = ?2, health_at = ?3 WHERE code = ?1",
+            params![code, serde_json::to_string(health)?, ts(at)],
+        )?;
+        Ok(())
+    }
+
     pub fn fleet(&self) -> Result<Vec<FleetRow>> {
         let mut stmt = self.conn.prepare(
             "SELECT k.code, k.estate, k.revoked_at IS NOT NULL, k.last_seen_at,
-                    (SELECT e.at FROM events e WHERE e.origin = 'kiosk:' || k.code ORDER BY e.origin_seq DESC LIMIT 1)
+                    (SELECT e.at FROM events e WHERE e.origin = 'kiosk:' || k.code ORDER BY e.origin_seq DESC LIMIT 1),
+                    k.health, k.health_at
              FROM kiosks k ORDER BY k.estate, k.code",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, bool>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, Option<String>>(4)?,
+                (
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, bool>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                ),
+                (r.get::<_, Option<String>>(5)?, r.get::<_, Option<String>>(6)?),
             ))
         })?;
         let time = |t: Option<String>| -> Result<Option<DateTime<Utc>>> {
@@ -196,8 +213,12 @@ impl Store {
             .transpose()
         };
         rows.map(|row| {
-            let (code, estate, revoked, seen, last) = row?;
-            Ok(FleetRow { code, estate, revoked, last_seen: time(seen)?, last_event_at: time(last)? })
+            let ((code, estate, revoked, seen, last), (health, health_at)) = row?;
+            let health = match (health, time(health_at)?) {
+                (Some(health), Some(at)) => Some((serde_json::from_str(&health)?, at)),
+                _ => None,
+            };
+            Ok(FleetRow { code, estate, revoked, last_seen: time(seen)?, last_event_at: time(last)?, health })
         })
         .collect()
     }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{ErrorBody, PROTOCOL, PullResponse, PushRequest, PushResponse, RefusalCode, Status};
+use super::{ErrorBody, Health, PROTOCOL, PullResponse, PushRequest, PushResponse, RefusalCode, Status};
 use crate::domain::event::Origin;
 use crate::store::{Store, StoreError, StoredEvent};
 
@@ -210,6 +210,25 @@ impl Client {
         self.answer(r).await.map(Some)
     }
 
+    /// Tells HQ how this kiosk is doing. An HQ older than the report (404/405) is no
+    /// failure: it has no fleet page to show it on.
+    pub async fn report_health(&self, health: &Health) -> Result<(), SyncError> {
+        let r = self
+            .http
+            .put(format!("{}/v1/health", self.base))
+            .bearer_auth(&self.token)
+            .json(health)
+            .send()
+            .await;
+        match r {
+            Ok(resp) if resp.status().is_success() => Ok(()),
+            Ok(resp) if matches!(resp.status(), StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED) => {
+                Ok(())
+            }
+            other => self.answer::<serde_json::Value>(other).await.map(|_| ()),
+        }
+    }
+
     /// `own`: this kiosk's own events too (taking back what a restored directory lost).
     pub async fn pull(&self, after: i64, limit: usize, own: bool) -> Result<PullResponse, SyncError> {
         let r = self
@@ -254,7 +273,38 @@ pub async fn sync_once(
     }
     store.set_meta("sync_last_ok", &now.to_rfc3339())?;
     store.set_meta("sync_last_error", "")?;
+    // For HQ's fleet page only: a sync that got this far succeeded, whatever happens here.
+    // The clock reported is the one at sending (HQ compares it with its own on arrival).
+    match health_of(store, Utc::now()) {
+        Ok(health) => {
+            if let Err(e) = client.report_health(&health).await {
+                tracing::warn!(error = %e, "could not tell HQ how this kiosk is doing");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "could not read this kiosk's health"),
+    }
     Ok(report)
+}
+
+/// What this kiosk tells HQ about itself after a sync: its outbox, its printer's queue
+/// and why it waits, its clock and its version.
+pub fn health_of(store: &Store, now: DateTime<Utc>) -> Result<Health, StoreError> {
+    use crate::store::JobState;
+    let count = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+    let printer = store
+        .oldest_queued_job()?
+        .and_then(|job| job.last_error)
+        .and_then(|why| crate::printer::status::PrinterStatus::from_code(&why));
+    Ok(Health {
+        outbox: count(store.outbox_len()?),
+        set_aside: count(store.rejected()?.len() as u64),
+        oldest_unsent: store.outbox_batch(1)?.first().map(|e| e.event.at),
+        print_queued: count(store.count_print_jobs(JobState::Queued)?.unsigned_abs()),
+        print_held: count(store.count_print_jobs(JobState::Held)?.unsigned_abs()),
+        printer,
+        kiosk_time: now,
+        version: env!("CARGO_PKG_VERSION").to_string(),
+    })
 }
 
 /// Before the kiosk numbers anything: learn how far HQ has this kiosk's tickets and

@@ -64,6 +64,43 @@ pub struct PullResponse {
     pub more: bool,
 }
 
+/// How a kiosk is doing, as it says after each sync (`PUT /v1/health`), for HQ's fleet
+/// page. HQ keeps it only for the kiosk whose credential sent it, and judges the kiosk's
+/// clock against its own: `kiosk_time` beside when the report arrived.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Health {
+    /// Events still in the outbox after the sync (waiting until HQ can take them).
+    pub outbox: u32,
+    /// Events HQ refused, kept aside at the kiosk until someone sends them again.
+    pub set_aside: u32,
+    /// When the oldest event in the outbox was written, by the kiosk's clock.
+    pub oldest_unsent: Option<chrono::DateTime<chrono::Utc>>,
+    /// Print jobs waiting for the printer.
+    pub print_queued: u32,
+    /// Residents' tickets that could not print, waiting for the front desk to reprint.
+    pub print_held: u32,
+    /// Why the oldest print job waits, as the printer said; none when nothing waits.
+    pub printer: Option<crate::printer::status::PrinterStatus>,
+    /// The kiosk's clock when it sent this.
+    pub kiosk_time: chrono::DateTime<chrono::Utc>,
+    /// The kiosk's firmware version.
+    #[schemars(length(max = 40), pattern(r"^[0-9A-Za-z.+-]*$"))]
+    pub version: String,
+}
+
+impl Health {
+    /// What the protocol file's schema says beyond its types.
+    pub fn check(&self) -> Result<(), String> {
+        let version_ok = self.version.len() <= 40
+            && self.version.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
+        if !version_ok {
+            return Err("version: at most 40 of 0-9 A-Z a-z . + -".into());
+        }
+        Ok(())
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct ErrorBody {
     pub error: String,

@@ -40,7 +40,9 @@ pub trait HqDatabase: Send + Sync {
 
     /// Notes that a kiosk asked for its status now (written at most once a minute).
     async fn kiosk_seen(&self, code: &str, now: DateTime<Utc>) -> Result<()>;
-    /// Every registered kiosk with when it was last seen and its newest event.
+    /// Keeps what a kiosk last said of itself, received `at` by HQ's clock.
+    async fn kiosk_health(&self, code: &str, health: &crate::sync::Health, at: DateTime<Utc>) -> Result<()>;
+    /// Every registered kiosk with when it was last seen, its newest event and its health.
     async fn fleet(&self) -> Result<Vec<FleetRow>>;
 
     /// Every event held for one case, in no particular order.

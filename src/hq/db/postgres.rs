@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("postgres_migrations/0001_hq.sql"),
     include_str!("postgres_migrations/0002_read_model.sql"),
     include_str!("postgres_migrations/0003_accounts.sql"),
+    include_str!("postgres_migrations/0004_kiosk_health.sql"),
 ];
 
 /// The format of the `cases` rows; when it changes, every row is folded again at start.
@@ -1241,10 +1242,20 @@ impl HqDatabase for PostgresHq {
         let [update] = prepare_all(
             &client,
             ["UPDATE kiosks SET last_seen_at = $2
-              WHERE code = $1 AND (last_seen_at IS NULL OR last_seen_at < $2 - interval '1 minute')"],
+              WHERE code = $1 AND (last_seen_at IS NULL OR last_seen_at < $2::timestamptz - interval '1 minute')"],
         )
         .await?;
         client.execute(&update, &[&code, &now]).await?;
+        Ok(())
+    }
+
+    async fn kiosk_health(&self, code: &str, health: &crate::sync::Health, at: DateTime<Utc>) -> Result<()> {
+        let health = serde_json::to_string(health)?;
+        self.pool
+            .get()
+            .await?
+            .execute("UPDATE kiosks SET health = $2, health_at = $3 WHERE code = $1", &[&code, &health, &at])
+            .await?;
         Ok(())
     }
 
@@ -1256,21 +1267,28 @@ impl HqDatabase for PostgresHq {
             .query(
                 "SELECT k.code, k.estate, k.revoked_at IS NOT NULL, k.last_seen_at,
                         (SELECT e.at FROM events e WHERE e.origin = 'kiosk:' || k.code
-                         ORDER BY e.origin_seq DESC LIMIT 1)
+                         ORDER BY e.origin_seq DESC LIMIT 1),
+                        k.health, k.health_at
                  FROM kiosks k ORDER BY k.estate, k.code",
                 &[],
             )
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| FleetRow {
-                code: r.get(0),
-                estate: r.get(1),
-                revoked: r.get(2),
-                last_seen: r.get(3),
-                last_event_at: r.get(4),
+        rows.iter()
+            .map(|r| {
+                let health = match (r.get::<_, Option<String>>(5), r.get::<_, Option<DateTime<Utc>>>(6)) {
+                    (Some(health), Some(at)) => Some((serde_json::from_str(&health)?, at)),
+                    _ => None,
+                };
+                Ok(FleetRow {
+                    code: r.get(0),
+                    estate: r.get(1),
+                    revoked: r.get(2),
+                    last_seen: r.get(3),
+                    last_event_at: r.get(4),
+                    health,
+                })
             })
-            .collect())
+            .collect()
     }
 
     async fn file_hq(

@@ -59,6 +59,11 @@ impl HqDatabase for SqliteHq {
         self.with(move |s| s.kiosk_seen(&code, now)).await
     }
 
+    async fn kiosk_health(&self, code: &str, health: &crate::sync::Health, at: DateTime<Utc>) -> Result<()> {
+        let (code, health) = (code.to_string(), health.clone());
+        self.with(move |s| s.kiosk_health(&code, &health, at)).await
+    }
+
     async fn fleet(&self) -> Result<Vec<FleetRow>> {
         self.with(|s| s.fleet()).await
     }
