@@ -1,9 +1,10 @@
 //! HQ's web desk in a real browser (headless Chromium through chromedriver): a quality
-//! officer signs in with the keyboard, finds a case, opens it, reads the day's report and
-//! the month's assessment and exports it, at an office PC's 1366×768 and a phone's
-//! 390×844. Every page must fit its width (no sideways scrolling), every field must have
-//! a label, and each page leaves a screenshot in target/screenshots/desk for people to
-//! look at.
+//! officer signs in with the keyboard, finds a case, opens it and acts on it, files a
+//! hotline call that the estate's kiosk takes at its next sync and answers, reads the
+//! day's report and the month's assessment and exports it (read back as a workbook), at
+//! an office PC's 1366×768 and a phone's 390×844. Every page must fit its width (no
+//! sideways scrolling), every field must have a label, and each page leaves a screenshot
+//! in target/screenshots/desk for people to look at.
 
 mod common;
 
@@ -12,6 +13,8 @@ use common::browser::{chromium, screenshot_dir};
 use common::filings;
 use common::hq_db::{HqProcess, HqStore};
 use fantoccini::{Client, Locator, key::Key};
+use lobbydesk::app::{Action, Desk};
+use lobbydesk::domain::event::ContactMethod;
 use lobbydesk::hq::accounts::{Account, HqRole, hash_password};
 use lobbydesk::store::KioskRecord;
 
@@ -115,6 +118,26 @@ async fn work_a_day_at(width: u32, height: u32) {
     c.wait().for_element(Locator::XPath("//h1[.='HQ-00001']")).await.unwrap();
     let text = c.find(Locator::Css("dl.case")).await.unwrap().text().await.unwrap();
     assert!(text.contains("热线") && text.contains("13900139000"), "{text}");
+
+    // The estate's kiosk takes the call at its next sync; what its manager does there
+    // (the first callback to the resident) is on the case page after the kiosk's next sync.
+    let token = store.register("K02", EAST).await;
+    let dir = tempfile::TempDir::new().unwrap();
+    let toml = format!("[kiosk]\ncode = \"K02\"\nestate = \"{EAST}\"\n{}", common::STAFF);
+    let mut kiosk =
+        Desk::open(lobbydesk::config::Settings::from_toml(&toml, "test").unwrap(), dir.path()).unwrap();
+    let client = lobbydesk::sync::client::Client::new(&hq.url(), &token).unwrap();
+    common::hq_db::sync_until_done(&mut kiosk, &client).await;
+    let there = kiosk.store().case_by_ticket("HQ-00001").expect("the kiosk has the hotline case").case;
+    assert!(format!("{:?}", there.intake.contact).contains("13900139000"), "the estate can call back");
+    let reply = Action::Reply {
+        method: ContactMethod::Phone, text: "已致电陈女士，今天下午上门".into()
+    };
+    kiosk.act("HQ-00001", reply, "chen", Utc::now()).unwrap();
+    common::hq_db::sync_until_done(&mut kiosk, &client).await;
+    c.refresh().await.unwrap();
+    c.wait().for_element(Locator::XPath("//td[contains(., '已致电陈女士，今天下午上门')]")).await.unwrap();
+    check_page(c, "case-from-kiosk", width).await;
 
     // The day's report and the month's assessment, through the menu.
     c.find(Locator::LinkText("热线日报 Daily report")).await.unwrap().click().await.unwrap();
