@@ -299,6 +299,27 @@ async fn the_desk_signs_people_in_and_keeps_others_out(backend: Backend) {
     assert!(open_resolved.contains(&fixed), "resolved is still open until the callback and closure");
     assert_eq!(quality.get("/desk?status=nonsense").await.status(), StatusCode::BAD_REQUEST);
 
+    // The GM's escalation list: the major hotline complaint at once, a kiosk's complaint
+    // left unresolved for 7 days (filed while the kiosk was offline a week ago); not the
+    // day's other cases.
+    let noise = lobbydesk::domain::filing::NewCase {
+        category: "noise".into(),
+        place: "2-1-101".into(),
+        phone: Some("13600136000".into()),
+        text: "楼下商铺夜间噪音".into(),
+        ..Default::default()
+    };
+    let week_old = kiosk.file(&noise, Utc::now() - chrono::Duration::days(8)).unwrap().ticket().to_string();
+    common::hq_db::sync_until_done(&mut kiosk, &client).await;
+    let escalations = quality.get("/desk?open=1&escalated=1").await.text().await.unwrap();
+    assert!(escalations.contains("HQ-00001") && escalations.contains(&week_old), "{escalations}");
+    assert!(!escalations.contains(&east[0]) && !escalations.contains(&fixed), "{escalations}");
+    assert!(escalations.contains("已升级 escalated"));
+    let listed = quality.get("/desk/cases.xlsx?escalated=1").await.bytes().await.unwrap();
+    let rows = workbook_rows(&listed, "案件 Cases");
+    assert_eq!(rows[0][5], "已升级 Escalated");
+    assert!(rows[1..].iter().all(|r| r[5] == "是 yes") && rows.len() == 4, "{rows:?}");
+
     // Reports: the day's, and the month's assessment beside the group's, also as a workbook.
     let daily = quality.get("/desk/reports/daily").await.text().await.unwrap();
     assert!(

@@ -121,6 +121,42 @@ fn overdue_by_folding(desk: &Desk, cal: &WorkCalendar, at: DateTime<Utc>) -> Vec
     tickets
 }
 
+fn escalated_from_index(desk: &Desk, at: DateTime<Utc>) -> Vec<String> {
+    let query = CaseQuery { escalated_at: Some(at), ..Default::default() };
+    let mut tickets: Vec<String> = desk
+        .store()
+        .list_cases(&query, None, 100_000)
+        .unwrap()
+        .iter()
+        .map(|(c, _)| c.ticket().to_string())
+        .collect();
+    tickets.sort();
+    tickets
+}
+
+/// On the GM's list at `at`: escalated to the group head or the GM by then, or owing a
+/// 7-day escalation or a major complaint's report that was due before then.
+fn escalated_by_folding(desk: &Desk, cal: &WorkCalendar, at: DateTime<Utc>) -> Vec<String> {
+    use lobbydesk::domain::clocks::{Clock, DeadlineState, deadlines};
+    use lobbydesk::domain::event::EscalationTarget::{GeneralManager, GroupHead};
+    let mut tickets: Vec<String> = desk
+        .store()
+        .cases()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            c.escalations.iter().any(|e| matches!(e.value.to, GroupHead | GeneralManager) && e.at < at)
+                || deadlines(c, cal, at).iter().any(|d| {
+                    matches!(d.clock, Clock::Escalation | Clock::ReportMajor)
+                        && matches!(d.state, DeadlineState::Overdue | DeadlineState::MetLate)
+                })
+        })
+        .map(|c| c.ticket().to_string())
+        .collect();
+    tickets.sort();
+    tickets
+}
+
 #[test]
 fn the_daily_report_from_the_read_model_is_the_report_over_every_case() {
     let (_dir, desk) = estate();
@@ -213,4 +249,18 @@ fn overdue_from_the_index_is_overdue_by_folding_at_every_moment_and_under_a_new_
         let at = now() + Duration::hours(hours);
         assert_eq!(overdue_from_index(&desk, at), overdue_by_folding(&desk, &cal, at), "overdue at {at}");
     }
+}
+
+#[test]
+fn the_escalation_list_from_the_index_is_the_list_by_folding_at_every_moment() {
+    let (_dir, desk) = estate();
+    let cal = desk.settings.calendar.clone();
+    let mut seen = 0;
+    for hours in [0, 1, 5, 24, 24 * 6, 24 * 7 + 1, 24 * 8, 24 * 40] {
+        let at = now() + Duration::hours(hours);
+        let expected = escalated_by_folding(&desk, &cal, at);
+        assert_eq!(escalated_from_index(&desk, at), expected, "escalated at {at}");
+        seen += expected.len();
+    }
+    assert!(seen > 50, "cases on the list were compared: {seen}");
 }

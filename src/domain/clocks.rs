@@ -411,6 +411,27 @@ pub fn overdue_from(case: &Case, cal: &WorkCalendar) -> Option<DateTime<Utc>> {
         .min()
 }
 
+/// From when the case belongs on the GM's escalation list (000 4.3.2, 4.3.3): the first
+/// escalation of it to the group head or the GM, or the moment a 7-day escalation or a
+/// major complaint's report to the GM fell (or falls) due without one. Like
+/// `overdue_from` it holds for every `now`, so stores keep it in an indexed column and
+/// "escalated by now" is a range query. None while neither happened nor is owed.
+pub fn escalated_from(case: &Case, cal: &WorkCalendar) -> Option<DateTime<Utc>> {
+    let written = case
+        .escalations
+        .iter()
+        .filter(|e| matches!(e.value.to, EscalationTarget::GroupHead | EscalationTarget::GeneralManager))
+        .map(|e| e.at)
+        .min();
+    let owed = deadlines(case, cal, case.updated_at)
+        .into_iter()
+        .filter(|d| matches!(d.clock, Clock::Escalation | Clock::ReportMajor))
+        .filter(|d| d.state != DeadlineState::NotNeeded)
+        .map(|d| d.done_at.map_or(d.due, |done| done.min(d.due)))
+        .min();
+    earliest(written, owed)
+}
+
 /// A case is overdue when any of its clocks is.
 pub fn is_overdue(case: &Case, cal: &WorkCalendar, now: DateTime<Utc>) -> bool {
     case.status.is_open() && deadlines(case, cal, now).iter().any(Deadline::is_overdue)

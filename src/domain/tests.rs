@@ -427,6 +427,46 @@ fn a_major_complaint_is_reported_to_the_general_manager_at_once() {
 }
 
 #[test]
+fn the_escalation_list_holds_a_complaint_from_its_written_escalation_or_when_one_fell_due() {
+    use super::clocks::escalated_from;
+    let cal = WorkCalendar::default();
+    // Unresolved: on the list from day 7, also while nobody has written yet.
+    let mut s = Script::file(complaint(), monday());
+    assert_eq!(escalated_from(&s.case(), &cal), Some(monday() + Duration::days(7)));
+    // Written on day 3: on the list from then.
+    let day3 = monday() + Duration::days(3);
+    s.ok(day3, EventBody::Escalated { to: EscalationTarget::GroupHead, reason: "开发商未回应".into() });
+    assert_eq!(escalated_from(&s.case(), &cal), Some(day3));
+    // Resolved within 7 days: never on it; a reopening owes a fresh 7 days.
+    let mut quick = Script::file(complaint(), monday());
+    quick.ok(monday() + Duration::days(2), resolved("已处理"));
+    assert_eq!(escalated_from(&quick.case(), &cal), None);
+    let reopened_at = monday() + Duration::days(4);
+    quick.ok(reopened_at, EventBody::Reopened { reason: "业主不满意".into() });
+    assert_eq!(escalated_from(&quick.case(), &cal), Some(reopened_at + Duration::days(7)));
+    // An escalation to the estate manager is not the group's; a repair owes none.
+    let mut inside = Script::file(complaint(), monday());
+    inside.ok(
+        monday() + Duration::hours(1),
+        EventBody::Escalated { to: EscalationTarget::EstateManager, reason: "需经理协调".into() },
+    );
+    inside.ok(monday() + Duration::days(1), resolved("已处理"));
+    assert_eq!(escalated_from(&inside.case(), &cal), None);
+    assert_eq!(escalated_from(&Script::file(new_case("water"), monday()).case(), &cal), None);
+    // A major complaint: from when its report to the GM fell due, or was made.
+    let mut major = Script::file(complaint(), monday());
+    let t = monday() + Duration::hours(3);
+    major.ok(
+        t,
+        EventBody::Classified { complaint_class: None, severity: Some(Severity::Major), department: None },
+    );
+    assert_eq!(escalated_from(&major.case(), &cal), Some(t + Duration::hours(1)));
+    let told = t + Duration::minutes(20);
+    major.ok(told, EventBody::Escalated { to: EscalationTarget::GeneralManager, reason: "越级投诉".into() });
+    assert_eq!(escalated_from(&major.case(), &cal), Some(told));
+}
+
+#[test]
 fn a_hotline_case_gets_a_first_callback_within_24_hours() {
     let s = Script::file(
         NewCase { channel: Some(Channel::Hotline), staff: Some("wang".into()), ..new_case("water") },

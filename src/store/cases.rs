@@ -15,7 +15,7 @@ use crate::domain::intake::Intake;
 use crate::domain::ticket::{KioskCode, TicketNumber};
 
 /// Bump when `Case` changes shape: stored projections are then rebuilt from events at start.
-const PROJECTION_VERSION: &str = "4";
+const PROJECTION_VERSION: &str = "5";
 
 /// An event as stored: with the per-origin index sync will compare.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -50,6 +50,8 @@ pub struct CaseQuery {
     pub callback_by: Option<DateTime<Utc>>,
     /// Cases overdue at this moment (`clocks::is_overdue`), through the read model.
     pub overdue_at: Option<DateTime<Utc>>,
+    /// Cases on the escalation list at this moment (`clocks::escalated_from`).
+    pub escalated_at: Option<DateTime<Utc>>,
     /// Words the ticket, place, description or contact contain (as `search`).
     pub words: Option<String>,
     /// One estate's cases (HQ holds every estate's).
@@ -302,6 +304,9 @@ impl Store {
         if let Some(now) = query.overdue_at {
             arg(&mut sql, " AND overdue_from != '' AND overdue_from < ?", ts(now));
         }
+        if let Some(now) = query.escalated_at {
+            arg(&mut sql, " AND escalated_from != '' AND escalated_from < ?", ts(now));
+        }
         match after {
             Some(mark) if by_seq => arg(&mut sql, " AND seq < ?", mark.seq.to_string()),
             Some(mark) => {
@@ -497,7 +502,7 @@ impl Store {
             || '|' || text || '|' || contact || '|' || filed_at || '|' || updated_at || '|' || estate
             || '|' || department || '|' || assignee || '|' || owner || '|' || callback_opens
             || '|' || resolved_at || '|' || closed_at || '|' || overdue_from || '|' || phone
-            || '|' || unreviewed FROM cases";
+            || '|' || unreviewed || '|' || escalated_from FROM cases";
         let snapshot = |conn: &Connection| -> Result<std::collections::HashMap<String, String>> {
             Ok(conn.prepare(ROW)?.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?)
         };
@@ -874,15 +879,15 @@ pub(super) fn refresh_projection(tx: &Connection, cal: &WorkCalendar, case_id: U
     tx.execute(
         "INSERT INTO cases (id, ticket, kind, category, status, place, text, contact, filed_at, updated_at, state,
                             estate, department, assignee, owner, callback_opens,
-                            resolved_at, closed_at, overdue_from, phone, unreviewed)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
+                            resolved_at, closed_at, overdue_from, phone, unreviewed, escalated_from)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)
          ON CONFLICT (id) DO UPDATE SET
             status = excluded.status, place = excluded.place, text = excluded.text,
             contact = excluded.contact, updated_at = excluded.updated_at, state = excluded.state,
             department = excluded.department, assignee = excluded.assignee, owner = excluded.owner,
             callback_opens = excluded.callback_opens, resolved_at = excluded.resolved_at,
             closed_at = excluded.closed_at, overdue_from = excluded.overdue_from, phone = excluded.phone,
-            unreviewed = excluded.unreviewed",
+            unreviewed = excluded.unreviewed, escalated_from = excluded.escalated_from",
         params![
             case_id.to_string(),
             case.ticket(),
@@ -905,6 +910,7 @@ pub(super) fn refresh_projection(tx: &Connection, cal: &WorkCalendar, case_id: U
             at(crate::domain::clocks::overdue_from(&case, cal)),
             columns.phone,
             columns.unreviewed as i64,
+            at(crate::domain::clocks::escalated_from(&case, cal)),
         ],
     )?;
     Ok(case)

@@ -33,10 +33,11 @@ const MIGRATIONS: &[&str] = &[
     include_str!("postgres_migrations/0002_read_model.sql"),
     include_str!("postgres_migrations/0003_accounts.sql"),
     include_str!("postgres_migrations/0004_kiosk_health.sql"),
+    include_str!("postgres_migrations/0005_escalation.sql"),
 ];
 
 /// The format of the `cases` rows; when it changes, every row is folded again at start.
-const PROJECTION_VERSION: &str = "1";
+const PROJECTION_VERSION: &str = "2";
 
 /// Cases folded per transaction when every row is rewritten.
 const REBUILD_BATCH: i64 = 2_000;
@@ -469,11 +470,13 @@ async fn refresh_cases(
         .prepare_cached(
             "INSERT INTO cases (id, ticket, estate, kind, category, status, place, text, contact, department,
                                 assignee, owner, filed_at, updated_at, callback_opens, state,
-                                resolved_at, closed_at, overdue_from, phone, unreviewed, duplicate_of)
+                                resolved_at, closed_at, overdue_from, phone, unreviewed, duplicate_of,
+                                escalated_from)
              SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
                                   $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[],
                                   $14::timestamptz[], $15::timestamptz[], $16::jsonb[], $17::timestamptz[],
-                                  $18::timestamptz[], $19::timestamptz[], $20::text[], $21::int4[], $22::uuid[])
+                                  $18::timestamptz[], $19::timestamptz[], $20::text[], $21::int4[], $22::uuid[],
+                                  $23::timestamptz[])
              ON CONFLICT (id) DO UPDATE SET
                 status = excluded.status, place = excluded.place, text = excluded.text, contact = excluded.contact,
                 department = excluded.department, assignee = excluded.assignee, owner = excluded.owner,
@@ -481,17 +484,18 @@ async fn refresh_cases(
                 resolved_at = excluded.resolved_at, closed_at = excluded.closed_at,
                 overdue_from = excluded.overdue_from, phone = excluded.phone, unreviewed = excluded.unreviewed,
                 duplicate_of = excluded.duplicate_of, ticket = excluded.ticket, estate = excluded.estate,
-                kind = excluded.kind, category = excluded.category, filed_at = excluded.filed_at
+                kind = excluded.kind, category = excluded.category, filed_at = excluded.filed_at,
+                escalated_from = excluded.escalated_from
              WHERE (cases.status, cases.place, cases.text, cases.contact, cases.department, cases.assignee,
                     cases.owner, cases.updated_at, cases.callback_opens, cases.state, cases.resolved_at,
                     cases.closed_at, cases.overdue_from, cases.phone, cases.unreviewed, cases.duplicate_of,
-                    cases.ticket, cases.estate, cases.kind, cases.category, cases.filed_at)
+                    cases.ticket, cases.estate, cases.kind, cases.category, cases.filed_at, cases.escalated_from)
                 IS DISTINCT FROM
                    (excluded.status, excluded.place, excluded.text, excluded.contact, excluded.department,
                     excluded.assignee, excluded.owner, excluded.updated_at, excluded.callback_opens,
                     excluded.state, excluded.resolved_at, excluded.closed_at, excluded.overdue_from,
                     excluded.phone, excluded.unreviewed, excluded.duplicate_of, excluded.ticket,
-                    excluded.estate, excluded.kind, excluded.category, excluded.filed_at)",
+                    excluded.estate, excluded.kind, excluded.category, excluded.filed_at, excluded.escalated_from)",
         )
         .await?;
     let written = tx
@@ -520,6 +524,7 @@ async fn refresh_cases(
                 &c.phone,
                 &c.unreviewed,
                 &c.duplicate_of,
+                &c.escalated_from,
             ],
         )
         .await?;
@@ -584,6 +589,7 @@ struct CaseRows {
     phone: Vec<String>,
     unreviewed: Vec<i32>,
     duplicate_of: Vec<Option<Uuid>>,
+    escalated_from: Vec<Option<DateTime<Utc>>>,
 }
 
 impl CaseRows {
@@ -611,6 +617,7 @@ impl CaseRows {
         self.phone.push(columns.phone);
         self.unreviewed.push(i32::try_from(columns.unreviewed).unwrap_or(i32::MAX));
         self.duplicate_of.push(case.duplicate_of);
+        self.escalated_from.push(crate::domain::clocks::escalated_from(case, cal));
         Ok(())
     }
 }
@@ -1153,6 +1160,9 @@ impl HqDatabase for PostgresHq {
         }
         if let Some(now) = query.overdue_at {
             add(&mut sql, " AND overdue_from < ?", Box::new(now));
+        }
+        if let Some(now) = query.escalated_at {
+            add(&mut sql, " AND escalated_from < ?", Box::new(now));
         }
         if let Some(words) = query.words.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
             add(

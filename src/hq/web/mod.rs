@@ -293,6 +293,9 @@ struct CaseFilter {
     open: bool,
     #[serde(default, deserialize_with = "checkbox")]
     overdue: bool,
+    /// On the GM's escalation list (000 4.3.2, 4.3.3).
+    #[serde(default, deserialize_with = "checkbox")]
+    escalated: bool,
     after: Option<String>,
 }
 
@@ -326,6 +329,9 @@ impl CaseFilter {
         if self.overdue {
             q.append_pair("overdue", "1");
         }
+        if self.escalated {
+            q.append_pair("escalated", "1");
+        }
         if let Some(after) = after {
             q.append_pair("after", &after.to_param());
         }
@@ -341,6 +347,7 @@ struct Row {
     place: String,
     filed: String,
     overdue: bool,
+    escalated: bool,
 }
 
 /// Most rows one export carries; a larger list is narrowed with the filters first.
@@ -365,8 +372,8 @@ async fn cases_xlsx(
             let full = page.len() == 1_000;
             rows.extend(page.iter().map(|(case, _)| {
                 let r = row_of(&desk, case, now);
-                let overdue = if r.overdue { "是 yes" } else { "" };
-                vec![r.ticket, r.estate, r.kind, r.status, overdue.to_string(), r.place, r.filed]
+                let yes = |b: bool| if b { "是 yes" } else { "" }.to_string();
+                vec![r.ticket, r.estate, r.kind, r.status, yes(r.overdue), yes(r.escalated), r.place, r.filed]
             }));
             if !full {
                 break;
@@ -380,6 +387,7 @@ async fn cases_xlsx(
         "类别 Kind",
         "状态 Status",
         "超时 Overdue",
+        "已升级 Escalated",
         "地点 Place",
         "提交 Filed",
     ];
@@ -459,6 +467,7 @@ impl CaseFilter {
             statuses,
             kind,
             overdue_at: self.overdue.then_some(now),
+            escalated_at: self.escalated.then_some(now),
             words: self.words.clone().filter(|w| !w.trim().is_empty()),
             estate: self.estate.clone(),
             ..Default::default()
@@ -476,6 +485,8 @@ fn row_of(desk: &HqDesk<'_>, case: &crate::domain::case::Case, now: DateTime<Utc
         place: s.place,
         filed: local(desk, s.filed_at),
         overdue: s.overdue,
+        escalated: crate::domain::clocks::escalated_from(case, &desk.settings.calendar)
+            .is_some_and(|t| t < now),
     }
 }
 

@@ -104,6 +104,7 @@ pub fn list(
         owner: filter.mine.then(|| session.id.clone()),
         callback_by: filter.callbacks_due.then_some(now),
         overdue_at: filter.overdue.then_some(now),
+        escalated_at: None,
         words: Some(words.trim().to_string()).filter(|w| !w.is_empty()),
         estate: None,
     };
