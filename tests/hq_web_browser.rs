@@ -181,6 +181,17 @@ async fn work_a_day_at(width: u32, height: u32) {
     assert_eq!(rows[1][0], EAST);
     assert_eq!(rows[1][1], "4");
 
+    // The KPIs month by month, from the assessment's link; the GM's escalation list.
+    c.find(Locator::LinkText("月度考核 Monthly assessment")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::LinkText("趋势 Trends")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("figure.chart svg polyline")).await.unwrap();
+    let months = c.find_all(Locator::Css("main table tbody tr")).await.unwrap().len();
+    assert_eq!(months, 6, "six months by default");
+    check_page(c, "trend", width).await;
+    c.find(Locator::LinkText("升级 Escalations")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("input[name=escalated][checked]")).await.unwrap();
+    check_page(c, "escalations", width).await;
+
     // Signing out ends the session.
     c.find(Locator::Css("header form button")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Id("password")).await.unwrap();

@@ -299,6 +299,84 @@ async fn the_desk_signs_people_in_and_keeps_others_out(backend: Backend) {
     assert!(open_resolved.contains(&fixed), "resolved is still open until the callback and closure");
     assert_eq!(quality.get("/desk?status=nonsense").await.status(), StatusCode::BAD_REQUEST);
 
+    // Reports: the day's, and the month's assessment beside the group's, also as a workbook.
+    let daily = quality.get("/desk/reports/daily").await.text().await.unwrap();
+    assert!(
+        daily.contains("热线日报") && west.iter().all(|t| daily.contains(t.as_str())),
+        "today's new cases"
+    );
+    assert_eq!(quality.get("/desk/reports/daily?date=2026-02-30").await.status(), StatusCode::BAD_REQUEST);
+    let month =
+        lobbydesk::config::Settings::default().calendar.local_date(Utc::now()).format("%Y-%m").to_string();
+    let monthly = quality.get(&format!("/desk/reports/monthly?month={month}")).await.text().await.unwrap();
+    assert!(monthly.contains(EAST) && monthly.contains(WEST) && monthly.contains("集团 Group"));
+    // Each KPI drawn with the estates side by side, said in words for a screen reader.
+    assert_eq!(
+        monthly.matches("<figure class=\"chart\">").count(),
+        monthly[..monthly.find("各楼盘对比").unwrap()].matches("<th scope=\"col\">").count() - 3
+    );
+    assert!(
+        monthly.contains("role=\"img\" aria-label=\"") && monthly.matches(&format!("{EAST} ")).count() >= 6
+    );
+    let book = quality.get(&format!("/desk/reports/monthly.xlsx?month={month}")).await;
+    assert_eq!(book.status(), StatusCode::OK);
+    let rows = workbook_rows(&book.bytes().await.unwrap(), &format!("考核 {month}"));
+    let estates: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(estates, [WEST, EAST, "集团 Group"], "estates in name order, then the group");
+    assert_eq!(rows[1][1], "2", "two matters at {WEST}");
+    assert_eq!(rows[2][1], "6", "three and a repair from kiosks and two hotline calls at {EAST}");
+    assert_eq!(rows[3][1], "8", "eight in the group");
+    let head_book =
+        head.get(&format!("/desk/reports/monthly.xlsx?month={month}")).await.bytes().await.unwrap();
+    let head_rows = workbook_rows(&head_book, &format!("考核 {month}"));
+    assert_eq!(head_rows.len(), 2, "an estate head's workbook has their estate only: {head_rows:?}");
+    assert_eq!(head_rows[1][0], EAST);
+
+    // Each KPI month by month for the group, this month's figures the assessment's own;
+    // an estate head sees their estate's, and no other.
+    let trend =
+        quality.get(&format!("/desk/reports/trend?month={month}&months=3")).await.text().await.unwrap();
+    assert!(trend.contains("集团 Group") && trend.matches("<th scope=\"row\">").count() == 3, "{trend}");
+    let group_row = &monthly[monthly.find("<th scope=\"row\">集团 Group</th>").unwrap()..];
+    let first_kpi = &group_row[group_row.find("<td class=").unwrap()..];
+    let first_kpi = &first_kpi[..first_kpi.find("</td>").unwrap()];
+    let this_month = &trend[trend.find(&format!("<th scope=\"row\">{month}</th>")).unwrap()..];
+    assert!(
+        this_month.starts_with(&format!("<th scope=\"row\">{month}</th>{first_kpi}")),
+        "{first_kpi} / {this_month}"
+    );
+    assert_eq!(trend.matches("<polyline").count(), trend.matches("<figure class=\"chart\">").count());
+    assert_eq!(quality.get("/desk/reports/trend?months=13").await.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(quality.get("/desk/reports/trend?month=2026-13").await.status(), StatusCode::BAD_REQUEST);
+    let head_trend = head.get("/desk/reports/trend").await.text().await.unwrap();
+    assert!(head_trend.contains(&format!("· {EAST}")) && !head_trend.contains("集团 Group"));
+    assert_eq!(head.get(&format!("/desk/reports/trend?estate={WEST}")).await.status(), StatusCode::FORBIDDEN);
+
+    // The same repair at one place a third time is flagged on the month's page, drawn and
+    // listed with its cases.
+    let places = &monthly[monthly.find("重复报修地点").unwrap()..];
+    assert!(places.contains("3-2-1201") && !places.contains("5-1-302"), "{places}");
+    let mut again = Vec::new();
+    for note in ["卫生间又漏水", "卫生间还在漏水"] {
+        let leak = lobbydesk::domain::filing::NewCase {
+            category: "water".into(),
+            place: "5-1-302".into(),
+            phone: Some("13700137000".into()),
+            text: note.into(),
+            ..Default::default()
+        };
+        again.push(kiosk.file(&leak, Utc::now()).unwrap().ticket().to_string());
+    }
+    common::hq_db::sync_until_done(&mut kiosk, &client).await;
+    let monthly = quality.get(&format!("/desk/reports/monthly?month={month}")).await.text().await.unwrap();
+    let places = &monthly[monthly.find("重复报修地点").unwrap()..];
+    assert!(places.contains(&format!("{EAST} 5-1-302 给排水 3 次")), "{places}");
+    assert!(
+        [&fixed, &again[0], &again[1]]
+            .iter()
+            .all(|t| places.contains(&format!("<a href=\"/desk/cases/{t}\">")))
+    );
+
     // The GM's escalation list: the major hotline complaint at once, a kiosk's complaint
     // left unresolved for 7 days (filed while the kiosk was offline a week ago); not the
     // day's other cases.
@@ -319,39 +397,6 @@ async fn the_desk_signs_people_in_and_keeps_others_out(backend: Backend) {
     let rows = workbook_rows(&listed, "案件 Cases");
     assert_eq!(rows[0][5], "已升级 Escalated");
     assert!(rows[1..].iter().all(|r| r[5] == "是 yes") && rows.len() == 4, "{rows:?}");
-
-    // Reports: the day's, and the month's assessment beside the group's, also as a workbook.
-    let daily = quality.get("/desk/reports/daily").await.text().await.unwrap();
-    assert!(
-        daily.contains("热线日报") && west.iter().all(|t| daily.contains(t.as_str())),
-        "today's new cases"
-    );
-    assert_eq!(quality.get("/desk/reports/daily?date=2026-02-30").await.status(), StatusCode::BAD_REQUEST);
-    let month =
-        lobbydesk::config::Settings::default().calendar.local_date(Utc::now()).format("%Y-%m").to_string();
-    let monthly = quality.get(&format!("/desk/reports/monthly?month={month}")).await.text().await.unwrap();
-    assert!(monthly.contains(EAST) && monthly.contains(WEST) && monthly.contains("集团 Group"));
-    // Each KPI drawn with the estates side by side, said in words for a screen reader.
-    assert_eq!(
-        monthly.matches("<figure class=\"chart\">").count(),
-        monthly.matches("<th scope=\"col\">").count() - 3
-    );
-    assert!(
-        monthly.contains("role=\"img\" aria-label=\"") && monthly.matches(&format!("{EAST} ")).count() >= 6
-    );
-    let book = quality.get(&format!("/desk/reports/monthly.xlsx?month={month}")).await;
-    assert_eq!(book.status(), StatusCode::OK);
-    let rows = workbook_rows(&book.bytes().await.unwrap(), &format!("考核 {month}"));
-    let estates: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
-    assert_eq!(estates, [WEST, EAST, "集团 Group"], "estates in name order, then the group");
-    assert_eq!(rows[1][1], "2", "two matters at {WEST}");
-    assert_eq!(rows[2][1], "6", "three and a repair from kiosks and two hotline calls at {EAST}");
-    assert_eq!(rows[3][1], "8", "eight in the group");
-    let head_book =
-        head.get(&format!("/desk/reports/monthly.xlsx?month={month}")).await.bytes().await.unwrap();
-    let head_rows = workbook_rows(&head_book, &format!("考核 {month}"));
-    assert_eq!(head_rows.len(), 2, "an estate head's workbook has their estate only: {head_rows:?}");
-    assert_eq!(head_rows[1][0], EAST);
 
     // The fleet: when each kiosk last synced; the quality office registers a kiosk (its
     // credential shown once, and it works) and revokes it (and it stops working).

@@ -23,6 +23,7 @@ mod export;
 mod fleet;
 mod hotline;
 mod reports;
+mod trend;
 
 use super::Hq;
 use super::accounts::{Account, decoy_hash, password_matches};
@@ -66,6 +67,7 @@ pub fn router() -> Router<Hq> {
         .route("/desk/reports/daily.xlsx", get(reports::daily_xlsx))
         .route("/desk/reports/monthly", get(reports::monthly))
         .route("/desk/reports/monthly.xlsx", get(reports::monthly_xlsx))
+        .route("/desk/reports/trend", get(trend::trend))
         .route("/desk/assets/desk.css", get(stylesheet))
         .layer(axum::middleware::from_fn(security_headers))
 }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::{DeskError, local_time, render, signed_in};
 use crate::domain::intake::Lang;
-use crate::domain::report::{CaseLine, Kpi, MonthlyReport};
+use crate::domain::report::{CaseLine, Kpi, MonthlyReport, RepeatedRepair};
 use crate::hq::Hq;
 use crate::hq::accounts::{Account, HqRole};
 
@@ -180,6 +180,51 @@ pub struct EstateRow {
     reporters: usize,
     kpis: Vec<Cell>,
     raw: Vec<Kpi>,
+    /// Places repaired for the same thing three times or more in the repeat window.
+    repeats: Vec<RepeatedRepair>,
+}
+
+/// A place repaired again and again (001 篇2 §6): a bar as long as its count.
+pub struct PlaceBar {
+    estate: String,
+    place: String,
+    category: String,
+    count: usize,
+    tickets: Vec<String>,
+    y: u32,
+    width: u32,
+    value_x: u32,
+}
+
+/// Most places drawn; the table under the chart lists them all.
+const MOST_PLACES: usize = 10;
+const PLACE_STEP: u32 = 52;
+
+fn places_of(settings: &crate::config::Settings, rows: &[EstateRow]) -> Vec<PlaceBar> {
+    let mut all: Vec<(&str, &RepeatedRepair)> = rows
+        .iter()
+        .filter(|r| !r.group)
+        .flat_map(|r| r.repeats.iter().map(|p| (r.estate.as_str(), p)))
+        .collect();
+    all.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(b.0)).then(a.1.place.cmp(&b.1.place)));
+    let most = all.first().map(|(_, p)| p.count).unwrap_or(1).max(1);
+    all.into_iter()
+        .enumerate()
+        .map(|(n, (estate, p))| {
+            let width =
+                (p.count as f64 / most as f64 * f64::from(CHART_WIDTH + CHART_LEFT - 10)).round() as u32;
+            PlaceBar {
+                estate: estate.to_string(),
+                place: p.place.clone(),
+                category: super::category_zh(settings, &p.category),
+                count: p.count,
+                tickets: p.tickets.clone(),
+                y: n.min(MOST_PLACES) as u32 * PLACE_STEP,
+                width,
+                value_x: width + 6,
+            }
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -192,6 +237,10 @@ struct MonthlyPage {
     targets: Vec<String>,
     rows: Vec<EstateRow>,
     charts: Vec<Chart>,
+    places: Vec<PlaceBar>,
+    most_places: usize,
+    places_height: u32,
+    places_summary: String,
 }
 
 /// One KPI with the estates side by side: a bar each, and the target as a line, drawn
@@ -285,6 +334,7 @@ fn row_of(estate: &str, group: bool, report: &MonthlyReport) -> EstateRow {
         reporters: report.reporters,
         kpis,
         raw: report.kpis.clone(),
+        repeats: report.flags.repeated_repairs.clone(),
     }
 }
 
@@ -336,8 +386,20 @@ pub async fn monthly(
     let rows = assessment(&hq, &who.account, year, month).await?;
     let (kpi_names, targets) = kpi_headings(&rows);
     let charts = charts_of(&rows);
+    let places = places_of(&hq.settings, &rows);
+    let drawn = places.len().min(MOST_PLACES);
+    let places_summary = places
+        .iter()
+        .take(MOST_PLACES)
+        .map(|p| format!("{} {} {} {} 次", p.estate, p.place, p.category, p.count))
+        .collect::<Vec<_>>()
+        .join("；");
     let page = MonthlyPage {
         charts,
+        places_height: drawn as u32 * PLACE_STEP,
+        most_places: MOST_PLACES,
+        places_summary: format!("重复报修地点：{places_summary}"),
+        places,
         who: who.account,
         csrf: who.csrf,
         month: format!("{year}-{month:02}"),
