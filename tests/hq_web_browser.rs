@@ -9,7 +9,7 @@
 mod common;
 
 use chrono::Utc;
-use common::browser::{chromium, screenshot_dir};
+use common::browser::{chromium, emulate_media, screenshot_dir};
 use common::filings;
 use common::hq_db::{HqProcess, HqStore};
 use fantoccini::{Client, Locator, key::Key};
@@ -46,6 +46,37 @@ async fn check_page(client: &Client, name: &str, width: u32) {
     )
     .unwrap();
     assert!(unlabelled.is_empty(), "{name}: fields without a label: {unlabelled:?}");
+}
+
+/// The page as it prints on A4 (794 CSS px wide): the menu, filters and forms left off,
+/// nothing cut at the right edge; a picture of it beside the screenshots.
+async fn check_print(client: &Client, name: &str) {
+    let js = |script: &'static str| client.execute(script, vec![]);
+    let border: Vec<u32> = serde_json::from_value(
+        js("return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight, window.innerWidth, window.innerHeight]")
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    client.set_window_size(794 + border[0], 1123 + border[1]).await.unwrap();
+    emulate_media(client, "print").await;
+    let shown: Vec<String> = serde_json::from_value(
+        js("return [...document.querySelectorAll('header, input:not([type=hidden]), select, textarea, button')]
+               .filter(e => e.getClientRects().length > 0).map(e => e.outerHTML.slice(0, 60))")
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(shown.is_empty(), "{name} prints its controls: {shown:?}");
+    let fits: bool = serde_json::from_value(
+        js("return document.documentElement.scrollWidth <= window.innerWidth").await.unwrap(),
+    )
+    .unwrap();
+    assert!(fits, "{name} is cut at the right edge of the paper");
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(screenshot_dir().join(format!("print-{name}.png")), png).unwrap();
+    emulate_media(client, "").await;
+    client.set_window_size(border[2] + border[0], border[3] + border[1]).await.unwrap();
 }
 
 async fn work_a_day_at(width: u32, height: u32) {
@@ -138,6 +169,9 @@ async fn work_a_day_at(width: u32, height: u32) {
     c.refresh().await.unwrap();
     c.wait().for_element(Locator::XPath("//td[contains(., '已致电陈女士，今天下午上门')]")).await.unwrap();
     check_page(c, "case-from-kiosk", width).await;
+    if width > 1000 {
+        check_print(c, "case-from-kiosk").await;
+    }
 
     // The day's report and the month's assessment, through the menu.
     c.find(Locator::LinkText("热线日报 Daily report")).await.unwrap().click().await.unwrap();
@@ -145,15 +179,24 @@ async fn work_a_day_at(width: u32, height: u32) {
     let counts = c.find(Locator::Css("table.counts tbody")).await.unwrap().text().await.unwrap();
     assert!(counts.starts_with('4'), "three from the kiosk and one hotline call today: {counts}");
     check_page(c, "daily", width).await;
+    if width > 1000 {
+        check_print(c, "daily").await;
+    }
     c.find(Locator::LinkText("终端 Kiosks")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::XPath("//td[.='K01']")).await.unwrap();
     check_page(c, "fleet", width).await;
     c.find(Locator::LinkText("回访 Callbacks")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::XPath("//h2[starts-with(., '结案回访')]")).await.unwrap();
     check_page(c, "callbacks", width).await;
+    if width > 1000 {
+        check_print(c, "callbacks").await;
+    }
     c.find(Locator::LinkText("月度考核 Monthly assessment")).await.unwrap().click().await.unwrap();
     let export = c.wait().for_element(Locator::Css("a[download]")).await.unwrap();
     check_page(c, "monthly", width).await;
+    if width > 1000 {
+        check_print(c, "monthly").await;
+    }
 
     // The export link gives the workbook to the signed-in officer (fetched with the
     // browser's own session cookie, as a download would be).
@@ -188,9 +231,24 @@ async fn work_a_day_at(width: u32, height: u32) {
     let months = c.find_all(Locator::Css("main table tbody tr")).await.unwrap().len();
     assert_eq!(months, 6, "six months by default");
     check_page(c, "trend", width).await;
+    if width > 1000 {
+        check_print(c, "trend").await;
+    }
     c.find(Locator::LinkText("升级 Escalations")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Css("input[name=escalated][checked]")).await.unwrap();
     check_page(c, "escalations", width).await;
+
+    // A case that is not there, and a report of a day that is not one, say so on a page
+    // with the way back.
+    c.goto(&format!("{}/desk/cases/K09-99999", hq.url())).await.unwrap();
+    let said = c.wait().for_element(Locator::Css("p[role=alert]")).await.unwrap().text().await.unwrap();
+    assert!(said.contains("没有这个案件"), "{said}");
+    check_page(c, "not-found", width).await;
+    c.goto(&format!("{}/desk/reports/daily?date=2026-02-30", hq.url())).await.unwrap();
+    c.wait().for_element(Locator::Css("p[role=alert]")).await.unwrap();
+    check_page(c, "bad-date", width).await;
+    c.find(Locator::LinkText("返回 Back")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("form.filters")).await.unwrap();
 
     // Signing out ends the session.
     c.find(Locator::Css("header form button")).await.unwrap().click().await.unwrap();

@@ -403,6 +403,35 @@ impl EventBody {
             EventBody::OwnerHandedOver { .. } => "owner-handed-over",
         }
     }
+
+    /// What happened, in the seeds' words, for a case's history read by people.
+    pub fn title_zh(&self) -> &'static str {
+        match self {
+            EventBody::Filed { .. } => "受理",
+            EventBody::Acknowledged { .. } => "确认受理",
+            EventBody::Replied { .. } => "回复业主",
+            EventBody::Classified { .. } => "分类",
+            EventBody::Assigned { .. } => "派工",
+            EventBody::OnSite { .. } => "到场",
+            EventBody::PlanSet { .. } => "处理方案",
+            EventBody::ProgressNote { .. } => "进展",
+            EventBody::PromiseSet { .. } => "承诺日期",
+            EventBody::Resolved { .. } => "处理完毕",
+            EventBody::CallbackRecorded { .. } => "回访",
+            EventBody::Reopened { .. } => "重新处理",
+            EventBody::Escalated { .. } => "上报",
+            EventBody::Closed { .. } => "结案",
+            EventBody::LinkedDuplicate { .. } => "同一事项",
+            EventBody::SuggestionDecided { .. } => "建议处理决定",
+            EventBody::CallbackReviewed { .. } => "回访审核",
+            EventBody::Paused { .. } => "暂停计时",
+            EventBody::Resumed { .. } => "恢复计时",
+            EventBody::DeveloperReferred { .. } => "转开发商",
+            EventBody::DeveloperReplied { .. } => "开发商答复",
+            EventBody::FeeQuoted { .. } => "收费报价",
+            EventBody::OwnerHandedOver { .. } => "首问责任人移交",
+        }
+    }
 }
 
 /// The same limits the kiosk's input checks apply, for an event that arrives already

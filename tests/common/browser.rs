@@ -69,3 +69,24 @@ pub fn screenshot_dir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// Chromium's DevTools command through chromedriver (`goog/cdp/execute`).
+#[derive(Debug)]
+struct DevTools(serde_json::Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for DevTools {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        (axum::http::Method::POST, Some(self.0.to_string()))
+    }
+}
+
+/// Lays the page out as for paper (`print`) or for the screen again (`""`), so a test can
+/// measure and photograph what a printout shows.
+pub async fn emulate_media(client: &fantoccini::Client, media: &str) {
+    let command = serde_json::json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": media}});
+    client.issue_cmd(DevTools(command)).await.expect("Chromium emulates the print media");
+}

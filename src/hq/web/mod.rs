@@ -136,8 +136,9 @@ impl IntoResponse for DeskError {
 fn message_page(text: &str) -> String {
     let escaped = text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
     format!(
-        "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>{escaped}</title>\
-         <link rel=\"stylesheet\" href=\"/desk/assets/desk.css\"><main><p role=\"alert\">{escaped}</p>\
+        "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{escaped}</title>\
+         <link rel=\"stylesheet\" href=\"/desk/assets/desk.css\"><main><p role=\"alert\" class=\"problem\">{escaped}</p>\
          <p><a href=\"/desk\">返回 Back</a></p></main></html>"
     )
 }
@@ -583,7 +584,7 @@ async fn show_case(
         .iter()
         .map(|e| Step {
             at: local(&desk, e.event.at),
-            what: e.event.body.name().to_string(),
+            what: format!("{} {}", e.event.body.title_zh(), e.event.body.name()),
             who: e.event.actor.clone(),
             note: crate::app::event_text(&e.event.body),
         })
