@@ -542,3 +542,44 @@ async fn the_desk_signs_people_in_and_keeps_others_out_sqlite() {
 async fn the_desk_signs_people_in_and_keeps_others_out_postgres() {
     the_desk_signs_people_in_and_keeps_others_out(Backend::Postgres).await;
 }
+
+/// What the desk records about people does not pile up: expired sessions go at the next
+/// sign-in, failed sign-ins after a day, and who opened which case as closed cases do.
+async fn the_desk_keeps_nothing_past_its_time(backend: Backend) {
+    let store = HqStore::of(backend);
+    let db = store.open().await;
+    account(db.as_ref(), "zhou", HqRole::QualityOffice, &[]).await;
+    let t0 = Utc::now();
+    let hour = chrono::Duration::hours(1);
+    db.start_session("old", "zhou", "csrf-old", t0, t0 + hour).await.unwrap();
+    assert!(db.session("old", t0 + hour / 2).await.unwrap().is_some());
+    db.start_session("new", "zhou", "csrf-new", t0 + hour * 2, t0 + hour * 14).await.unwrap();
+    assert!(db.session("old", t0 + hour / 2).await.unwrap().is_none(), "the expired session is gone");
+    assert!(db.session("new", t0 + hour * 3).await.unwrap().is_some(), "the live one stays");
+
+    db.note_sign_in("ghost", false, t0).await.unwrap();
+    db.note_sign_in("zhou", false, t0 + hour).await.unwrap();
+    assert_eq!(db.sign_in_failures("ghost", t0 - hour).await.unwrap(), 1);
+    db.note_sign_in("someone", false, t0 + chrono::Duration::days(2)).await.unwrap();
+    assert_eq!(db.sign_in_failures("ghost", t0 - hour).await.unwrap(), 0, "a name tried days ago");
+    assert_eq!(db.sign_in_failures("zhou", t0 - hour).await.unwrap(), 0);
+
+    let case = uuid::Uuid::now_v7();
+    let years = |n: i64| chrono::Duration::days(365 * n);
+    db.audit("zhou", case, "opened", t0 - years(3)).await.unwrap();
+    db.audit("zhou", case, "opened", t0 - hour).await.unwrap();
+    db.purge_closed(t0 - years(2)).await.unwrap();
+    let kept = db.audit_log(None, 10).await.unwrap();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(kept[0].at > t0 - years(1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_desk_keeps_nothing_past_its_time_sqlite() {
+    the_desk_keeps_nothing_past_its_time(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_desk_keeps_nothing_past_its_time_postgres() {
+    the_desk_keeps_nothing_past_its_time(Backend::Postgres).await;
+}

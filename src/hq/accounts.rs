@@ -161,6 +161,10 @@ pub struct FleetRow {
     pub health: Option<(crate::sync::Health, chrono::DateTime<chrono::Utc>)>,
 }
 
+/// How long a failed sign-in is kept: the lockout counts the last minutes only, and
+/// names tried and never signed in with must not pile up.
+pub const FAILURES_KEPT: chrono::Duration = chrono::Duration::days(1);
+
 /// At least this long: the desk shows residents' names and phones.
 pub const MIN_PASSWORD: usize = 10;
 

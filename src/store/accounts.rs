@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::cases::ts;
 use super::{Result, Store, StoreError};
-use crate::hq::accounts::{Account, AuditEntry, FleetRow};
+use crate::hq::accounts::{Account, AuditEntry, FAILURES_KEPT, FleetRow};
 
 fn account_from(name: String, role: String, estates: String, disabled: bool) -> Result<Account> {
     Ok(Account {
@@ -76,10 +76,14 @@ impl Store {
         now: DateTime<Utc>,
         expires: DateTime<Utc>,
     ) -> Result<()> {
-        self.conn.execute(
+        let tx = self.conn.transaction()?;
+        // Sessions past their time are of no use to anyone: gone at the next sign-in.
+        tx.execute("DELETE FROM hq_sessions WHERE expires_at < ?1", [ts(now)])?;
+        tx.execute(
             "INSERT INTO hq_sessions (token_hash, account, csrf, started_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![token_hash, account, csrf, ts(now), ts(expires)],
         )?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -121,6 +125,9 @@ impl Store {
                 "INSERT INTO hq_sign_in_failures (account, at) VALUES (?1, ?2)",
                 params![account, ts(at)],
             )?;
+            // Names tried and never signed in with would pile up; the lockout looks back
+            // minutes, so a day is plenty.
+            self.conn.execute("DELETE FROM hq_sign_in_failures WHERE at < ?1", [ts(at - FAILURES_KEPT)])?;
         }
         Ok(())
     }

@@ -489,6 +489,8 @@ impl Store {
             tx.execute("DELETE FROM events WHERE case_id = ?1", [id])?;
             tx.execute("DELETE FROM cases WHERE id = ?1", [id])?;
         }
+        // Who opened which case at HQ's desk is kept as long as closed cases are.
+        tx.execute("DELETE FROM hq_audit WHERE at < ?1", [ts(before)])?;
         tx.commit()?;
         Ok(ids.len())
     }

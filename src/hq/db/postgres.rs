@@ -822,9 +822,10 @@ impl HqDatabase for PostgresHq {
         now: DateTime<Utc>,
         expires: DateTime<Utc>,
     ) -> Result<()> {
-        self.pool
-            .get()
-            .await?
+        let client = self.pool.get().await?;
+        // Sessions past their time are of no use to anyone: gone at the next sign-in.
+        client.execute("DELETE FROM hq_sessions WHERE expires_at < $1", &[&now]).await?;
+        client
             .execute(
                 "INSERT INTO hq_sessions (token_hash, account, csrf, started_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
                 &[&token_hash, &account, &csrf, &now, &expires],
@@ -877,6 +878,8 @@ impl HqDatabase for PostgresHq {
             client
                 .execute("INSERT INTO hq_sign_in_failures (account, at) VALUES ($1, $2)", &[&account, &at])
                 .await?;
+            let stale = at - crate::hq::accounts::FAILURES_KEPT;
+            client.execute("DELETE FROM hq_sign_in_failures WHERE at < $1", &[&stale]).await?;
         }
         Ok(())
     }
@@ -1449,6 +1452,8 @@ impl HqDatabase for PostgresHq {
         .await?;
         tx.execute("DELETE FROM events WHERE case_id = ANY($1)", &[&ids]).await?;
         tx.execute("DELETE FROM cases WHERE id = ANY($1)", &[&ids]).await?;
+        // Who opened which case at HQ's desk is kept as long as closed cases are.
+        tx.execute("DELETE FROM hq_audit WHERE at < $1", &[&before]).await?;
         tx.commit().await?;
         Ok(ids.len())
     }
