@@ -205,4 +205,22 @@ async fn measure(
             ms(single)
         );
     }
+    // The web desk's pages: the 考核 page (every estate and the group from one read of the
+    // month) and six months of KPI trends, for the group and for one estate.
+    let ms = |d: Duration| format!("{:.0} ms", d.as_secs_f64() * 1e3);
+    let t = Instant::now();
+    desk.assessment(last.year(), last.month(), now).await.unwrap();
+    let page = t.elapsed();
+    let t = Instant::now();
+    desk.monthly_trend(today, 6, None, now).await.unwrap();
+    let group_trend = t.elapsed();
+    let t = Instant::now();
+    desk.monthly_trend(today, 6, one(0).as_deref(), now).await.unwrap();
+    let estate_trend = t.elapsed();
+    println!(
+        "desk pages: assessment of last month (estates and group) {}; 6-month trend, whole group {}, one estate {}",
+        ms(page),
+        ms(group_trend),
+        ms(estate_trend)
+    );
 }

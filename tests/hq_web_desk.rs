@@ -332,6 +332,22 @@ async fn the_desk_signs_people_in_and_keeps_others_out(backend: Backend) {
     assert_eq!(head_rows.len(), 2, "an estate head's workbook has their estate only: {head_rows:?}");
     assert_eq!(head_rows[1][0], EAST);
 
+    // The group's row is the group's own report, though read with the estates' cases; a
+    // trend's months are the monthly reports.
+    let settings = lobbydesk::config::Settings::default();
+    let desk = lobbydesk::hq::desk::HqDesk::open(&settings, db.as_ref()).await.unwrap();
+    let today = settings.calendar.local_date(Utc::now());
+    let (year, month_no) = (chrono::Datelike::year(&today), chrono::Datelike::month(&today));
+    let now = Utc::now();
+    let (estates, group) = desk.assessment(year, month_no, now).await.unwrap();
+    assert_eq!(group, desk.monthly_report(year, month_no, None, now).await.unwrap());
+    assert_eq!(estates, desk.monthly_by_estate(year, month_no, now).await.unwrap());
+    let trend = desk.monthly_trend(today, 3, Some(EAST), now).await.unwrap();
+    assert_eq!(trend.len(), 3);
+    assert_eq!(trend[2].1, desk.monthly_report(year, month_no, Some(EAST), now).await.unwrap());
+    let before = today - chrono::Months::new(2);
+    assert_eq!(trend[0].0, before.format("%Y-%m").to_string());
+
     // Each KPI month by month for the group, this month's figures the assessment's own;
     // an estate head sees their estate's, and no other.
     let trend =

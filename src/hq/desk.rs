@@ -210,19 +210,55 @@ impl<'a> HqDesk<'a> {
         month: u32,
         now: DateTime<Utc>,
     ) -> Result<Vec<(String, MonthlyReport)>> {
+        Ok(self.assessment(year, month, now).await?.0)
+    }
+
+    /// Every estate's monthly report and the group's, from one read of the month's cases
+    /// (the group's report is over the same cases the estates' are split from).
+    pub async fn assessment(
+        &self,
+        year: i32,
+        month: u32,
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<(String, MonthlyReport)>, MonthlyReport)> {
         let cal = &self.settings.calendar;
         let not_a_month = || ValidationError::Invalid(format!("{year}-{month:02} is not a month"));
         let (from, to) = report::month_bounds(cal, year, month).ok_or_else(not_a_month)?;
+        let cases = self.db.monthly_report_cases(from, to, None).await?;
+        let group = report::monthly(&cases, cal, year, month, now).ok_or_else(not_a_month)?;
         let mut by_estate: std::collections::BTreeMap<String, Vec<Case>> = Default::default();
-        for case in self.db.monthly_report_cases(from, to, None).await? {
+        for case in cases {
             by_estate.entry(case.intake.estate.clone()).or_default().push(case);
         }
-        by_estate
+        let estates = by_estate
             .into_iter()
             .map(|(estate, cases)| {
                 let report = report::monthly(&cases, cal, year, month, now).ok_or_else(not_a_month)?;
                 Ok((estate, report))
             })
-            .collect()
+            .collect::<Result<_>>()?;
+        Ok((estates, group))
+    }
+
+    /// The monthly reports of the `months` months up to the one `last` falls in, oldest
+    /// first, each with its month as YYYY-MM; for the group or one estate. One month's
+    /// cases are read at a time.
+    pub async fn monthly_trend(
+        &self,
+        last: NaiveDate,
+        months: u32,
+        estate: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(String, MonthlyReport)>> {
+        let mut out = Vec::with_capacity(months as usize);
+        for back in (0..months).rev() {
+            let first = last.checked_sub_months(chrono::Months::new(back)).ok_or_else(|| {
+                ValidationError::Invalid(format!("{} is not a month", last.format("%Y-%m")))
+            })?;
+            use chrono::Datelike;
+            let report = self.monthly_report(first.year(), first.month(), estate, now).await?;
+            out.push((first.format("%Y-%m").to_string(), report));
+        }
+        Ok(out)
     }
 }

@@ -354,16 +354,13 @@ fn month_of(q: &MonthQuery, hq: &Hq) -> Result<(i32, u32), DeskError> {
 /// Every estate's row the account may see, and the group's row for those who see all.
 async fn assessment(hq: &Hq, who: &Account, year: i32, month: u32) -> Result<Vec<EstateRow>, DeskError> {
     let now = Utc::now();
-    let desk = hq.desk();
-    let mut rows: Vec<EstateRow> = desk
-        .monthly_by_estate(year, month, now)
-        .await?
+    let (estates, group) = hq.desk().assessment(year, month, now).await?;
+    let mut rows: Vec<EstateRow> = estates
         .iter()
         .filter(|(estate, _)| who.may_see(estate))
         .map(|(estate, report)| row_of(estate, false, report))
         .collect();
     if who.role != HqRole::EstateHead {
-        let group = desk.monthly_report(year, month, None, now).await?;
         rows.push(row_of("集团 Group", true, &group));
     }
     Ok(rows)

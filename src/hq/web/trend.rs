@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use chrono::{Datelike, Months, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate, Utc};
 use serde::Deserialize;
 
 use super::{DeskError, render, signed_in};
@@ -152,15 +152,13 @@ pub async fn trend(
         Some(e) => Some(e.to_string()),
         None => who.account.sees_estate(None),
     };
-    let desk = hq.desk();
-    let mut months = Vec::new();
-    for back in (0..count).rev() {
-        let first = last
-            .checked_sub_months(Months::new(back))
-            .ok_or_else(|| DeskError::Invalid(format!("{} 不是月份 is not a month", last.format("%Y-%m"))))?;
-        let report = desk.monthly_report(first.year(), first.month(), estate.as_deref(), now).await?;
-        months.push((first.format("%Y-%m").to_string(), report.kpis));
-    }
+    let months: Vec<(String, Vec<Kpi>)> = hq
+        .desk()
+        .monthly_trend(last, count, estate.as_deref(), now)
+        .await?
+        .into_iter()
+        .map(|(month, report)| (month, report.kpis))
+        .collect();
     let headings =
         months.first().map(|(_, k)| k.iter().map(|k| k.name_zh.clone()).collect()).unwrap_or_default();
     let table = months
