@@ -14,6 +14,9 @@ use super::validate::{
 
 /// The owner of self-service cases (004): the kiosk receives them, the front desk owns them.
 pub const FRONT_DESK: &str = "front-desk";
+/// The owner of a hotline complaint HQ sends to an estate (000 4.2): the estate's head,
+/// whoever holds that post at the kiosk (its estate manager) when the case arrives.
+pub const ESTATE_HEAD: &str = "estate-head";
 
 /// Raw input, as typed. Everything is checked by `validate`.
 #[derive(Clone, Debug, Default)]

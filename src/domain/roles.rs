@@ -9,7 +9,7 @@ use std::str::FromStr;
 use super::callback::{CallbackOwner, owner};
 use super::case::Case;
 use super::event::{ContactMethod, EventBody};
-use super::filing::FRONT_DESK;
+use super::filing::{ESTATE_HEAD, FRONT_DESK};
 use super::intake::{Channel, Department, Lang, vocabulary};
 use super::validate::ValidationError;
 
@@ -149,7 +149,9 @@ pub fn may(actor: Actor, body: &EventBody, case: &Case) -> Result<(), Refused> {
             refuse("a supervisor decides whether a suggestion is adopted".into())
         }
         EventBody::OwnerHandedOver { .. } => {
-            let owns = case.owner == actor.id || (case.owner == FRONT_DESK && role == FrontDesk);
+            let owns = case.owner == actor.id
+                || (case.owner == FRONT_DESK && role == FrontDesk)
+                || (case.owner == ESTATE_HEAD && role == EstateManager);
             if owns || role.supervises() {
                 Ok(())
             } else {

@@ -1298,6 +1298,23 @@ fn a_class_two_complaint_waits_for_the_developer_with_a_joint_record_002_15() {
 }
 
 #[test]
+fn a_hotline_complaint_sent_to_the_estate_is_its_heads_to_follow_or_hand_over() {
+    use super::filing::ESTATE_HEAD;
+    use super::roles::{Actor, Role, may};
+    let s = Script::file(
+        NewCase { staff: Some(ESTATE_HEAD.into()), channel: Some(Channel::Hotline), ..complaint() },
+        monday(),
+    );
+    let case = s.case();
+    assert_eq!(case.owner, ESTATE_HEAD);
+    let hand_over = EventBody::OwnerHandedOver { to: "zhao".into(), note: "请前台跟进".into() };
+    let manager = Actor { id: "chen", role: Role::EstateManager, department: None };
+    assert!(may(manager, &hand_over, &case).is_ok(), "the estate manager holds the estate head's post");
+    let desk = Actor { id: "wang", role: Role::FrontDesk, department: None };
+    assert!(may(desk, &hand_over, &case).is_err(), "the front desk does not hand over what is not theirs");
+}
+
+#[test]
 fn the_first_inquiry_owner_is_handed_over_explicitly_and_followed_004() {
     let cal = WorkCalendar::default();
     let mut s = Script::file(

@@ -150,8 +150,13 @@ impl<'a> HqDesk<'a> {
         if estate.is_empty() {
             return Err(ValidationError::Empty { what: "the estate" }.into());
         }
-        let new =
-            NewCase { channel: Some(Channel::Hotline), staff: Some(actor.id.to_string()), ..new.clone() };
+        // Sent to the estate, the complaint is its head's to follow (000 4.2); who took the
+        // call stays on the filing (its actor).
+        let new = NewCase {
+            channel: Some(Channel::Hotline),
+            staff: Some(crate::domain::filing::ESTATE_HEAD.to_string()),
+            ..new.clone()
+        };
         let case_id = uuid::Uuid::now_v7();
         let intake = new.validate(&FilingContext {
             catalogue: &self.settings.catalogue,

@@ -33,6 +33,13 @@ fn person(ctx: &PaperContext, id: &str) -> String {
             Lang::ZhCn => "前台".into(),
         };
     }
+    if id == crate::domain::filing::ESTATE_HEAD {
+        return match ctx.staff_lang {
+            Lang::En => "estate head".into(),
+            Lang::ZhTw => "樓盤負責人".into(),
+            Lang::ZhCn => "楼盘负责人".into(),
+        };
+    }
     ctx.staff.iter().find(|s| s.id == id).map_or_else(|| id.to_string(), |s| s.name.clone())
 }
 

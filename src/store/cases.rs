@@ -44,8 +44,9 @@ pub struct CaseQuery {
     pub kind: Option<crate::domain::intake::Kind>,
     pub department: Option<crate::domain::intake::Department>,
     pub assignee: Option<String>,
-    /// The first-inquiry owner's staff id.
-    pub owner: Option<String>,
+    /// Cases whose first-inquiry owner is any of these (a staff id, or a post such as
+    /// `filing::ESTATE_HEAD`); empty for anyone's.
+    pub owners: Vec<String>,
     /// Callbacks that may be made by then.
     pub callback_by: Option<DateTime<Utc>>,
     /// Cases overdue at this moment (`clocks::is_overdue`), through the read model.
@@ -292,8 +293,12 @@ impl Store {
         if let Some(assignee) = &query.assignee {
             arg(&mut sql, " AND assignee = ?", assignee.clone());
         }
-        if let Some(owner) = &query.owner {
-            arg(&mut sql, " AND owner = ?", owner.clone());
+        if !query.owners.is_empty() {
+            sql.push_str(" AND owner IN (");
+            for (i, owner) in query.owners.iter().enumerate() {
+                arg(&mut sql, if i == 0 { "?" } else { ", ?" }, owner.clone());
+            }
+            sql.push(')');
         }
         if let Some(estate) = &query.estate {
             arg(&mut sql, " AND estate = ?", estate.clone());

@@ -327,7 +327,7 @@ fn every_earlier_schema_version_upgrades_with_its_data() {
             let (pulled, _, _) = store.events_since(0, "翠湖花园", Some(&Origin::hq()), 10).unwrap();
             assert_eq!(pulled.len(), 1, "arrivals by estate, from {version}");
             // The desk's list columns are filled from the events (schema 6).
-            let mine = crate::store::CaseQuery { owner: Some(case.owner.clone()), ..Default::default() };
+            let mine = crate::store::CaseQuery { owners: vec![case.owner.clone()], ..Default::default() };
             assert_eq!(store.list_cases(&mine, None, 10).unwrap().len(), 1, "desk lists, from {version}");
             // New cases continue the numbering.
             assert_eq!(file(&mut store, "又坏了").ticket(), "K01-00002", "from {version}");

@@ -1155,8 +1155,8 @@ impl HqDatabase for PostgresHq {
         if let Some(assignee) = &query.assignee {
             add(&mut sql, " AND assignee = ?", Box::new(assignee.clone()));
         }
-        if let Some(owner) = &query.owner {
-            add(&mut sql, " AND owner = ?", Box::new(owner.clone()));
+        if !query.owners.is_empty() {
+            add(&mut sql, " AND owner = ANY(?)", Box::new(query.owners.clone()));
         }
         if let Some(by) = query.callback_by {
             add(&mut sql, " AND callback_opens <= ?", Box::new(by));

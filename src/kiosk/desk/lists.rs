@@ -101,7 +101,14 @@ pub fn list(
         kind: filter.kind,
         department: filter.department,
         assignee: filter.technician.clone(),
-        owner: filter.mine.then(|| session.id.clone()),
+        owners: if !filter.mine {
+            Vec::new()
+        } else if session.role == crate::domain::roles::Role::EstateManager {
+            // The estate head's hotline complaints are the estate manager's to follow.
+            vec![session.id.clone(), crate::domain::filing::ESTATE_HEAD.to_string()]
+        } else {
+            vec![session.id.clone()]
+        },
         callback_by: filter.callbacks_due.then_some(now),
         overdue_at: filter.overdue.then_some(now),
         escalated_at: None,

@@ -350,6 +350,12 @@ pub fn case_view(
     facts.push((fact(Msg("渠道", "渠道", "Channel")), case.intake.channel.name(lang).to_string()));
     let owner = if case.owner == crate::domain::filing::FRONT_DESK {
         label(Msg("前台（自助终端受理）", "前台（自助終端受理）", "front desk (filed at the kiosk)"))
+    } else if case.owner == crate::domain::filing::ESTATE_HEAD {
+        label(Msg(
+            "楼盘负责人（总部热线转来）",
+            "樓盤負責人（總部熱線轉來）",
+            "estate head (from HQ's hotline)",
+        ))
     } else {
         desk.staff(&case.owner).map(|s| s.name.clone()).unwrap_or_else(|_| case.owner.clone())
     };
