@@ -250,6 +250,14 @@ async fn work_a_day_at(width: u32, height: u32) {
     c.find(Locator::LinkText("返回 Back")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Css("form.filters")).await.unwrap();
 
+    // The office keeps its colleagues' accounts; everyone changes their own password.
+    c.find(Locator::LinkText("账号 Accounts")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("form[action='/desk/accounts/add']")).await.unwrap();
+    check_page(c, "accounts", width).await;
+    c.find(Locator::Css("header a[href='/desk/password']")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Id("current")).await.unwrap();
+    check_page(c, "password", width).await;
+
     // Signing out ends the session.
     c.find(Locator::Css("header form button")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Id("password")).await.unwrap();

@@ -266,6 +266,26 @@ async fn the_desk_signs_people_in_and_keeps_others_out(backend: Backend) {
     let there =
         kiosk.store().case_by_ticket("HQ-00001").expect("the estate's kiosk has the hotline case").case;
     let now = Utc::now();
+    assert_eq!(there.owner, lobbydesk::domain::filing::ESTATE_HEAD, "the estate head's to follow");
+    let mine = |id: &str, role| {
+        let session = lobbydesk::kiosk::staff::StaffSession { id: id.into(), name: id.into(), role };
+        let filter = lobbydesk::kiosk::desk::ListFilter { mine: true, ..Default::default() };
+        let page = lobbydesk::kiosk::desk::list(
+            &kiosk,
+            &session,
+            &filter,
+            "",
+            None,
+            lobbydesk::domain::intake::Lang::ZhCn,
+            Utc::now(),
+            50,
+        )
+        .unwrap();
+        page.rows.iter().map(|r| r.ticket.clone()).collect::<Vec<_>>()
+    };
+    use lobbydesk::domain::roles::Role;
+    assert!(mine("chen", Role::EstateManager).contains(&"HQ-00001".to_string()), "in the manager's own list");
+    assert!(!mine("wang", Role::FrontDesk).contains(&"HQ-00001".to_string()));
     let clocks = lobbydesk::domain::clocks::deadlines(&there, &kiosk.settings.calendar, now);
     assert!(clocks.iter().any(|d| d.clock == lobbydesk::domain::clocks::Clock::HotlineFirstCallback));
 
@@ -598,4 +618,115 @@ async fn the_desk_keeps_nothing_past_its_time_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_desk_keeps_nothing_past_its_time_postgres() {
     the_desk_keeps_nothing_past_its_time(Backend::Postgres).await;
+}
+
+async fn change_password(
+    b: &Browser,
+    csrf: &str,
+    current: &str,
+    new: &str,
+    repeat: &str,
+) -> reqwest::Response {
+    b.post("/desk/password", &[("csrf", csrf), ("current", current), ("new", new), ("repeat", repeat)]).await
+}
+
+/// The quality office gives a colleague an account in the browser (the password made and
+/// shown once), resets a forgotten password (ending that person's sessions) and disables
+/// the account of someone who left; everyone changes their own password there.
+async fn the_quality_office_keeps_the_accounts(backend: Backend) {
+    let store = HqStore::of(backend);
+    let db = store.open().await;
+    account(db.as_ref(), "zhou", HqRole::QualityOffice, &[]).await;
+    account(db.as_ref(), "li", HqRole::EstateHead, &[EAST]).await;
+    let hq = HqProcess::start(&store).await;
+    let mut office = Browser::new(&hq.url());
+    office.sign_in("zhou", PASSWORD).await;
+    let listed = office.get("/desk/accounts").await.text().await.unwrap();
+    assert!(listed.contains("<td>li</td>") && listed.contains(EAST), "{listed}");
+    let csrf = office.csrf().await;
+    let shown_password = |page: &str| {
+        let at = page.find("<code>").expect("the password is shown") + 6;
+        page[at..at + page[at..].find("</code>").unwrap()].to_string()
+    };
+
+    let added = office
+        .post(
+            "/desk/accounts/add",
+            &[("csrf", &csrf), ("name", "wang"), ("role", "hotline"), ("estates", "")],
+        )
+        .await;
+    assert_eq!(added.status(), StatusCode::OK);
+    let first = shown_password(&added.text().await.unwrap());
+    assert_eq!(first.chars().count(), 16);
+    assert!(!office.get("/desk/accounts").await.text().await.unwrap().contains(&first), "shown once");
+    for (what, form, why) in [
+        ("a role that is none", [("name", "x1"), ("role", "boss"), ("estates", "")], "no HQ role"),
+        (
+            "an estate head with no estate",
+            [("name", "x2"), ("role", "estate-head"), ("estates", "")],
+            "estates",
+        ),
+        ("a name taken", [("name", "wang"), ("role", "hotline"), ("estates", "")], "已有账号"),
+    ] {
+        let answer =
+            office.post("/desk/accounts/add", &[&[("csrf", csrf.as_str())][..], &form[..]].concat()).await;
+        assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY, "{what}");
+        assert!(answer.text().await.unwrap().contains(why), "{what}");
+    }
+
+    // The colleague signs in with it and changes it.
+    let mut wang = Browser::new(&hq.url());
+    assert_eq!(wang.sign_in("wang", &first).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(wang.get("/desk/accounts").await.status(), StatusCode::FORBIDDEN, "not the office's");
+    let own = wang.csrf().await;
+    let mine = "王的新密码 long enough";
+    for (current, new, repeat, why) in [
+        ("wrong wrong wrong", mine, mine, "当前密码不对"),
+        (first.as_str(), mine, "something else entirely", "不一致"),
+        (first.as_str(), "short", "short", "新密码不可用"),
+    ] {
+        let answer = change_password(&wang, &own, current, new, repeat).await;
+        assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY, "{why}");
+        assert!(answer.text().await.unwrap().contains(why), "{why}");
+    }
+    let changed = change_password(&wang, &own, &first, mine, mine).await;
+    assert!(changed.text().await.unwrap().contains("密码已修改"));
+    assert_eq!(Browser::new(&hq.url()).sign_in("wang", &first).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(Browser::new(&hq.url()).sign_in("wang", mine).await.status(), StatusCode::SEE_OTHER);
+
+    // Forgotten: a new password, and every session of that account ends.
+    let reset = office.post("/desk/accounts/reset", &[("csrf", &csrf), ("name", "wang")]).await;
+    let second = shown_password(&reset.text().await.unwrap());
+    assert_eq!(wang.get("/desk").await.status(), StatusCode::SEE_OTHER, "signed out by the reset");
+    assert_eq!(Browser::new(&hq.url()).sign_in("wang", mine).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(wang.sign_in("wang", &second).await.status(), StatusCode::SEE_OTHER);
+
+    // Left the company: disabled, signed out, no sign-in; nobody disables themselves.
+    let disabled = office.post("/desk/accounts/disable", &[("csrf", &csrf), ("name", "wang")]).await;
+    assert_eq!(disabled.status(), StatusCode::OK);
+    assert!(disabled.text().await.unwrap().contains("已停用"));
+    assert_eq!(wang.get("/desk").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(Browser::new(&hq.url()).sign_in("wang", &second).await.status(), StatusCode::UNAUTHORIZED);
+    let myself = office.post("/desk/accounts/disable", &[("csrf", &csrf), ("name", "zhou")]).await;
+    assert_eq!(myself.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        office.post("/desk/accounts/disable", &[("csrf", "forged"), ("name", "li")]).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let mut head = Browser::new(&hq.url());
+    head.sign_in("li", PASSWORD).await;
+    let head_csrf = head.csrf().await;
+    let refused =
+        head.post("/desk/accounts/add", &[("csrf", &head_csrf), ("name", "x"), ("role", "hotline")]).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_quality_office_keeps_the_accounts_sqlite() {
+    the_quality_office_keeps_the_accounts(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_quality_office_keeps_the_accounts_postgres() {
+    the_quality_office_keeps_the_accounts(Backend::Postgres).await;
 }

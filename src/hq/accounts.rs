@@ -53,6 +53,11 @@ impl HqRole {
         }
     }
 
+    /// The quality office gives colleagues their accounts and takes them away.
+    pub fn manages_accounts(self) -> bool {
+        self == HqRole::QualityOffice
+    }
+
     /// The job the workflow's rules (`roles::may`) know this person by, for those who
     /// work cases: the hotline and the quality office. The group head and estate heads
     /// read.
@@ -186,6 +191,17 @@ pub fn password_matches(password: &str, hash: &str) -> bool {
     use argon2::password_hash::{PasswordHash, PasswordVerifier};
     PasswordHash::new(hash)
         .is_ok_and(|parsed| argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+/// A password for a colleague to sign in with once and change: 16 characters from an
+/// alphabet without look-alikes (no 0/O, 1/l/I), about 90 bits.
+pub fn new_password() -> String {
+    use ring::rand::SecureRandom;
+    const ALPHABET: &[u8] = b"23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
+    let mut bytes = [0u8; 16];
+    ring::rand::SystemRandom::new().fill(&mut bytes).expect("the system random generator works");
+    // 256 is not a multiple of the alphabet's 56: the slight bias costs well under a bit.
+    bytes.iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect()
 }
 
 /// A hash to check against when the account does not exist, so that a wrong name takes

@@ -18,6 +18,7 @@ use axum::routing::{get, post};
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
+mod accounts;
 mod callbacks;
 mod export;
 mod fleet;
@@ -60,6 +61,11 @@ pub fn router() -> Router<Hq> {
         .route("/desk/cases/{ticket}/act", post(act))
         .route("/desk/hotline", get(hotline::form).post(hotline::file))
         .route("/desk/callbacks", get(callbacks::list))
+        .route("/desk/accounts", get(accounts::list))
+        .route("/desk/accounts/add", post(accounts::add))
+        .route("/desk/accounts/reset", post(accounts::reset))
+        .route("/desk/accounts/disable", post(accounts::disable))
+        .route("/desk/password", get(accounts::password_form).post(accounts::change_password))
         .route("/desk/fleet", get(fleet::list))
         .route("/desk/fleet/register", post(fleet::register))
         .route("/desk/fleet/revoke", post(fleet::revoke))
@@ -611,7 +617,11 @@ async fn show_case(
         contact,
         text: case.intake.text.clone(),
         filed: local(&desk, case.filed_at),
-        owner: case.owner.clone(),
+        owner: match case.owner.as_str() {
+            crate::domain::filing::ESTATE_HEAD => "楼盘负责人 estate head".to_string(),
+            crate::domain::filing::FRONT_DESK => "前台 front desk".to_string(),
+            other => other.to_string(),
+        },
         history,
     };
     Ok((status, render(page)?).into_response())
