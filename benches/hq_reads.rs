@@ -217,10 +217,18 @@ async fn measure(
     let t = Instant::now();
     desk.monthly_trend(today, 6, one(0).as_deref(), now).await.unwrap();
     let estate_trend = t.elapsed();
+    // As a serving node answers them: past months kept after the first look.
+    let kept = lobbydesk::hq::desk::KeptReports::default();
+    let serving = lobbydesk::hq::desk::HqDesk::serving(desk.settings, db, &kept);
+    serving.monthly_trend(today, 6, None, now).await.unwrap();
+    let t = Instant::now();
+    serving.monthly_trend(today, 6, None, now).await.unwrap();
+    let group_again = t.elapsed();
     println!(
-        "desk pages: assessment of last month (estates and group) {}; 6-month trend, whole group {}, one estate {}",
+        "desk pages: assessment of last month (estates and group) {}; 6-month trend, whole group {} (looked at again on a serving node {}), one estate {}",
         ms(page),
         ms(group_trend),
+        ms(group_again),
         ms(estate_trend)
     );
 }

@@ -25,6 +25,48 @@ const PAGE: usize = 5_000;
 pub struct HqDesk<'a> {
     pub settings: &'a Settings,
     db: &'a dyn HqDatabase,
+    /// Reports of months that have ended, kept a while by a serving node.
+    kept: Option<&'a KeptReports>,
+}
+
+/// A past month's report reads and folds that month's cases (1.5 s for the whole group
+/// at a million cases): a serving node keeps each one it made for `KEEP_FOR`, so a trend
+/// or an assessment looked at again costs only this month's. A kept report is as of when
+/// it was made (`MonthlyReport::as_of` says so); callbacks recorded since show after.
+#[derive(Default)]
+pub struct KeptReports {
+    reports: std::sync::Mutex<std::collections::HashMap<MonthOf, KeptReport>>,
+}
+
+/// A month (year, month) of one estate, or of the group (none).
+type MonthOf = (i32, u32, Option<String>);
+
+struct KeptReport {
+    made: DateTime<Utc>,
+    report: MonthlyReport,
+}
+
+/// How long a past month's report is kept, and how many at most (a year of 200 estates
+/// and the group fits; past that, the oldest made go first).
+pub const KEEP_FOR: chrono::Duration = chrono::Duration::minutes(15);
+const KEEP_MOST: usize = 3_000;
+
+impl KeptReports {
+    fn get(&self, key: &MonthOf, now: DateTime<Utc>) -> Option<MonthlyReport> {
+        let reports = self.reports.lock().unwrap_or_else(|p| p.into_inner());
+        reports.get(key).filter(|k| now - k.made < KEEP_FOR).map(|k| k.report.clone())
+    }
+
+    fn keep(&self, key: MonthOf, report: &MonthlyReport, now: DateTime<Utc>) {
+        let mut reports = self.reports.lock().unwrap_or_else(|p| p.into_inner());
+        reports.retain(|_, k| now - k.made < KEEP_FOR);
+        if reports.len() >= KEEP_MOST {
+            if let Some(oldest) = reports.iter().min_by_key(|(_, k)| k.made).map(|(key, _)| key.clone()) {
+                reports.remove(&oldest);
+            }
+        }
+        reports.insert(key, KeptReport { made: now, report: report.clone() });
+    }
 }
 
 impl<'a> HqDesk<'a> {
@@ -32,13 +74,13 @@ impl<'a> HqDesk<'a> {
     /// so the sync server writes the same overdue times).
     pub async fn open(settings: &'a Settings, db: &'a dyn HqDatabase) -> Result<HqDesk<'a>> {
         db.use_calendar(&settings.calendar).await?;
-        Ok(HqDesk { settings, db })
+        Ok(HqDesk { settings, db, kept: None })
     }
 
     /// HQ's desk inside `hq serve`, which gave the store its calendar once when it started
     /// (`Hq::ready`); a page does not write it again on every request.
-    pub fn serving(settings: &'a Settings, db: &'a dyn HqDatabase) -> HqDesk<'a> {
-        HqDesk { settings, db }
+    pub fn serving(settings: &'a Settings, db: &'a dyn HqDatabase, kept: &'a KeptReports) -> HqDesk<'a> {
+        HqDesk { settings, db, kept: Some(kept) }
     }
 
     /// One page of `query`, newest first, after `after`.
@@ -203,8 +245,17 @@ impl<'a> HqDesk<'a> {
         let cal = &self.settings.calendar;
         let not_a_month = || ValidationError::Invalid(format!("{year}-{month:02} is not a month"));
         let (from, to) = report::month_bounds(cal, year, month).ok_or_else(not_a_month)?;
+        let key = (year, month, estate.map(str::to_string));
+        let ended = to <= now;
+        if let Some(kept) = self.kept.filter(|_| ended).and_then(|k| k.get(&key, now)) {
+            return Ok(kept);
+        }
         let cases = self.db.monthly_report_cases(from, to, estate).await?;
-        Ok(report::monthly(&cases, cal, year, month, now).ok_or_else(not_a_month)?)
+        let made = report::monthly(&cases, cal, year, month, now).ok_or_else(not_a_month)?;
+        if let Some(kept) = self.kept.filter(|_| ended) {
+            kept.keep(key, &made, now);
+        }
+        Ok(made)
     }
 
     /// The monthly summary and KPIs of every estate, side by side (考核), from one read
@@ -235,13 +286,20 @@ impl<'a> HqDesk<'a> {
         for case in cases {
             by_estate.entry(case.intake.estate.clone()).or_default().push(case);
         }
-        let estates = by_estate
+        let estates: Vec<(String, MonthlyReport)> = by_estate
             .into_iter()
             .map(|(estate, cases)| {
                 let report = report::monthly(&cases, cal, year, month, now).ok_or_else(not_a_month)?;
                 Ok((estate, report))
             })
             .collect::<Result<_>>()?;
+        // What a trend of the group or of an estate will ask for next.
+        if let Some(kept) = self.kept.filter(|_| to <= now) {
+            kept.keep((year, month, None), &group, now);
+            for (estate, report) in &estates {
+                kept.keep((year, month, Some(estate.clone())), report, now);
+            }
+        }
         Ok((estates, group))
     }
 
@@ -265,5 +323,37 @@ impl<'a> HqDesk<'a> {
             out.push((first.format("%Y-%m").to_string(), report));
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hq::db::SqliteHq;
+    use chrono::TimeZone;
+
+    /// A serving node answers a past month from the report it made lately, and makes it
+    /// again once `KEEP_FOR` has passed; this month is always made afresh.
+    #[tokio::test]
+    async fn past_months_are_kept_a_while_and_this_month_never() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let db = SqliteHq::open(dir.path()).unwrap();
+        let settings = Settings::default();
+        let kept = KeptReports::default();
+        let desk = HqDesk::serving(&settings, &db, &kept);
+        let now = Utc.with_ymd_and_hms(2026, 12, 5, 4, 0, 0).unwrap();
+        let first = desk.monthly_report(2026, 11, None, now).await.unwrap();
+        assert_eq!(kept.reports.lock().unwrap().len(), 1);
+        // Mark the kept one, to tell it from a report made again.
+        kept.reports.lock().unwrap().values_mut().for_each(|k| k.report.matters = 99);
+        let again = desk.monthly_report(2026, 11, None, now + chrono::Duration::minutes(5)).await.unwrap();
+        assert_eq!(again.matters, 99, "kept");
+        let later = desk.monthly_report(2026, 11, None, now + KEEP_FOR).await.unwrap();
+        assert_eq!(later, first, "made again after {KEEP_FOR}");
+        desk.monthly_report(2026, 12, None, now).await.unwrap();
+        assert!(kept.reports.lock().unwrap().keys().all(|(_, m, _)| *m == 11), "this month is not kept");
+        // The assessment keeps the group's and each estate's for the trend to use.
+        desk.assessment(2026, 10, now).await.unwrap();
+        assert!(kept.get(&(2026, 10, None), now).is_some());
     }
 }

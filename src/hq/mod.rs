@@ -45,11 +45,13 @@ pub struct Hq {
     db: Arc<dyn HqDatabase>,
     /// The calendar and staff the web desk works with (the config's `hq serve` read).
     settings: Arc<crate::config::Settings>,
+    /// Past months' reports this node made lately.
+    kept: Arc<desk::KeptReports>,
 }
 
 impl Hq {
     pub fn new(db: Arc<dyn HqDatabase>) -> Hq {
-        Hq { db, settings: Arc::new(crate::config::Settings::default()) }
+        Hq { db, settings: Arc::new(crate::config::Settings::default()), kept: Default::default() }
     }
 
     /// The web desk times clocks with these settings' calendar.
@@ -66,7 +68,7 @@ impl Hq {
 
     /// The desk's lists, reports and actions for a page.
     pub(crate) fn desk(&self) -> desk::HqDesk<'_> {
-        desk::HqDesk::serving(&self.settings, self.db.as_ref())
+        desk::HqDesk::serving(&self.settings, self.db.as_ref(), &self.kept)
     }
 
     /// HQ on the SQLite store in `data_dir`.
