@@ -2,7 +2,7 @@
 //! runs on. Every read goes through the read model (a page, a day's or a month's cases),
 //! never through every case, so they stay fast at a property group's million cases.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use super::db::HqDatabase;
 use crate::app::{
@@ -258,6 +258,29 @@ impl<'a> HqDesk<'a> {
         Ok(made)
     }
 
+    /// Makes the group's reports of the `months` months before this one again and keeps
+    /// them, so the group's trend answers at once whenever it is looked at (a serving
+    /// node does this every few minutes: `Hq::keep_trends_warm`). Nothing without kept
+    /// reports.
+    pub async fn warm_past_months(&self, months: u32) -> Result<()> {
+        let Some(kept) = self.kept else { return Ok(()) };
+        let cal = &self.settings.calendar;
+        let first_of_this_month = cal.local_date(Utc::now()).with_day(1).unwrap_or_default();
+        for back in 1..=months {
+            let Some(first) = first_of_this_month.checked_sub_months(chrono::Months::new(back)) else {
+                break;
+            };
+            let (year, month) = (first.year(), first.month());
+            let Some((from, to)) = report::month_bounds(cal, year, month) else { break };
+            let cases = self.db.monthly_report_cases(from, to, None).await?;
+            let now = Utc::now();
+            if let Some(made) = report::monthly(&cases, cal, year, month, now) {
+                kept.keep((year, month, None), &made, now);
+            }
+        }
+        Ok(())
+    }
+
     /// The monthly summary and KPIs of every estate, side by side (考核), from one read
     /// of the month's cases: each estate's report is the one `monthly_report` gives it.
     pub async fn monthly_by_estate(
@@ -318,7 +341,6 @@ impl<'a> HqDesk<'a> {
             let first = last.checked_sub_months(chrono::Months::new(back)).ok_or_else(|| {
                 ValidationError::Invalid(format!("{} is not a month", last.format("%Y-%m")))
             })?;
-            use chrono::Datelike;
             let report = self.monthly_report(first.year(), first.month(), estate, now).await?;
             out.push((first.format("%Y-%m").to_string(), report));
         }
@@ -352,6 +374,12 @@ mod tests {
         assert_eq!(later, first, "made again after {KEEP_FOR}");
         desk.monthly_report(2026, 12, None, now).await.unwrap();
         assert!(kept.reports.lock().unwrap().keys().all(|(_, m, _)| *m == 11), "this month is not kept");
+        // Warming makes the group's past months again, whatever was kept.
+        desk.warm_past_months(3).await.unwrap();
+        let today = Settings::default().calendar.local_date(Utc::now());
+        let last = today.with_day(1).unwrap() - chrono::Months::new(1);
+        let warmed = kept.get(&(last.year(), last.month(), None), Utc::now()).expect("last month is warm");
+        assert_eq!(warmed, desk.monthly_report(last.year(), last.month(), None, Utc::now()).await.unwrap());
         // The assessment keeps the group's and each estate's for the trend to use.
         desk.assessment(2026, 10, now).await.unwrap();
         assert!(kept.get(&(2026, 10, None), now).is_some());

@@ -26,6 +26,9 @@ mod hotline;
 mod reports;
 mod trend;
 
+/// The most months a KPI trend shows.
+pub use trend::MOST_MONTHS as MOST_TREND_MONTHS;
+
 use super::Hq;
 use super::accounts::{Account, decoy_hash, password_matches};
 use super::desk::HqDesk;

@@ -18,7 +18,7 @@ use crate::hq::accounts::Account;
 
 /// Months shown unless asked otherwise, and at most.
 const DEFAULT_MONTHS: u32 = 6;
-const MOST_MONTHS: u32 = 12;
+pub const MOST_MONTHS: u32 = 12;
 
 #[derive(Deserialize, Default)]
 pub struct TrendQuery {
