@@ -168,9 +168,22 @@ pub struct MonthQuery {
     month: Option<String>,
 }
 
+/// A KPI as a table shows it: its rate with what it counts, marked met or missed.
 pub struct Cell {
-    text: String,
-    class: &'static str,
+    pub(super) text: String,
+    pub(super) class: &'static str,
+}
+
+impl Cell {
+    pub(super) fn of(k: &Kpi) -> Cell {
+        match k.value {
+            Some(v) => Cell {
+                text: format!("{} ({}/{})", percent(v), k.numerator, k.denominator),
+                class: if k.met == Some(true) { "met" } else { "missed" },
+            },
+            None => Cell { text: "—".into(), class: "" },
+        }
+    }
 }
 
 pub struct EstateRow {
@@ -311,22 +324,12 @@ fn charts_of(rows: &[EstateRow]) -> Vec<Chart> {
         .collect()
 }
 
-fn percent(v: f64) -> String {
+pub(super) fn percent(v: f64) -> String {
     format!("{:.1}%", v * 100.0)
 }
 
 fn row_of(estate: &str, group: bool, report: &MonthlyReport) -> EstateRow {
-    let kpis = report
-        .kpis
-        .iter()
-        .map(|k| match k.value {
-            Some(v) => Cell {
-                text: format!("{} ({}/{})", percent(v), k.numerator, k.denominator),
-                class: if k.met == Some(true) { "met" } else { "missed" },
-            },
-            None => Cell { text: "—".into(), class: "" },
-        })
-        .collect();
+    let kpis = report.kpis.iter().map(Cell::of).collect();
     EstateRow {
         estate: estate.to_string(),
         group,

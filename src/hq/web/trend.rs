@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveDate, Utc};
 use serde::Deserialize;
 
+use super::reports::{Cell, percent};
 use super::{DeskError, render, signed_in};
 use crate::domain::intake::Lang;
 use crate::domain::report::Kpi;
@@ -57,10 +58,6 @@ const RIGHT: u32 = 424;
 fn y_of(v: f64) -> u32 {
     let span = f64::from(BOTTOM - TOP);
     BOTTOM - (v.clamp(0.0, 1.0) * span).round() as u32
-}
-
-fn percent(v: f64) -> String {
-    format!("{:.1}%", v * 100.0)
 }
 
 fn lines_of(months: &[(String, Vec<Kpi>)]) -> Vec<Line> {
@@ -118,7 +115,7 @@ struct TrendPage {
     whose: String,
     headings: Vec<String>,
     /// A row per month: the month and each KPI's value with its numerator and denominator.
-    table: Vec<(String, Vec<(String, &'static str)>)>,
+    table: Vec<(String, Vec<Cell>)>,
     lines: Vec<Line>,
     top: u32,
     bottom: u32,
@@ -161,22 +158,8 @@ pub async fn trend(
         .collect();
     let headings =
         months.first().map(|(_, k)| k.iter().map(|k| k.name_zh.clone()).collect()).unwrap_or_default();
-    let table = months
-        .iter()
-        .map(|(month, kpis)| {
-            let cells = kpis
-                .iter()
-                .map(|k| match k.value {
-                    Some(v) => (
-                        format!("{} ({}/{})", percent(v), k.numerator, k.denominator),
-                        if k.met == Some(true) { "met" } else { "missed" },
-                    ),
-                    None => ("—".to_string(), ""),
-                })
-                .collect();
-            (month.clone(), cells)
-        })
-        .collect();
+    let table =
+        months.iter().map(|(month, kpis)| (month.clone(), kpis.iter().map(Cell::of).collect())).collect();
     let page = TrendPage {
         lines: lines_of(&months),
         whose: estate.clone().unwrap_or_else(|| "集团 Group".into()),
