@@ -382,6 +382,21 @@ async fn the_desk_signs_people_in_and_keeps_others_out(backend: Backend) {
         "{first_kpi} / {this_month}"
     );
     assert_eq!(trend.matches("<polyline").count(), trend.matches("<figure class=\"chart\">").count());
+    // The trend and the callback lists export too.
+    let book = quality.get(&format!("/desk/reports/trend.xlsx?month={month}&months=3&estate={EAST}")).await;
+    assert_eq!(book.status(), StatusCode::OK);
+    let rows = workbook_rows(&book.bytes().await.unwrap(), "趋势 Trends");
+    assert_eq!(rows.len(), 4, "a row per month: {rows:?}");
+    assert_eq!(rows[3][0], month);
+    assert!(rows[0][1].starts_with("投诉反馈及时率"), "{:?}", rows[0]);
+    let callbacks = quality.get("/desk/callbacks.xlsx").await;
+    assert_eq!(callbacks.status(), StatusCode::OK);
+    let rows = workbook_rows(&callbacks.bytes().await.unwrap(), "回访 Callbacks");
+    assert!(rows[1..].iter().any(|r| r[0].starts_with("结案回访") && r[1] == fixed), "{rows:?}");
+    assert_eq!(
+        head.get(&format!("/desk/reports/trend.xlsx?estate={WEST}")).await.status(),
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(quality.get("/desk/reports/trend?months=13").await.status(), StatusCode::BAD_REQUEST);
     assert_eq!(quality.get("/desk/reports/trend?month=2026-13").await.status(), StatusCode::BAD_REQUEST);
     let head_trend = head.get("/desk/reports/trend").await.text().await.unwrap();

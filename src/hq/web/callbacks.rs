@@ -6,7 +6,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::{DeskError, local_time, render, signed_in};
@@ -51,14 +51,13 @@ struct CallbacksPage {
     sections: Vec<Section>,
 }
 
-pub async fn list(
-    State(hq): State<Hq>,
-    headers: HeaderMap,
-    Query(q): Query<CallbackQuery>,
-) -> Result<Response, DeskError> {
-    let who = signed_in(&hq, &headers).await?;
-    let now = Utc::now();
-    let estate = who.account.sees_estate(q.estate.as_deref().filter(|e| !e.is_empty()));
+/// The callbacks that may be made `now`, in their two sections, soonest due first; and
+/// how many cases were read (at most `MOST`).
+async fn sections(
+    hq: &Hq,
+    estate: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<(Vec<Section>, usize), DeskError> {
     let desk = hq.desk();
     let query = CaseQuery { callback_by: Some(now), estate: estate.clone(), ..Default::default() };
     let page = desk.page(&query, None, MOST).await?;
@@ -82,14 +81,66 @@ pub async fn list(
         Section { title: "结案回访 After the fix", rows: closing },
         Section { title: "阶段性回访 Progress callbacks (not yet satisfied)", rows: progress },
     ];
+    Ok((sections, page.len()))
+}
+
+pub async fn list(
+    State(hq): State<Hq>,
+    headers: HeaderMap,
+    Query(q): Query<CallbackQuery>,
+) -> Result<Response, DeskError> {
+    let who = signed_in(&hq, &headers).await?;
+    let now = Utc::now();
+    let estate = who.account.sees_estate(q.estate.as_deref().filter(|e| !e.is_empty()));
+    let (sections, shown) = sections(&hq, estate.clone(), now).await?;
     let page = CallbacksPage {
         who: who.account,
         csrf: who.csrf,
         as_of: local_time(&hq.settings, now),
         estate,
-        more: page.len() == MOST,
-        shown: page.len(),
+        more: shown == MOST,
+        shown,
         sections,
     };
     Ok(render(page)?.into_response())
+}
+
+/// Both lists as one sheet, a row per callback with its section.
+pub async fn list_xlsx(
+    State(hq): State<Hq>,
+    headers: HeaderMap,
+    Query(q): Query<CallbackQuery>,
+) -> Result<Response, DeskError> {
+    let who = signed_in(&hq, &headers).await?;
+    let now = Utc::now();
+    let estate = who.account.sees_estate(q.estate.as_deref().filter(|e| !e.is_empty()));
+    let (sections, _) = sections(&hq, estate, now).await?;
+    let rows: Vec<Vec<String>> = sections
+        .iter()
+        .flat_map(|s| {
+            s.rows.iter().map(|r| {
+                let late = if r.late { "是 yes" } else { "" };
+                vec![
+                    s.title.to_string(),
+                    r.ticket.clone(),
+                    r.estate.clone(),
+                    r.round.to_string(),
+                    r.due.clone(),
+                    late.to_string(),
+                    r.owner.clone(),
+                ]
+            })
+        })
+        .collect();
+    let headings = [
+        "栏目 Section",
+        "编号 Ticket",
+        "楼盘 Estate",
+        "第几次 Round",
+        "期限 Due",
+        "逾期 Late",
+        "回访人 Who calls",
+    ];
+    let book = super::export::table("回访 Callbacks", &headings, &rows)?;
+    Ok(super::export::xlsx_response(&format!("callbacks-{}.xlsx", now.format("%Y%m%d")), book))
 }

@@ -64,6 +64,8 @@ pub fn router() -> Router<Hq> {
         .route("/desk/cases/{ticket}/act", post(act))
         .route("/desk/hotline", get(hotline::form).post(hotline::file))
         .route("/desk/callbacks", get(callbacks::list))
+        .route("/desk/callbacks.xlsx", get(callbacks::list_xlsx))
+        .route("/desk/reports/trend.xlsx", get(trend::trend_xlsx))
         .route("/desk/accounts", get(accounts::list))
         .route("/desk/accounts/add", post(accounts::add))
         .route("/desk/accounts/reset", post(accounts::reset))

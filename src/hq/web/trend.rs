@@ -123,12 +123,16 @@ struct TrendPage {
     right: u32,
 }
 
-pub async fn trend(
-    State(hq): State<Hq>,
-    headers: HeaderMap,
-    Query(q): Query<TrendQuery>,
-) -> Result<Response, DeskError> {
-    let who = signed_in(&hq, &headers).await?;
+/// The months asked for: the last month, how many, whose (an estate or the group), and
+/// each month's KPIs, oldest first.
+struct Asked {
+    last: NaiveDate,
+    count: u32,
+    estate: Option<String>,
+    months: Vec<(String, Vec<Kpi>)>,
+}
+
+async fn asked(hq: &Hq, who: &Account, q: &TrendQuery) -> Result<Asked, DeskError> {
     let now = Utc::now();
     let last = match q.month.as_deref().filter(|m| !m.is_empty()) {
         Some(m) => NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
@@ -143,11 +147,11 @@ pub async fn trend(
     // group unless they chose an estate.
     let asked = q.estate.as_deref().map(str::trim).filter(|e| !e.is_empty());
     let estate = match asked {
-        Some(e) if !who.account.may_see(e) => {
+        Some(e) if !who.may_see(e) => {
             return Err(DeskError::Forbidden("这不是您负责的楼盘 Not one of your estates".into()));
         }
         Some(e) => Some(e.to_string()),
-        None => who.account.sees_estate(None),
+        None => who.sees_estate(None),
     };
     let months: Vec<(String, Vec<Kpi>)> = hq
         .desk()
@@ -156,6 +160,16 @@ pub async fn trend(
         .into_iter()
         .map(|(month, report)| (month, report.kpis))
         .collect();
+    Ok(Asked { last, count, estate, months })
+}
+
+pub async fn trend(
+    State(hq): State<Hq>,
+    headers: HeaderMap,
+    Query(q): Query<TrendQuery>,
+) -> Result<Response, DeskError> {
+    let who = signed_in(&hq, &headers).await?;
+    let Asked { last, count, estate, months } = asked(&hq, &who.account, &q).await?;
     let headings =
         months.first().map(|(_, k)| k.iter().map(|k| k.name_zh.clone()).collect()).unwrap_or_default();
     let table =
@@ -176,4 +190,52 @@ pub async fn trend(
         right: RIGHT,
     };
     Ok(render(page)?.into_response())
+}
+
+/// The trend as a workbook: a row per month, each KPI as its rate (a number formatted as
+/// a percentage), numerator and denominator.
+pub async fn trend_xlsx(
+    State(hq): State<Hq>,
+    headers: HeaderMap,
+    Query(q): Query<TrendQuery>,
+) -> Result<Response, DeskError> {
+    use super::export::failed;
+    use rust_xlsxwriter::{Format, Workbook};
+    let who = signed_in(&hq, &headers).await?;
+    let Asked { last, estate, months, .. } = asked(&hq, &who.account, &q).await?;
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("趋势 Trends").map_err(failed)?;
+    let bold = Format::new().set_bold();
+    let pct = Format::new().set_num_format("0.0%");
+    let mut headings = vec!["月份 Month".to_string()];
+    if let Some((_, first)) = months.first() {
+        for k in first {
+            headings.push(format!("{} ({})", k.name_zh, k.code));
+            headings.push(format!("{} 分子 numerator", k.name_zh));
+            headings.push(format!("{} 分母 denominator", k.name_zh));
+        }
+    }
+    for (c, h) in headings.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, h, &bold).map_err(failed)?;
+    }
+    for (r, (month, kpis)) in months.iter().enumerate() {
+        let r = r as u32 + 1;
+        sheet.write_string(r, 0, month).map_err(failed)?;
+        for (i, k) in kpis.iter().enumerate() {
+            let c = 1 + 3 * i as u16;
+            match k.value {
+                Some(v) => sheet.write_number_with_format(r, c, v, &pct),
+                None => sheet.write_string(r, c, "—"),
+            }
+            .map_err(failed)?;
+            sheet.write_number(r, c + 1, k.numerator as f64).map_err(failed)?;
+            sheet.write_number(r, c + 2, k.denominator as f64).map_err(failed)?;
+        }
+    }
+    sheet.autofit();
+    let book = book.save_to_buffer().map_err(failed)?;
+    // The estate's name stays out of the file name: a header carries ASCII only.
+    let whose = if estate.is_some() { "estate" } else { "group" };
+    Ok(super::export::xlsx_response(&format!("trend-{whose}-{}.xlsx", last.format("%Y-%m")), book))
 }
