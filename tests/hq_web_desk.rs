@@ -449,6 +449,58 @@ async fn the_desk_signs_people_in_and_keeps_others_out(backend: Backend) {
     assert_eq!(rows[0][5], "已升级 Escalated");
     assert!(rows[1..].iter().all(|r| r[5] == "是 yes") && rows.len() == 4, "{rows:?}");
 
+    // The office's other actions on a case, the workflow deciding: a kiosk complaint
+    // acknowledged and marked major (the GM's clock starts), another case linked to it as
+    // the same matter; closing what is not fixed and reopening what is open are refused,
+    // said on the page, and nothing is recorded.
+    let complaint = lobbydesk::domain::filing::NewCase {
+        category: "noise".into(),
+        place: "1-1-101".into(),
+        phone: Some("13500135000".into()),
+        text: "装修噪音".into(),
+        ..Default::default()
+    };
+    let template = filings::filing_of("K01", EAST);
+    let mut filed = filings::new_case(&template, "K01", 4);
+    if let lobbydesk::domain::event::EventBody::Filed { intake } = &mut filed.event.body {
+        let ctx = lobbydesk::domain::filing::FilingContext {
+            catalogue: &lobbydesk::domain::category::Catalogue::default(),
+            estate: EAST,
+            case_id: filed.event.case_id,
+            repair_sample_percent: 30,
+        };
+        let mut made = complaint.validate(&ctx).unwrap();
+        made.ticket = intake.ticket.clone();
+        **intake = made;
+    }
+    let kiosk_k01 = KioskRecord { code: "K01".into(), estate: EAST.into(), revoked: false };
+    assert!(db.receive_from_kiosk(&kiosk_k01, vec![filed], Utc::now()).await.unwrap().is_empty());
+    let noisy = "K01-00004";
+    let path = format!("/desk/cases/{noisy}/act");
+    let csrf = quality.csrf().await;
+    for what in ["acknowledge", "major"] {
+        let answer = quality.post(&path, &[("csrf", &csrf), ("what", what), ("text", "")]).await;
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER, "{what}");
+    }
+    let marked = db.case_by_ticket(noisy).await.unwrap().unwrap();
+    assert!(marked.acknowledged_at.is_some());
+    assert_eq!(marked.severity, Some(lobbydesk::domain::intake::Severity::Major));
+    let linked = quality
+        .post(
+            &format!("/desk/cases/{}/act", east[2]),
+            &[("csrf", &csrf), ("what", "link"), ("text", &east[0])],
+        )
+        .await;
+    assert_eq!(linked.status(), StatusCode::SEE_OTHER);
+    assert!(db.case_by_ticket(&east[2]).await.unwrap().unwrap().duplicate_of.is_some());
+    let before = db.case_events(marked.id).await.unwrap().len();
+    for what in ["close", "reopen"] {
+        let answer = quality.post(&path, &[("csrf", &csrf), ("what", what), ("text", "x")]).await;
+        assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY, "{what}");
+        assert!(answer.text().await.unwrap().contains("role=\"alert\""), "{what}: the refusal is said");
+    }
+    assert_eq!(db.case_events(marked.id).await.unwrap().len(), before, "nothing recorded");
+
     // The fleet: when each kiosk last synced; the quality office registers a kiosk (its
     // credential shown once, and it works) and revokes it (and it stops working).
     let fleet = quality.get("/desk/fleet").await.text().await.unwrap();

@@ -649,9 +649,11 @@ struct ActForm {
     text: String,
 }
 
-/// What the desk's action form asks for, as the workflow's action.
-fn action_of(form: &ActForm) -> Result<Action, String> {
+/// What the desk's action form asks for, as the workflow's action on `case`. Whether
+/// this person may take it there and then is the workflow's to say (`roles::may`).
+fn action_of(form: &ActForm, case: &crate::domain::case::Case) -> Result<Action, String> {
     let text = form.text.trim().to_string();
+    let note = Some(text.clone()).filter(|t| !t.is_empty());
     let callback = |satisfied: bool| {
         Action::Callback(CallbackInput {
             method: ContactMethod::Phone,
@@ -672,6 +674,18 @@ fn action_of(form: &ActForm) -> Result<Action, String> {
         "callback-unsatisfied" => callback(false),
         "escalate-gm" => Action::Escalate { to: EscalationTarget::GeneralManager, reason: text },
         "escalate-group" => Action::Escalate { to: EscalationTarget::GroupHead, reason: text },
+        "acknowledge" => Action::Acknowledge { note },
+        "major" => Action::Classify {
+            complaint_class: None,
+            severity: Some(crate::domain::intake::Severity::Major),
+            department: None,
+        },
+        "link" => Action::Link { primary_ticket: text },
+        "review" => Action::Review { round: case.callbacks.len() as u32, opinion: text },
+        "adopt" => Action::Decide { adopted: true, reason: text },
+        "decline" => Action::Decide { adopted: false, reason: text },
+        "reopen" => Action::Reopen { reason: text },
+        "close" => Action::Close { note },
         other => return Err(format!("没有这个操作 No such action: {other}")),
     })
 }
@@ -691,7 +705,7 @@ async fn act(
             who.account.role.name(Lang::ZhCn)
         )));
     };
-    let action = match action_of(&form) {
+    let action = match action_of(&form, &case) {
         Ok(action) => action,
         Err(problem) => return show_case(&hq, who, case, Some(problem)).await,
     };
