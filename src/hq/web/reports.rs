@@ -343,14 +343,16 @@ fn row_of(estate: &str, group: bool, report: &MonthlyReport) -> EstateRow {
 
 /// The month asked for (this month by default), as year and month.
 fn month_of(q: &MonthQuery, hq: &Hq) -> Result<(i32, u32), DeskError> {
-    match q.month.as_deref().filter(|m| !m.is_empty()) {
+    let first = first_of_month(q.month.as_deref(), hq)?;
+    Ok((first.year(), first.month()))
+}
+
+/// The first day of the month asked for as YYYY-MM (this month when none is).
+pub(super) fn first_of_month(asked: Option<&str>, hq: &Hq) -> Result<NaiveDate, DeskError> {
+    match asked.filter(|m| !m.is_empty()) {
         Some(m) => NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
-            .map(|d| (d.year(), d.month()))
             .map_err(|_| bad_request(format!("{m} 不是月份 is not a month (YYYY-MM)"))),
-        None => {
-            let today = hq.settings.calendar.local_date(Utc::now());
-            Ok((today.year(), today.month()))
-        }
+        None => Ok(hq.settings.calendar.local_date(Utc::now()).with_day(1).unwrap_or_default()),
     }
 }
 
@@ -420,50 +422,19 @@ pub async fn monthly_xlsx(
     let who = signed_in(&hq, &headers).await?;
     let (year, month) = month_of(&q, &hq)?;
     let rows = assessment(&hq, &who.account, year, month).await?;
-    let book = workbook(&format!("{year}-{month:02}"), &rows).map_err(super::export::failed)?;
+    use super::export::Lead;
+    let table: Vec<_> = rows
+        .iter()
+        .map(|row| {
+            let lead = vec![
+                Lead::Text(row.estate.clone()),
+                Lead::Number(row.matters as f64),
+                Lead::Number(row.reporters as f64),
+            ];
+            (lead, row.raw.as_slice())
+        })
+        .collect();
+    let lead = ["楼盘 Estate", "事项 Matters", "反映人次 Reporters"];
+    let book = super::export::kpi_table(&format!("考核 {year}-{month:02}"), &lead, &table)?;
     Ok(super::export::xlsx_response(&format!("assessment-{year}-{month:02}.xlsx"), book))
-}
-
-fn workbook(month: &str, rows: &[EstateRow]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.set_name(format!("考核 {month}"))?;
-    let bold = Format::new().set_bold();
-    let pct = Format::new().set_num_format("0.0%");
-    let mut headings = vec!["楼盘 Estate".to_string(), "事项 Matters".into(), "反映人次 Reporters".into()];
-    if let Some(first) = rows.first() {
-        for k in &first.raw {
-            headings.push(format!("{} ({})", k.name_zh, k.code));
-            headings.push(format!("{} 分子 numerator", k.name_zh));
-            headings.push(format!("{} 分母 denominator", k.name_zh));
-            headings.push(format!("{} 达标 met (≥ {})", k.name_zh, percent(k.target)));
-        }
-    }
-    for (c, h) in headings.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, h, &bold)?;
-    }
-    for (r, row) in rows.iter().enumerate() {
-        let r = r as u32 + 1;
-        sheet.write_string(r, 0, &row.estate)?;
-        sheet.write_number(r, 1, row.matters as f64)?;
-        sheet.write_number(r, 2, row.reporters as f64)?;
-        for (i, k) in row.raw.iter().enumerate() {
-            let c = 3 + 4 * i as u16;
-            match k.value {
-                Some(v) => sheet.write_number_with_format(r, c, v, &pct)?,
-                None => sheet.write_string(r, c, "—")?,
-            };
-            sheet.write_number(r, c + 1, k.numerator as f64)?;
-            sheet.write_number(r, c + 2, k.denominator as f64)?;
-            let met = match k.met {
-                Some(true) => "是 yes",
-                Some(false) => "否 no",
-                None => "—",
-            };
-            sheet.write_string(r, c + 3, met)?;
-        }
-    }
-    sheet.autofit();
-    book.save_to_buffer()
 }

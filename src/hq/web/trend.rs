@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 
 use super::reports::{Cell, percent};
@@ -134,11 +134,7 @@ struct Asked {
 
 async fn asked(hq: &Hq, who: &Account, q: &TrendQuery) -> Result<Asked, DeskError> {
     let now = Utc::now();
-    let last = match q.month.as_deref().filter(|m| !m.is_empty()) {
-        Some(m) => NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
-            .map_err(|_| DeskError::Invalid(format!("{m} 不是月份 is not a month (YYYY-MM)")))?,
-        None => hq.settings.calendar.local_date(now).with_day(1).unwrap_or_default(),
-    };
+    let last = super::reports::first_of_month(q.month.as_deref(), hq)?;
     let count = q.months.unwrap_or(DEFAULT_MONTHS);
     if !(2..=MOST_MONTHS).contains(&count) {
         return Err(DeskError::Invalid(format!("月数为 2 到 {MOST_MONTHS} Months: 2 to {MOST_MONTHS}")));
@@ -192,49 +188,18 @@ pub async fn trend(
     Ok(render(page)?.into_response())
 }
 
-/// The trend as a workbook: a row per month, each KPI as its rate (a number formatted as
-/// a percentage), numerator and denominator.
+/// The trend as a workbook: a row per month, each KPI as in the 考核 workbook.
 pub async fn trend_xlsx(
     State(hq): State<Hq>,
     headers: HeaderMap,
     Query(q): Query<TrendQuery>,
 ) -> Result<Response, DeskError> {
-    use super::export::failed;
-    use rust_xlsxwriter::{Format, Workbook};
+    use super::export::Lead;
     let who = signed_in(&hq, &headers).await?;
     let Asked { last, estate, months, .. } = asked(&hq, &who.account, &q).await?;
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.set_name("趋势 Trends").map_err(failed)?;
-    let bold = Format::new().set_bold();
-    let pct = Format::new().set_num_format("0.0%");
-    let mut headings = vec!["月份 Month".to_string()];
-    if let Some((_, first)) = months.first() {
-        for k in first {
-            headings.push(format!("{} ({})", k.name_zh, k.code));
-            headings.push(format!("{} 分子 numerator", k.name_zh));
-            headings.push(format!("{} 分母 denominator", k.name_zh));
-        }
-    }
-    for (c, h) in headings.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, h, &bold).map_err(failed)?;
-    }
-    for (r, (month, kpis)) in months.iter().enumerate() {
-        let r = r as u32 + 1;
-        sheet.write_string(r, 0, month).map_err(failed)?;
-        for (i, k) in kpis.iter().enumerate() {
-            let c = 1 + 3 * i as u16;
-            match k.value {
-                Some(v) => sheet.write_number_with_format(r, c, v, &pct),
-                None => sheet.write_string(r, c, "—"),
-            }
-            .map_err(failed)?;
-            sheet.write_number(r, c + 1, k.numerator as f64).map_err(failed)?;
-            sheet.write_number(r, c + 2, k.denominator as f64).map_err(failed)?;
-        }
-    }
-    sheet.autofit();
-    let book = book.save_to_buffer().map_err(failed)?;
+    let table: Vec<_> =
+        months.iter().map(|(month, kpis)| (vec![Lead::Text(month.clone())], kpis.as_slice())).collect();
+    let book = super::export::kpi_table("趋势 Trends", &["月份 Month"], &table)?;
     // The estate's name stays out of the file name: a header carries ASCII only.
     let whose = if estate.is_some() { "estate" } else { "group" };
     Ok(super::export::xlsx_response(&format!("trend-{whose}-{}.xlsx", last.format("%Y-%m")), book))
