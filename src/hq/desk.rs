@@ -19,6 +19,10 @@ use crate::domain::roles::{Actor, may};
 use crate::domain::validate::{ValidationError, clean_text};
 use crate::store::{CaseQuery, PageMark, Result, StoreError};
 
+fn not_a_month(year: i32, month: u32) -> ValidationError {
+    ValidationError::Invalid(format!("{year}-{month:02} is not a month"))
+}
+
 /// Rows per page when a whole list is read.
 const PAGE: usize = 5_000;
 
@@ -242,20 +246,36 @@ impl<'a> HqDesk<'a> {
         estate: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<MonthlyReport> {
-        let cal = &self.settings.calendar;
-        let not_a_month = || ValidationError::Invalid(format!("{year}-{month:02} is not a month"));
-        let (from, to) = report::month_bounds(cal, year, month).ok_or_else(not_a_month)?;
         let key = (year, month, estate.map(str::to_string));
-        let ended = to <= now;
-        if let Some(kept) = self.kept.filter(|_| ended).and_then(|k| k.get(&key, now)) {
-            return Ok(kept);
+        let (from, to) = self.month_bounds(year, month)?;
+        let kept = self.kept.filter(|_| to <= now);
+        if let Some(report) = kept.and_then(|k| k.get(&key, now)) {
+            return Ok(report);
         }
         let cases = self.db.monthly_report_cases(from, to, estate).await?;
-        let made = report::monthly(&cases, cal, year, month, now).ok_or_else(not_a_month)?;
-        if let Some(kept) = self.kept.filter(|_| ended) {
+        let made = self.fold(move |cal| report::monthly(&cases, cal, year, month, now)).await?;
+        let made = made.ok_or_else(|| not_a_month(year, month))?;
+        if let Some(kept) = kept {
             kept.keep(key, &made, now);
         }
         Ok(made)
+    }
+
+    fn month_bounds(&self, year: i32, month: u32) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
+        Ok(report::month_bounds(&self.settings.calendar, year, month)
+            .ok_or_else(|| not_a_month(year, month))?)
+    }
+
+    /// Runs `work` with the calendar on a thread of its own: a month of the whole group
+    /// is seconds of folding, which must not hold up the threads answering kiosks.
+    async fn fold<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&crate::domain::calendar::WorkCalendar) -> T + Send + 'static,
+    ) -> Result<T> {
+        let cal = self.settings.calendar.clone();
+        tokio::task::spawn_blocking(move || work(&cal))
+            .await
+            .map_err(|e| StoreError::BadRecord(format!("making a month's report failed: {e}")))
     }
 
     /// Makes the group's reports of the `months` months before this one again and keeps
@@ -264,17 +284,17 @@ impl<'a> HqDesk<'a> {
     /// reports.
     pub async fn warm_past_months(&self, months: u32) -> Result<()> {
         let Some(kept) = self.kept else { return Ok(()) };
-        let cal = &self.settings.calendar;
-        let first_of_this_month = cal.local_date(Utc::now()).with_day(1).unwrap_or_default();
+        let first_of_this_month =
+            self.settings.calendar.local_date(Utc::now()).with_day(1).unwrap_or_default();
         for back in 1..=months {
             let Some(first) = first_of_this_month.checked_sub_months(chrono::Months::new(back)) else {
                 break;
             };
             let (year, month) = (first.year(), first.month());
-            let Some((from, to)) = report::month_bounds(cal, year, month) else { break };
+            let (from, to) = self.month_bounds(year, month)?;
             let cases = self.db.monthly_report_cases(from, to, None).await?;
             let now = Utc::now();
-            if let Some(made) = report::monthly(&cases, cal, year, month, now) {
+            if let Some(made) = self.fold(move |cal| report::monthly(&cases, cal, year, month, now)).await? {
                 kept.keep((year, month, None), &made, now);
             }
         }
@@ -300,22 +320,23 @@ impl<'a> HqDesk<'a> {
         month: u32,
         now: DateTime<Utc>,
     ) -> Result<(Vec<(String, MonthlyReport)>, MonthlyReport)> {
-        let cal = &self.settings.calendar;
-        let not_a_month = || ValidationError::Invalid(format!("{year}-{month:02} is not a month"));
-        let (from, to) = report::month_bounds(cal, year, month).ok_or_else(not_a_month)?;
+        let (from, to) = self.month_bounds(year, month)?;
         let cases = self.db.monthly_report_cases(from, to, None).await?;
-        let group = report::monthly(&cases, cal, year, month, now).ok_or_else(not_a_month)?;
-        let mut by_estate: std::collections::BTreeMap<String, Vec<Case>> = Default::default();
-        for case in cases {
-            by_estate.entry(case.intake.estate.clone()).or_default().push(case);
-        }
-        let estates: Vec<(String, MonthlyReport)> = by_estate
-            .into_iter()
-            .map(|(estate, cases)| {
-                let report = report::monthly(&cases, cal, year, month, now).ok_or_else(not_a_month)?;
-                Ok((estate, report))
+        let made = self
+            .fold(move |cal| {
+                let group = report::monthly(&cases, cal, year, month, now)?;
+                let mut by_estate: std::collections::BTreeMap<String, Vec<Case>> = Default::default();
+                for case in cases {
+                    by_estate.entry(case.intake.estate.clone()).or_default().push(case);
+                }
+                let estates = by_estate
+                    .into_iter()
+                    .map(|(estate, cases)| Some((estate, report::monthly(&cases, cal, year, month, now)?)))
+                    .collect::<Option<Vec<_>>>()?;
+                Some((estates, group))
             })
-            .collect::<Result<_>>()?;
+            .await?;
+        let (estates, group) = made.ok_or_else(|| not_a_month(year, month))?;
         // What a trend of the group or of an estate will ask for next.
         if let Some(kept) = self.kept.filter(|_| to <= now) {
             kept.keep((year, month, None), &group, now);
