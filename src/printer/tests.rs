@@ -179,6 +179,36 @@ fn an_emergency_ticket_promises_an_engineer_within_30_minutes() {
     assert!(text.contains("水浸/爆管"), "{text}");
 }
 
+/// A hotline complaint HQ sent to the estate: its work order names the post that owns it
+/// (the estate head), not an id, on both paper widths.
+#[test]
+fn a_hotline_work_order_names_the_estate_head_as_owner() {
+    let (catalogue, calendar) = (Catalogue::default(), WorkCalendar::default());
+    let hotline = case(
+        NewCase {
+            category: "attitude".into(),
+            place: "5-1-302".into(),
+            phone: Some("13900139000".into()),
+            name: Some("陈女士".into()),
+            text: "前台态度恶劣，拒不处理漏水".into(),
+            channel: Some(crate::domain::intake::Channel::Hotline),
+            staff: Some(crate::domain::filing::ESTATE_HEAD.into()),
+            ..NewCase::default()
+        },
+        "HQ-00001",
+        77,
+    );
+    for name in ["generic-58", "generic-80"] {
+        let profile = Profile::by_name(name).unwrap();
+        let doc = layouts::work_order(&hotline, &ctx(&catalogue, &calendar), filed_at());
+        let paper = read_back(&render(&doc, &profile), &profile);
+        let text = paper.text();
+        assert!(text.contains("HQ-00001") && text.contains("楼盘负责人"), "{name}:\n{text}");
+        assert!(!text.contains("estate-head"), "{name}: no raw id on paper\n{text}");
+        keep_png(&format!("work-order-hotline-{name}"), &paper, usize::from(profile.dots));
+    }
+}
+
 #[test]
 fn a_reprint_says_so() {
     let (catalogue, calendar) = (Catalogue::default(), WorkCalendar::default());
