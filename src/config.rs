@@ -140,6 +140,8 @@ pub struct RawGpio {
 #[serde(deny_unknown_fields)]
 pub struct RawHq {
     pub url: Option<String>,
+    /// The address residents' phones reach HQ at (the ticket's QR link); default: `url`.
+    pub resident_url: Option<String>,
     pub token: Option<String>,
     pub interval_seconds: Option<u64>,
     pub keep_closed_days: Option<u32>,
@@ -154,12 +156,21 @@ pub struct RawHqServer {
     pub database: Option<String>,
     /// A PostgreSQL read replica for kiosks' pulls.
     pub read_replica: Option<String>,
+    /// The https:// address residents' phones reach HQ at: links in messages and on
+    /// hotline cases. Kiosks print theirs from `[hq] resident_url`.
+    pub resident_url: Option<String>,
+    /// Messages to residents go to this webhook (signed JSON POSTs); none: logged only.
+    pub messages_webhook: Option<String>,
+    /// The webhook's shared secret (LOBBYDESK_MESSAGES_SECRET overrides it).
+    pub messages_secret: Option<String>,
 }
 
 /// Where HQ is and how this kiosk proves who it is; `None` runs the kiosk standalone.
 #[derive(Clone, Debug)]
 pub struct HqSettings {
     pub url: String,
+    /// Where residents' phones open their case: the base of the ticket's QR link.
+    pub resident_url: String,
     pub token: String,
     pub interval: std::time::Duration,
 }
@@ -292,7 +303,23 @@ impl RawConfig {
                 if !(5..=3600).contains(&seconds) {
                     return Err(format!("[hq] interval_seconds is {seconds}; use 5 to 3600"));
                 }
-                Some(HqSettings { url, token, interval: std::time::Duration::from_secs(seconds) })
+                let resident_url = match self.hq.resident_url {
+                    Some(r) => {
+                        let parsed =
+                            url::Url::parse(r.trim()).map_err(|e| format!("[hq] resident_url {r:?}: {e}"))?;
+                        if !matches!(parsed.scheme(), "https" | "http") || parsed.host_str().is_none() {
+                            return Err(format!("[hq] resident_url {r:?}: use an https:// address"));
+                        }
+                        r.trim().trim_end_matches('/').to_string()
+                    }
+                    None => url.trim().trim_end_matches('/').to_string(),
+                };
+                Some(HqSettings {
+                    url,
+                    token,
+                    resident_url,
+                    interval: std::time::Duration::from_secs(seconds),
+                })
             }
             (Some(_), None) => return Err("[hq] url is set but token is not".into()),
             (None, Some(_)) => return Err("[hq] token is set but url is not".into()),

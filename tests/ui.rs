@@ -717,6 +717,26 @@ fn a_scanned_ticket_qr_opens_the_lookup_from_the_home_screen() {
     assert_eq!(l.get_active(), 1, "on to the last four digits");
 }
 
+/// With HQ configured the ticket's QR holds the phone link; the scanner types all of it and
+/// the kiosk still opens the lookup with the ticket's number.
+#[test]
+fn a_scanned_phone_link_opens_the_lookup_with_its_ticket() {
+    let k = Kiosk::new();
+    let ticket = k.resolved_case();
+    let link = format!("https://hq.example.com/r/{ticket}/0123456789abcdef0123456789abcdef\n");
+    for c in link.chars() {
+        k.app.global::<KioskAdapter>().invoke_physical_key(c.to_string().into());
+    }
+    assert_eq!(k.page(), Page::Lookup);
+    let l = k.app.global::<LookupAdapter>();
+    assert_eq!(l.get_ticket(), ticket.as_str());
+    assert_eq!(l.get_active(), 1, "on to the last four digits");
+    for c in "8000\n".chars() {
+        k.app.global::<KioskAdapter>().invoke_physical_key(c.to_string().into());
+    }
+    assert!(l.get_found(), "{}", l.get_error());
+}
+
 #[test]
 fn not_satisfied_at_the_kiosk_reopens_the_case() {
     let k = Kiosk::new();

@@ -225,12 +225,13 @@ impl Desk {
             self.staff(&clean_text(by, false))?;
         }
         let case_id = Uuid::now_v7();
-        let intake = new.validate(&FilingContext {
+        let mut intake = new.validate(&FilingContext {
             catalogue: &self.settings.catalogue,
             estate: &self.settings.estate,
             case_id,
             repair_sample_percent: self.settings.repair_sample_percent,
         })?;
+        intake.resident_key = Some(new_resident_key());
         let actor = new.staff.as_deref().map(|s| clean_text(s, false)).unwrap_or_else(|| RESIDENT.into());
         // Paper for whoever is standing here: residents at the kiosk and walk-ins, not
         // callers on the phone or letters.
@@ -509,6 +510,12 @@ pub fn summary(c: &Case, cal: &crate::domain::calendar::WorkCalendar, now: DateT
 }
 
 /// Tickets as typed (lower case, spaces, full-width) to the printed form.
+/// A case's phone-page secret (`domain::resident`): 16 bytes from the system's secure
+/// generator, as hex.
+pub fn new_resident_key() -> String {
+    crate::sync::new_token()[..crate::domain::resident::KEY_CHARS].to_string()
+}
+
 pub fn normalize_ticket(raw: &str) -> Result<String> {
     Ok(TicketNumber::parse(raw)?.to_string())
 }
@@ -518,6 +525,7 @@ pub fn normalize_ticket(raw: &str) -> Result<String> {
 pub fn event_text(body: &crate::domain::event::EventBody) -> String {
     match body {
         EventBody::Filed { .. } => String::new(),
+        EventBody::PhotoAdded { photo } => format!("照片 {photo}"),
         EventBody::Acknowledged { note }
         | EventBody::OnSite { note }
         | EventBody::Closed { note }

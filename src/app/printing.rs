@@ -106,6 +106,7 @@ impl Desk {
             catalogue: &self.settings.catalogue,
             calendar: &self.settings.calendar,
             staff: &self.settings.staff,
+            resident_url: self.settings.hq.as_ref().map(|hq| hq.resident_url.as_str()),
         }
     }
 

@@ -247,6 +247,9 @@ struct FileArgs {
     /// File without contact details: no callback will be made.
     #[arg(long)]
     anonymous: bool,
+    /// The resident wants no text messages about the case (they still get callbacks).
+    #[arg(long)]
+    no_messages: bool,
     /// kiosk, phone, walk-in, letter, hotline or online [default: kiosk, or walk-in with --by].
     #[arg(long)]
     channel: Option<Channel>,
@@ -877,6 +880,7 @@ fn new_case(kind: Option<Kind>, a: &FileArgs) -> NewCase {
         visit_window: a.visit_window.clone(),
         staff: a.by.clone(),
         lang: a.lang,
+        no_messages: a.no_messages,
     }
 }
 

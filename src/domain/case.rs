@@ -171,6 +171,9 @@ pub struct Conflict {
     pub reason: String,
 }
 
+/// The most photos a resident adds to one case (issue 16).
+pub const MAX_PHOTOS: usize = 4;
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Case {
     pub id: Uuid,
@@ -216,6 +219,9 @@ pub struct Case {
     /// The latest fee quote and the resident's answer (paid repairs).
     #[serde(default)]
     pub fee: Option<Stamped<FeeQuote>>,
+    /// Photos the resident added from their phone, oldest first (the pictures are at HQ).
+    #[serde(default)]
+    pub photos: Vec<Uuid>,
     pub reviews: Vec<Stamped<Review>>,
     pub escalations: Vec<Stamped<Escalation>>,
     pub callbacks: Vec<Stamped<CallbackRecord>>,
@@ -231,6 +237,8 @@ pub struct Case {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WorkflowError {
+    #[error("case {ticket} has its {MAX_PHOTOS} photos already")]
+    TooManyPhotos { ticket: String },
     #[error("case {ticket} is closed; reopen it first if the matter needs more work")]
     Closed { ticket: String },
     #[error("case {ticket} is not resolved yet; resolve it before {action}")]
@@ -320,6 +328,7 @@ impl WorkflowError {
             WorkflowError::Missing { .. } => "missing",
             WorkflowError::FiledTwice => "filed-twice",
             WorkflowError::SignatureMissing { .. } => "signature-missing",
+            WorkflowError::TooManyPhotos { .. } => "too-many-photos",
             WorkflowError::NoSuchCallback { .. } => "no-such-callback",
             WorkflowError::ResidentRatingNotReviewed { .. } => "resident-rating",
             WorkflowError::DeveloperPauseByReferral => "developer-pause-by-referral",
@@ -403,6 +412,7 @@ impl Case {
             owner: intake.first_owner.clone(),
             handovers: Vec::new(),
             fee: None,
+            photos: Vec::new(),
             reviews: Vec::new(),
             escalations: Vec::new(),
             callbacks: Vec::new(),
@@ -433,9 +443,7 @@ impl Case {
     /// The resident has rated the latest resolution at the kiosk already.
     pub fn rated_by_resident(&self) -> bool {
         let since = self.resolved_at;
-        self.callbacks
-            .iter()
-            .any(|c| c.value.method == ContactMethod::Kiosk && since.is_some_and(|r| c.at >= r))
+        self.callbacks.iter().any(|c| c.value.method.is_residents_own() && since.is_some_and(|r| c.at >= r))
     }
 
     /// The pause under way, if the clocks stand still now.
@@ -448,7 +456,7 @@ impl Case {
     pub fn unreviewed_callbacks(&self) -> impl Iterator<Item = (u32, &Stamped<CallbackRecord>)> {
         self.callbacks.iter().enumerate().filter_map(|(i, c)| {
             let round = i as u32 + 1;
-            (c.value.method != ContactMethod::Kiosk && !self.reviewed(round)).then_some((round, c))
+            (!c.value.method.is_residents_own() && !self.reviewed(round)).then_some((round, c))
         })
     }
 
@@ -610,7 +618,7 @@ impl Case {
                         round: *round,
                         count: self.callbacks.len(),
                     }),
-                    Some(c) if c.value.method == ContactMethod::Kiosk => {
+                    Some(c) if c.value.method.is_residents_own() => {
                         Err(WorkflowError::ResidentRatingNotReviewed { ticket: ticket(), round: *round })
                     }
                     Some(_) if self.reviewed(*round) => Err(WorkflowError::AlreadyDone {
@@ -656,6 +664,16 @@ impl Case {
                 unresolved()?;
                 if *consented && signature.is_none() {
                     return Err(WorkflowError::ConsentUnsigned { ticket: ticket() });
+                }
+                Ok(())
+            }
+            EventBody::PhotoAdded { photo } => {
+                open()?;
+                if self.photos.len() >= MAX_PHOTOS {
+                    return Err(WorkflowError::TooManyPhotos { ticket: ticket() });
+                }
+                if self.photos.contains(photo) {
+                    return Err(WorkflowError::AlreadyDone { ticket: ticket(), what: "given this photo" });
                 }
                 Ok(())
             }
@@ -836,7 +854,7 @@ impl Case {
                 // A resident's own "satisfied" at the kiosk is their rating, kept as such;
                 // where the rules require a callback, staff still owe it (a major hotline
                 // complaint must not close on a kiosk tap).
-                let own_rating = record.method == ContactMethod::Kiosk && self.callback_required();
+                let own_rating = record.method.is_residents_own() && self.callback_required();
                 if self.duplicate_of.is_some() {
                     // Told the outcome of the matter worked on the earlier case.
                 } else if self.status == Status::Reopened {
@@ -899,6 +917,7 @@ impl Case {
                     FeeQuote { amount_fen: *amount_fen, consented: *consented, signed: signature.is_some() };
                 self.fee = Some(Stamped::of(event, quote));
             }
+            EventBody::PhotoAdded { photo } => self.photos.push(*photo),
             EventBody::OwnerHandedOver { to, note } => {
                 let handover =
                     Handover { from: self.owner.clone(), to: to.trim().to_string(), note: note.clone() };

@@ -60,6 +60,8 @@ pub enum ContactMethod {
     Phone,
     /// The resident rated the case at the kiosk when looking it up (SPEC §5).
     Kiosk,
+    /// The resident rated the case on their phone, from the ticket's link (issue 16).
+    Online,
     /// A written reply: letters get one (004).
     Written,
 }
@@ -70,8 +72,15 @@ impl ContactMethod {
             ContactMethod::InPerson => "上门回访",
             ContactMethod::Phone => "电话回访",
             ContactMethod::Kiosk => "终端自评",
+            ContactMethod::Online => "手机自评",
             ContactMethod::Written => "书面回复",
         }
+    }
+
+    /// A rating the resident gave themselves (at the kiosk or on their phone), not a
+    /// staff callback: it is never reviewed, and never counts as the callback owed.
+    pub fn is_residents_own(self) -> bool {
+        matches!(self, ContactMethod::Kiosk | ContactMethod::Online)
     }
 
     /// For a reply (not a callback): 电话回访 is the callback's mark (001 11.1.7), so a
@@ -81,6 +90,7 @@ impl ContactMethod {
             ContactMethod::InPerson => "当面答复",
             ContactMethod::Phone => "电话回复",
             ContactMethod::Kiosk => "终端告知",
+            ContactMethod::Online => "网页告知",
             ContactMethod::Written => "书面回复",
         }
     }
@@ -364,6 +374,11 @@ pub enum EventBody {
         consented: bool,
         signature: Option<Signature>,
     },
+    /// The resident added a photo from their phone (issue 16). HQ keeps the picture; the
+    /// case keeps its id, so every machine knows how many there are.
+    PhotoAdded {
+        photo: Uuid,
+    },
 }
 
 /// An amount in fen as the paper and screens write it: ¥120.50.
@@ -401,6 +416,7 @@ impl EventBody {
             EventBody::DeveloperReplied { .. } => "developer-replied",
             EventBody::FeeQuoted { .. } => "fee-quoted",
             EventBody::OwnerHandedOver { .. } => "owner-handed-over",
+            EventBody::PhotoAdded { .. } => "photo-added",
         }
     }
 
@@ -430,6 +446,7 @@ impl EventBody {
             EventBody::DeveloperReplied { .. } => "开发商答复",
             EventBody::FeeQuoted { .. } => "收费报价",
             EventBody::OwnerHandedOver { .. } => "首问责任人移交",
+            EventBody::PhotoAdded { .. } => "住户上传照片",
         }
     }
 }
@@ -470,6 +487,9 @@ pub fn check_content(event: &Event) -> Result<(), String> {
             text(&intake.text, "the description", MAX_TEXT_CHARS)?;
             text(&intake.first_owner, "the first-inquiry owner", MAX_SHORT_CHARS)?;
             some(&intake.visit_window, "the visit window", MAX_SHORT_CHARS)?;
+            if let Some(key) = &intake.resident_key {
+                super::resident::check_key(key)?;
+            }
             match &intake.place {
                 super::intake::Place::Home { building, unit, room } => {
                     let part_ok = |p: &str| {
@@ -503,7 +523,7 @@ pub fn check_content(event: &Event) -> Result<(), String> {
             text(to, "the new owner", MAX_SHORT_CHARS)?;
             text(note, "the note", MAX_TEXT_CHARS)
         }
-        EventBody::Classified { .. } => Ok(()),
+        EventBody::Classified { .. } | EventBody::PhotoAdded { .. } => Ok(()),
         EventBody::Assigned { assignee, .. } => some(assignee, "the assignee", MAX_SHORT_CHARS),
         EventBody::PlanSet { plan } => text(plan, "the plan", MAX_TEXT_CHARS),
         EventBody::PromiseSet { reason, .. }

@@ -39,6 +39,8 @@ pub struct NewCase {
     pub staff: Option<String>,
     /// The language of the resident's paper.
     pub lang: Lang,
+    /// The resident wants no messages about the case (it still has a phone for callbacks).
+    pub no_messages: bool,
 }
 
 /// What filing needs besides the input: decided by the store (ticket, id) and config.
@@ -110,6 +112,7 @@ impl NewCase {
                     "the preferred contact time",
                     MAX_SHORT_CHARS,
                 )?,
+                no_messages: self.no_messages,
             }),
         };
 
@@ -168,6 +171,7 @@ impl NewCase {
             emergency: category.emergency,
             lang: self.lang,
             clock_unsynced: false,
+            resident_key: None,
         })
     }
 }

@@ -207,6 +207,9 @@ pub struct Contact {
     pub name: Option<String>,
     pub phone: Phone,
     pub preferred_time: Option<String>,
+    /// The resident asked at filing not to be sent messages about the case (issue 16).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_messages: bool,
 }
 
 /// Which callback rule applies to a case (SPEC §5), decided from its category at filing.
@@ -264,6 +267,10 @@ pub struct Intake {
     /// seen, or before 2025: a Pi without a battery clock): printed times say so.
     #[serde(default)]
     pub clock_unsynced: bool,
+    /// The secret in the ticket's QR link that opens the case on the resident's phone
+    /// (`resident::KEY_CHARS` hex digits); cases filed before phone pages have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resident_key: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]

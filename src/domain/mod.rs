@@ -12,6 +12,7 @@ pub mod hlc;
 pub mod holidays_cn;
 pub mod intake;
 pub mod report;
+pub mod resident;
 pub mod roles;
 pub mod ticket;
 pub mod validate;

@@ -541,7 +541,7 @@ pub fn monthly(
         unsatisfied: month_callbacks.len() - satisfied,
         by_phone: method_count(ContactMethod::Phone),
         in_person: method_count(ContactMethod::InPerson),
-        at_kiosk: method_count(ContactMethod::Kiosk),
+        at_kiosk: method_count(ContactMethod::Kiosk) + method_count(ContactMethod::Online),
     };
 
     let flags = Flags {
@@ -730,10 +730,10 @@ fn kpis(
     // Staff callbacks only: a resident's own rating at the kiosk is not the callback owed.
     let called = owing
         .iter()
-        .filter(|c| c.callbacks.iter().any(|cb| cb.at < as_of && cb.value.method != ContactMethod::Kiosk))
+        .filter(|c| c.callbacks.iter().any(|cb| cb.at < as_of && !cb.value.method.is_residents_own()))
         .count();
     let staff_callbacks: Vec<_> =
-        month_callbacks.iter().filter(|(_, cb)| cb.value.method != ContactMethod::Kiosk).collect();
+        month_callbacks.iter().filter(|(_, cb)| !cb.value.method.is_residents_own()).collect();
     let satisfied = staff_callbacks.iter().filter(|(_, cb)| cb.value.satisfied).count();
     // 投诉结案率 (000 5.6): complaints closed among the month's complaints; repairs and
     // suggestions have rates of their own.

@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 use super::callback::{CallbackOwner, owner};
 use super::case::Case;
-use super::event::{ContactMethod, EventBody};
+use super::event::EventBody;
 use super::filing::{ESTATE_HEAD, FRONT_DESK};
 use super::intake::{Channel, Department, Lang, vocabulary};
 use super::validate::ValidationError;
@@ -93,8 +93,8 @@ pub fn may(actor: Actor, body: &EventBody, case: &Case) -> Result<(), Refused> {
             refuse("a fee is quoted and agreed with the resident at the estate".into())
         }
         EventBody::CallbackRecorded { record } => {
-            if record.method == ContactMethod::Kiosk {
-                return refuse("a kiosk rating is the resident's own; staff record a callback by phone, in person or in writing".into());
+            if record.method.is_residents_own() {
+                return refuse("a kiosk or phone rating is the resident's own; staff record a callback by phone, in person or in writing".into());
             }
             if case.duplicate_of.is_some() {
                 // Telling a reporter of a linked matter the outcome (001 11.1.12).

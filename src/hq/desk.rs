@@ -204,12 +204,13 @@ impl<'a> HqDesk<'a> {
             ..new.clone()
         };
         let case_id = uuid::Uuid::now_v7();
-        let intake = new.validate(&FilingContext {
+        let mut intake = new.validate(&FilingContext {
             catalogue: &self.settings.catalogue,
             estate: &estate,
             case_id,
             repair_sample_percent: self.settings.repair_sample_percent,
         })?;
+        intake.resident_key = Some(crate::app::new_resident_key());
         let case = self.db.file_hq(case_id, intake, actor.id, now).await?;
         if case.intake.severity == Some(Severity::Major) {
             let to_gm = Action::Escalate {

@@ -6,6 +6,9 @@ pub mod accounts;
 pub mod db;
 pub mod desk;
 pub mod migrate;
+pub mod notify;
+pub mod photos;
+pub mod resident;
 pub mod web;
 
 use axum::extract::rejection::JsonRejection;
@@ -47,11 +50,18 @@ pub struct Hq {
     settings: Arc<crate::config::Settings>,
     /// Past months' reports this node made lately.
     kept: Arc<desk::KeptReports>,
+    /// Wrong tries at residents' phone pages, per client address.
+    wrong_tries: Arc<web::WrongTries>,
 }
 
 impl Hq {
     pub fn new(db: Arc<dyn HqDatabase>) -> Hq {
-        Hq { db, settings: Arc::new(crate::config::Settings::default()), kept: Default::default() }
+        Hq {
+            db,
+            settings: Arc::new(crate::config::Settings::default()),
+            kept: Default::default(),
+            wrong_tries: Default::default(),
+        }
     }
 
     /// The web desk times clocks with these settings' calendar.
@@ -81,6 +91,27 @@ impl Hq {
                 tokio::time::sleep(period).await;
             }
         })
+    }
+
+    /// What tells residents their case moved, as the config says (`[hq_server]
+    /// messages_webhook`, `resident_url`).
+    pub fn messenger(&self) -> Result<notify::Messenger, String> {
+        let notifier = notify::from_settings(&self.settings.hq_server)?;
+        Ok(notify::Messenger::new(self.db.clone(), notifier, self.resident_url()?, self.settings.calendar.tz))
+    }
+
+    /// The https:// address residents' phones reach this HQ at, if configured.
+    pub fn resident_url(&self) -> Result<Option<String>, String> {
+        let Some(raw) = self.settings.hq_server.resident_url.as_deref().filter(|u| !u.trim().is_empty())
+        else {
+            return Ok(None);
+        };
+        let parsed =
+            url::Url::parse(raw.trim()).map_err(|e| format!("[hq_server] resident_url {raw:?}: {e}"))?;
+        if !matches!(parsed.scheme(), "https" | "http") || parsed.host_str().is_none() {
+            return Err(format!("[hq_server] resident_url {raw:?}: use an https:// address"));
+        }
+        Ok(Some(raw.trim().trim_end_matches('/').to_string()))
     }
 
     /// The desk's lists, reports and actions for a page.
@@ -317,7 +348,9 @@ pub async fn serve(hq: Hq, listen: SocketAddr, tls: Option<Tls>) -> anyhow::Resu
         }
     }
     let _warm = StopOnDrop(hq.keep_trends_warm());
-    let app = router(hq);
+    let _messages = StopOnDrop(tokio::spawn(hq.messenger().map_err(|e| anyhow::anyhow!(e))?.run()));
+    // The client's address counts wrong tries at residents' phone pages.
+    let app = router(hq).into_make_service_with_connect_info::<SocketAddr>();
     match tls {
         Some(tls) => {
             let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key)
@@ -329,7 +362,7 @@ pub async fn serve(hq: Hq, listen: SocketAddr, tls: Option<Tls>) -> anyhow::Resu
                         tls.key.display()
                     )
                 })?;
-            axum_server::bind_rustls(listen, config).serve(app.into_make_service()).await?;
+            axum_server::bind_rustls(listen, config).serve(app).await?;
         }
         None if listen.ip().is_loopback() => {
             let listener = tokio::net::TcpListener::bind(listen).await?;

@@ -69,6 +69,8 @@ pub struct Flow {
     pub phone: String,
     pub name: String,
     pub anonymous: bool,
+    /// The resident said no to messages about the case.
+    pub no_messages: bool,
     pub contact_field: i32,
     pub name_composer: Composer,
     pub name_keyboard: KeyboardMode,
@@ -352,6 +354,7 @@ impl Flow {
             phone: (!self.anonymous).then(|| self.phone.clone()),
             name: (!self.anonymous && !self.name.trim().is_empty()).then(|| self.name.clone()),
             anonymous: self.anonymous,
+            no_messages: self.no_messages && !self.anonymous,
             text: self.text.clone(),
             visit_window: (is_repair && !self.anonymous)
                 .then(|| words::VISIT_WINDOWS[self.visit.min(4)].0.to_string()),

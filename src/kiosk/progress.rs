@@ -85,6 +85,9 @@ pub fn timeline(events: &[Event], lang: Lang, tz: Tz) -> Vec<Step> {
                     Lang::ZhTw => format!("未採納：{reason}"),
                     Lang::ZhCn => format!("未采纳：{reason}"),
                 },
+                EventBody::PhotoAdded { .. } => {
+                    Msg("您添加了一张照片", "您添加了一張照片", "You added a photo").get(lang).into()
+                }
                 EventBody::ProgressNote { .. } => Msg("处理中", "處理中", "In progress").get(lang).into(),
                 EventBody::Paused { reason, .. } => match reason {
                     PauseReason::Resident => {

@@ -68,6 +68,8 @@ pub struct AlertRow {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Filed {
     pub ticket: String,
+    /// What the ticket's QR code holds (the phone link when HQ is configured).
+    pub qr: String,
     pub promise: String,
     pub emergency: bool,
     /// An emergency's alert reached someone: a buzzer sounds, or staff accounts exist to
@@ -159,13 +161,16 @@ impl Service {
             catalogue: &self.desk.settings.catalogue,
             calendar: &self.desk.settings.calendar,
             staff: &self.desk.settings.staff,
+            resident_url: self.desk.settings.hq.as_ref().map(|hq| hq.resident_url.as_str()),
         };
         let promise = layouts::promise(&case, &ctx, case.intake.lang).to_string();
+        let qr = layouts::qr_payload(&case, ctx.resident_url);
         if case.intake.emergency {
             self.raise(case.ticket(), Some(&case.intake.category), Some(case.intake.place.clone()), now);
         }
         Ok(Filed {
             ticket: case.ticket().to_string(),
+            qr,
             promise,
             emergency: case.intake.emergency,
             alerted: case.intake.emergency && self.alerts_reach_someone(),

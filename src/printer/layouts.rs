@@ -22,6 +22,17 @@ pub struct PaperContext<'a> {
     pub calendar: &'a WorkCalendar,
     /// Who is who: paper names people, not their staff ids.
     pub staff: &'a [crate::kiosk::staff::StaffAccount],
+    /// HQ's address for residents' phones; `None` (no HQ): the QR holds the ticket only.
+    pub resident_url: Option<&'a str>,
+}
+
+/// What a ticket's QR code holds: the link to the case's phone page on HQ when there is
+/// one (the kiosk's scanner reads the ticket out of it), else the ticket number.
+pub fn qr_payload(case: &Case, resident_url: Option<&str>) -> String {
+    match (resident_url, case.intake.resident_key.as_deref()) {
+        (Some(base), Some(key)) => crate::domain::resident::link(base, case.ticket(), key),
+        _ => case.ticket().to_string(),
+    }
 }
 
 /// A staff id as a person's name on paper; the kiosk's own filings are the front desk's.
@@ -210,7 +221,7 @@ pub fn ticket(case: &Case, ctx: &PaperContext, reprint: bool) -> Document {
     if let Some(phone) = ctx.front_desk_phone {
         doc.field(w.front_desk, phone);
     }
-    doc.qr(case.ticket()).text(w.how_to_check, Style::PLAIN);
+    doc.qr(qr_payload(case, ctx.resident_url)).text(w.how_to_check, Style::PLAIN);
     doc
 }
 

@@ -88,6 +88,7 @@ fn ctx<'a>(catalogue: &'a Catalogue, calendar: &'a WorkCalendar) -> PaperContext
         catalogue,
         calendar,
         staff: &[],
+        resident_url: None,
     }
 }
 

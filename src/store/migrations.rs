@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0009_hq_accounts.sql"),
     include_str!("migrations/0010_kiosk_health.sql"),
     include_str!("migrations/0011_escalation.sql"),
+    include_str!("migrations/0012_resident_pages.sql"),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

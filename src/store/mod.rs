@@ -6,6 +6,7 @@ mod accounts;
 pub(crate) mod cases;
 mod migrations;
 mod print_jobs;
+mod resident;
 mod sync;
 mod watermark;
 
@@ -13,6 +14,7 @@ pub use cases::{BulkCase, CaseQuery, CaseRecord, PageMark, StoredEvent};
 pub(crate) use cases::{CaseColumns, complainants_look_back};
 pub use migrations::{MIGRATIONS, SCHEMA_VERSION};
 pub use print_jobs::{DocumentKind, JobState, NewJob, PrintJob};
+pub use resident::{NoticeOutcome, NoticeRow, Photo, QueuedNotice};
 pub(crate) use sync::kiosk_may_write;
 pub use sync::{KioskRecord, MAX_CLOCK_AHEAD, RefusalCode, Refused, SetAside};
 

@@ -13,7 +13,7 @@ use super::cases::{
     refresh_projection, ts,
 };
 use super::{Result, Store, StoreError, StoredEvent};
-use crate::domain::event::{EventBody, Origin, check_content};
+use crate::domain::event::{ContactMethod, EventBody, Origin, check_content};
 use crate::domain::hlc::Hlc;
 use crate::domain::ticket::TicketNumber;
 
@@ -488,6 +488,9 @@ impl Store {
             }
             tx.execute("DELETE FROM events WHERE case_id = ?1", [id])?;
             tx.execute("DELETE FROM cases WHERE id = ?1", [id])?;
+            // The resident's photos and the messages they were sent go with the case.
+            tx.execute("DELETE FROM case_photos WHERE case_id = ?1", [id])?;
+            tx.execute("DELETE FROM notices WHERE case_id = ?1", [id])?;
         }
         // Who opened which case at HQ's desk is kept as long as closed cases are.
         tx.execute("DELETE FROM hq_audit WHERE at < ?1", [ts(before)])?;
@@ -579,6 +582,19 @@ pub(crate) fn kiosk_may_write(
         ));
     }
     check_content(e).map_err(|why| (RefusalCode::Invalid, why))?;
+    // What only HQ sees happen: a photo from the resident's phone, their rating there.
+    match &e.body {
+        EventBody::PhotoAdded { .. } => {
+            return Err((
+                RefusalCode::Forbidden,
+                "photos are added on the resident's phone page at HQ".into(),
+            ));
+        }
+        EventBody::CallbackRecorded { record } if record.method == ContactMethod::Online => {
+            return Err((RefusalCode::Forbidden, "a phone rating is recorded at HQ, not by a kiosk".into()));
+        }
+        _ => {}
+    }
     let estate_held = estate_of(e.case_id).map_err(db)?;
     match &e.body {
         EventBody::Filed { intake } => {

@@ -43,6 +43,9 @@ struct LookupView {
     result: Option<Progress>,
     choosing_reason: bool,
     rated: Option<Msg>,
+    /// Everything a keyboard or scanner typed since the last Enter: a ticket's QR holds a
+    /// phone link (`https://…/r/K01-00042/…`) when HQ is configured.
+    scanned: String,
 }
 
 /// The staff side: the PIN being typed, then who is signed in and the alerts they see.
@@ -75,6 +78,8 @@ pub struct KioskConfig {
     pub kiosk_code: String,
     pub buildings: Vec<String>,
     pub lifts: Vec<String>,
+    /// HQ is configured, so residents who leave a phone get messages (and may decline).
+    pub sends_messages: bool,
 }
 
 impl KioskConfig {
@@ -97,6 +102,7 @@ impl KioskConfig {
             kiosk_code: settings.kiosk.as_str().to_string(),
             buildings: settings.buildings.clone(),
             lifts: settings.lifts.clone(),
+            sends_messages: settings.hq.is_some(),
         }
     }
 }
@@ -408,6 +414,7 @@ fn wire(app: &AppWindow) {
     });
 
     app.global::<ReviewAdapter>().on_submit(|| event(|k| k.submit()));
+    app.global::<ReviewAdapter>().on_toggle_messages(|| event(|k| k.flow.no_messages = !k.flow.no_messages));
 
     let t = app.global::<TicketAdapter>();
     t.on_reprint(|| event(|k| k.reprint()));
@@ -935,13 +942,30 @@ impl Kiosk {
         }
         let printable = text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
         if self.flow.screen == Screen::Home && printable && !text.is_empty() {
+            let scanned = std::mem::take(&mut self.lookup.scanned);
             self.open_lookup();
+            self.lookup.scanned = scanned;
+        }
+        if matches!(self.flow.screen, Screen::Home | Screen::Lookup)
+            && !text.is_empty()
+            && text.chars().all(|c| c.is_ascii_graphic())
+            && self.lookup.scanned.len() < 200
+        {
+            self.lookup.scanned.push_str(text);
         }
         if self.flow.screen != Screen::Lookup {
             return false;
         }
         match text {
+            "\n" | "\r" if crate::domain::resident::ticket_in_link(&self.lookup.scanned).is_some() => {
+                // A phone link scanned from a ticket: its number, then the phone digits.
+                let scanned = std::mem::take(&mut self.lookup.scanned);
+                self.lookup.ticket = crate::domain::resident::ticket_in_link(&scanned).unwrap_or("").into();
+                self.lookup.field = 1;
+                true
+            }
             "\n" | "\r" => {
+                self.lookup.scanned.clear();
                 if self.lookup.field == 0 && crate::app::normalize_ticket(&self.lookup.ticket).is_ok() {
                     self.lookup.field = 1;
                 } else {
@@ -1240,12 +1264,14 @@ impl Kiosk {
             rows.into_iter().map(|(l, v)| ReviewRow { label: l.into(), value: v.into() }).collect::<Vec<_>>(),
         )));
         r.set_busy(self.busy);
+        r.set_can_message(self.config.sends_messages && !f.anonymous);
+        r.set_messages(!f.no_messages);
         r.set_error(self.save_error.map(|m| m.get(lang)).unwrap_or("").into());
 
         let t = app.global::<TicketAdapter>();
         if let Some(filed) = &self.ticket.filed {
             if t.get_ticket() != filed.ticket.as_str() {
-                t.set_qr(qr_image(&filed.ticket));
+                t.set_qr(qr_image(&filed.qr));
             }
             t.set_ticket(filed.ticket.clone().into());
             t.set_promise(filed.promise.clone().into());

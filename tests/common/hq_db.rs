@@ -61,14 +61,22 @@ pub enum Backend {
 /// HQ on a loopback port; `restart` stops it and starts it again on the same store.
 pub struct HqProcess {
     pub settings: DbSettings,
+    /// The config `hq serve` would read (calendar, resident_url, messages).
+    pub config: lobbydesk::config::Settings,
     pub addr: Arc<Mutex<SocketAddr>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl HqProcess {
     pub async fn start(store: &HqStore) -> HqProcess {
+        HqProcess::configured(store, lobbydesk::config::Settings::default()).await
+    }
+
+    /// HQ serving with `config` (as `hq serve` reads it from its config file).
+    pub async fn configured(store: &HqStore, config: lobbydesk::config::Settings) -> HqProcess {
         let mut p = HqProcess {
             settings: store.settings.clone(),
+            config,
             addr: Arc::new(Mutex::new("127.0.0.1:1".parse().unwrap())),
             task: None,
         };
@@ -77,12 +85,14 @@ impl HqProcess {
     }
 
     pub async fn launch(&mut self) {
-        let hq = Hq::new(self.settings.open().await.unwrap());
+        let hq = Hq::new(self.settings.open().await.unwrap()).with_settings(self.config.clone());
         hq.ready().await.unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         *self.addr.lock().unwrap() = listener.local_addr().unwrap();
         self.task = Some(tokio::spawn(async move {
-            let _ = axum::serve(listener, hq::router(hq)).await;
+            // As `hq serve`: each request knows its client's address.
+            let app = hq::router(hq).into_make_service_with_connect_info::<SocketAddr>();
+            let _ = axum::serve(listener, app).await;
         }));
     }
 

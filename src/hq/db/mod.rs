@@ -22,7 +22,10 @@ use crate::domain::case::Case;
 use crate::domain::event::{EventBody, Origin};
 use crate::domain::intake::Intake;
 use crate::hq::accounts::{Account, AuditEntry, FleetRow};
-use crate::store::{CaseQuery, KioskRecord, PageMark, Refused, Result, StoreError, StoredEvent};
+use crate::store::{
+    CaseQuery, KioskRecord, NoticeOutcome, NoticeRow, PageMark, Photo, QueuedNotice, Refused, Result,
+    StoreError, StoredEvent,
+};
 
 /// A page of arrivals for one estate: the events, the arrival number to continue after,
 /// and whether more follow.
@@ -169,6 +172,30 @@ pub trait HqDatabase: Send + Sync {
     /// Folds every case again from its events and rewrites its row; returns how many
     /// cases there are and how many rows had differed.
     async fn rebuild_read_model(&self) -> Result<(usize, usize)>;
+    // --- Residents' phone pages (issue 16): photos, and messages about their cases ---
+
+    async fn save_photo(&self, photo: &Photo) -> Result<()>;
+    async fn delete_photo(&self, id: Uuid) -> Result<()>;
+    async fn photo(&self, id: Uuid) -> Result<Option<Photo>>;
+    /// The newest arrival number: messages start after it on a store that made none yet.
+    async fn arrival_head(&self) -> Result<i64>;
+    /// How far `estate`'s arrivals have been looked at for messages.
+    async fn notice_cursor(&self, estate: &str) -> Result<Option<i64>>;
+    /// Queues `notices` (an event's message is queued once, ever) and moves `estate`'s
+    /// cursor to `after`, together.
+    async fn queue_notices(&self, estate: &str, after: i64, notices: Vec<QueuedNotice>) -> Result<()>;
+    /// Takes messages due at `now` to send; each is not due again before `lease_until`, so
+    /// no other node sends it while this one tries.
+    async fn claim_notices(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<QueuedNotice>>;
+    async fn notice_done(&self, event_id: Uuid, outcome: NoticeOutcome, now: DateTime<Utc>) -> Result<()>;
+    /// The messages queued for a case, oldest first.
+    async fn notices_of(&self, case_id: Uuid) -> Result<Vec<NoticeRow>>;
+
     /// Brings the query planner's statistics up to date after a bulk load (PostgreSQL's
     /// autovacuum would within a minute or so; until then it may plan for an empty table).
     async fn refresh_statistics(&self) -> Result<()> {

@@ -23,8 +23,8 @@ use crate::domain::ticket::{KioskCode, TicketNumber};
 use crate::hq::HQ_TICKETS;
 use crate::hq::accounts::{Account, AuditEntry, FleetRow};
 use crate::store::{
-    CaseColumns, CaseQuery, KioskRecord, PageMark, RefusalCode, Refused, Result, StoreError, StoredEvent,
-    kiosk_may_write,
+    CaseColumns, CaseQuery, KioskRecord, NoticeOutcome, NoticeRow, PageMark, Photo, QueuedNotice,
+    RefusalCode, Refused, Result, StoreError, StoredEvent, kiosk_may_write,
 };
 
 /// Schema migrations, applied in order; only ever add one.
@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("postgres_migrations/0003_accounts.sql"),
     include_str!("postgres_migrations/0004_kiosk_health.sql"),
     include_str!("postgres_migrations/0005_escalation.sql"),
+    include_str!("postgres_migrations/0006_resident_pages.sql"),
 ];
 
 /// The format of the `cases` rows; when it changes, every row is folded again at start.
@@ -745,6 +746,174 @@ async fn refresh_stale_projections(client: &mut deadpool_postgres::Object) -> Re
 
 #[async_trait]
 impl HqDatabase for PostgresHq {
+    async fn save_photo(&self, p: &Photo) -> Result<()> {
+        let (width, height) = (p.width as i32, p.height as i32);
+        self.pool
+            .get()
+            .await?
+            .execute(
+                "INSERT INTO case_photos (id, case_id, added_at, width, height, picture, thumbnail)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &[&p.id, &p.case_id, &p.added_at, &width, &height, &p.picture, &p.thumbnail],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_photo(&self, id: Uuid) -> Result<()> {
+        self.pool.get().await?.execute("DELETE FROM case_photos WHERE id = $1", &[&id]).await?;
+        Ok(())
+    }
+
+    async fn photo(&self, id: Uuid) -> Result<Option<Photo>> {
+        let row = self
+            .pool
+            .get()
+            .await?
+            .query_opt(
+                "SELECT case_id, added_at, width, height, picture, thumbnail FROM case_photos WHERE id = $1",
+                &[&id],
+            )
+            .await?;
+        Ok(row.map(|r| Photo {
+            id,
+            case_id: r.get(0),
+            added_at: r.get(1),
+            width: r.get::<_, i32>(2) as u32,
+            height: r.get::<_, i32>(3) as u32,
+            picture: r.get(4),
+            thumbnail: r.get(5),
+        }))
+    }
+
+    async fn arrival_head(&self) -> Result<i64> {
+        let row = self.pool.get().await?.query_one("SELECT COALESCE(max(seq), 0) FROM received", &[]).await?;
+        Ok(row.get(0))
+    }
+
+    async fn notice_cursor(&self, estate: &str) -> Result<Option<i64>> {
+        let row = self
+            .pool
+            .get()
+            .await?
+            .query_opt("SELECT after FROM notice_cursors WHERE estate = $1", &[&estate])
+            .await?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    async fn queue_notices(&self, estate: &str, after: i64, notices: Vec<QueuedNotice>) -> Result<()> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        for n in &notices {
+            tx.execute(
+                "INSERT INTO notices (event_id, case_id, kind, payload, queued_at, due_at)
+                 VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (event_id) DO NOTHING",
+                &[&n.event_id, &n.case_id, &n.kind, &n.payload, &n.queued_at],
+            )
+            .await?;
+        }
+        tx.execute(
+            "INSERT INTO notice_cursors (estate, after) VALUES ($1, $2)
+             ON CONFLICT (estate) DO UPDATE SET after = GREATEST(notice_cursors.after, excluded.after)",
+            &[&estate, &after],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn claim_notices(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<QueuedNotice>> {
+        // SKIP LOCKED: two nodes claiming at once take different messages.
+        let rows = self
+            .pool
+            .get()
+            .await?
+            .query(
+                "UPDATE notices n SET due_at = $2, attempts = n.attempts + 1
+                 FROM (SELECT event_id FROM notices
+                       WHERE sent_at IS NULL AND gave_up_at IS NULL AND due_at <= $1
+                         AND NOT EXISTS (SELECT 1 FROM notices p WHERE p.case_id = notices.case_id
+                             AND p.sent_at IS NULL AND p.gave_up_at IS NULL
+                             AND (p.queued_at, p.event_id) < (notices.queued_at, notices.event_id))
+                       ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED) due
+                 WHERE n.event_id = due.event_id
+                 RETURNING n.event_id, n.case_id, n.kind, n.payload, n.queued_at, n.attempts",
+                &[&now, &lease_until, &(limit as i64)],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| QueuedNotice {
+                event_id: r.get(0),
+                case_id: r.get(1),
+                kind: r.get(2),
+                payload: r.get(3),
+                queued_at: r.get(4),
+                attempts: r.get::<_, i32>(5) as u32,
+            })
+            .collect())
+    }
+
+    async fn notice_done(&self, event_id: Uuid, outcome: NoticeOutcome, now: DateTime<Utc>) -> Result<()> {
+        let client = self.pool.get().await?;
+        match &outcome {
+            NoticeOutcome::Sent => {
+                client
+                    .execute(
+                        "UPDATE notices SET sent_at = $2, last_error = NULL WHERE event_id = $1",
+                        &[&event_id, &now],
+                    )
+                    .await?
+            }
+            NoticeOutcome::Retry { at, error } => {
+                client
+                    .execute(
+                        "UPDATE notices SET due_at = $2, last_error = $3 WHERE event_id = $1",
+                        &[&event_id, at, error],
+                    )
+                    .await?
+            }
+            NoticeOutcome::GaveUp { error } => {
+                client
+                    .execute(
+                        "UPDATE notices SET gave_up_at = $2, last_error = $3 WHERE event_id = $1",
+                        &[&event_id, &now, error],
+                    )
+                    .await?
+            }
+        };
+        Ok(())
+    }
+
+    async fn notices_of(&self, case_id: Uuid) -> Result<Vec<NoticeRow>> {
+        let rows = self
+            .pool
+            .get()
+            .await?
+            .query(
+                "SELECT kind, queued_at, attempts, sent_at, gave_up_at, last_error FROM notices
+                 WHERE case_id = $1 ORDER BY queued_at, event_id",
+                &[&case_id],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| NoticeRow {
+                kind: r.get(0),
+                queued_at: r.get(1),
+                attempts: r.get::<_, i32>(2) as u32,
+                sent_at: r.get(3),
+                gave_up_at: r.get(4),
+                last_error: r.get(5),
+            })
+            .collect())
+    }
+
     /// Opens every connection of the pool and warms it up, so that the first burst of
     /// pushes after a start does not wait for new server processes to connect and load the
     /// schema (measured with hq_load: push p99 in a burst 256 → 222 ms on one node).
@@ -1452,6 +1621,9 @@ impl HqDatabase for PostgresHq {
         .await?;
         tx.execute("DELETE FROM events WHERE case_id = ANY($1)", &[&ids]).await?;
         tx.execute("DELETE FROM cases WHERE id = ANY($1)", &[&ids]).await?;
+        // The resident's photos and the messages they were sent go with the case.
+        tx.execute("DELETE FROM case_photos WHERE case_id = ANY($1)", &[&ids]).await?;
+        tx.execute("DELETE FROM notices WHERE case_id = ANY($1)", &[&ids]).await?;
         // Who opened which case at HQ's desk is kept as long as closed cases are.
         tx.execute("DELETE FROM hq_audit WHERE at < $1", &[&before]).await?;
         tx.commit().await?;

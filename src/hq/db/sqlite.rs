@@ -16,7 +16,8 @@ use crate::domain::ticket::KioskCode;
 use crate::hq::HQ_TICKETS;
 use crate::hq::accounts::{Account, AuditEntry, FleetRow};
 use crate::store::{
-    CaseQuery, CaseRecord, KioskRecord, PageMark, Refused, Result, Store, StoreError, StoredEvent,
+    CaseQuery, CaseRecord, KioskRecord, NoticeOutcome, NoticeRow, PageMark, Photo, QueuedNotice, Refused,
+    Result, Store, StoreError, StoredEvent,
 };
 
 pub struct SqliteHq {
@@ -54,6 +55,42 @@ fn found(record: Result<CaseRecord>) -> Result<Option<Case>> {
 
 #[async_trait]
 impl HqDatabase for SqliteHq {
+    async fn save_photo(&self, photo: &Photo) -> Result<()> {
+        let photo = photo.clone();
+        self.with(move |s| s.save_photo(&photo)).await
+    }
+    async fn delete_photo(&self, id: Uuid) -> Result<()> {
+        self.with(move |s| s.delete_photo(id)).await
+    }
+    async fn photo(&self, id: Uuid) -> Result<Option<Photo>> {
+        self.with(move |s| s.photo(id)).await
+    }
+    async fn arrival_head(&self) -> Result<i64> {
+        self.with(|s| s.arrival_head()).await
+    }
+    async fn notice_cursor(&self, estate: &str) -> Result<Option<i64>> {
+        let estate = estate.to_string();
+        self.with(move |s| s.notice_cursor(&estate)).await
+    }
+    async fn queue_notices(&self, estate: &str, after: i64, notices: Vec<QueuedNotice>) -> Result<()> {
+        let estate = estate.to_string();
+        self.with(move |s| s.queue_notices(&estate, after, &notices)).await
+    }
+    async fn claim_notices(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<QueuedNotice>> {
+        self.with(move |s| s.claim_notices(now, lease_until, limit)).await
+    }
+    async fn notice_done(&self, event_id: Uuid, outcome: NoticeOutcome, now: DateTime<Utc>) -> Result<()> {
+        self.with(move |s| s.notice_done(event_id, &outcome, now)).await
+    }
+    async fn notices_of(&self, case_id: Uuid) -> Result<Vec<NoticeRow>> {
+        self.with(move |s| s.notices_of(case_id)).await
+    }
+
     async fn kiosk_seen(&self, code: &str, now: DateTime<Utc>) -> Result<()> {
         let code = code.to_string();
         self.with(move |s| s.kiosk_seen(&code, now)).await

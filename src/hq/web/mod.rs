@@ -24,8 +24,10 @@ mod export;
 mod fleet;
 mod hotline;
 mod reports;
+mod resident;
 mod trend;
 
+pub use resident::{MAX_WRONG as MAX_WRONG_RESIDENT_TRIES, WrongTries};
 /// The most months a KPI trend shows.
 pub use trend::MOST_MONTHS as MOST_TREND_MONTHS;
 
@@ -80,6 +82,8 @@ pub fn router() -> Router<Hq> {
         .route("/desk/reports/monthly.xlsx", get(reports::monthly_xlsx))
         .route("/desk/reports/trend", get(trend::trend))
         .route("/desk/assets/desk.css", get(stylesheet))
+        .route("/desk/photos/{id}", get(staff_photo))
+        .merge(resident::router())
         .layer(axum::middleware::from_fn(security_headers))
 }
 
@@ -88,7 +92,7 @@ async fn security_headers(request: Request, next: Next) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.entry(header::REFERRER_POLICY).or_insert(HeaderValue::from_static("same-origin"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
     response
@@ -567,6 +571,10 @@ struct CasePage {
     filed: String,
     owner: String,
     history: Vec<Step>,
+    /// The resident's photos (ids), shown as thumbnails linking to the whole picture.
+    photos: Vec<String>,
+    /// Messages sent to the resident: what, when queued, how it went.
+    messages: Vec<[String; 3]>,
 }
 
 /// The case as the signed-in person may see it; none for a case they may not see (an
@@ -601,6 +609,30 @@ async fn show_case(
         })
         .collect();
     let s = summary(&case, &hq.settings.calendar, now);
+    let messages = hq
+        .db
+        .notices_of(case.id)
+        .await?
+        .into_iter()
+        .map(|n| {
+            let what = match n.kind.as_str() {
+                "acknowledged" => "确认受理",
+                "assigned" => "已派工",
+                "resolved" => "处理完毕",
+                "promise-changed" => "承诺日期",
+                other => other,
+            };
+            let state = match (n.sent_at, n.gave_up_at) {
+                (Some(at), _) => format!("已发送 sent {}", local(&desk, at)),
+                (None, Some(_)) => format!("未能发送 failed: {}", n.last_error.unwrap_or_default()),
+                (None, None) if n.attempts > 0 => {
+                    format!("重试中 retrying ({}): {}", n.attempts, n.last_error.unwrap_or_default())
+                }
+                (None, None) => "待发送 queued".to_string(),
+            };
+            [format!("{what} {}", n.kind), local(&desk, n.queued_at), state]
+        })
+        .collect();
     let contact = match &case.intake.contact {
         Some(c) => format!("{} {}", c.name.as_deref().unwrap_or(""), c.phone.as_str()).trim().to_string(),
         None => "匿名 anonymous".to_string(),
@@ -628,8 +660,34 @@ async fn show_case(
             other => other.to_string(),
         },
         history,
+        photos: case.photos.iter().map(|id| id.to_string()).collect(),
+        messages,
     };
     Ok((status, render(page)?).into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct PhotoSize {
+    #[serde(default)]
+    size: String,
+}
+
+/// A resident's photo for staff who may see its case.
+async fn staff_photo(
+    State(hq): State<Hq>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<PhotoSize>,
+) -> Result<Response, DeskError> {
+    let who = signed_in(&hq, &headers).await?;
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| DeskError::NotFound)?;
+    let photo = hq.db.photo(id).await?.ok_or(DeskError::NotFound)?;
+    let case = hq.db.case(photo.case_id).await?.ok_or(DeskError::NotFound)?;
+    if !who.account.may_see(&case.intake.estate) {
+        return Err(DeskError::NotFound);
+    }
+    hq.db.audit(&who.account.name, case.id, "photo", Utc::now()).await?;
+    Ok(resident::jpeg(if q.size == "thumb" { photo.thumbnail } else { photo.picture }))
 }
 
 async fn case_page(

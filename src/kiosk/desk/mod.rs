@@ -446,6 +446,11 @@ fn event_label(body: &EventBody, lang: Lang) -> String {
         EventBody::Acknowledged { .. } => m("确认受理", "確認受理", "Acknowledged"),
         EventBody::Replied { method, text } => with(method.reply_zh().to_string(), text),
         EventBody::Classified { .. } => m("分类", "分類", "Classified"),
+        EventBody::PhotoAdded { .. } => m(
+            "住户上传照片（在总部查看）",
+            "住戶上傳照片（在總部查看）",
+            "Resident added a photo (seen at HQ)",
+        ),
         EventBody::Assigned { department, assignee } => with(
             m("派工", "派工", "Assigned"),
             &format!("{} {}", department.name(lang), assignee.as_deref().unwrap_or("")),
