@@ -60,15 +60,38 @@ impl Kiosk {
 
     /// A kiosk whose window is `w`×`h`: every tap below must land inside it.
     fn sized(w: u32, h: u32) -> Kiosk {
+        Kiosk::built(w, h, false)
+    }
+
+    /// With everything a kiosk may have besides: HQ configured (the ticket's QR holds the
+    /// phone link, residents may decline messages) and read-aloud, into WAV files in
+    /// DATA/speech.
+    fn full(w: u32, h: u32) -> Kiosk {
+        Kiosk::built(w, h, true)
+    }
+
+    fn built(w: u32, h: u32, full: bool) -> Kiosk {
         thread_local!(static READY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
         if !READY.with(|r| r.replace(true)) {
             i_slint_backend_testing::init_no_event_loop();
         }
         let data = TempDir::new().unwrap();
-        let settings = settings();
+        let mut settings = settings();
+        if full {
+            settings.hq = Some(lobbydesk::config::HqSettings {
+                url: "https://hq.example.com".into(),
+                token: "0".repeat(64),
+                resident_url: "https://hq.example.com".into(),
+                interval: Duration::from_secs(30),
+            });
+        }
         let desk = Desk::open(settings.clone(), data.path()).unwrap();
         let printer = Printer::open(&settings.printer, data.path()).unwrap();
-        let service = Rc::new(Inline(RefCell::new(Service::new(desk, printer))));
+        let mut service = Service::new(desk, printer);
+        if full {
+            service.speaker = Some(lobbydesk::hw::speech::Speaker::to_files(data.path().join("speech")));
+        }
+        let service = Rc::new(Inline(RefCell::new(service)));
         let app = AppWindow::new().unwrap();
         ui::attach(
             &app,
@@ -76,6 +99,7 @@ impl Kiosk {
             ui::KioskConfig {
                 idle_timeout: Duration::from_secs(60),
                 dim_after: Some(Duration::from_secs(300)),
+                read_aloud: full,
                 ..ui::KioskConfig::from_settings(&settings)
             },
         );
@@ -331,7 +355,7 @@ fn repair_emergency_and_lookup_by_touch_at_every_pilot_size_language_and_text_si
     for (w, h) in [(800, 480), (1024, 600), (480, 800)] {
         for en in [false, true] {
             for large in [false, true] {
-                let k = Kiosk::sized(w, h);
+                let k = Kiosk::full(w, h);
                 let tr = |zh: &'static str, english: &'static str| if en { english } else { zh };
                 // Each resident starts from home in the kiosk's language: choose again.
                 let choose = || {
@@ -365,9 +389,14 @@ fn repair_emergency_and_lookup_by_touch_at_every_pilot_size_language_and_text_si
                 k.taps("13800138000");
                 k.tap(tr("下一步", "Next"));
                 k.tap(tr("尽快", "As soon as possible"));
+                // Messages about the case: on unless the resident says no, here and back.
+                k.tap(tr("✓ 有进展时短信告诉我", "✓ Text me when there is news"));
+                k.tap(tr("不发短信（点此开启）", "No text messages (tap to turn on)"));
+                assert!(k.has(tr("✓ 有进展时短信告诉我", "✓ Text me when there is news")), "{at}");
                 k.tap(tr("提交", "Submit"));
                 assert_eq!(k.page(), Page::Ticket, "{at}");
                 let ticket = k.app.global::<TicketAdapter>().get_ticket().to_string();
+                k.tap(tr("读给我听", "Read aloud"));
                 k.tap(tr("完成", "Done"));
 
                 choose();
@@ -387,8 +416,10 @@ fn repair_emergency_and_lookup_by_touch_at_every_pilot_size_language_and_text_si
                 let l = k.app.global::<LookupAdapter>();
                 assert!(l.get_found(), "{at}: {}", l.get_error());
                 assert_eq!(l.get_ticket(), ticket.as_str(), "{at}");
+                k.tap(tr("读给我听", "Read aloud"));
                 k.with_service(|s| {
                     let case = s.desk.show(&ticket).unwrap().case;
+                    assert!(!case.intake.contact.as_ref().unwrap().no_messages, "{at}: turned back on");
                     assert_eq!(case.intake.contact.as_ref().unwrap().phone.as_str(), "13800138000", "{at}");
                     assert_eq!(s.alerts.len(), 1, "{at}: the emergency");
                 });
@@ -1625,4 +1656,71 @@ fn a_case_on_a_portrait_panel_shows_its_facts_and_its_actions() {
     assert_eq!(texts(&k, "地点：3栋2单元1201室"), 1, "the facts are in view, not pushed off by the buttons");
     assert!(k.has("答复住户"), "and the first actions");
     k.tap_scrolling("移交跟进", (0.5, 0.2));
+}
+
+/// What sox says of a WAV file: its length in seconds and its RMS amplitude (0..1).
+fn sox_stat(wav: &std::path::Path) -> (f64, f64) {
+    let out = std::process::Command::new("sox")
+        .arg(wav)
+        .args(["-n", "stat"])
+        .output()
+        .expect("sox is missing: run scripts/test, which installs it");
+    let text = String::from_utf8_lossy(&out.stderr).to_string();
+    let value = |name: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split(':').nth(1))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("sox says no {name}: {text}"))
+    };
+    (value("Length (seconds)"), value("RMS     amplitude"))
+}
+
+/// The newest utterance the kiosk wrote, once espeak-ng has finished it.
+fn last_utterance(k: &Kiosk) -> std::path::PathBuf {
+    k.with_service(|s| s.speaker.as_ref().unwrap().wait());
+    let mut files: Vec<_> = std::fs::read_dir(k._data.path().join("speech"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "wav"))
+        .collect();
+    files.sort();
+    files.pop().expect("an utterance")
+}
+
+#[test]
+fn the_kiosk_reads_the_ticket_and_the_progress_aloud() {
+    let k = Kiosk::full(800, 480);
+    k.tap("报修");
+    k.tap("给排水");
+    k.tap("楼栋");
+    k.taps("3");
+    k.tap("房号");
+    k.taps("1201");
+    k.tap("下一步");
+    k.tap("漏水");
+    k.tap("下一步");
+    k.taps("13800138000");
+    k.tap("下一步");
+    k.tap("尽快");
+    k.tap("提交");
+    assert_eq!(k.page(), Page::Ticket);
+    k.tap("读给我听");
+    let (seconds, level) = sox_stat(&last_utterance(&k));
+    // "您的单号是：K，零，一，杠，…" and the promise: several seconds of clear speech.
+    assert!(seconds > 5.0, "only {seconds} s of speech");
+    assert!(level > 0.02, "too quiet: RMS {level}");
+    k.tap("完成");
+
+    // In English after a lookup: the number, the promise and the status.
+    let ticket = k.resolved_case();
+    k.tap("EN");
+    k.tap("Check progress");
+    for c in format!("{ticket}\n8000\n").chars() {
+        k.app.global::<KioskAdapter>().invoke_physical_key(c.to_string().into());
+    }
+    assert!(k.app.global::<LookupAdapter>().get_found());
+    k.tap("Read aloud");
+    let (seconds, level) = sox_stat(&last_utterance(&k));
+    assert!(seconds > 4.0 && level > 0.02, "{seconds} s at RMS {level}");
 }

@@ -852,8 +852,15 @@ fn run_kiosk(settings: Settings, data_dir: &std::path::Path) -> Result<()> {
     let panel = crate::hw::Panel::start(pins, gpio, Box::new(crate::ui::staff_called_from_any_thread))
         .map_err(|e| anyhow::anyhow!("GPIO: {e}"))?;
     service.attach_panel(std::sync::Arc::new(panel));
+    // Read aloud through the sound card, or into WAV files where LOBBYDESK_SPEECH_DIR says.
+    use crate::hw::speech::Speaker;
+    service.speaker = match std::env::var_os("LOBBYDESK_SPEECH_DIR") {
+        Some(dir) => Some(Speaker::to_files(dir.into())),
+        None => Speaker::available().then(Speaker::to_device),
+    };
+    let mut config = crate::ui::KioskConfig::from_settings(&settings);
+    config.read_aloud = service.speaker.is_some();
     let backend = std::rc::Rc::new(crate::kiosk::service::Threaded::start(service));
-    let config = crate::ui::KioskConfig::from_settings(&settings);
     let button = simulated.zip(gpio.call_button);
     crate::ui::run(backend, config, button).map_err(|e| {
         anyhow::anyhow!(

@@ -14,6 +14,7 @@
 
 pub mod backlight;
 pub mod sim;
+pub mod speech;
 
 #[cfg(target_os = "linux")]
 pub mod pi;

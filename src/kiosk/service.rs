@@ -100,6 +100,8 @@ pub enum LookupOutcome {
 pub struct Progress {
     pub ticket: String,
     pub status: String,
+    /// The promise printed on the ticket, for reading aloud.
+    pub promise: String,
     pub summary: String,
     pub steps: Vec<Step>,
     pub can_rate: bool,
@@ -113,13 +115,15 @@ pub struct Service {
     pub sync: Option<crate::sync::client::SyncHandle>,
     /// The status LED and the front-desk buzzer.
     pub panel: Option<std::sync::Arc<crate::hw::Panel>>,
+    /// Reads the ticket aloud (espeak-ng), when the kiosk has it.
+    pub speaker: Option<crate::hw::speech::Speaker>,
 }
 
 impl Service {
     /// Alerts nobody acknowledged before the last shutdown are pending again.
     pub fn new(desk: Desk, printer: Printer) -> Service {
         let alerts = desk.store().get_meta_json(PENDING_ALERTS).unwrap_or_default();
-        Service { desk, printer, alerts, sync: None, panel: None }
+        Service { desk, printer, alerts, sync: None, panel: None, speaker: None }
     }
 
     /// The buzzer and LED start with whatever alerts are still pending.
@@ -137,6 +141,20 @@ impl Service {
             panel.set_pending(self.alerts.iter().filter(|a| a.unanswered()).count() as u32);
         }
         self.update_indicator();
+    }
+
+    /// Says the ticket number and the promise (and how the case stands, after a lookup)
+    /// in the resident's language.
+    pub fn read_aloud(&self, ticket: &str, promise: &str, status: Option<&str>, lang: Lang) {
+        let Some(speaker) = &self.speaker else { return };
+        let promise = match status {
+            Some(status) => format!("{promise} {status}"),
+            None => promise.to_string(),
+        };
+        let words = crate::hw::speech::ticket_words(ticket, &promise, lang);
+        if let Err(e) = speaker.say(&words, lang) {
+            tracing::warn!(error = %e, "cannot read aloud");
+        }
     }
 
     pub fn file(&mut self, new: &NewCase, now: DateTime<Utc>) -> Result<Filed, String> {
@@ -401,9 +419,19 @@ impl Service {
         let events: Vec<_> = record.events.iter().map(|e| e.event.clone()).collect();
         let category = self.desk.settings.catalogue.get(&case.intake.category);
         let category = category.map(|c| c.name(lang).to_string()).unwrap_or_default();
+        let paper = PaperContext {
+            estate: &self.desk.settings.estate,
+            staff_lang: lang,
+            front_desk_phone: None,
+            catalogue: &self.desk.settings.catalogue,
+            calendar: &self.desk.settings.calendar,
+            staff: &[],
+            resident_url: None,
+        };
         Some(Progress {
             ticket: case.ticket().to_string(),
             status: progress::status_name(case.status, lang).to_string(),
+            promise: layouts::promise(case, &paper, lang).to_string(),
             // Kind and category only: where someone lives is nobody else's business.
             summary: format!("{} · {}", case.kind().name(lang), category),
             steps: progress::timeline(&events, lang, self.desk.settings.calendar.tz),

@@ -80,6 +80,8 @@ pub struct KioskConfig {
     pub lifts: Vec<String>,
     /// HQ is configured, so residents who leave a phone get messages (and may decline).
     pub sends_messages: bool,
+    /// The kiosk can read the ticket aloud (espeak-ng is there).
+    pub read_aloud: bool,
 }
 
 impl KioskConfig {
@@ -103,6 +105,7 @@ impl KioskConfig {
             buildings: settings.buildings.clone(),
             lifts: settings.lifts.clone(),
             sends_messages: settings.hq.is_some(),
+            read_aloud: false,
         }
     }
 }
@@ -418,6 +421,8 @@ fn wire(app: &AppWindow) {
 
     let t = app.global::<TicketAdapter>();
     t.on_reprint(|| event(|k| k.reprint()));
+    t.on_read_aloud(|| event(|k| k.read_ticket_aloud()));
+    app.global::<LookupAdapter>().on_read_aloud(|| event(|k| k.read_progress_aloud()));
     t.on_done(|| event(|k| k.reset()));
 
     let l = app.global::<LookupAdapter>();
@@ -989,6 +994,21 @@ impl Kiosk {
         }
     }
 
+    /// "读给我听" on the ticket page: the number and the promise, in the resident's language.
+    fn read_ticket_aloud(&mut self) {
+        let Some(filed) = &self.ticket.filed else { return };
+        let (ticket, promise, lang) = (filed.ticket.clone(), filed.promise.clone(), self.flow.lang);
+        self.backend.run(Box::new(move |svc| svc.read_aloud(&ticket, &promise, None, lang)));
+    }
+
+    /// "读给我听" after a lookup: the number, the promise and how the case stands.
+    fn read_progress_aloud(&mut self) {
+        let Some(p) = &self.lookup.result else { return };
+        let (ticket, promise, status, lang) =
+            (p.ticket.clone(), p.promise.clone(), p.status.clone(), self.flow.lang);
+        self.backend.run(Box::new(move |svc| svc.read_aloud(&ticket, &promise, Some(&status), lang)));
+    }
+
     /// Called every second: shows the countdown, then clears the kiosk.
     pub fn tick(&mut self, now: Instant) {
         let pristine = self.flow.screen == Screen::Home
@@ -1304,7 +1324,10 @@ impl Kiosk {
                 && matches!(self.ticket.print, Some(PrintOutcome::Printed | PrintOutcome::Sent)),
         );
 
+        t.set_can_read_aloud(self.config.read_aloud);
+
         let l = app.global::<LookupAdapter>();
+        l.set_can_read_aloud(self.config.read_aloud);
         l.set_ticket(self.lookup.ticket.clone().into());
         l.set_last4(self.lookup.last4.clone().into());
         l.set_active(self.lookup.field);
