@@ -66,6 +66,8 @@ struct Words {
     unsynced: &'static str,
     front_desk: &'static str,
     how_to_check: &'static str,
+    /// When the QR opens the case on a phone.
+    how_to_check_phone: &'static str,
     on_site_30: &'static str,
     repair_24: &'static str,
     repair_48: &'static str,
@@ -88,6 +90,7 @@ const ZH_CN: Words = Words {
     unsynced: "（终端时钟待校准）",
     front_desk: "前台电话：",
     how_to_check: "查询进度：在大堂终端点“查询进度”，输入单号和手机尾号4位，或扫描上方二维码。",
+    how_to_check_phone: "用手机扫描上方二维码，可查看进度、评价、上传照片（请勿转给他人）；也可在大堂终端点“查询进度”。",
     on_site_30: "维修人员将在30分钟内到场。",
     repair_24: "我们将在24小时内为您修复。",
     repair_48: "我们将在48小时内为您修复。",
@@ -110,6 +113,7 @@ const ZH_TW: Words = Words {
     unsynced: "（終端時鐘待校準）",
     front_desk: "前台電話：",
     how_to_check: "查詢進度：在大堂終端點「查詢進度」，輸入單號和手機尾號4位，或掃描上方二維碼。",
+    how_to_check_phone: "用手機掃描上方二維碼，可查看進度、評價、上傳照片（請勿轉給他人）；也可在大堂終端點「查詢進度」。",
     on_site_30: "維修人員將在30分鐘內到場。",
     repair_24: "我們將在24小時內為您修復。",
     repair_48: "我們將在48小時內為您修復。",
@@ -132,6 +136,7 @@ const EN: Words = Words {
     unsynced: " (kiosk clock not yet set)",
     front_desk: "Front desk:",
     how_to_check: "Check progress at the lobby kiosk: tap \"Check progress\", enter this number and the last 4 digits of your phone, or scan the QR code above.",
+    how_to_check_phone: "Scan the QR code above with your phone to follow the case, rate it and add photos (keep it to yourself); or tap \"Check progress\" at the lobby kiosk.",
     on_site_30: "An engineer will be on site within 30 minutes.",
     repair_24: "We will fix it within 24 hours.",
     repair_48: "We will fix it within 48 hours.",
@@ -221,7 +226,9 @@ pub fn ticket(case: &Case, ctx: &PaperContext, reprint: bool) -> Document {
     if let Some(phone) = ctx.front_desk_phone {
         doc.field(w.front_desk, phone);
     }
-    doc.qr(qr_payload(case, ctx.resident_url)).text(w.how_to_check, Style::PLAIN);
+    let qr = qr_payload(case, ctx.resident_url);
+    let how = if qr == case.ticket() { w.how_to_check } else { w.how_to_check_phone };
+    doc.qr(qr).text(how, Style::PLAIN);
     doc
 }
 

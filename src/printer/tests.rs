@@ -153,6 +153,25 @@ fn the_ticket_qr_code_decodes_to_the_ticket_number_on_every_profile() {
     }
 }
 
+/// With HQ configured the QR opens the case on the resident's phone; the kiosk's scanner
+/// still reads the ticket out of it (domain::resident::ticket_in_link).
+#[test]
+fn with_hq_the_ticket_qr_code_decodes_to_the_phone_link_on_every_profile() {
+    let (catalogue, calendar) = (Catalogue::default(), WorkCalendar::default());
+    let mut case = repair(Lang::ZhCn);
+    let key = "0123456789abcdef0123456789abcdef";
+    case.intake.resident_key = Some(key.into());
+    let link = format!("https://hq.example.com/r/K01-00042/{key}");
+    for profile in Profile::shipped() {
+        let ctx =
+            PaperContext { resident_url: Some("https://hq.example.com/"), ..ctx(&catalogue, &calendar) };
+        let paper = read_back(&render(&layouts::ticket(&case, &ctx, false), &profile), &profile);
+        assert_eq!(decode_qr(&paper, usize::from(profile.dots)), [link.clone()], "{}", profile.name);
+        keep_png(&format!("ticket-link-{}", profile.name), &paper, usize::from(profile.dots));
+    }
+    assert_eq!(crate::domain::resident::ticket_in_link(&link), Some("K01-00042"));
+}
+
 #[test]
 fn raster_text_profiles_print_chinese_as_images() {
     let (catalogue, calendar) = (Catalogue::default(), WorkCalendar::default());
