@@ -154,7 +154,12 @@ pub fn serve(dir: &Path, port: u16) -> Server {
         .arg(dir)
         .args(["hq", "serve", "--listen", &format!("127.0.0.1:{port}")])
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        // LOBBYDESK_TEST_HQ_LOG=1 shows what the server logs, to debug a test.
+        .stderr(if std::env::var_os("LOBBYDESK_TEST_HQ_LOG").is_some() {
+            std::process::Stdio::inherit()
+        } else {
+            std::process::Stdio::null()
+        })
         .spawn()
         .unwrap();
     let started = std::time::Instant::now();
