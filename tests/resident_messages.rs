@@ -142,5 +142,7 @@ fn each_change_reaches_the_webhook_once_signed_through_hq_restarts() {
     let ids: std::collections::HashSet<_> = got.iter().map(|m| m.id).collect();
     assert_eq!(ids.len(), 3);
     assert!(got[2].text.contains("2099-12-20"), "{}", got[2].text);
-    assert!(got[0].link.as_deref().is_some_and(|l| l.starts_with(&format!("https://hq.example.com/r/{told}/"))));
+    assert!(
+        got[0].link.as_deref().is_some_and(|l| l.starts_with(&format!("https://hq.example.com/r/{told}/")))
+    );
 }

@@ -65,6 +65,19 @@ pub fn timeline(events: &[Event], lang: Lang, tz: Tz) -> Vec<Step> {
                     }
                 }
                 EventBody::Resolved { .. } => Msg("已处理完毕", "已處理完畢", "Resolved").get(lang).into(),
+                EventBody::CallbackRecorded { record } if record.method.is_residents_own() => {
+                    if record.satisfied {
+                        Msg("您的评价：满意", "您的評價：滿意", "Your rating: satisfied")
+                    } else {
+                        Msg(
+                            "您的评价：不满意，重新处理",
+                            "您的評價：不滿意，重新處理",
+                            "Your rating: not satisfied, being redone",
+                        )
+                    }
+                    .get(lang)
+                    .into()
+                }
                 EventBody::CallbackRecorded { record } if record.satisfied => {
                     Msg("回访：满意", "回訪：滿意", "Follow-up: satisfied").get(lang).into()
                 }
