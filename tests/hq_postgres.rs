@@ -188,6 +188,19 @@ async fn hq_migrate_moves_an_sqlite_hq_to_postgresql_without_losing_or_duplicati
         let mut hq_desk = Desk::open_hq(Settings::from_toml(&toml, "t").unwrap(), old.dir.path()).unwrap();
         hq_desk.act(&ticket, Action::Note { text: "总部已督办".into() }, "hq-quality", Utc::now()).unwrap();
     }
+    // The resident adds a photo from their phone: it moves with the case.
+    let photo_id = {
+        let db = old.open().await;
+        let case = db.case_by_ticket(&ticket).await.unwrap().unwrap();
+        let mut png = Vec::new();
+        image::DynamicImage::ImageRgb8(image::RgbImage::new(40, 30))
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        let prepared = lobbydesk::hq::photos::prepare(&png).unwrap();
+        let case =
+            lobbydesk::hq::resident::add_photo(db.as_ref(), &case, prepared, Utc::now()).await.unwrap();
+        case.photos[0]
+    };
     for (_, desk, token) in kiosks.iter_mut().take(2) {
         sync_until_done(desk, &Client::new(&node.url(), token).unwrap()).await;
     }
@@ -200,8 +213,11 @@ async fn hq_migrate_moves_an_sqlite_hq_to_postgresql_without_losing_or_duplicati
     let elsewhere = TempDir::new().unwrap();
     let elsewhere = elsewhere.path().to_str().unwrap();
     let moved = lobbydesk(&["--data-dir", elsewhere, "hq", "migrate", "--from", &from, "--to", &url]);
-    assert!(moved.contains("moved 3 kiosk(s) and 91 new event(s)"), "{moved}");
-    assert!(moved.contains("91 event(s) checked in arrival order, 90 case(s)"), "{moved}");
+    assert!(moved.contains("moved 3 kiosk(s) and 92 new event(s)"), "{moved}");
+    assert!(
+        moved.contains("92 event(s) checked in arrival order, 90 case(s) there; 1 resident photo(s)"),
+        "{moved}"
+    );
     let again = lobbydesk(&["--data-dir", elsewhere, "hq", "migrate", "--from", &from, "--to", &url]);
     assert!(again.contains("and 0 new event(s)"), "a second run moves nothing: {again}");
 
@@ -217,6 +233,12 @@ async fn hq_migrate_moves_an_sqlite_hq_to_postgresql_without_losing_or_duplicati
             .collect::<Vec<_>>()
     };
     assert_eq!(arrivals(source.clone()).await, arrivals(target.clone()).await);
+    assert_eq!(
+        target.photo(photo_id).await.unwrap(),
+        source.photo(photo_id).await.unwrap(),
+        "the photo moved"
+    );
+    assert!(target.photo(photo_id).await.unwrap().is_some());
     for case in kiosks[0].1.store().cases().unwrap() {
         assert_eq!(target.case(case.id).await.unwrap().unwrap(), case);
     }

@@ -175,13 +175,14 @@ pub fn run_hq(
             })?;
             writeln!(
                 out,
-                "moved {} kiosk(s) and {} new event(s) from {} to {}; {} event(s) checked in arrival order, {} case(s) there",
+                "moved {} kiosk(s) and {} new event(s) from {} to {}; {} event(s) checked in arrival order, {} case(s) there; {} resident photo(s) copied",
                 moved.kiosks,
                 moved.events,
                 from.describe(),
                 to.describe(),
                 moved.checked,
-                moved.cases
+                moved.cases,
+                moved.photos
             )?;
         }
         HqCommand::AddKiosk { code, estate } => {

@@ -18,6 +18,8 @@ pub struct Moved {
     /// Events the source holds (all of which the target now holds, in the same order).
     pub checked: usize,
     pub cases: u64,
+    /// Residents' photos copied (issue 16).
+    pub photos: usize,
 }
 
 /// Copies `from` into `to`, then checks that `to` holds every event of `from` under the
@@ -41,6 +43,15 @@ pub async fn migrate(
         let batch = from.arrivals_after(after, BATCH).await?;
         let Some((last, _, _)) = batch.last() else { break };
         after = *last;
+        // Residents' photos go before the events that name them.
+        for (_, _, stored) in &batch {
+            if let crate::domain::event::EventBody::PhotoAdded { photo } = &stored.event.body
+                && let Some(photo) = from.photo(*photo).await?
+            {
+                to.save_photo(&photo).await?;
+                moved.photos += 1;
+            }
+        }
         moved.events += to.import_arrivals(batch).await?;
         progress(moved.events);
     }

@@ -79,7 +79,7 @@ impl Store {
     pub fn save_photo(&mut self, p: &Photo) -> Result<()> {
         self.conn.execute(
             "INSERT INTO case_photos (id, case_id, added_at, width, height, picture, thumbnail)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING",
             params![
                 p.id.to_string(),
                 p.case_id.to_string(),

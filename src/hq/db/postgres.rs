@@ -753,7 +753,7 @@ impl HqDatabase for PostgresHq {
             .await?
             .execute(
                 "INSERT INTO case_photos (id, case_id, added_at, width, height, picture, thumbnail)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
                 &[&p.id, &p.case_id, &p.added_at, &width, &height, &p.picture, &p.thumbnail],
             )
             .await?;

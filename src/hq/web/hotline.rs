@@ -37,6 +37,9 @@ pub struct HotlineForm {
     first_inquiry: bool,
     #[serde(default, deserialize_with = "super::checkbox")]
     major: bool,
+    /// The caller wants no text messages about the case.
+    #[serde(default, deserialize_with = "super::checkbox")]
+    no_messages: bool,
 }
 
 #[derive(Template)]
@@ -99,6 +102,7 @@ pub async fn file(
         name: Some(form.name.clone()).filter(|n| !n.trim().is_empty()),
         text: form.text.clone(),
         severity: form.major.then_some(Severity::Major),
+        no_messages: form.no_messages,
         ..NewCase::default()
     };
     let now = Utc::now();
