@@ -25,27 +25,7 @@ const PASSWORD: &str = "质量办 correct horse";
 async fn check_page(client: &Client, name: &str, width: u32) {
     let png = client.screenshot().await.unwrap();
     std::fs::write(screenshot_dir().join(format!("{name}-{width}.png")), png).unwrap();
-    let fits: bool = serde_json::from_value(
-        client
-            .execute("return document.documentElement.scrollWidth <= window.innerWidth", vec![])
-            .await
-            .unwrap(),
-    )
-    .unwrap();
-    assert!(fits, "{name} at {width} px scrolls sideways");
-    let unlabelled: Vec<String> = serde_json::from_value(
-        client
-            .execute(
-                "return [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
-                    .filter(i => !(i.labels && i.labels.length))
-                    .map(i => i.name)",
-                vec![],
-            )
-            .await
-            .unwrap(),
-    )
-    .unwrap();
-    assert!(unlabelled.is_empty(), "{name}: fields without a label: {unlabelled:?}");
+    common::browser::assert_fits_and_labelled(client, &format!("{name} at {width} px")).await;
 }
 
 /// The page as it prints on A4 (794 CSS px wide): the menu, filters and forms left off,

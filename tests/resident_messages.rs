@@ -5,77 +5,24 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::Hq;
-use lobbydesk::hq::notify::{Message, SIGNATURE_HEADER, verify};
+use common::webhook::{Receiver, receiver};
+use lobbydesk::hq::notify::Message;
 
 const EAST: &str = "翠湖花园";
 const SECRET: &str = "the-company-sms-relay-secret";
 
-/// A webhook receiver on loopback, in its own runtime: keeps every request's signature
-/// and body; answers 503 to the first `failures`.
-struct Receiver {
-    url: String,
-    got: Arc<Mutex<Vec<(String, String)>>>,
-    _runtime: tokio::runtime::Runtime,
-}
-
-fn receiver(failures: usize) -> Receiver {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let got: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
-    let kept = got.clone();
-    let calls = Arc::new(Mutex::new(0usize));
-    let url = runtime.block_on(async move {
-        let app = axum::Router::new().route(
-            "/sms",
-            axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
-                let (kept, calls) = (kept.clone(), calls.clone());
-                async move {
-                    let mut n = calls.lock().unwrap();
-                    *n += 1;
-                    if *n <= failures {
-                        return axum::http::StatusCode::SERVICE_UNAVAILABLE;
-                    }
-                    let signature = headers[SIGNATURE_HEADER].to_str().unwrap().to_string();
-                    kept.lock().unwrap().push((signature, body));
-                    axum::http::StatusCode::OK
-                }
-            }),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/sms", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        url
-    });
-    Receiver { url, got, _runtime: runtime }
-}
-
-impl Receiver {
-    fn messages(&self) -> Vec<Message> {
-        let now = chrono::Utc::now().timestamp();
-        self.got
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(signature, body)| {
-                assert!(verify(SECRET, signature, body, now, 300), "a bad signature on {body}");
-                serde_json::from_str(body).unwrap()
-            })
-            .collect()
-    }
-
-    /// Waits until `n` messages have come (HQ sends every 2 s; a retry waits 10 s).
-    fn wait_for(&self, n: usize) -> Vec<Message> {
-        let started = Instant::now();
-        loop {
-            let got = self.messages();
-            if got.len() >= n || started.elapsed() > Duration::from_secs(45) {
-                return got;
-            }
-            std::thread::sleep(Duration::from_millis(200));
+/// Waits until `n` messages have come (HQ sends every 2 s; a retry waits 10 s).
+fn wait_for(hook: &Receiver, n: usize) -> Vec<Message> {
+    let started = Instant::now();
+    loop {
+        let got = hook.messages(SECRET);
+        if got.len() >= n || started.elapsed() > Duration::from_secs(45) {
+            return got;
         }
+        std::thread::sleep(Duration::from_millis(200));
     }
 }
 
@@ -85,7 +32,9 @@ fn ticket_of(out: String) -> String {
 
 #[test]
 fn each_change_reaches_the_webhook_once_signed_through_hq_restarts() {
-    let hook = receiver(1);
+    // The receiver runs on a runtime of its own; the test drives processes.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let hook = runtime.block_on(receiver(1));
     let mut hq = Hq::start();
     // Messages are news: these commands act now, not at the suite's fixed test clock
     // (news older than a day when HQ learns of it is not sent).
@@ -118,24 +67,24 @@ fn each_change_reaches_the_webhook_once_signed_through_hq_restarts() {
         act(&hq, t, &["acknowledge"]);
     }
     // The receiver fails the first try; the message comes again after the backoff.
-    let got = hook.wait_for(1);
+    let got = wait_for(&hook, 1);
     assert_eq!(got.len(), 1, "{got:?}");
 
     hq.restart();
     act(&hq, &told, &["assign", "--department", "engineering", "--to", "李师傅"]);
     // Stopped right after the change, before or after it was queued: it goes once.
     hq.restart();
-    assert_eq!(hook.wait_for(2).len(), 2);
+    assert_eq!(wait_for(&hook, 2).len(), 2);
     act(&hq, &told, &["promise", "--due", "2099-12-20", "--reason", "等配件"]);
     hq.stop();
     hq.restart();
-    assert_eq!(hook.wait_for(3).len(), 3);
+    assert_eq!(wait_for(&hook, 3).len(), 3);
 
     // Rounds go on and HQ restarts again: nothing is sent twice.
     std::thread::sleep(Duration::from_secs(5));
     hq.restart();
     std::thread::sleep(Duration::from_secs(5));
-    let got = hook.messages();
+    let got = hook.messages(SECRET);
     let kinds: Vec<_> = got.iter().map(|m| m.kind.as_str()).collect();
     assert_eq!(kinds, ["acknowledged", "assigned", "promise-changed"], "{got:?}");
     assert!(got.iter().all(|m| m.ticket == told && m.phone == "13800138000"), "{got:?}");

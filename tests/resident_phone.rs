@@ -6,8 +6,6 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
-
 use chrono::{Duration, Utc};
 use common::hq_db::{Backend, HqProcess, HqStore, sync_until_done};
 use lobbydesk::app::{Action, Desk};
@@ -17,10 +15,8 @@ use lobbydesk::domain::event::{ContactMethod, EventBody};
 use lobbydesk::domain::filing::NewCase;
 use lobbydesk::domain::intake::Department;
 use lobbydesk::hq::accounts::{Account, HqRole, hash_password};
-use lobbydesk::hq::notify::{Message, SIGNATURE_HEADER, verify};
 use lobbydesk::printer::layouts::qr_payload;
 use lobbydesk::sync::client::Client;
-use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
 use tempfile::TempDir;
 
@@ -395,58 +391,8 @@ async fn photos_are_checked_cleaned_and_shown_to_staff_postgres() {
     photos_are_checked_cleaned_and_shown_to_staff(Backend::Postgres).await;
 }
 
-/// A webhook receiver on loopback: keeps every request; answers 503 to the first
-/// `failures` of them.
-struct Receiver {
-    url: String,
-    got: Arc<Mutex<Vec<(String, String)>>>,
-}
-
-async fn receiver(failures: usize) -> Receiver {
-    use axum::http::HeaderMap;
-    let got: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
-    let calls = Arc::new(Mutex::new(0usize));
-    let kept = got.clone();
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |headers: HeaderMap, body: String| {
-            let (kept, calls) = (kept.clone(), calls.clone());
-            async move {
-                let mut n = calls.lock().unwrap();
-                *n += 1;
-                if *n <= failures {
-                    return StatusCode::SERVICE_UNAVAILABLE;
-                }
-                let signature = headers[SIGNATURE_HEADER].to_str().unwrap().to_string();
-                kept.lock().unwrap().push((signature, body));
-                StatusCode::NO_CONTENT
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Receiver { url, got }
-}
-
-impl Receiver {
-    /// Every message received, its signature checked.
-    fn messages(&self) -> Vec<Message> {
-        let now = Utc::now().timestamp();
-        self.got
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(signature, body)| {
-                assert!(verify(SECRET, signature, body, now, 300), "a bad signature on {body}");
-                serde_json::from_str(body).unwrap()
-            })
-            .collect()
-    }
-}
-
 async fn one_message_per_change_to_those_who_want_them(backend: Backend) {
-    let hook = receiver(1).await;
+    let hook = common::webhook::receiver(1).await;
     let extra = format!("messages_webhook = \"{}\"\nmessages_secret = \"{SECRET}\"", hook.url);
     let mut rig = rig(backend, &extra).await;
     let hq = lobbydesk::hq::Hq::new(rig.store.open().await).with_settings(hq_config(&extra));
@@ -471,7 +417,7 @@ async fn one_message_per_change_to_those_who_want_them(backend: Backend) {
     // The receiver failed the first try: it comes again after the backoff, once.
     messenger.round(Utc::now() + Duration::minutes(2)).await.unwrap();
     messenger.round(Utc::now() + Duration::minutes(2)).await.unwrap();
-    let got = hook.messages();
+    let got = hook.messages(SECRET);
     assert_eq!(
         got.iter().map(|m| m.kind.as_str()).collect::<Vec<_>>(),
         ["acknowledged", "assigned"],
@@ -492,7 +438,7 @@ async fn one_message_per_change_to_those_who_want_them(backend: Backend) {
         lobbydesk::hq::Hq::new(rig.store.open().await).with_settings(hq_config(&extra)).messenger().unwrap();
     other.round(Utc::now() + Duration::minutes(5)).await.unwrap();
     messenger.round(Utc::now() + Duration::minutes(5)).await.unwrap();
-    assert_eq!(hook.messages().len(), 2);
+    assert_eq!(hook.messages(SECRET).len(), 2);
 
     // The promise changes at HQ, the work is done at the estate: one message each.
     let due_at = Utc::now() + Duration::days(5);
@@ -506,7 +452,7 @@ async fn one_message_per_change_to_those_who_want_them(backend: Backend) {
     rig.act(&told, Action::Resolve { note: "换阀门".into() }, "li").await;
     other.round(Utc::now()).await.unwrap();
     messenger.round(Utc::now()).await.unwrap();
-    let got = hook.messages();
+    let got = hook.messages(SECRET);
     let kinds: Vec<_> = got.iter().map(|m| m.kind.as_str()).collect();
     assert_eq!(kinds, ["acknowledged", "assigned", "promise-changed", "resolved"], "{got:?}");
     assert!(got[2].text.contains(&due), "{}", got[2].text);

@@ -52,6 +52,8 @@ pub struct Hq {
     kept: Arc<desk::KeptReports>,
     /// Wrong tries at residents' phone pages, per client address.
     wrong_tries: Arc<web::WrongTries>,
+    /// Photos being decoded at once: each may take a few hundred MB while it is.
+    photo_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl Hq {
@@ -61,6 +63,7 @@ impl Hq {
             settings: Arc::new(crate::config::Settings::default()),
             kept: Default::default(),
             wrong_tries: Default::default(),
+            photo_slots: Arc::new(tokio::sync::Semaphore::new(photos::AT_ONCE)),
         }
     }
 

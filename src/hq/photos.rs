@@ -12,6 +12,10 @@ use std::time::Duration;
 
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
 
+/// Photos decoded at the same time on one node: a 48-megapixel picture takes ~150 MB
+/// while it is decoded; more uploads wait their turn.
+pub const AT_ONCE: usize = 2;
+
 /// The largest upload taken (a phone's full-size photo is 2–8 MB).
 pub const MAX_UPLOAD_BYTES: usize = 16 * 1024 * 1024;
 /// The largest side of a kept photo, and of its thumbnail, in pixels.

@@ -149,7 +149,8 @@ impl Renderer {
         let printer = Printer::open(&settings.printer, &data_dir).map_err(anyhow::Error::msg)?;
         let backend = Rc::new(Inline(std::cell::RefCell::new(Service::new(desk, printer))));
         // Every control a kiosk may show: the messages choice (with HQ) and read-aloud.
-        let config = KioskConfig { sends_messages: true, read_aloud: true, ..KioskConfig::from_settings(&settings) };
+        let config =
+            KioskConfig { sends_messages: true, read_aloud: true, ..KioskConfig::from_settings(&settings) };
         attach(&app, backend.clone(), config);
         app.show()?;
         Ok(Renderer { large_text: false, window, app, data_dir, sample_ticket: ticket, service: backend })

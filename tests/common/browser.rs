@@ -90,3 +90,29 @@ pub async fn emulate_media(client: &fantoccini::Client, media: &str) {
     let command = serde_json::json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": media}});
     client.issue_cmd(DevTools(command)).await.expect("Chromium emulates the print media");
 }
+
+/// The page fits the window's width (no sideways scrolling) and every form field has a
+/// label a screen reader reads; `what` names the page in the failure.
+pub async fn assert_fits_and_labelled(client: &fantoccini::Client, what: &str) {
+    let fits: bool = serde_json::from_value(
+        client
+            .execute("return document.documentElement.scrollWidth <= window.innerWidth", vec![])
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(fits, "{what} scrolls sideways");
+    let unlabelled: Vec<String> = serde_json::from_value(
+        client
+            .execute(
+                "return [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+                    .filter(i => !(i.labels && i.labels.length))
+                    .map(i => i.name)",
+                vec![],
+            )
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(unlabelled.is_empty(), "{what}: fields without a label: {unlabelled:?}");
+}

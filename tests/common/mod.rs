@@ -5,6 +5,7 @@ pub mod browser;
 pub mod filings;
 pub mod hq_db;
 pub mod postgres;
+pub mod webhook;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -348,10 +348,25 @@ async fn rate(
         "no" => false,
         _ => return show(&hq, &case, &key, &q, Some("满意或不满意？ Satisfied or not?".into())).await,
     };
-    match resident::rate(hq.db.as_ref(), &case, satisfied, Some(&form.reason), Utc::now()).await {
-        Ok(_) => after(&case, &key, &q, "rated"),
-        Err(StoreError::Validation(why)) => show(&hq, &case, &key, &q, Some(why.to_string())).await,
-        Err(StoreError::Workflow(why)) => show(&hq, &case, &key, &q, Some(why.to_string())).await,
+    let done = resident::rate(hq.db.as_ref(), &case, satisfied, Some(&form.reason), Utc::now()).await;
+    outcome(&hq, &case, &key, &q, done, "rated", |why| why).await
+}
+
+/// After a form: back to the page saying it is `done`; what the resident can mend, on the
+/// page (through `say`); a failing store, as such.
+async fn outcome(
+    hq: &Hq,
+    case: &Case,
+    key: &str,
+    q: &PageQuery,
+    result: Result<Case, StoreError>,
+    done: &str,
+    say: impl FnOnce(String) -> String,
+) -> Response {
+    match result {
+        Ok(_) => after(case, key, q, done),
+        Err(StoreError::Validation(why)) => show(hq, case, key, q, Some(say(why.to_string()))).await,
+        Err(StoreError::Workflow(why)) => show(hq, case, key, q, Some(say(why.to_string()))).await,
         Err(e) => failed(e),
     }
 }
@@ -389,21 +404,16 @@ async fn upload(
     let Some(bytes) = bytes.filter(|b| !b.is_empty()) else {
         return show(&hq, &case, &key, &q, Some("请选择一张照片 Choose a photo first".into())).await;
     };
+    let Ok(_slot) = hq.photo_slots.acquire().await else {
+        return failed(StoreError::BadRecord("the photo queue is closed".into()));
+    };
     let prepared = match tokio::task::spawn_blocking(move || photos::prepare(&bytes)).await {
         Ok(Ok(prepared)) => prepared,
         Ok(Err(why)) => return show(&hq, &case, &key, &q, Some(photo_problem(&why.to_string()))).await,
         Err(e) => return failed(StoreError::BadRecord(format!("preparing a photo failed: {e}"))),
     };
-    match resident::add_photo(hq.db.as_ref(), &case, prepared, Utc::now()).await {
-        Ok(_) => after(&case, &key, &q, "photo"),
-        Err(StoreError::Validation(why)) => {
-            show(&hq, &case, &key, &q, Some(photo_problem(&why.to_string()))).await
-        }
-        Err(StoreError::Workflow(why)) => {
-            show(&hq, &case, &key, &q, Some(photo_problem(&why.to_string()))).await
-        }
-        Err(e) => failed(e),
-    }
+    let done = resident::add_photo(hq.db.as_ref(), &case, prepared, Utc::now()).await;
+    outcome(&hq, &case, &key, &q, done, "photo", |why| photo_problem(&why)).await
 }
 
 fn photo_problem(why: &str) -> String {
