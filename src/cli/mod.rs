@@ -822,6 +822,8 @@ fn run_kiosk(settings: Settings, data_dir: &std::path::Path) -> Result<()> {
     if let Some(hq) = &settings.hq {
         hq::preflight(&mut desk, hq)?;
     }
+    // A long-running kiosk reserves ticket numbers 20 at a time: one fsync per filing.
+    desk.store_mut().reserve_tickets_in_blocks(20);
     let printer =
         crate::app::printing::Printer::open(&settings.printer, data_dir).map_err(anyhow::Error::msg)?;
     let mut service = crate::kiosk::service::Service::new(desk, printer);

@@ -112,7 +112,11 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     origin: Origin,
-    watermark: Watermark,
+    /// Ticket numbers reserved in the file beside the database (`WATERMARK_FILE`), in
+    /// blocks of `ticket_block`: a long-running kiosk writes it once per block, so a
+    /// filing costs the database's one fsync; a crash skips the rest of a block.
+    tickets: Reservations,
+    ticket_block: u64,
     /// Reservations of this origin's event indexes: outlives a purge, a restored or an
     /// emptied database, so no index is ever handed out twice.
     event_watermark: Reservations,
@@ -176,7 +180,8 @@ impl Store {
             conn,
             path: db_path,
             origin: origin.clone(),
-            watermark: Watermark::new(data_dir.join(WATERMARK_FILE)),
+            tickets: Reservations::new(data_dir.join(WATERMARK_FILE)),
+            ticket_block: 1,
             event_watermark: Reservations::new(data_dir.join(EVENT_WATERMARK_FILE)),
             calendar: Default::default(),
         };
@@ -202,7 +207,8 @@ impl Store {
             conn,
             path: db_path.to_path_buf(),
             origin,
-            watermark: Watermark::new(watermark_path.to_path_buf()),
+            tickets: Reservations::new(watermark_path.to_path_buf()),
+            ticket_block: 1,
             event_watermark: Reservations::new(watermark_path.with_file_name(EVENT_WATERMARK_FILE)),
             calendar: Default::default(),
         };

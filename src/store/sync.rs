@@ -111,7 +111,7 @@ impl Store {
             &self.conn,
             &format!(
                 "SELECT {EVENT_COLUMNS} FROM outbox o JOIN events e ON e.id = o.event_id
-                 WHERE e.origin_seq > ?1 ORDER BY e.origin_seq LIMIT ?2"
+                 WHERE o.seq > ?1 ORDER BY o.seq LIMIT ?2"
             ),
             params![after, limit as i64],
         )
@@ -153,7 +153,8 @@ impl Store {
     pub fn retry_set_aside(&mut self, now: DateTime<Utc>) -> Result<usize> {
         let tx = self.conn.transaction()?;
         let n = tx.execute(
-            "INSERT OR IGNORE INTO outbox (event_id, queued_at) SELECT event_id, ?1 FROM sync_rejected",
+            "INSERT OR IGNORE INTO outbox (event_id, queued_at, seq)
+             SELECT r.event_id, ?1, e.origin_seq FROM sync_rejected r JOIN events e ON e.id = r.event_id",
             [ts(now)],
         )?;
         tx.execute("DELETE FROM sync_rejected", [])?;
@@ -176,6 +177,7 @@ impl Store {
         for id in &ids {
             let seq = next_origin_seq(&tx, &self.event_watermark, &self.origin)?;
             tx.execute("UPDATE events SET origin_seq = ?1 WHERE id = ?2", params![seq, id])?;
+            tx.execute("UPDATE outbox SET seq = ?1 WHERE event_id = ?2", params![seq, id])?;
         }
         tx.commit()?;
         Ok(ids.len())
@@ -469,8 +471,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         let ids: Vec<String> = tx
             .prepare(
-                "SELECT c.id FROM cases c WHERE c.status = 'closed'
-                   AND julianday(json_extract(c.state, '$.closed_at')) < julianday(?1)
+                "SELECT c.id FROM cases c WHERE c.closed_at != '' AND c.closed_at < ?1
                    AND NOT EXISTS (SELECT 1 FROM outbox o JOIN events e ON e.id = o.event_id WHERE e.case_id = c.id)
                    AND NOT EXISTS (SELECT 1 FROM sync_rejected r JOIN events e ON e.id = r.event_id WHERE e.case_id = c.id)",
             )?

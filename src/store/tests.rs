@@ -548,3 +548,34 @@ fn desk_lists_page_without_gaps_or_repeats_and_filter_by_status() {
         crate::store::CaseQuery { statuses: vec![crate::domain::case::Status::Closed], ..Default::default() };
     assert!(store.list_cases(&closed, None, 10).unwrap().is_empty());
 }
+
+/// The kiosk reserves ticket numbers 20 at a time: the reservation file is written once
+/// per block (a filing waits for the database's fsync only), and whatever a restart, a
+/// restored database or another process does, no number is handed out twice.
+#[test]
+fn ticket_numbers_reserved_in_blocks_are_never_reused() {
+    let dir = TempDir::new().unwrap();
+    let reserved = || Watermark::new(dir.path().join(WATERMARK_FILE)).read().unwrap();
+    let mut store = open(&dir);
+    store.reserve_tickets_in_blocks(20);
+    let tickets: Vec<String> = (0..3).map(|_| file(&mut store, "漏水").ticket().to_string()).collect();
+    assert_eq!(tickets, ["K01-00001", "K01-00002", "K01-00003"]);
+    assert_eq!(reserved(), 20, "one write for the block");
+    let backup = dir.path().join("old.sqlite");
+    store.backup_to(&backup).unwrap();
+    // A command filing meanwhile, in its own process, starts after the kiosk's block.
+    let mut other = open(&dir);
+    assert_eq!(file(&mut other, "命令行").ticket(), "K01-00021");
+    // The kiosk's next filing knows its block was overtaken.
+    assert_eq!(file(&mut store, "漏水").ticket(), "K01-00022");
+    drop((store, other));
+    // Power cut and an old copy of the database: the rest of the block is skipped.
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(dir.path().join(format!("{DB_FILE}{suffix}")));
+    }
+    std::fs::copy(&backup, dir.path().join(DB_FILE)).unwrap();
+    let mut store = open(&dir);
+    store.reserve_tickets_in_blocks(20);
+    assert_eq!(file(&mut store, "恢复之后").ticket(), "K01-00042");
+    assert_eq!(reserved(), 61);
+}

@@ -73,6 +73,19 @@ impl Reservations {
         self.file.path()
     }
 
+    /// The highest number reserved in the file by any process.
+    pub fn reserved(&self) -> io::Result<u64> {
+        self.file.read()
+    }
+
+    /// Reserves everything up to `value` (a bulk filing), durably, if not reserved yet.
+    pub fn reserve_up_to(&self, value: u64) -> io::Result<()> {
+        if self.file.read()? < value {
+            self.file.write(value)?;
+        }
+        Ok(())
+    }
+
     /// The next index after `used` (the database's counter), reserving `block` more in the
     /// file, durably, whenever the next one lies outside this process's block.
     pub fn next(&self, used: u64, block: u64) -> io::Result<u64> {

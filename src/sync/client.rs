@@ -484,15 +484,31 @@ pub fn spawn(
                 tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");
             runtime.block_on(async move {
                 let mut attempt = 0u32;
+                // One store for the thread's life (opened again only after a failure): a
+                // round with nothing to do then costs a status request and an empty pull.
+                let mut kept: Option<Store> = None;
+                // Purging reads every closed case's events: once an hour is plenty.
+                let mut last_purge: Option<std::time::Instant> = None;
                 loop {
-                    let result = match Store::open(&data_dir, origin.clone()) {
+                    let opened = match kept.take() {
+                        Some(store) => Ok(store),
+                        None => Store::open(&data_dir, origin.clone()),
+                    };
+                    let result = match opened {
                         Ok(mut store) => {
                             let now = Utc::now();
                             let r = sync_once(&mut store, &client, now).await;
                             match &r {
                                 Ok(report) => {
                                     let keep = chrono::Duration::days(i64::from(keep_closed_days));
-                                    let purged = store.purge_closed(now - keep).unwrap_or(0);
+                                    let due =
+                                        last_purge.is_none_or(|t| t.elapsed() >= Duration::from_secs(3600));
+                                    let purged = if due {
+                                        last_purge = Some(std::time::Instant::now());
+                                        store.purge_closed(now - keep).unwrap_or(0)
+                                    } else {
+                                        0
+                                    };
                                     if report.pushed + report.pulled + report.set_aside + purged > 0 {
                                         tracing::info!(
                                             sent = report.pushed,
@@ -507,6 +523,10 @@ pub fn spawn(
                                     tracing::warn!(error = %e, "sync with HQ failed; retrying");
                                     let _ = store.set_meta("sync_last_error", &e.to_string());
                                 }
+                            }
+                            // A store that failed is opened afresh next round.
+                            if !matches!(r, Err(SyncError::Store(_))) {
+                                kept = Some(store);
                             }
                             r
                         }
