@@ -53,10 +53,46 @@ impl Bitmap {
         }
     }
 
-    /// `GS v 0 m xL xH yL yH d...`: 8 dots per byte, most significant bit leftmost.
-    pub fn to_escpos(&self) -> Vec<u8> {
+    /// The rows from the first with ink to the last (none for a blank image), and how
+    /// many blank rows were above and below them: those go to the printer as paper fed,
+    /// not as bytes of nothing.
+    pub fn inked_rows(&self) -> (Bitmap, usize, usize) {
+        let inked = |y: &usize| self.pixels[y * self.width..(y + 1) * self.width].iter().any(|p| *p);
+        let Some(first) = (0..self.height).find(inked) else {
+            return (Bitmap::new(self.width, 0), self.height, 0);
+        };
+        let last = (0..self.height).rev().find(inked).unwrap_or(first);
+        let rows = Bitmap {
+            width: self.width,
+            height: last + 1 - first,
+            pixels: self.pixels[first * self.width..(last + 1) * self.width].to_vec(),
+        };
+        (rows, first, self.height - 1 - last)
+    }
+
+    /// The columns from the first with ink to the last.
+    pub fn inked_columns(&self) -> Bitmap {
+        let inked = |x: &usize| (0..self.height).any(|y| self.get(*x, y));
+        let Some(first) = (0..self.width).find(inked) else {
+            return Bitmap::new(0, self.height);
+        };
+        let last = (0..self.width).rev().find(inked).unwrap_or(first);
+        let mut out = Bitmap::new(last + 1 - first, self.height);
+        for y in 0..self.height {
+            for x in first..=last {
+                if self.get(x, y) {
+                    out.set(x - first, y);
+                }
+            }
+        }
+        out
+    }
+
+    /// `GS v 0 m xL xH yL yH d...`: 8 dots per byte, most significant bit leftmost,
+    /// each dot printed as `scale` says.
+    pub fn to_escpos(&self, scale: Scale) -> Vec<u8> {
         let bytes_per_row = self.width.div_ceil(8);
-        let mut out = vec![0x1D, b'v', b'0', 0];
+        let mut out = vec![0x1D, b'v', b'0', scale as u8];
         out.extend_from_slice(&(bytes_per_row as u16).to_le_bytes());
         out.extend_from_slice(&(self.height as u16).to_le_bytes());
         for y in 0..self.height {
@@ -72,6 +108,14 @@ impl Bitmap {
         }
         out
     }
+}
+
+/// How big a raster image's dots print (`m` of `GS v 0`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scale {
+    One = 0,
+    /// Each dot as 2×2.
+    Quadruple = 3,
 }
 
 /// Draws `c` into a cell of `cell_w`×`cell_h` dots at (x, y), scaled `mag` times, bold by
@@ -166,6 +210,6 @@ mod tests {
         let mut b = Bitmap::new(10, 2);
         b.set(0, 0);
         b.set(9, 1);
-        assert_eq!(b.to_escpos(), [0x1D, b'v', b'0', 0, 2, 0, 2, 0, 0x80, 0, 0, 0x40]);
+        assert_eq!(b.to_escpos(Scale::One), [0x1D, b'v', b'0', 0, 2, 0, 2, 0, 0x80, 0, 0, 0x40]);
     }
 }

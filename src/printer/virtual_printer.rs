@@ -264,14 +264,28 @@ impl Interpreter {
             }
             Some(b'v') if at(2) == b'0' => {
                 self.finish_partial();
+                let mode = at(3) & 0x03;
+                let (sx, sy) = (1 + usize::from(mode & 1), 1 + usize::from(mode >> 1));
                 let bytes_per_row = usize::from(u16::from_le_bytes([at(4), at(5)]));
                 let height = usize::from(u16::from_le_bytes([at(6), at(7)]));
                 let data = b.get(8..8 + bytes_per_row * height).unwrap_or(&[]);
-                let mut bitmap = Bitmap::new(bytes_per_row * 8, height);
+                let width = bytes_per_row * 8 * sx;
+                // ESC a places an image narrower than the paper, as it does text.
+                let left = match self.align {
+                    Align::Left => 0,
+                    Align::Center => self.dots.saturating_sub(width) / 2,
+                    Align::Right => self.dots.saturating_sub(width),
+                };
+                let mut bitmap = Bitmap::new(self.dots.max(left + width), height * sy);
                 for (k, byte) in data.iter().enumerate() {
                     for bit in 0..8 {
                         if byte & (0x80 >> bit) != 0 {
-                            bitmap.set((k % bytes_per_row) * 8 + bit, k / bytes_per_row);
+                            let (x, y) = ((k % bytes_per_row) * 8 + bit, k / bytes_per_row);
+                            for dy in 0..sy {
+                                for dx in 0..sx {
+                                    bitmap.set(left + x * sx + dx, y * sy + dy);
+                                }
+                            }
                         }
                     }
                 }
