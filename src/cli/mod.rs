@@ -105,6 +105,9 @@ enum Command {
         #[arg(long)]
         without_hq: bool,
     },
+    /// Read every page of the database and check its search index (the kiosk checks its
+    /// pages by itself after the machine went down under it). Exits with 1 when damaged.
+    Check,
     /// Write a consistent copy of the database (safe while the kiosk runs).
     Backup {
         #[arg(long, value_name = "FILE")]
@@ -720,6 +723,20 @@ pub fn run(cli: Cli) -> Result<()> {
             writeln!(out, "backup written to {}", target.display())?;
         }
         Command::Demo => demo::run(&mut desk, &data_dir, now, out)?,
+        Command::Check => {
+            let started = std::time::Instant::now();
+            let found = desk.store().integrity_check()?;
+            if found != "ok" {
+                let path = desk.store().path().to_path_buf();
+                return Err(crate::store::StoreError::Damaged { path, detail: found }.into());
+            }
+            writeln!(
+                out,
+                "the database {} is whole: every page, index and the search index check out ({:.1?})",
+                desk.store().path().display(),
+                started.elapsed()
+            )?;
+        }
         Command::Rebuild => {
             let (cases, differed) = desk.store_mut().rebuild_read_model()?;
             writeln!(out, "{cases} case(s) folded again from their events; {differed} had differed")?;
@@ -827,6 +844,18 @@ fn run_kiosk(settings: Settings, data_dir: &std::path::Path) -> Result<()> {
     let printer =
         crate::app::printing::Printer::open(&settings.printer, data_dir).map_err(anyhow::Error::msg)?;
     let mut service = crate::kiosk::service::Service::new(desk, printer);
+    let running = match crate::store::running::RunningMark::take(data_dir) {
+        Ok((mark, last_run)) => {
+            service.check_store_first = last_run.needs_check();
+            Some(mark)
+        }
+        Err(e) => {
+            // Without the mark a power cut cannot be told from a restart: check every time.
+            tracing::warn!(error = %e, "cannot mark the kiosk running; checking the database at every start");
+            service.check_store_first = true;
+            None
+        }
+    };
     if let Some(hq) = &settings.hq {
         let client = crate::sync::client::Client::new(&hq.url, &hq.token).map_err(anyhow::Error::msg)?;
         service.sync = Some(crate::sync::client::spawn(
@@ -864,11 +893,15 @@ fn run_kiosk(settings: Settings, data_dir: &std::path::Path) -> Result<()> {
     config.read_aloud = service.speaker.is_some();
     let backend = std::rc::Rc::new(crate::kiosk::service::Threaded::start(service));
     let button = simulated.zip(gpio.call_button);
-    crate::ui::run(backend, config, button).map_err(|e| {
+    let shown = crate::ui::run(backend, config, button).map_err(|e| {
         anyhow::anyhow!(
             "cannot open the kiosk window ({e}). On a desktop, run it inside a graphical session (DISPLAY or WAYLAND_DISPLAY set); without a display try `lobbydesk demo` or `lobbydesk screenshot`"
         )
-    })
+    });
+    if let Some(running) = running {
+        running.close();
+    }
+    shown
 }
 
 fn new_case(kind: Option<Kind>, a: &FileArgs) -> NewCase {

@@ -117,13 +117,16 @@ pub struct Service {
     pub panel: Option<std::sync::Arc<crate::hw::Panel>>,
     /// Reads the ticket aloud (espeak-ng), when the kiosk has it.
     pub speaker: Option<crate::hw::speech::Speaker>,
+    /// Read every page of the database once the window is up: the machine went down under
+    /// the last run (`store::running`).
+    pub check_store_first: bool,
 }
 
 impl Service {
     /// Alerts nobody acknowledged before the last shutdown are pending again.
     pub fn new(desk: Desk, printer: Printer) -> Service {
         let alerts = desk.store().get_meta_json(PENDING_ALERTS).unwrap_or_default();
-        Service { desk, printer, alerts, sync: None, panel: None, speaker: None }
+        Service { desk, printer, alerts, sync: None, panel: None, speaker: None, check_store_first: false }
     }
 
     /// The buzzer and LED start with whatever alerts are still pending.
@@ -495,14 +498,18 @@ impl Threaded {
         std::thread::Builder::new()
             .name("kiosk-service".into())
             .spawn(move || {
-                // The window is up; now every page of the database is checked. A damaged
-                // file stops the kiosk as it would have before start-up, saying what to do
-                // (systemd shows the message and restarts it, and it stops again until
-                // the backup is restored).
-                if let Err(e) = service.desk.store().quick_check() {
-                    tracing::error!(error = %e, "the database is damaged; stopping");
-                    eprintln!("lobbydesk: {e}");
-                    std::process::exit(3);
+                // The window is up; after a power cut every page of the database is
+                // checked now. A damaged file stops the kiosk as it would have before
+                // start-up, saying what to do (systemd shows the message and restarts it,
+                // and it stops again until the backup is restored).
+                if service.check_store_first {
+                    let started = std::time::Instant::now();
+                    if let Err(e) = service.desk.store().quick_check() {
+                        tracing::error!(error = %e, "the database is damaged; stopping");
+                        eprintln!("lobbydesk: {e}");
+                        std::process::exit(3);
+                    }
+                    tracing::info!(took = ?started.elapsed(), "the machine went down under the last run; every page of the database reads");
                 }
                 loop {
                     match rx.recv_timeout(Duration::from_secs(2)) {

@@ -582,12 +582,15 @@ fn case_ids_with_events(conn: &Connection) -> Result<Vec<Uuid>> {
 }
 
 /// The condition "the case's ticket, place, description or contact contain `text`", with
-/// its one parameter as `?n`. Three characters or more go through the trigram index;
-/// shorter words, such as most two-character Chinese words (漏水), through LIKE.
-fn words_clause(text: &str, n: usize) -> (String, String) {
+/// its one parameter as `?n`. Three characters or more go through the trigram index,
+/// two letters or digits (漏水, most Chinese words) through the index of pairs; only a
+/// single character, or two with a sign among them, reads every case through LIKE.
+pub(super) fn words_clause(text: &str, n: usize) -> (String, String) {
     let text = text.trim();
     if let Some(phrase) = fts_phrase(text) {
         (format!("seq IN (SELECT rowid FROM case_search WHERE case_search MATCH ?{n})"), phrase)
+    } else if let Some(pair) = pair_phrase(text) {
+        (format!("seq IN (SELECT rowid FROM case_pairs WHERE case_pairs MATCH ?{n})"), pair)
     } else {
         let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
         let like = |column: &str| format!("{column} LIKE ?{n} ESCAPE '\\'");
@@ -596,6 +599,32 @@ fn words_clause(text: &str, n: usize) -> (String, String) {
             pattern,
         )
     }
+}
+
+/// Every two neighbouring letters or digits in `texts` (never across two texts), each
+/// once, space-separated: the tokens of `case_pairs` (schema 14).
+pub(super) fn pairs_of<'a>(texts: impl Iterator<Item = &'a str>) -> String {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = String::new();
+    for text in texts {
+        // Case is folded by the tokenizer, on both sides.
+        let chars: Vec<char> = text.chars().collect();
+        for pair in chars.windows(2) {
+            if pair.iter().all(|c| c.is_alphanumeric()) && seen.insert((pair[0], pair[1])) {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.extend(pair);
+            }
+        }
+    }
+    out
+}
+
+/// `text` as a token of `case_pairs`, when it is two letters or digits.
+fn pair_phrase(text: &str) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    (chars.len() == 2 && chars.iter().all(|c| c.is_alphanumeric())).then(|| format!("\"{text}\""))
 }
 
 /// `text` as one FTS5 phrase (never parsed as FTS syntax), when it is long enough for the

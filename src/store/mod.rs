@@ -7,12 +7,16 @@ pub(crate) mod cases;
 mod migrations;
 mod print_jobs;
 mod resident;
+pub mod running;
 mod sync;
 mod watermark;
 
 pub use cases::{BulkCase, CaseQuery, CaseRecord, PageMark, StoredEvent};
 pub(crate) use cases::{CaseColumns, complainants_look_back};
 pub use migrations::{MIGRATIONS, SCHEMA_VERSION};
+
+/// The schema from which files give freed pages back (`Store::give_back_space`).
+const INCREMENTAL_VACUUM_SCHEMA: u32 = 14;
 pub use print_jobs::{DocumentKind, JobState, NewJob, PrintJob};
 pub use resident::{NoticeOutcome, NoticeRow, Photo, QueuedNotice};
 pub(crate) use sync::kiosk_may_write;
@@ -200,7 +204,8 @@ impl Store {
             other => other,
         })?;
         // The schema must read; every page is checked by `quick_check`, which the kiosk
-        // runs once its window is up (it reads the whole file: 0.6 s at 100k cases).
+        // runs once its window is up after the machine went down under it (it reads the
+        // whole file).
         conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
             .map_err(|e| damaged(e.to_string()))?;
         let mut store = Store {
@@ -212,7 +217,11 @@ impl Store {
             event_watermark: Reservations::new(watermark_path.with_file_name(EVENT_WATERMARK_FILE)),
             calendar: Default::default(),
         };
+        let found: u32 = store.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         migrations::migrate(&mut store.conn, db_path)?;
+        if found > 0 && found < INCREMENTAL_VACUUM_SCHEMA {
+            store.turn_on_incremental_vacuum();
+        }
         store.load_calendar()?;
         store.refresh_stale_projections()?;
         store.recover_interrupted_prints()?;
@@ -243,29 +252,88 @@ impl Store {
         Ok(())
     }
 
-    /// `PRAGMA quick_check`: every page and record of the file is readable and well formed.
-    /// It reads the whole file, so it runs after start-up, not before.
+    /// `PRAGMA quick_check` table by table: every page and record of every table and index
+    /// is readable and well formed. Run after the machine went down under the kiosk
+    /// (`running::LastRun`), in the background once the window is up. The search index's
+    /// own consistency check is left to `integrity_check` (`lobbydesk check`): FTS5 runs
+    /// all of it even under quick_check, most of the time the check takes, while its pages
+    /// are still read here as the tables FTS5 keeps them in.
     pub fn quick_check(&self) -> Result<()> {
         let damaged = |detail: String| StoreError::Damaged { path: self.path.clone(), detail };
-        let problems: Vec<String> = {
-            let mut stmt = self.conn.prepare("PRAGMA quick_check").map_err(|e| damaged(e.to_string()))?;
-            stmt.query_map([], |row| row.get::<_, String>(0))
+        let tables: Vec<String> = self
+            .conn
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL TABLE%'")
+            .and_then(|mut stmt| stmt.query_map([], |row| row.get(0))?.collect())
+            .map_err(|e| damaged(e.to_string()))?;
+        let mut problems = Vec::new();
+        for table in tables {
+            let mut stmt = self
+                .conn
+                .prepare(&format!("PRAGMA quick_check(\"{}\")", table.replace('"', "\"\"")))
+                .map_err(|e| damaged(e.to_string()))?;
+            let found: Vec<String> = stmt
+                .query_map([], |row| row.get::<_, String>(0))
                 .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-                .map_err(|e| damaged(e.to_string()))?
-        };
-        if problems != ["ok"] {
+                .map_err(|e| damaged(e.to_string()))?;
+            problems.extend(found.into_iter().filter(|p| p != "ok"));
+        }
+        if !problems.is_empty() {
             return Err(damaged(problems.join("; ")));
         }
         Ok(())
     }
 
-    /// The full `PRAGMA integrity_check` (slow on large files: tests and `doctor` only).
+    /// Gives the pages a purge freed back to the file system, a thousand at a time (each
+    /// step a short write, so filing never waits long). Returns the bytes given back.
+    pub fn give_back_space(&mut self) -> Result<u64> {
+        let mode: i64 = self.conn.pragma_query_value(None, "auto_vacuum", |r| r.get(0))?;
+        let page_size: i64 = self.conn.pragma_query_value(None, "page_size", |r| r.get(0))?;
+        let free =
+            |conn: &Connection| conn.pragma_query_value(None, "freelist_count", |r| r.get::<_, i64>(0));
+        let before = free(&self.conn)?;
+        if mode != 2 || before == 0 {
+            return Ok(0);
+        }
+        loop {
+            self.conn.execute_batch("PRAGMA incremental_vacuum(1000)")?;
+            let left = free(&self.conn)?;
+            if left == 0 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        // The file shrinks at the next checkpoint; take it now.
+        self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+        Ok((before * page_size).unsigned_abs())
+    }
+
+    /// Files made before schema 14 kept freed pages for ever; one rewrite (VACUUM) at the
+    /// upgrade lets every later purge give them back. A file in use by another process
+    /// (an old kiosk still running) is left as it was and logged.
+    fn turn_on_incremental_vacuum(&mut self) {
+        let started = std::time::Instant::now();
+        let result = self.conn.execute_batch("PRAGMA auto_vacuum = INCREMENTAL; VACUUM;");
+        match result {
+            Ok(()) => {
+                tracing::info!(took = ?started.elapsed(), "database rewritten once to give freed space back from now on")
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot rewrite the database to give freed space back; it keeps its size")
+            }
+        }
+    }
+
+    /// The full `PRAGMA integrity_check`, the search index's consistency included
+    /// (`lobbydesk check`; slow on large files).
     pub fn integrity_check(&self) -> Result<String> {
         let rows: Vec<String> = self
             .conn
-            .prepare("PRAGMA integrity_check")?
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
+            .prepare("PRAGMA integrity_check")
+            .and_then(|mut stmt| stmt.query_map([], |r| r.get(0))?.collect())
+            .map_err(|e| match is_corruption(&e) {
+                true => StoreError::Damaged { path: self.path.clone(), detail: e.to_string() },
+                false => e.into(),
+            })?;
         Ok(rows.join("; "))
     }
 }
@@ -343,6 +411,23 @@ fn is_corruption(e: &rusqlite::Error) -> bool {
 /// build without it) must fail loudly at start, not lose cases later.
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // A new file gives the pages a purge frees back to the file system (`give_back_space`);
+    // the setting only takes before the first table is made.
+    let pages: i64 = conn.pragma_query_value(None, "page_count", |r| r.get(0))?;
+    if pages == 0 {
+        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
+    }
+    conn.create_scalar_function(
+        "lobbydesk_pairs",
+        4,
+        rusqlite::functions::FunctionFlags::SQLITE_UTF8
+            | rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let texts =
+                (0..ctx.len()).map(|i| ctx.get::<Option<String>>(i)).collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(cases::pairs_of(texts.iter().flatten().map(String::as_str)))
+        },
+    )?;
     // Turning a new file to WAL needs it to itself for a moment, and SQLite answers "busy"
     // at once rather than waiting when another process is doing the same.
     let mut waited = std::time::Duration::ZERO;

@@ -292,6 +292,10 @@ fn insert_old_case(conn: &Connection, version: u32) {
         conn.execute("INSERT INTO ticket_high (code, sequence) VALUES ('K01', 1)", []).unwrap();
         conn.execute("UPDATE received SET estate = '翠湖花园'", []).unwrap();
     }
+    if version >= 13 {
+        // Schema 13 kept each outbox entry's event index beside it.
+        conn.execute("UPDATE outbox SET seq = 1", []).unwrap();
+    }
     conn.execute("INSERT INTO meta (key, value) VALUES ('ticket_seq', '1')", []).unwrap();
 }
 
@@ -313,8 +317,11 @@ fn every_earlier_schema_version_upgrades_with_its_data() {
         let mut store = open(&dir);
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION, "from {version}");
         assert_eq!(store.integrity_check().unwrap(), "ok");
+        let auto_vacuum: i64 = store.conn.pragma_query_value(None, "auto_vacuum", |r| r.get(0)).unwrap();
+        assert_eq!(auto_vacuum, 2, "freed pages go back incrementally, from {version}");
         if version >= 1 {
             assert_eq!(store.search("按钮失灵").unwrap().len(), 1, "search, from {version}");
+            assert_eq!(store.search("按钮").unwrap().len(), 1, "two-character search, from {version}");
             let case = store.case_by_ticket("K01-00001").unwrap().case;
             assert_eq!(
                 store.estate_of(case.id).unwrap().as_deref(),
@@ -342,7 +349,7 @@ fn staff_search_finds_chinese_text_place_ticket_and_phone() {
     file(&mut store, "厨房水管漏水");
     file(&mut store, "阳台地漏堵塞");
     assert_eq!(store.search("水管漏水").unwrap().len(), 1);
-    assert_eq!(store.search("漏水").unwrap().len(), 1, "two characters use LIKE");
+    assert_eq!(store.search("漏水").unwrap().len(), 1, "two characters use the index of pairs");
     assert_eq!(store.search("漏").unwrap().len(), 2);
     assert_eq!(store.search("K01-00002").unwrap()[0].intake.text, "阳台地漏堵塞");
     assert_eq!(store.search("13800138000").unwrap().len(), 2);
@@ -456,6 +463,98 @@ fn closed_cases_hq_has_leave_the_kiosk_after_the_retention_window() {
     assert!(store.case_by_id(refused.id).is_ok(), "HQ never confirmed its closing");
     assert_eq!(store.integrity_check().unwrap(), "ok");
     assert_eq!(file(&mut store, "新的").ticket(), "K01-00004", "numbers are never reused");
+}
+
+/// Two-character words go through `case_pairs` and find exactly what reading every case
+/// finds, whatever the texts hold: Chinese, digits, letters in either case, signs.
+#[test]
+fn two_character_searches_are_indexed_and_find_what_a_full_scan_finds() {
+    let dir = TempDir::new().unwrap();
+    let mut store = open(&dir);
+    let texts = [
+        "厨房水管漏水",
+        "阳台地漏堵塞",
+        "电梯按钮失灵 Lift B2",
+        "门禁卡 IC 失效，3-2",
+        "楼道灯不亮（b2 层）",
+    ];
+    for text in texts {
+        file(&mut store, text);
+    }
+    let plan: Vec<String> = store
+        .conn
+        .prepare(&format!(
+            "EXPLAIN QUERY PLAN SELECT seq FROM cases WHERE {}",
+            super::cases::words_clause("漏水", 1).0
+        ))
+        .unwrap()
+        .query_map(["\"漏水\""], |r| r.get::<_, String>(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(plan.iter().any(|step| step.contains("case_pairs")), "{plan:?}");
+    assert!(!plan.iter().any(|step| step.starts_with("SCAN cases")), "{plan:?}");
+    let rows: Vec<(String, [String; 4])> = store
+        .conn
+        .prepare("SELECT ticket, ticket, place, text, contact FROM cases")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?])))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut words: Vec<String> =
+        vec!["b2".into(), "B2".into(), "li".into(), "IC".into(), "01".into(), "00".into()];
+    for text in texts {
+        let chars: Vec<char> = text.chars().collect();
+        // As the search box gives them: trimmed, so " B" is a one-letter search.
+        words.extend(chars.windows(2).map(|w| w.iter().collect::<String>().trim().to_string()));
+    }
+    for word in words {
+        let found: std::collections::BTreeSet<String> =
+            store.search(&word).unwrap().iter().map(|c| c.ticket().to_string()).collect();
+        let scanned: std::collections::BTreeSet<String> = rows
+            .iter()
+            .filter(|(_, texts)| texts.iter().any(|h| h.to_lowercase().contains(&word.to_lowercase())))
+            .map(|(ticket, _)| ticket.clone())
+            .collect();
+        assert_eq!(found, scanned, "{word:?}");
+    }
+    assert!(!store.search("漏水").unwrap().is_empty());
+}
+
+/// After a purge the file gets smaller: freed pages go back to the file system.
+#[test]
+fn a_purge_gives_its_space_back() {
+    let dir = TempDir::new().unwrap();
+    let mut store = open(&dir);
+    let long = "厨房水管漏水，地面有积水，楼下天花板也在滴水。".repeat(20);
+    let mut ids = Vec::new();
+    for _ in 0..300 {
+        // Anonymous: closed without a callback.
+        let id = Uuid::now_v7();
+        let new = NewCase {
+            category: "water".into(),
+            place: "3-2-1201".into(),
+            anonymous: true,
+            text: long.clone(),
+            ..NewCase::default()
+        };
+        let case = store.file_case(&kiosk(), id, validated(new, id), "kiosk", true, now()).unwrap();
+        store.append(case.id, EventBody::Resolved { note: "修好".into() }, "li", now()).unwrap();
+        store.append(case.id, EventBody::Closed { note: None }, "li", now()).unwrap();
+        ids.push(case.id);
+    }
+    let sent: Vec<Uuid> = store.outbox_batch(10_000).unwrap().iter().map(|e| e.event.id).collect();
+    store.confirm_sent(&sent).unwrap();
+    store.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+    let size = || std::fs::metadata(dir.path().join(DB_FILE)).unwrap().len();
+    let full = size();
+    assert_eq!(store.purge_closed(now() + Duration::days(1)).unwrap(), 300);
+    let given = store.give_back_space().unwrap();
+    assert!(given > full / 2, "gave back {given} of {full}");
+    assert!(size() < full / 2, "{} of {full} bytes left", size());
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    assert_eq!(store.give_back_space().unwrap(), 0, "nothing more to give");
 }
 
 #[test]

@@ -505,7 +505,13 @@ pub fn spawn(
                                         last_purge.is_none_or(|t| t.elapsed() >= Duration::from_secs(3600));
                                     let purged = if due {
                                         last_purge = Some(std::time::Instant::now());
-                                        store.purge_closed(now - keep).unwrap_or(0)
+                                        let purged = store.purge_closed(now - keep).unwrap_or(0);
+                                        if purged > 0
+                                            && let Err(e) = store.give_back_space()
+                                        {
+                                            tracing::warn!(error = %e, "cannot give the purged cases' space back");
+                                        }
+                                        purged
                                     } else {
                                         0
                                     };

@@ -1425,5 +1425,20 @@ pub fn run(
     ready.start(slint::TimerMode::SingleShot, Duration::from_millis(100), || {
         crate::app::systemd::notify("READY=1");
     });
+    // For the start-up benchmark (benches/kiosk_costs.rs): leave once the first frame of
+    // the home screen is drawn, through the event loop's own end so the kiosk shuts down
+    // as when its window is closed. Slint's software renderer has no rendering notifier;
+    // winit's redraw event is where it draws, and what is queued now runs after it.
+    if std::env::var_os("LOBBYDESK_EXIT_AFTER_PAINT").is_some() {
+        use slint::winit_030::{EventResult, WinitWindowAccessor, winit::event::WindowEvent};
+        app.window().on_winit_window_event(|_, event| {
+            if matches!(event, WindowEvent::RedrawRequested) {
+                let _ = slint::invoke_from_event_loop(|| {
+                    let _ = slint::quit_event_loop();
+                });
+            }
+            EventResult::Propagate
+        });
+    }
     app.run()
 }
