@@ -254,6 +254,43 @@ async fn ten_thousand_cases_reach_hq_exactly_once_through_a_faulty_network() {
     converge_under_faults(10_000, Backend::Postgres).await;
 }
 
+/// Every kind of event real work writes (callbacks and their reviews, prices quoted,
+/// ratings, pauses, reopenings: `app::generate`'s two years of workflow) passes HQ's
+/// checks over HTTP; a body field HQ wrongly refused would stop the kiosk's sync for good.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_years_of_realistic_workflow_reach_hq_whole() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let (store, kiosk_dir) = (HqStore::of(backend), TempDir::new().unwrap());
+        let token = store.register("K01", ESTATE).await;
+        let hq = HqProcess::start(&store).await;
+        let client = Client::new(&hq.url(), &token).unwrap();
+        let mut desk = Desk::open(settings("K01"), kiosk_dir.path()).unwrap();
+        lobbydesk::app::generate::realistic_cases(&mut desk, 600, Utc::now(), 11).unwrap();
+        let paid = file(&mut desk, 1);
+        let assign =
+            Action::Assign { department: Department::Engineering, assignee: Some("李师傅".into()) };
+        desk.act(&paid, assign, "wang", Utc::now()).unwrap();
+        let quote = Action::Quote { amount_fen: 12_050, consented: false, signature: None };
+        desk.act(&paid, quote, "li", Utc::now()).unwrap();
+        let kinds: std::collections::BTreeSet<String> = desk
+            .store()
+            .all_events()
+            .unwrap()
+            .iter()
+            .map(|e| serde_json::to_value(&e.event.body).unwrap()["type"].as_str().unwrap().to_string())
+            .collect();
+        for kind in ["callback-recorded", "callback-reviewed", "fee-quoted", "resolved", "closed"] {
+            assert!(kinds.contains(kind), "the history holds {kind}: {kinds:?}");
+        }
+        let report = sync_once(desk.store_mut(), &client, Utc::now()).await.unwrap();
+        assert_eq!(report.set_aside, 0, "{backend:?}");
+        assert_eq!(desk.store().outbox_len().unwrap(), 0, "{backend:?}");
+        let at_hq = store.open().await;
+        assert_same(desk.store(), at_hq.as_ref()).await;
+        drop(hq);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hq_decisions_come_back_to_the_kiosk() {
     // HQ acts on cases through its SQLite store so far.

@@ -87,7 +87,10 @@ pub fn realistic_cases(desk: &mut Desk, count: usize, now: DateTime<Utc>, seed: 
                 .map_err(crate::store::StoreError::from)?;
             let age = now - at;
             let stage = if age > Duration::days(30) { 5 } else { dice.roll(6) };
-            let then = workflow(kind, stage, at, intake.contact.is_some(), &mut dice);
+            // Only what has happened by `now`: a recent case is still mid-way (events
+            // stamped in the future would wait at HQ as a wrong clock's would).
+            let mut then = workflow(kind, stage, at, intake.contact.is_some(), &mut dice);
+            then.retain(|(_, _, when)| *when <= now);
             cases.push(BulkCase { id, intake, actor: RESIDENT.into(), at, then });
         }
         let kiosk = desk.settings.kiosk.clone();

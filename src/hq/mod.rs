@@ -197,13 +197,13 @@ async fn status(State(hq): State<Hq>, headers: HeaderMap) -> Result<Json<Status>
 }
 
 /// serde takes a number for a variant name (`"type": 0` is `filed`); the protocol file
-/// says names are strings. Inside an event's body the only numbers are ratings.
+/// says names are strings. Inside an event's body a number may stand only under the keys
+/// the protocol's own schema gives numbers (ratings, a callback's round, a price).
 fn numbers_only_where_the_schema_has_them(body: &serde_json::Value, path: &str) -> Result<(), String> {
     use serde_json::Value;
     match body {
         Value::Object(fields) => fields.iter().try_for_each(|(key, value)| {
-            let rating = matches!(key.as_str(), "quality" | "effect" | "satisfaction");
-            if value.is_number() && !rating {
+            if value.is_number() && !numeric_body_keys().contains(key.as_str()) {
                 return Err(format!("{path}.{key} is a number; the protocol has a string there"));
             }
             numbers_only_where_the_schema_has_them(value, &format!("{path}.{key}"))
@@ -214,6 +214,59 @@ fn numbers_only_where_the_schema_has_them(body: &serde_json::Value, path: &str) 
             .try_for_each(|(i, v)| numbers_only_where_the_schema_has_them(v, &format!("{path}[{i}]"))),
         _ => Ok(()),
     }
+}
+
+/// Every key under which an event's body holds a number, read once from the schema the
+/// protocol file is made of (so a new numeric field cannot be refused by mistake).
+fn numeric_body_keys() -> &'static std::collections::HashSet<String> {
+    use serde_json::Value;
+    static KEYS: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
+    fn resolve<'a>(schema: &'a Value, all: &'a serde_json::Map<String, Value>) -> &'a Value {
+        match schema.get("$ref").and_then(Value::as_str).and_then(|r| r.rsplit('/').next()) {
+            Some(name) => all.get(name).unwrap_or(schema),
+            None => schema,
+        }
+    }
+    fn is_number(schema: &Value, all: &serde_json::Map<String, Value>) -> bool {
+        let schema = resolve(schema, all);
+        matches!(schema.get("type").and_then(Value::as_str), Some("integer" | "number"))
+            || ["anyOf", "oneOf", "allOf"].iter().any(|k| {
+                schema.get(*k).and_then(Value::as_array).is_some_and(|v| v.iter().any(|s| is_number(s, all)))
+            })
+    }
+    fn collect(
+        schema: &Value,
+        all: &serde_json::Map<String, Value>,
+        keys: &mut std::collections::HashSet<String>,
+        depth: usize,
+    ) {
+        if depth > 16 {
+            return;
+        }
+        let schema = resolve(schema, all);
+        for k in ["anyOf", "oneOf", "allOf"] {
+            for s in schema.get(k).and_then(Value::as_array).into_iter().flatten() {
+                collect(s, all, keys, depth + 1);
+            }
+        }
+        if let Some(items) = schema.get("items") {
+            collect(items, all, keys, depth + 1);
+        }
+        for (key, property) in schema.get("properties").and_then(Value::as_object).into_iter().flatten() {
+            if is_number(property, all) {
+                keys.insert(key.clone());
+            }
+            collect(property, all, keys, depth + 1);
+        }
+    }
+    KEYS.get_or_init(|| {
+        let all = component_schemas();
+        let mut keys = std::collections::HashSet::new();
+        if let Some(body) = all.get("EventBody") {
+            collect(body, &all, &mut keys, 0);
+        }
+        keys
+    })
 }
 
 fn parse_push(raw: serde_json::Value) -> Result<PushRequest, ApiError> {
