@@ -515,6 +515,11 @@ impl Threaded {
                     match rx.recv_timeout(Duration::from_secs(2)) {
                         Ok(job) => job(&mut service),
                         Err(mpsc::RecvTimeoutError::Timeout) => {
+                            // Nobody is filing: the write-ahead log goes into the database
+                            // now, not in the middle of a resident's filing.
+                            if let Err(e) = service.desk.store().checkpoint() {
+                                tracing::warn!(error = %e, "checkpoint failed");
+                            }
                             let _ = service.desk.print_due(&mut service.printer, Utc::now());
                             service.update_indicator();
                         }

@@ -187,6 +187,22 @@ impl Store {
         self.ticket_block = block.max(1);
     }
 
+    /// Leaves copying the write-ahead log into the database (a checkpoint, with its own
+    /// fsync) to `checkpoint`, which the kiosk calls while nobody is filing: a filing
+    /// then never waits for one. Other connections keep checkpointing as usual, so the
+    /// log cannot grow without end.
+    pub fn checkpoint_when_idle(&mut self) -> Result<()> {
+        self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        Ok(())
+    }
+
+    /// Copies what it can of the write-ahead log into the database, never waiting for a
+    /// reader or a writer (PASSIVE).
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     /// Checks `body` against the case's current state and, if it may happen, appends it.
     pub fn append(
         &mut self,
@@ -263,14 +279,18 @@ impl Store {
         // Words the trigram index can match are read from it newest stored first (its
         // rowid is the case's seq), so a common word stops at the page's last row
         // instead of gathering every match; such a list runs in stored order.
-        let phrase = query.words.as_deref().and_then(fts_phrase);
-        let by_seq = phrase.is_some();
-        let mut sql = match (phrase, query.words.as_deref()) {
-            (Some(phrase), _) => {
+        // Two letters or digits read the index of pairs the same way.
+        let words = query.words.as_deref().map(str::trim);
+        let indexed = words.and_then(|w| {
+            fts_phrase(w).map(|p| ("case_search", p)).or_else(|| pair_phrase(w).map(|p| ("case_pairs", p)))
+        });
+        let by_seq = indexed.is_some();
+        let mut sql = match (indexed, query.words.as_deref()) {
+            (Some((index, phrase)), _) => {
                 args.push(phrase);
-                String::from(
-                    "SELECT c.state, c.filed_at, c.seq FROM case_search s JOIN cases c ON c.seq = s.rowid
-                     WHERE case_search MATCH ?1",
+                format!(
+                    "SELECT c.state, c.filed_at, c.seq FROM {index} s JOIN cases c ON c.seq = s.rowid
+                     WHERE {index} MATCH ?1"
                 )
             }
             (None, Some(words)) => {

@@ -295,7 +295,13 @@ impl Store {
             return Ok(0);
         }
         loop {
-            self.conn.execute_batch("PRAGMA incremental_vacuum(1000)")?;
+            // The pragma gives back one page per step: it must be stepped to its end
+            // (execute_batch steps once, which would free one page a transaction).
+            {
+                let mut stmt = self.conn.prepare("PRAGMA incremental_vacuum(1000)")?;
+                let mut rows = stmt.query([])?;
+                while rows.next()?.is_some() {}
+            }
             let left = free(&self.conn)?;
             if left == 0 {
                 break;

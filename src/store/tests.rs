@@ -518,6 +518,12 @@ fn two_character_searches_are_indexed_and_find_what_a_full_scan_finds() {
             .map(|(ticket, _)| ticket.clone())
             .collect();
         assert_eq!(found, scanned, "{word:?}");
+        // The desk's lists read the same index, newest first.
+        let query = crate::store::CaseQuery { words: Some(word.clone()), ..Default::default() };
+        let listed: Vec<String> =
+            store.list_cases(&query, None, 10).unwrap().iter().map(|(c, _)| c.ticket().to_string()).collect();
+        assert_eq!(listed.iter().cloned().collect::<std::collections::BTreeSet<_>>(), found, "{word:?}");
+        assert!(listed.windows(2).all(|w| w[0] > w[1]), "newest first: {listed:?}");
     }
     assert!(!store.search("漏水").unwrap().is_empty());
 }
