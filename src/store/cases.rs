@@ -655,11 +655,15 @@ fn fts_phrase(text: &str) -> Option<String> {
 }
 
 pub(super) fn meta_get(conn: &rusqlite::Connection, key: &str) -> Result<Option<String>> {
-    Ok(conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    Ok(conn
+        .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?)
 }
 
 pub(super) fn meta_set(conn: &rusqlite::Connection, key: &str, value: &str) -> Result<()> {
-    conn.execute(
+    execute_cached(
+        conn,
         "INSERT INTO meta (key, value) VALUES (?1, ?2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         params![key, value],
@@ -719,6 +723,17 @@ pub(super) fn next_origin_seq(
     i64::try_from(next).map_err(|_| StoreError::BadRecord("event index out of range".into()))
 }
 
+/// `execute` through the connection's statement cache: the statements every filing and
+/// every received event run are parsed once per connection, and the upsert into `cases`
+/// with them its search indexes' triggers, instead of once per use.
+pub(super) fn execute_cached<P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
+}
+
 /// A counter kept in meta (`ticket_seq`, `origin_seq`); 0 when not yet set.
 pub(super) fn meta_counter(conn: &Connection, key: &str) -> Result<u64> {
     Ok(meta_get(conn, key)?.and_then(|v| v.parse().ok()).unwrap_or(0))
@@ -746,7 +761,8 @@ pub(super) fn note_ticket(conn: &Connection, body: &EventBody) -> Result<()> {
     if let EventBody::Filed { intake } = body
         && let Ok(ticket) = TicketNumber::parse(&intake.ticket)
     {
-        conn.execute(
+        execute_cached(
+            conn,
             "INSERT INTO ticket_high (code, sequence) VALUES (?1, ?2)
              ON CONFLICT (code) DO UPDATE SET sequence = MAX(sequence, excluded.sequence)",
             params![ticket.kiosk.as_str(), ticket.sequence as i64],
@@ -766,13 +782,16 @@ pub(super) fn estate_for(conn: &Connection, event: &Event) -> Result<String> {
 
 /// The estate of a case, if this store has it.
 pub(super) fn case_estate(conn: &Connection, case_id: Uuid) -> rusqlite::Result<Option<String>> {
-    conn.query_row("SELECT estate FROM cases WHERE id = ?1", [case_id.to_string()], |r| r.get(0)).optional()
+    conn.prepare_cached("SELECT estate FROM cases WHERE id = ?1")?
+        .query_row([case_id.to_string()], |r| r.get(0))
+        .optional()
 }
 
 /// Stores an event with its index and records its arrival. Fails on a taken index.
 pub(super) fn insert_event(conn: &Connection, stored: &StoredEvent) -> rusqlite::Result<()> {
     let e = &stored.event;
-    conn.execute(
+    execute_cached(
+        conn,
         "INSERT INTO events (id, case_id, origin, origin_seq, stamp_millis, stamp_counter, at, actor, type, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
@@ -793,7 +812,8 @@ pub(super) fn insert_event(conn: &Connection, stored: &StoredEvent) -> rusqlite:
 
 pub(super) fn record_arrival(conn: &Connection, event: &Event) -> Result<()> {
     let estate = estate_for(conn, event)?;
-    conn.execute(
+    execute_cached(
+        conn,
         "INSERT INTO received (event_id, estate) VALUES (?1, ?2)",
         params![event.id.to_string(), estate],
     )?;
@@ -828,7 +848,8 @@ fn append_local(
     record_arrival(conn, &event)?;
     // HQ's own events reach kiosks when they pull; only kiosks push.
     if origin != &Origin::hq() {
-        conn.execute(
+        execute_cached(
+            conn,
             "INSERT INTO outbox (event_id, queued_at, seq) VALUES (?1, ?2, ?3)",
             params![event.id.to_string(), ts(now), origin_seq],
         )?;
@@ -937,7 +958,8 @@ pub(super) fn refresh_projection(tx: &Connection, cal: &WorkCalendar, case_id: U
     let case = Case::fold(events.iter().map(|e| &e.event))?;
     let columns = CaseColumns::of(&case);
     let at = |t: Option<DateTime<Utc>>| t.map(ts).unwrap_or_default();
-    tx.execute(
+    execute_cached(
+        tx,
         "INSERT INTO cases (id, ticket, kind, category, status, place, text, contact, filed_at, updated_at, state,
                             estate, department, assignee, owner, callback_opens,
                             resolved_at, closed_at, overdue_from, phone, unreviewed, escalated_from)

@@ -417,6 +417,8 @@ fn is_corruption(e: &rusqlite::Error) -> bool {
 /// build without it) must fail loudly at start, not lose cases later.
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // Room for every statement filing, receiving and the desk's lists repeat.
+    conn.set_prepared_statement_cache_capacity(64);
     // A new file gives the pages a purge frees back to the file system (`give_back_space`);
     // the setting only takes before the first table is made.
     let pages: i64 = conn.pragma_query_value(None, "page_count", |r| r.get(0))?;

@@ -98,6 +98,9 @@ pub struct SetAside {
 /// A kiosk further ahead sees its events wait until its time has come, and a warning.
 pub const MAX_CLOCK_AHEAD: chrono::Duration = chrono::Duration::seconds(30);
 
+/// Cases purged in one transaction.
+const PURGE_BATCH: usize = 300;
+
 impl Store {
     /// The oldest events not yet confirmed by HQ, in the order they were written.
     pub fn outbox_batch(&self, limit: usize) -> Result<Vec<StoredEvent>> {
@@ -468,14 +471,28 @@ impl Store {
     /// Drops closed cases whose every event HQ confirmed holding (nothing in the outbox,
     /// nothing HQ refused and set aside here): HQ keeps the record two years (SPEC §6).
     pub fn purge_closed(&mut self, before: DateTime<Utc>) -> Result<usize> {
-        let tx = self.conn.transaction()?;
+        // A few hundred cases a transaction: a first purge of years of cases must not hold
+        // the write lock for long, or a resident's filing would wait out its timeout.
+        let mut purged = 0;
+        loop {
+            let n = self.purge_closed_batch(before, PURGE_BATCH)?;
+            purged += n;
+            if n < PURGE_BATCH {
+                return Ok(purged);
+            }
+        }
+    }
+
+    fn purge_closed_batch(&mut self, before: DateTime<Utc>, limit: usize) -> Result<usize> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let ids: Vec<String> = tx
             .prepare(
                 "SELECT c.id FROM cases c WHERE c.closed_at != '' AND c.closed_at < ?1
                    AND NOT EXISTS (SELECT 1 FROM outbox o JOIN events e ON e.id = o.event_id WHERE e.case_id = c.id)
-                   AND NOT EXISTS (SELECT 1 FROM sync_rejected r JOIN events e ON e.id = r.event_id WHERE e.case_id = c.id)",
+                   AND NOT EXISTS (SELECT 1 FROM sync_rejected r JOIN events e ON e.id = r.event_id WHERE e.case_id = c.id)
+                 LIMIT ?2",
             )?
-            .query_map([ts(before)], |r| r.get(0))?
+            .query_map(params![ts(before), limit as i64], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         for id in &ids {
             tx.execute("DELETE FROM print_jobs WHERE case_id = ?1", [id])?;
