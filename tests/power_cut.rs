@@ -15,20 +15,6 @@ use common::Reaped;
 
 const CHECKED: &str = "every page of the database reads";
 
-fn ready(socket: &UnixDatagram, within: Duration) -> bool {
-    let deadline = Instant::now() + within;
-    let mut buf = [0u8; 256];
-    while Instant::now() < deadline {
-        socket.set_read_timeout(Some(deadline - Instant::now())).unwrap();
-        match socket.recv(&mut buf) {
-            Ok(n) if buf[..n].starts_with(b"READY=1") => return true,
-            Ok(_) => continue,
-            Err(_) => return false,
-        }
-    }
-    false
-}
-
 fn kiosk(data: &Path, display: &str, socket: &Path, log: &Path) -> Command {
     let mut cmd = Command::new(common::BIN);
     cmd.arg("--data-dir")
@@ -61,7 +47,11 @@ fn the_kiosk_reads_every_page_only_after_the_machine_went_down_under_it() {
     // Runs the kiosk until its window is up and a moment more, then kills it (the mark stays).
     let run_and_kill = || {
         let _kiosk = Reaped(kiosk(&data, &display, &socket_path, &log).spawn().unwrap());
-        assert!(ready(&socket, Duration::from_secs(30)), "the kiosk reports ready: {}", logged());
+        assert!(
+            common::notified(&socket, "READY=1", Duration::from_secs(30)),
+            "the kiosk reports ready: {}",
+            logged()
+        );
         std::thread::sleep(Duration::from_millis(1500));
     };
 

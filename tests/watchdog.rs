@@ -4,25 +4,10 @@
 
 mod common;
 
-use common::Reaped;
+use common::{Reaped, notified as expect};
 use std::os::unix::net::UnixDatagram;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-/// Waits for a message starting with `prefix` on the notify socket.
-fn expect(socket: &UnixDatagram, prefix: &str, within: Duration) -> bool {
-    let deadline = Instant::now() + within;
-    let mut buf = [0u8; 256];
-    while Instant::now() < deadline {
-        socket.set_read_timeout(Some(deadline - Instant::now())).unwrap();
-        match socket.recv(&mut buf) {
-            Ok(n) if String::from_utf8_lossy(&buf[..n]).starts_with(prefix) => return true,
-            Ok(_) => continue,
-            Err(_) => return false,
-        }
-    }
-    false
-}
+use std::time::Duration;
 
 #[test]
 fn a_frozen_kiosk_misses_its_watchdog_pings_and_is_restarted() {

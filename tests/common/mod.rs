@@ -272,3 +272,23 @@ pub fn xvfb(display: &str) -> Reaped {
     std::thread::sleep(std::time::Duration::from_millis(500));
     server
 }
+
+/// Waits up to `within` for a message starting with `prefix` on a systemd notify socket
+/// (`READY=1`, `WATCHDOG=1`).
+pub fn notified(
+    socket: &std::os::unix::net::UnixDatagram,
+    prefix: &str,
+    within: std::time::Duration,
+) -> bool {
+    let deadline = std::time::Instant::now() + within;
+    let mut buf = [0u8; 256];
+    while std::time::Instant::now() < deadline {
+        socket.set_read_timeout(Some(deadline - std::time::Instant::now())).unwrap();
+        match socket.recv(&mut buf) {
+            Ok(n) if String::from_utf8_lossy(&buf[..n]).starts_with(prefix) => return true,
+            Ok(_) => continue,
+            Err(_) => return false,
+        }
+    }
+    false
+}
