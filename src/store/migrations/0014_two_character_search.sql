@@ -5,8 +5,10 @@
 -- by the store on every connection it opens, so a sqlite3 shell cannot write cases).
 -- Contentless: the texts are in `cases` already.
 
+-- A search is one pair, so no positions are kept (detail): less for a filing to write.
 CREATE VIRTUAL TABLE case_pairs USING fts5 (
-    pairs, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 0'
+    pairs, content = '', contentless_delete = 1, detail = none,
+    tokenize = 'unicode61 remove_diacritics 0'
 );
 INSERT INTO case_pairs (rowid, pairs)
     SELECT seq, lobbydesk_pairs(ticket, place, text, contact) FROM cases;
