@@ -92,7 +92,7 @@ fn the_kiosk_reads_every_page_only_after_the_machine_went_down_under_it() {
     bytes[50 * page..51 * page].fill(0x5a);
     std::fs::write(&db, bytes).unwrap();
     let damaged = check(&data);
-    assert!(!damaged.status.success());
+    assert_eq!(damaged.status.code(), Some(78));
     assert!(
         String::from_utf8_lossy(&damaged.stderr).contains("damaged"),
         "{}",
@@ -108,6 +108,7 @@ fn the_kiosk_reads_every_page_only_after_the_machine_went_down_under_it() {
         assert!(started.elapsed() < Duration::from_secs(30), "a damaged file stops the kiosk: {}", logged());
         std::thread::sleep(Duration::from_millis(100));
     };
-    assert!(!status.success());
+    assert_eq!(status.code(), Some(78), "the status systemd does not restart on: {}", logged());
     assert!(logged().contains("damaged") && logged().contains("restore the latest backup"), "{}", logged());
+    assert!(std::fs::read_to_string(&mark).unwrap().contains("damage"), "a start by hand checks again");
 }

@@ -4,6 +4,11 @@
 
 use std::time::Duration;
 
+/// The exit status for a start that needs a person, not a retry (sysexits' EX_CONFIG):
+/// the systemd unit does not restart on it (`RestartPreventExitStatus`), so a kiosk whose
+/// database is missing or damaged waits for someone instead of rebooting the Pi in a loop.
+pub const EXIT_NEEDS_A_PERSON: u8 = 78;
+
 /// Sends `state` (e.g. "READY=1") to systemd; false when not run by systemd.
 pub fn notify(state: &str) -> bool {
     let Some(path) = std::env::var_os("NOTIFY_SOCKET") else { return false };

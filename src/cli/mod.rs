@@ -106,7 +106,7 @@ enum Command {
         without_hq: bool,
     },
     /// Read every page of the database and check its search index (the kiosk checks its
-    /// pages by itself after the machine went down under it). Exits with 1 when damaged.
+    /// pages by itself after the machine went down under it). Exits with 78 when damaged.
     Check,
     /// Write a consistent copy of the database (safe while the kiosk runs).
     Backup {
@@ -549,10 +549,7 @@ pub fn default_data_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("lobbydesk-data"))
 }
 
-/// The exit status for a start that needs a person, not a retry (sysexits' EX_CONFIG):
-/// the systemd unit does not restart on it (`RestartPreventExitStatus`), so a kiosk whose
-/// database is missing or damaged waits for someone instead of rebooting the Pi in a loop.
-pub const EXIT_NEEDS_A_PERSON: u8 = 78;
+pub use crate::app::systemd::EXIT_NEEDS_A_PERSON;
 
 /// Whether `error` is one that restarting cannot cure.
 pub fn needs_a_person(error: &anyhow::Error) -> bool {

@@ -500,14 +500,17 @@ impl Threaded {
             .spawn(move || {
                 // The window is up; after a power cut every page of the database is
                 // checked now. A damaged file stops the kiosk as it would have before
-                // start-up, saying what to do (systemd shows the message and restarts it,
-                // and it stops again until the backup is restored).
+                // start-up, saying what to do, with the status systemd does not restart
+                // on; should it be started again, it checks again.
                 if service.check_store_first {
                     let started = std::time::Instant::now();
                     if let Err(e) = service.desk.store().quick_check() {
                         tracing::error!(error = %e, "the database is damaged; stopping");
                         eprintln!("lobbydesk: {e}");
-                        std::process::exit(3);
+                        if let Some(dir) = service.desk.store().path().parent() {
+                            let _ = crate::store::running::check_again_at_next_start(dir);
+                        }
+                        std::process::exit(i32::from(crate::app::systemd::EXIT_NEEDS_A_PERSON));
                     }
                     tracing::info!(took = ?started.elapsed(), "the machine went down under the last run; every page of the database reads");
                 }

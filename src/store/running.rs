@@ -75,6 +75,12 @@ impl RunningMark {
     }
 }
 
+/// Damage was found: whichever boot the next start is in, it checks again (until the
+/// backup is restored and the check passes).
+pub fn check_again_at_next_start(data_dir: &Path) -> io::Result<()> {
+    std::fs::write(data_dir.join(MARK_FILE), "damage found\n")
+}
+
 fn boot_id() -> Option<String> {
     std::fs::read_to_string(BOOT_ID).ok().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
@@ -98,6 +104,11 @@ mod tests {
         // The power went; the next start is in another boot.
         let (mark, last) = RunningMark::take_with_boot(dir.path(), Some("boot-b")).unwrap();
         assert_eq!(last, LastRun::MachineWentDown);
+        assert!(last.needs_check());
+        mark.close();
+        // Damage found: checked again even within the same boot.
+        check_again_at_next_start(dir.path()).unwrap();
+        let (mark, last) = RunningMark::take_with_boot(dir.path(), Some("boot-b")).unwrap();
         assert!(last.needs_check());
         mark.close();
         // A system that cannot tell its boots checks after every run that did not close.
