@@ -14,9 +14,6 @@ mod watermark;
 pub use cases::{BulkCase, CaseQuery, CaseRecord, PageMark, StoredEvent};
 pub(crate) use cases::{CaseColumns, complainants_look_back};
 pub use migrations::{MIGRATIONS, SCHEMA_VERSION};
-
-/// The schema from which files give freed pages back (`Store::give_back_space`).
-const INCREMENTAL_VACUUM_SCHEMA: u32 = 14;
 pub use print_jobs::{DocumentKind, JobState, NewJob, PrintJob};
 pub use resident::{NoticeOutcome, NoticeRow, Photo, QueuedNotice};
 pub(crate) use sync::kiosk_may_write;
@@ -285,6 +282,7 @@ impl Store {
 
     /// Gives the pages a purge freed back to the file system, a thousand at a time (each
     /// step a short write, so filing never waits long). Returns the bytes given back.
+    /// `purge_closed` calls it.
     pub fn give_back_space(&mut self) -> Result<u64> {
         let mode: i64 = self.conn.pragma_query_value(None, "auto_vacuum", |r| r.get(0))?;
         let page_size: i64 = self.conn.pragma_query_value(None, "page_size", |r| r.get(0))?;
@@ -294,6 +292,7 @@ impl Store {
         if mode != 2 || before == 0 {
             return Ok(0);
         }
+        let mut freed_down_to = before;
         loop {
             // The pragma gives back one page per step: it must be stepped to its end
             // (execute_batch steps once, which would free one page a transaction).
@@ -303,14 +302,16 @@ impl Store {
                 while rows.next()?.is_some() {}
             }
             let left = free(&self.conn)?;
-            if left == 0 {
+            // Done, or stuck (never loop on a step that frees nothing).
+            if left == 0 || left >= freed_down_to {
                 break;
             }
+            freed_down_to = left;
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
         // The file shrinks at the next checkpoint; take it now.
         self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
-        Ok((before * page_size).unsigned_abs())
+        Ok(((before - free(&self.conn)?) * page_size).unsigned_abs())
     }
 
     /// Files made before schema 14 kept freed pages for ever; one rewrite (VACUUM) at the
@@ -411,6 +412,9 @@ fn is_corruption(e: &rusqlite::Error) -> bool {
         Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
     )
 }
+
+/// The schema from which files give freed pages back (`Store::give_back_space`).
+const INCREMENTAL_VACUUM_SCHEMA: u32 = 14;
 
 /// WAL so readers never block the writer; FULL sync so a committed case survives a power
 /// cut; foreign keys on. Each setting is read back: a file system that cannot do WAL (or a

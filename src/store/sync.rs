@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::cases::{
-    EVENT_COLUMNS, case_estate, insert_event, meta_counter, meta_get, meta_get_json, meta_set, meta_set_json,
-    next_origin_seq, parse_event, query_events, raise_counter, raw_event_at, record_arrival,
-    refresh_projection, ts,
+    EVENT_COLUMNS, case_estate, execute_cached, insert_event, meta_counter, meta_get, meta_get_json,
+    meta_set, meta_set_json, next_origin_seq, parse_event, query_events, raise_counter, raw_event_at,
+    record_arrival, refresh_projection, ts,
 };
 use super::{Result, Store, StoreError, StoredEvent};
 use crate::domain::event::{ContactMethod, EventBody, Origin, check_content};
@@ -470,6 +470,7 @@ impl Store {
     /// kiosk once HQ holds the record. Returns how many cases went.
     /// Drops closed cases whose every event HQ confirmed holding (nothing in the outbox,
     /// nothing HQ refused and set aside here): HQ keeps the record two years (SPEC §6).
+    /// The pages they held go back to the file system.
     pub fn purge_closed(&mut self, before: DateTime<Utc>) -> Result<usize> {
         // A few hundred cases a transaction: a first purge of years of cases must not hold
         // the write lock for long, or a resident's filing would wait out its timeout.
@@ -478,9 +479,15 @@ impl Store {
             let n = self.purge_closed_batch(before, PURGE_BATCH)?;
             purged += n;
             if n < PURGE_BATCH {
-                return Ok(purged);
+                break;
             }
         }
+        // Who opened which case at HQ's desk is kept as long as closed cases are.
+        self.conn.execute("DELETE FROM hq_audit WHERE at < ?1", [ts(before)])?;
+        if purged > 0 {
+            self.give_back_space()?;
+        }
+        Ok(purged)
     }
 
     fn purge_closed_batch(&mut self, before: DateTime<Utc>, limit: usize) -> Result<usize> {
@@ -495,23 +502,22 @@ impl Store {
             .query_map(params![ts(before), limit as i64], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         for id in &ids {
-            tx.execute("DELETE FROM print_jobs WHERE case_id = ?1", [id])?;
+            execute_cached(&tx, "DELETE FROM print_jobs WHERE case_id = ?1", [id])?;
             for table in ["outbox", "sync_rejected", "received"] {
-                tx.execute(
+                execute_cached(
+                    &tx,
                     &format!(
                         "DELETE FROM {table} WHERE event_id IN (SELECT id FROM events WHERE case_id = ?1)"
                     ),
                     [id],
                 )?;
             }
-            tx.execute("DELETE FROM events WHERE case_id = ?1", [id])?;
-            tx.execute("DELETE FROM cases WHERE id = ?1", [id])?;
+            execute_cached(&tx, "DELETE FROM events WHERE case_id = ?1", [id])?;
+            execute_cached(&tx, "DELETE FROM cases WHERE id = ?1", [id])?;
             // The resident's photos and the messages they were sent go with the case.
-            tx.execute("DELETE FROM case_photos WHERE case_id = ?1", [id])?;
-            tx.execute("DELETE FROM notices WHERE case_id = ?1", [id])?;
+            execute_cached(&tx, "DELETE FROM case_photos WHERE case_id = ?1", [id])?;
+            execute_cached(&tx, "DELETE FROM notices WHERE case_id = ?1", [id])?;
         }
-        // Who opened which case at HQ's desk is kept as long as closed cases are.
-        tx.execute("DELETE FROM hq_audit WHERE at < ?1", [ts(before)])?;
         tx.commit()?;
         Ok(ids.len())
     }

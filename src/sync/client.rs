@@ -505,13 +505,10 @@ pub fn spawn(
                                         last_purge.is_none_or(|t| t.elapsed() >= Duration::from_secs(3600));
                                     let purged = if due {
                                         last_purge = Some(std::time::Instant::now());
-                                        let purged = store.purge_closed(now - keep).unwrap_or(0);
-                                        if purged > 0
-                                            && let Err(e) = store.give_back_space()
-                                        {
-                                            tracing::warn!(error = %e, "cannot give the purged cases' space back");
-                                        }
-                                        purged
+                                        store.purge_closed(now - keep).unwrap_or_else(|e| {
+                                            tracing::warn!(error = %e, "cannot purge closed cases");
+                                            0
+                                        })
                                     } else {
                                         0
                                     };

@@ -306,14 +306,7 @@ impl HqDatabase for SqliteHq {
     }
 
     async fn purge_closed(&self, before: DateTime<Utc>) -> Result<usize> {
-        self.with(move |s| {
-            let purged = s.purge_closed(before)?;
-            if purged > 0 {
-                s.give_back_space()?;
-            }
-            Ok(purged)
-        })
-        .await
+        self.with(move |s| s.purge_closed(before)).await
     }
 
     async fn rebuild_read_model(&self) -> Result<(usize, usize)> {
