@@ -519,9 +519,10 @@ impl Threaded {
                         Ok(job) => job(&mut service),
                         Err(mpsc::RecvTimeoutError::Timeout) => {
                             // Nobody is filing: the write-ahead log goes into the database
-                            // now, not in the middle of a resident's filing.
-                            if let Err(e) = service.desk.store().checkpoint() {
-                                tracing::warn!(error = %e, "checkpoint failed");
+                            // and the next numbers are reserved now, not in the middle of a
+                            // resident's filing.
+                            if let Err(e) = service.desk.store_mut().between_filings() {
+                                tracing::warn!(error = %e, "upkeep between filings failed");
                             }
                             let _ = service.desk.print_due(&mut service.printer, Utc::now());
                             service.update_indicator();

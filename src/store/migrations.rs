@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0012_resident_pages.sql"),
     include_str!("migrations/0013_outbox_order.sql"),
     include_str!("migrations/0014_two_character_search.sql"),
+    include_str!("migrations/0015_projections_behind.sql"),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

@@ -221,6 +221,7 @@ impl Store {
         }
         store.load_calendar()?;
         store.refresh_stale_projections()?;
+        store.project_pending()?;
         store.recover_interrupted_prints()?;
         Ok(store)
     }

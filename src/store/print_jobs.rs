@@ -138,7 +138,8 @@ fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
 }
 
 pub(super) fn insert(conn: &rusqlite::Connection, job: &NewJob, now: DateTime<Utc>) -> Result<i64> {
-    conn.execute(
+    super::cases::execute_cached(
+        conn,
         "INSERT INTO print_jobs (document, case_id, params, reprint, requested_by, created_at, next_try_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
         params![

@@ -57,7 +57,9 @@ fn count(store: &Store, table: &str) -> i64 {
 #[test]
 fn the_store_runs_in_wal_with_full_sync_and_foreign_keys() {
     let dir = TempDir::new().unwrap();
-    let store = open(&dir);
+    let mut store = open(&dir);
+    // A filing writes its rows without an fsync and then goes back to FULL.
+    file(&mut store, "漏水");
     let mode: String = store.conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
     let sync: i64 = store.conn.pragma_query_value(None, "synchronous", |r| r.get(0)).unwrap();
     let fk: i64 = store.conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
@@ -336,6 +338,9 @@ fn every_earlier_schema_version_upgrades_with_its_data() {
             // The desk's list columns are filled from the events (schema 6).
             let mine = crate::store::CaseQuery { owners: vec![case.owner.clone()], ..Default::default() };
             assert_eq!(store.list_cases(&mine, None, 10).unwrap().len(), 1, "desk lists, from {version}");
+            if version >= 3 {
+                assert_eq!(store.print_jobs_of(case.id).unwrap().len(), 1, "print jobs, from {version}");
+            }
             // New cases continue the numbering.
             assert_eq!(file(&mut store, "又坏了").ticket(), "K01-00002", "from {version}");
         }
@@ -684,4 +689,120 @@ fn ticket_numbers_reserved_in_blocks_are_never_reused() {
     store.reserve_tickets_in_blocks(20);
     assert_eq!(file(&mut store, "恢复之后").ticket(), "K01-00042");
     assert_eq!(reserved(), 61);
+}
+
+fn leaking_pipe(id: Uuid) -> crate::domain::intake::Intake {
+    validated(
+        NewCase {
+            category: "water".into(),
+            place: "3-2-1201".into(),
+            phone: Some("13800138000".into()),
+            text: "厨房水管漏水".into(),
+            ..NewCase::default()
+        },
+        id,
+    )
+}
+
+/// A filing commits its event, outbox entry and print job with an fsync, and its row and
+/// search indexes after, without one. A power cut between the two (here: the process stops
+/// after the first commit) loses nothing the resident was given: the next open writes the
+/// row from the events, and the ticket still prints.
+#[test]
+fn a_case_whose_row_was_not_written_gets_it_at_the_next_open() {
+    let dir = TempDir::new().unwrap();
+    let mut store = open(&dir);
+    let id = Uuid::now_v7();
+    let case = store.commit_filing(&kiosk(), id, leaking_pipe(id), "kiosk", true, now()).unwrap();
+    assert_eq!(case.ticket(), "K01-00001");
+    assert!(store.case_by_ticket(case.ticket()).is_err(), "no row before it is projected");
+    assert_eq!((count(&store, "unprojected"), store.outbox_len().unwrap()), (1, 1));
+    assert_eq!(store.print_jobs_of(id).unwrap().len(), 1, "the ticket's job committed with the filing");
+    drop(store);
+
+    let mut store = open(&dir);
+    assert_eq!(count(&store, "unprojected"), 0);
+    assert_eq!(store.case_by_ticket("K01-00001").unwrap().case, case);
+    assert_eq!(store.search("漏水").unwrap().len(), 1, "and its search indexes");
+    assert_eq!(store.search("水管漏").unwrap().len(), 1);
+    assert_eq!(file(&mut store, "又漏了").ticket(), "K01-00002");
+    assert_eq!(count(&store, "unprojected"), 0, "a whole filing leaves nothing behind");
+}
+
+/// The row is made from the events as they stand when it is written, so an action another
+/// process appended between the two commits is in it, not overwritten by the filing's.
+#[test]
+fn a_row_written_late_holds_what_others_appended_meanwhile() {
+    let dir = TempDir::new().unwrap();
+    let mut kiosk_side = open(&dir);
+    let id = Uuid::now_v7();
+    kiosk_side.commit_filing(&kiosk(), id, leaking_pipe(id), "kiosk", true, now()).unwrap();
+    let mut command = open(&dir);
+    command.append(id, EventBody::Resolved { note: "换阀门".into() }, "wang", now()).unwrap();
+    assert_eq!(kiosk_side.project_pending().unwrap(), 0, "the other process wrote it");
+    let case = kiosk_side.case_by_ticket("K01-00001").unwrap().case;
+    assert_eq!(case.status, Status::Resolved);
+    // And the other way round: a late row written after an action is the newest state.
+    let id = Uuid::now_v7();
+    kiosk_side.commit_filing(&kiosk(), id, leaking_pipe(id), "kiosk", true, now()).unwrap();
+    kiosk_side.project_pending().unwrap();
+    command.append(id, EventBody::Resolved { note: "修好".into() }, "wang", now()).unwrap();
+    kiosk_side.project_pending().unwrap();
+    assert_eq!(kiosk_side.case_by_id(id).unwrap().case.status, Status::Resolved);
+}
+
+/// A case purged while still listed leaves no row behind and does not stop the store
+/// opening.
+#[test]
+fn a_listed_case_that_is_gone_is_skipped() {
+    let dir = TempDir::new().unwrap();
+    let store = open(&dir);
+    store
+        .conn
+        .execute(
+            "INSERT INTO unprojected (case_id) VALUES ('not-a-case'), (?1)",
+            [Uuid::now_v7().to_string()],
+        )
+        .unwrap();
+    drop(store);
+    let store = open(&dir);
+    assert_eq!(count(&store, "unprojected"), 0);
+    assert_eq!(count(&store, "cases"), 0);
+}
+
+/// While the kiosk is idle the next block of ticket numbers (and of event indexes) is
+/// reserved before the current one runs out, so no filing waits for the reservation
+/// file's two fsyncs; the numbers stay unique.
+#[test]
+fn the_next_block_is_reserved_while_idle() {
+    let dir = TempDir::new().unwrap();
+    let reserved = |file: &str| Watermark::new(dir.path().join(file)).read().unwrap();
+    let mut store = open(&dir);
+    store.reserve_tickets_in_blocks(20);
+    for _ in 0..9 {
+        file(&mut store, "漏水");
+    }
+    store.between_filings().unwrap();
+    assert_eq!(reserved(WATERMARK_FILE), 20, "less than half used: nothing to do");
+    file(&mut store, "漏水");
+    store.between_filings().unwrap();
+    assert_eq!(reserved(WATERMARK_FILE), 30, "half used: the next block, from the last number");
+    let tickets: Vec<String> = (0..21).map(|_| file(&mut store, "漏水").ticket().to_string()).collect();
+    assert_eq!(reserved(WATERMARK_FILE), 50, "a burst with no idle moment reserves as it goes");
+    assert_eq!(tickets.first().unwrap(), "K01-00011");
+    assert_eq!(tickets.last().unwrap(), "K01-00031");
+    // Event indexes too (blocks of 1,000): reserved on from the database's counter.
+    let events_reserved = reserved(EVENT_WATERMARK_FILE);
+    let used: i64 = store.conn.query_row("SELECT MAX(origin_seq) FROM events", [], |r| r.get(0)).unwrap();
+    assert_eq!(events_reserved, 1000, "{used} of the first block used");
+    store.conn.execute("UPDATE meta SET value = '600' WHERE key = 'origin_seq'", []).unwrap();
+    store.between_filings().unwrap();
+    assert_eq!(reserved(EVENT_WATERMARK_FILE), 1600);
+    // A command filing meanwhile reserves after the kiosk's block (one number): the
+    // kiosk's idle tick leaves that alone, and its next filing comes after it.
+    let mut other = open(&dir);
+    assert_eq!(file(&mut other, "命令行").ticket(), "K01-00051");
+    store.between_filings().unwrap();
+    assert_eq!(reserved(WATERMARK_FILE), 51);
+    assert_eq!(file(&mut store, "漏水").ticket(), "K01-00052");
 }
