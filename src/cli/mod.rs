@@ -838,8 +838,8 @@ fn run_kiosk(settings: Settings, data_dir: &std::path::Path) -> Result<()> {
     }
     // A long-running kiosk reserves ticket numbers 20 at a time: one fsync per filing.
     desk.store_mut().reserve_tickets_in_blocks(20);
-    // Checkpoints run between filings, on the service thread's idle tick.
-    desk.store_mut().checkpoint_when_idle()?;
+    // Checkpoints and search-index merges run between filings, on the idle tick.
+    desk.store_mut().upkeep_when_idle()?;
     let printer =
         crate::app::printing::Printer::open(&settings.printer, data_dir).map_err(anyhow::Error::msg)?;
     let mut service = crate::kiosk::service::Service::new(desk, printer);

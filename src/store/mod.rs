@@ -123,6 +123,8 @@ pub struct Store {
     event_watermark: Reservations,
     /// Times the clocks behind the `overdue_from` column (`use_calendar`).
     calendar: crate::domain::calendar::WorkCalendar,
+    /// Rows (and so search index segments) written since `between_filings` last merged.
+    search_written: bool,
 }
 
 /// How `Store::open_with` treats a database that is missing or empty.
@@ -185,6 +187,7 @@ impl Store {
             ticket_block: 1,
             event_watermark: Reservations::new(data_dir.join(EVENT_WATERMARK_FILE)),
             calendar: Default::default(),
+            search_written: false,
         };
         store.load_calendar()?;
         Ok(store)
@@ -213,6 +216,7 @@ impl Store {
             ticket_block: 1,
             event_watermark: Reservations::new(watermark_path.with_file_name(EVENT_WATERMARK_FILE)),
             calendar: Default::default(),
+            search_written: false,
         };
         let found: u32 = store.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         migrations::migrate(&mut store.conn, db_path)?;

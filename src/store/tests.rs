@@ -806,3 +806,29 @@ fn the_next_block_is_reserved_while_idle() {
     assert_eq!(reserved(WATERMARK_FILE), 51);
     assert_eq!(file(&mut store, "漏水").ticket(), "K01-00052");
 }
+
+/// The kiosk merges its search indexes' segments while idle instead of inside a filing:
+/// filings add one small segment each, and the idle tick merges them back.
+#[test]
+fn search_segments_are_merged_while_idle() {
+    let dir = TempDir::new().unwrap();
+    let mut store = open(&dir);
+    store.upkeep_when_idle().unwrap();
+    let segments = |store: &Store, index: &str| -> i64 {
+        store
+            .conn
+            .query_row(&format!("SELECT COUNT(DISTINCT segid) FROM {index}_idx"), [], |r| r.get(0))
+            .unwrap()
+    };
+    for i in 0..12 {
+        file(&mut store, &format!("第{i}次：厨房水管漏水"));
+    }
+    assert!(segments(&store, "case_search") >= 12, "one segment a filing, none merged during one");
+    assert!(segments(&store, "case_pairs") >= 12);
+    store.between_filings().unwrap();
+    assert!(segments(&store, "case_search") <= 4, "merged: {}", segments(&store, "case_search"));
+    assert!(segments(&store, "case_pairs") <= 4, "merged: {}", segments(&store, "case_pairs"));
+    assert_eq!(store.search("水管漏").unwrap().len(), 12);
+    assert_eq!(store.search("漏水").unwrap().len(), 12);
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+}
