@@ -219,7 +219,15 @@ impl Store {
     pub fn upkeep_when_idle(&mut self) -> Result<()> {
         self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         for index in SEARCH_INDEXES {
-            self.conn.execute(&format!("INSERT INTO {index} ({index}, rank) VALUES ('automerge', 0)"), [])?;
+            // Kept in the index's own config table: written once, not at every start.
+            let automerge: Option<i64> = self
+                .conn
+                .query_row(&format!("SELECT v FROM {index}_config WHERE k = 'automerge'"), [], |r| r.get(0))
+                .optional()?;
+            if automerge != Some(0) {
+                self.conn
+                    .execute(&format!("INSERT INTO {index} ({index}, rank) VALUES ('automerge', 0)"), [])?;
+            }
         }
         Ok(())
     }

@@ -814,6 +814,11 @@ fn search_segments_are_merged_while_idle() {
     let dir = TempDir::new().unwrap();
     let mut store = open(&dir);
     store.upkeep_when_idle().unwrap();
+    let version =
+        |store: &Store| -> i64 { store.conn.query_row("PRAGMA data_version", [], |r| r.get(0)).unwrap() };
+    let before = version(&store);
+    open(&dir).upkeep_when_idle().unwrap();
+    assert_eq!(version(&store), before, "set once, not written again at every start");
     let segments = |store: &Store, index: &str| -> i64 {
         store
             .conn
