@@ -34,9 +34,9 @@ fn open(dir: &TempDir) -> Store {
     Store::open(dir.path(), Origin::kiosk("K01")).unwrap()
 }
 
-fn file(store: &mut Store, text: &str) -> crate::domain::case::Case {
-    let id = Uuid::now_v7();
-    let intake = validated(
+/// A resident's water repair, validated, as case `id`.
+fn water_repair(id: Uuid, text: &str) -> crate::domain::intake::Intake {
+    validated(
         NewCase {
             category: "water".into(),
             place: "3-2-1201".into(),
@@ -46,8 +46,12 @@ fn file(store: &mut Store, text: &str) -> crate::domain::case::Case {
             ..NewCase::default()
         },
         id,
-    );
-    store.file_case(&kiosk(), id, intake, "kiosk", true, now()).unwrap()
+    )
+}
+
+fn file(store: &mut Store, text: &str) -> crate::domain::case::Case {
+    let id = Uuid::now_v7();
+    store.file_case(&kiosk(), id, water_repair(id, text), "kiosk", true, now()).unwrap()
 }
 
 fn count(store: &Store, table: &str) -> i64 {
@@ -692,16 +696,7 @@ fn ticket_numbers_reserved_in_blocks_are_never_reused() {
 }
 
 fn leaking_pipe(id: Uuid) -> crate::domain::intake::Intake {
-    validated(
-        NewCase {
-            category: "water".into(),
-            place: "3-2-1201".into(),
-            phone: Some("13800138000".into()),
-            text: "厨房水管漏水".into(),
-            ..NewCase::default()
-        },
-        id,
-    )
+    water_repair(id, "厨房水管漏水")
 }
 
 /// A filing commits its event, outbox entry and print job with an fsync, and its row and
