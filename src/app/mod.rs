@@ -224,9 +224,7 @@ impl Desk {
     /// the case's row and search indexes.
     pub fn file(&mut self, new: &NewCase, now: DateTime<Utc>) -> Result<Case> {
         let case = self.commit_filing(new, now)?;
-        if let Err(e) = self.store.project_pending() {
-            tracing::warn!(error = %e, "the case's row waits for the next idle moment");
-        }
+        self.store.project_or_leave_for_later();
         Ok(case)
     }
 

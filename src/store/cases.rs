@@ -130,7 +130,7 @@ impl Store {
         let sequence = self
             .tickets
             .next(meta_counter(&tx, "ticket_seq")?, self.ticket_block)
-            .map_err(|source| StoreError::Watermark { path: self.tickets.path().to_path_buf(), source })?;
+            .map_err(watermark_error(&self.tickets))?;
         let ticket = TicketNumber::new(kiosk.clone(), sequence)
             .map_err(|_| StoreError::TicketsExhausted(kiosk.to_string()))?;
         meta_set(&tx, "ticket_seq", &sequence.to_string())?;
@@ -166,9 +166,7 @@ impl Store {
         TicketNumber::new(kiosk.clone(), last)
             .map_err(|_| StoreError::TicketsExhausted(kiosk.to_string()))?;
         // Durable before the cases commit, as for one filing: a crash skips the numbers.
-        self.tickets
-            .reserve_up_to(last)
-            .map_err(|source| StoreError::Watermark { path: self.tickets.path().to_path_buf(), source })?;
+        self.tickets.reserve_up_to(last).map_err(watermark_error(&self.tickets))?;
         meta_set(&tx, "ticket_seq", &last.to_string())?;
         let mut tickets = Vec::with_capacity(cases.len());
         for (i, bulk) in cases.into_iter().enumerate() {
@@ -247,30 +245,25 @@ impl Store {
         if std::mem::take(&mut self.search_written) {
             // Up to 64 pages of merging (of segments four or more to a level); like the
             // rows, nothing that needs an fsync of its own.
-            execute_cached(&self.conn, "PRAGMA synchronous = NORMAL", [])?;
-            let merged = SEARCH_INDEXES.iter().try_for_each(|index| {
-                execute_cached(
-                    &self.conn,
-                    &format!("INSERT INTO {index} ({index}, rank) VALUES ('merge', 64)"),
-                    [],
-                )
-                .map(|_| ())
-            });
-            execute_cached(&self.conn, "PRAGMA synchronous = FULL", [])?;
-            merged?;
+            without_fsync(&mut self.conn, |conn| {
+                for index in SEARCH_INDEXES {
+                    execute_cached(
+                        conn,
+                        &format!("INSERT INTO {index} ({index}, rank) VALUES ('merge', 64)"),
+                        [],
+                    )?;
+                }
+                Ok(())
+            })?;
         }
-        let watermark = |path: &std::path::Path| {
-            let path = path.to_path_buf();
-            move |source| StoreError::Watermark { path, source }
-        };
         if self.ticket_block > 1 {
             let used = meta_counter(&self.conn, "ticket_seq")?;
-            self.tickets.top_up(used, self.ticket_block).map_err(watermark(self.tickets.path()))?;
+            self.tickets.top_up(used, self.ticket_block).map_err(watermark_error(&self.tickets))?;
         }
         let used = meta_counter(&self.conn, "origin_seq")?;
         self.event_watermark
             .top_up(used, EVENT_INDEX_BLOCK)
-            .map_err(watermark(self.event_watermark.path()))?;
+            .map_err(watermark_error(&self.event_watermark))?;
         self.checkpoint()
     }
 
@@ -296,7 +289,7 @@ impl Store {
     /// `project_pending` for a filing or an action whose event has committed: should the
     /// rows fail to be written now, the event stands (it is the record, and on the disk)
     /// and the next open or idle tick writes them.
-    fn project_or_leave_for_later(&mut self) {
+    pub(crate) fn project_or_leave_for_later(&mut self) {
         if let Err(e) = self.project_pending() {
             tracing::warn!(error = %e, "a case's row waits for the next idle moment");
         }
@@ -318,11 +311,8 @@ impl Store {
         if listed.is_empty() {
             return Ok(0);
         }
-        execute_cached(&self.conn, "PRAGMA synchronous = NORMAL", [])?;
-        let written = project_listed(&mut self.conn, &self.calendar);
-        let restored = execute_cached(&self.conn, "PRAGMA synchronous = FULL", []);
-        let written = written?;
-        restored?;
+        let calendar = &self.calendar;
+        let written = without_fsync(&mut self.conn, |conn| project_listed(conn, calendar))?;
         self.search_written = true;
         Ok(written)
     }
@@ -823,9 +813,7 @@ pub(super) fn next_origin_seq(
         .prepare_cached("SELECT COALESCE(MAX(origin_seq), 0) FROM events WHERE origin = CAST(?1 AS TEXT)")?
         .query_row([&origin.0], |r| r.get(0))?;
     let used = counted.max(stored.max(0) as u64);
-    let next = reservations
-        .next(used, EVENT_INDEX_BLOCK)
-        .map_err(|source| StoreError::Watermark { path: reservations.path().to_path_buf(), source })?;
+    let next = reservations.next(used, EVENT_INDEX_BLOCK).map_err(watermark_error(reservations))?;
     meta_set(conn, "origin_seq", &next.to_string())?;
     i64::try_from(next).map_err(|_| StoreError::BadRecord("event index out of range".into()))
 }
@@ -857,9 +845,7 @@ pub(super) fn raise_counter(conn: &Connection, key: &str, value: u64) -> Result<
 /// The highest ticket sequence issued here: the database's counter or the watermark
 /// beside it, whichever is higher (a restored database cannot bring a number back).
 fn ticket_floor(conn: &Connection, tickets: &Reservations) -> Result<u64> {
-    let marked = tickets
-        .reserved()
-        .map_err(|source| StoreError::Watermark { path: tickets.path().to_path_buf(), source })?;
+    let marked = tickets.reserved().map_err(watermark_error(tickets))?;
     Ok(meta_counter(conn, "ticket_seq")?.max(marked))
 }
 
@@ -1058,8 +1044,6 @@ impl CaseColumns {
     }
 }
 
-/// Folds the case's events and stores the result (with the searchable columns); `cal`
-/// times its clocks for the `overdue_from` column.
 /// `project_pending`'s transaction. Each case's row is made from the events as they are
 /// now (another connection may have added one since the listing commit).
 fn project_listed(conn: &mut Connection, calendar: &WorkCalendar) -> Result<usize> {
@@ -1085,6 +1069,21 @@ fn project_listed(conn: &mut Connection, calendar: &WorkCalendar) -> Result<usiz
     Ok(ids.len())
 }
 
+/// Commits made by `write` wait for no fsync (`synchronous = NORMAL`): for pages that
+/// can be made again from what was committed and synced before. FULL again afterwards,
+/// whatever `write` returned.
+fn without_fsync<T>(conn: &mut Connection, write: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+    execute_cached(conn, "PRAGMA synchronous = NORMAL", [])?;
+    let done = write(conn);
+    execute_cached(conn, "PRAGMA synchronous = FULL", [])?;
+    done
+}
+
+/// Maps a failed read or write of a reservation file to the error naming that file.
+fn watermark_error(reservations: &Reservations) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    |source| StoreError::Watermark { path: reservations.path().to_path_buf(), source }
+}
+
 /// The case as its stored events make it.
 fn fold_case(conn: &Connection, case_id: Uuid) -> Result<Case> {
     Ok(Case::fold(events_of(conn, case_id)?.iter().map(|e| &e.event))?)
@@ -1096,6 +1095,8 @@ fn mark_unprojected(conn: &Connection, case_id: Uuid) -> Result<()> {
     Ok(())
 }
 
+/// Folds the case's events and stores the result (with the searchable columns); `cal`
+/// times its clocks for the `overdue_from` column.
 pub(super) fn refresh_projection(tx: &Connection, cal: &WorkCalendar, case_id: Uuid) -> Result<Case> {
     let case = fold_case(tx, case_id)?;
     write_projection(tx, cal, case_id, &case)?;
