@@ -128,6 +128,21 @@ fn a_lost_watermark_file_continues_from_the_database() {
     assert_eq!(file(&mut store, "二").ticket(), "K01-00002");
 }
 
+/// A filing folds its case from the event it just wrote, without reading the case back;
+/// should its id already have events, what it returns is still the case they all make.
+#[test]
+fn a_filing_returns_the_case_as_all_its_events_make_it() {
+    let dir = TempDir::new().unwrap();
+    let mut store = open(&dir);
+    let first = file(&mut store, "漏水");
+    assert_eq!(first.event_count, 1);
+    let again =
+        store.file_case(&kiosk(), first.id, water_repair(first.id, "又漏水"), "kiosk", true, now()).unwrap();
+    assert_eq!(again.event_count, 2);
+    assert_eq!(again.conflicts.len(), 1, "{:?}", again.conflicts);
+    assert_eq!(store.case_by_id(first.id).unwrap().case, again);
+}
+
 #[test]
 fn a_garbled_watermark_stops_filing_rather_than_guess() {
     let dir = TempDir::new().unwrap();
