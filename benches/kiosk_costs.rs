@@ -154,8 +154,8 @@ const FILINGS: usize = 4000;
 
 /// Filings as the running kiosk makes them (tickets reserved 20 at a time; the log
 /// checkpointed, the search indexes merged and the next numbers reserved while idle
-/// between residents), each followed by one bare commit, so that both series meet the
-/// same moments of this machine's disk.
+/// between residents), each followed by two bare commits (as many pages, and one row), so
+/// that all three series meet the same moments of this machine's disk.
 #[derive(Clone, Copy, Default)]
 struct Filing {
     /// The commit a resident's case waits for the disk on: p50, p99.
@@ -465,7 +465,7 @@ fn main() {
     });
     row("  wall time to HQ, s", &|f| format!("{:.2}", f.backlog_wall.as_secs_f64()));
     row("  HQ ingest, events/s", &|f| {
-        // Fewer than a thousand would scale one round's fixed cost up to a thousand.
+        // Fewer than a thousand would measure a round's fixed cost, not a rate.
         if f.backlog_events < 1000 {
             "-".into()
         } else {

@@ -143,8 +143,8 @@ impl Store {
             .query_row([case_id.to_string()], |r| r.get(0))?;
         let filed = append_local(&tx, &self.event_watermark, &self.origin, case_id, body, actor, now)?;
         // A new case's filing is its only event: folded as written rather than read back
-        // and parsed (a sixth of this commit's CPU). An id already used folds with its
-        // events, and the fold refuses a second filing as before.
+        // and parsed (a sixth of this commit's CPU). An id already used folds with all its
+        // events, as before (the fold records the second filing as a conflict).
         let case = if known { fold_case(&tx, case_id)? } else { Case::fold(std::iter::once(&filed))? };
         if print_ticket {
             let job = NewJob {
